@@ -1,0 +1,67 @@
+// The catalogue of quantities: the one table every other part is generated
+// from (JSON keys, MQTT topics, storage columns, API rows, UI labels).
+//
+// A quantity belongs to a family (voltage, current, ...) and to a phase
+// (1..3) or to the device as a whole (phase 0: totals, temperature, output).
+// How a family rolls up from minutes to hours, days, ... follows the manual's
+// table in §5 ("Measured data").
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace maic {
+
+enum class Family {
+  kVoltage,        // V, true RMS
+  kCurrent,        // A, true RMS
+  kPower,          // W, active power flowing to the consumer (>= 0)
+  kReversePower,   // W, active power flowing back, "generation" (>= 0)
+  kEnergy,         // Wh, cumulative meter of consumed energy
+  kReverseEnergy,  // Wh, cumulative meter of generated energy
+  kPowerFactor,    // |P| / (Vrms * Irms), 0..1
+  kFrequency,      // Hz
+  kTemperature,    // °C, the device's own temperature
+  kOutput,         // 0/1, the controlled (dry contact) output
+};
+
+enum class Rollup {
+  kMean,          // arithmetic mean over the period (V, A, PF, Hz, T)
+  kPeriodEnergy,  // power becomes the energy of the period in Wh (W, rW)
+  kLast,          // the value at the period's end (Wh, rWh meters; output state)
+};
+
+struct Quantity {
+  std::string key;   // "V1", "TWh": as clients read it
+  std::string name;  // "Voltage L1"
+  std::string_view unit;
+  Family family;
+  int phase;  // 1..3; 0 for totals and device-wide quantities
+  Rollup rollup;
+  bool is_total;  // a sum over phases (A, W, TrW, TWh, rTWh)
+};
+
+// The catalogue of a device with `phases` phases. phases == 3 is the D103
+// (keys V1..V3, ..., totals A, W, TrW, TWh, rTWh); phases == 1 is a
+// single-phase device (keys V, A, W, rW, Wh, rWh, PF, Fr). Order is stable:
+// per family the phases, then its total; T and OUT last.
+// Precondition: phases is 1 or 3.
+std::span<const Quantity> catalogue(int phases = 3);
+
+// Finds a quantity by key, also by the manual's alternative names of the
+// totals (TA, TW, TrWh). Returns nullptr for an unknown key.
+const Quantity* find_quantity(std::string_view key, int phases = 3);
+
+// Family-level facts, for code that loops over families rather than keys.
+struct FamilyInfo {
+  Family family;
+  std::string_view prefix;  // key stem: "V", "rWh", "PF"
+  std::string_view unit;
+  std::string_view name;
+  Rollup rollup;
+};
+std::span<const FamilyInfo> families();
+const FamilyInfo& family_info(Family f);
+
+}  // namespace maic

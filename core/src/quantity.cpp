@@ -1,0 +1,99 @@
+#include "maic/core/quantity.hpp"
+
+#include <array>
+#include <cassert>
+#include <string>
+#include <vector>
+
+namespace maic {
+namespace {
+
+struct FamilyRow {
+  FamilyInfo info;
+  bool per_phase;
+  std::string_view total_key;  // empty: no total over phases
+  std::string_view total_alias;
+};
+
+// The manual's §5 table, plus frequency, temperature and the output.
+constexpr std::array<FamilyRow, 10> kFamilies{{
+    {{Family::kVoltage, "V", "V", "Voltage", Rollup::kMean}, true, "", ""},
+    {{Family::kCurrent, "A", "A", "Current", Rollup::kMean}, true, "A", "TA"},
+    {{Family::kPower, "W", "W", "Active power", Rollup::kPeriodEnergy}, true, "W", "TW"},
+    {{Family::kReversePower, "rW", "W", "Reverse power", Rollup::kPeriodEnergy}, true, "TrW", ""},
+    {{Family::kEnergy, "Wh", "Wh", "Energy", Rollup::kLast}, true, "TWh", ""},
+    {{Family::kReverseEnergy, "rWh", "Wh", "Reverse energy", Rollup::kLast}, true, "rTWh", "TrWh"},
+    {{Family::kPowerFactor, "PF", "", "Power factor", Rollup::kMean}, true, "", ""},
+    {{Family::kFrequency, "Fr", "Hz", "Frequency", Rollup::kMean}, true, "", ""},
+    {{Family::kTemperature, "T", "°C", "Temperature", Rollup::kMean}, false, "", ""},
+    {{Family::kOutput, "OUT", "", "Output", Rollup::kLast}, false, "", ""},
+}};
+
+std::vector<Quantity> build(int phases) {
+  std::vector<Quantity> out;
+  for (const FamilyRow& row : kFamilies) {
+    const FamilyInfo& f = row.info;
+    const std::string stem(f.prefix);
+    if (!row.per_phase) {
+      out.push_back({stem, std::string(f.name), f.unit, f.family, 0, f.rollup, false});
+      continue;
+    }
+    if (phases == 1) {
+      // A single-phase device names its quantities by the stem alone.
+      out.push_back({stem, std::string(f.name), f.unit, f.family, 1, f.rollup, false});
+      continue;
+    }
+    for (int p = 1; p <= phases; ++p) {
+      out.push_back({stem + std::to_string(p), std::string(f.name) + " L" + std::to_string(p),
+                     f.unit, f.family, p, f.rollup, false});
+    }
+    if (!row.total_key.empty()) {
+      out.push_back({std::string(row.total_key), std::string(f.name) + " total", f.unit, f.family,
+                     0, f.rollup, true});
+    }
+  }
+  return out;
+}
+
+const FamilyRow& row_of(Family f) {
+  for (const FamilyRow& row : kFamilies) {
+    if (row.info.family == f) return row;
+  }
+  assert(false && "every family has a row");
+  return kFamilies[0];
+}
+
+}  // namespace
+
+std::span<const Quantity> catalogue(int phases) {
+  assert(phases == 1 || phases == 3);
+  static const std::vector<Quantity> three = build(3);
+  static const std::vector<Quantity> one = build(1);
+  return phases == 1 ? std::span<const Quantity>(one) : std::span<const Quantity>(three);
+}
+
+const Quantity* find_quantity(std::string_view key, int phases) {
+  for (const Quantity& q : catalogue(phases)) {
+    if (q.key == key) return &q;
+  }
+  if (phases == 1) return nullptr;
+  for (const FamilyRow& row : kFamilies) {
+    if (!row.total_alias.empty() && row.total_alias == key) {
+      return find_quantity(row.total_key, phases);
+    }
+  }
+  return nullptr;
+}
+
+std::span<const FamilyInfo> families() {
+  static const std::vector<FamilyInfo> infos = [] {
+    std::vector<FamilyInfo> v;
+    for (const FamilyRow& row : kFamilies) v.push_back(row.info);
+    return v;
+  }();
+  return infos;
+}
+
+const FamilyInfo& family_info(Family f) { return row_of(f).info; }
+
+}  // namespace maic
