@@ -39,16 +39,25 @@ struct Reading {
 template <typename Phase>
 double phase_value(const Phase& p, Family f) {
   switch (f) {
-    case Family::kVoltage: return p.volts;
-    case Family::kCurrent: return p.amps;
-    case Family::kPower: return p.watts;
-    case Family::kReversePower: return p.reverse_watts;
-    case Family::kEnergy: return p.wh;
-    case Family::kReverseEnergy: return p.rwh;
-    case Family::kPowerFactor: return p.power_factor;
-    case Family::kFrequency: return p.hertz;
+    case Family::kVoltage:
+      return p.volts;
+    case Family::kCurrent:
+      return p.amps;
+    case Family::kPower:
+      return p.watts;
+    case Family::kReversePower:
+      return p.reverse_watts;
+    case Family::kEnergy:
+      return p.wh;
+    case Family::kReverseEnergy:
+      return p.rwh;
+    case Family::kPowerFactor:
+      return p.power_factor;
+    case Family::kFrequency:
+      return p.hertz;
     case Family::kTemperature:
-    case Family::kOutput: return 0;
+    case Family::kOutput:
+      return 0;
   }
   return 0;
 }

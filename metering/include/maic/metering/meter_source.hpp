@@ -32,6 +32,9 @@ class MeterSource {
 
   // The device's own temperature where the source knows it.
   virtual std::optional<double> temperature_c() const { return std::nullopt; }
+
+  // True once a finite source (a replay played once) has no more data.
+  virtual bool exhausted() const { return false; }
 };
 
 }  // namespace maic::metering

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 
 #include "maic/core/result.hpp"
 #include "maic/metering/calibration.hpp"
@@ -26,6 +27,10 @@ class WaveformSource {
   // Reads the next `frames` frames (fewer at the end of the data) into
   // `buffer`, which it resizes. Returns the number read; 0 means no more data.
   virtual Result<std::size_t> read(SampleBuffer& buffer, std::size_t frames) = 0;
+
+  // The device's temperature at the last frame read, where the source models
+  // or records it.
+  virtual std::optional<double> temperature_c() const { return std::nullopt; }
 };
 
 }  // namespace maic::metering
