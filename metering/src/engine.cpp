@@ -32,7 +32,8 @@ struct Sums {
 
 class PhaseAccumulator {
  public:
-  PhaseAccumulator(const PhaseCalibration& cal, double sample_rate_hz, double nominal_hz)
+  PhaseAccumulator(const PhaseCalibration& cal, double sample_rate_hz, double nominal_hz,
+                   double no_load_watts)
       : v_offset_(static_cast<std::int32_t>(std::lround(cal.voltage.offset))),
         i_offset_(static_cast<std::int32_t>(std::lround(cal.current.offset))),
         dc_v_(cal.voltage.offset - v_offset_),
@@ -41,7 +42,8 @@ class PhaseAccumulator {
         i_scale_(cal.current.scale),
         phase_rad_(cal.phase_deg * std::numbers::pi / 180.0),
         sample_rate_(sample_rate_hz),
-        max_segment_(static_cast<std::int64_t>(sample_rate_hz / 20)) {
+        max_segment_(static_cast<std::int64_t>(sample_rate_hz / 20)),
+        no_load_watts_(no_load_watts) {
     update_phase_correction(nominal_hz);
   }
 
@@ -101,6 +103,10 @@ class PhaseAccumulator {
 
       out.volts = std::sqrt(var_v) * v_scale_;
       out.amps = std::sqrt(var_i) * i_scale_;
+      if (std::abs(power) < no_load_watts_) {
+        forward_joules_ = 0;
+        reverse_joules_ = 0;
+      }
       // A register left below zero by a fragment against the flow reports
       // nothing and carries the deficit into the next window, so the
       // windows still add up to the whole.
@@ -111,7 +117,9 @@ class PhaseAccumulator {
       out.watts = forward / seconds_in_window;
       out.reverse_watts = reverse / seconds_in_window;
       const double apparent = out.volts * out.amps;
-      out.power_factor = apparent > 1e-9 ? std::min(1.0, std::abs(power) / apparent) : 0.0;
+      out.power_factor = apparent > 1e-9 && std::abs(power) >= no_load_watts_
+                             ? std::min(1.0, std::abs(power) / apparent)
+                             : 0.0;
       if (crossings_ >= 2 && last_crossing_ > first_crossing_) {
         out.hertz = (crossings_ - 1) * sample_rate_ / (last_crossing_ - first_crossing_);
       }
@@ -200,6 +208,7 @@ class PhaseAccumulator {
   double phase_rad_;
   double sample_rate_;
   std::int64_t max_segment_;
+  double no_load_watts_;
   double c0_ = 1;
   double c1_ = 0;
 
@@ -239,6 +248,7 @@ Status validate(const EngineConfig& c) {
   if (!(c.nominal_hz >= 40 && c.nominal_hz <= 70)) {
     return make_error("nominal frequency must be within 40..70 Hz");
   }
+  if (!(c.no_load_watts >= 0)) return make_error("no-load threshold must be >= 0 W");
   if (!(c.window_seconds >= 0.1 && c.window_seconds <= 60)) {
     return make_error("window must be 0.1..60 s");
   }
@@ -249,7 +259,7 @@ Engine::Engine(const EngineConfig& config) : state_(std::make_unique<State>()) {
   state_->config = config;
   for (int p = 0; p < config.phases; ++p) {
     state_->phases.emplace_back(config.calibration[static_cast<std::size_t>(p)],
-                                config.sample_rate_hz, config.nominal_hz);
+                                config.sample_rate_hz, config.nominal_hz, config.no_load_watts);
   }
   state_->window_samples =
       static_cast<std::int64_t>(std::llround(config.window_seconds * config.sample_rate_hz));

@@ -36,6 +36,11 @@ struct EngineConfig {
   int phases = 3;                // 1..3
   double nominal_hz = 50;        // first guess for phase correction, until measured
   double window_seconds = 5;     // the manual's 5-s refresh interval
+  // Anti-creep: a window whose mean active power is below this (per phase,
+  // either direction) counts no energy and shows no power, so sensor noise
+  // with nothing connected does not turn the meters. 1 W is far below 1 %
+  // of any rating the D103 is sold with (100 A: 230 W).
+  double no_load_watts = 1.0;
   Calibration calibration{};
 };
 

@@ -1,0 +1,66 @@
+#include "maic/core/minute_record.hpp"
+
+#include <gtest/gtest.h>
+
+namespace maic {
+namespace {
+
+Reading reading_at(std::int64_t unix_end, double volts, double watts) {
+  Reading r;
+  r.wall_end = from_unix_seconds(unix_end);
+  r.span = std::chrono::seconds(5);
+  for (auto& p : r.phase) {
+    p.volts = volts;
+    p.watts = watts;
+    p.wh_delta = watts * 5 / 3600;
+  }
+  return r;
+}
+
+TEST(MinuteAggregator, TwelveReadingsMakeAMinute) {
+  MinuteAggregator agg;
+  const std::int64_t start = 1'700'000'040;  // a minute boundary
+  for (int k = 1; k <= 12; ++k) {
+    EXPECT_FALSE(agg.add(reading_at(start + 5 * k, 220 + k, 600)).has_value());
+  }
+  auto next = agg.add(reading_at(start + 65, 230, 0));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->minute, start);
+  EXPECT_EQ(next->readings, 12);
+  EXPECT_NEAR(next->phase[0].volts, 226.5, 1e-9);
+  EXPECT_NEAR(next->phase[2].watts, 600, 1e-9);
+  EXPECT_NEAR(next->phase[1].wh_delta, 10.0, 1e-9);  // 600 W for a minute
+  const Quantity* total = find_quantity("W");
+  EXPECT_NEAR(value_of(*next, *total), 1800, 1e-9);
+}
+
+TEST(MinuteAggregator, AWindowEndingOnTheMinuteBelongsToTheMinuteBefore) {
+  EXPECT_EQ(minute_of(from_unix_seconds(120)), 60);
+  EXPECT_EQ(minute_of(from_unix_seconds(121)), 120);
+}
+
+TEST(MinuteAggregator, EnergyIsSummedNotTakenFromTheMeters) {
+  MinuteAggregator agg;
+  Reading a = reading_at(65, 230, 360);
+  a.phase[0].wh = 1000;  // the user set a starting value mid-minute
+  Reading b = reading_at(70, 230, 360);
+  b.phase[0].wh = 5;
+  (void)agg.add(a);
+  (void)agg.add(b);
+  auto m = agg.flush();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_NEAR(m->phase[0].wh_delta, 1.0, 1e-12);
+  EXPECT_EQ(m->phase[0].wh, 5);
+  EXPECT_FALSE(agg.flush().has_value());
+}
+
+TEST(MinuteAggregator, AClockJumpBackStartsANewMinute) {
+  MinuteAggregator agg;
+  (void)agg.add(reading_at(1000, 230, 1));
+  auto done = agg.add(reading_at(500, 230, 1));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->minute, 960);
+}
+
+}  // namespace
+}  // namespace maic

@@ -1,0 +1,24 @@
+// The device's own JSON view of a reading (GET /api/v1/readings), generated
+// from the quantity catalogue: one entry per quantity, in catalogue order.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "maic/core/reading.hpp"
+
+namespace maic::device {
+
+struct Identity {
+  std::string devid;  // 10 digits
+  std::string devtype = "D103";
+};
+
+// {"devid", "devtype", "time" (unix s of the window's end), "phases",
+//  "quantities": [{"key","name","unit","family","phase","total","value"}]}
+nlohmann::json readings_json(const Reading& r, const Identity& id);
+
+// The family's name in JSON: "voltage", "reverse_power", ...
+std::string_view family_json_name(Family f);
+
+}  // namespace maic::device

@@ -1,0 +1,57 @@
+#include "maic/device/reading_line.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace maic::device {
+namespace {
+
+// Console precision per family: enough to see change, short enough to fit.
+int decimals(Family f) {
+  switch (f) {
+    case Family::kCurrent:
+      return 2;
+    case Family::kPowerFactor:
+      return 2;
+    case Family::kFrequency:
+      return 2;
+    case Family::kEnergy:
+    case Family::kReverseEnergy:
+      return 3;  // shown in kWh
+    default:
+      return 1;
+  }
+}
+
+bool shown(Family f) { return f != Family::kOutput; }
+
+}  // namespace
+
+std::string reading_line(const Reading& r) {
+  std::string out =
+      fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(r.wall_end));
+  const int catalogue_phases = r.phases == 1 ? 1 : 3;
+  Family current = Family::kOutput;
+  bool first = true;
+  for (const Quantity& q : catalogue(catalogue_phases)) {
+    if (!shown(q.family) || (!q.is_total && q.phase > r.phases)) continue;
+    const bool energy = q.family == Family::kEnergy || q.family == Family::kReverseEnergy;
+    const double v = value_of(r, q) / (energy ? 1000.0 : 1.0);
+    if (first || q.family != current) {
+      out += fmt::format("{}{}", first ? "  " : " | ", family_info(q.family).prefix);
+      current = q.family;
+      first = false;
+    }
+    out += fmt::format("{}{:.{}f}", q.is_total ? " = " : " ", v, decimals(q.family));
+  }
+  return out + fmt::format(" | OUT {}", r.output_on ? 1 : 0);
+}
+
+std::string reading_line_legend(int phases) {
+  return fmt::format(
+      "readings every 5 s, per phase L1..L{} and '= total'; V volts, A amps, W and rW "
+      "(reverse) watts, Wh and rWh meters in kWh, PF power factor, Fr hertz, T °C",
+      phases);
+}
+
+}  // namespace maic::device

@@ -1,0 +1,22 @@
+// The real clocks, optionally accelerated.
+#pragma once
+
+#include <memory>
+
+#include "maic/core/clock.hpp"
+
+namespace maic::platform {
+
+// std::chrono's steady and system clocks.
+std::unique_ptr<Clock> system_clock();
+
+// A clock that runs `scale` times faster than real time from the moment it
+// is made: steady and wall time both advance by scale × the real elapsed
+// time. With scale 1 it is the system clock. Precondition: scale > 0.
+std::unique_ptr<Clock> scaled_clock(double scale);
+
+// How long to wait in real time until `clock` shows `duration` more of its
+// own time (for a clock made by scaled_clock(scale)).
+Duration real_time_for(Duration clock_time, double scale);
+
+}  // namespace maic::platform
