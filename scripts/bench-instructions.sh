@@ -13,6 +13,6 @@ line=$(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/c
 samples=$(awk '/channel_samples/ {print $2}' <<<"$line")
 # The dump named "engine" holds exactly the instrumented region.
 file=$(grep -l '^desc: Trigger: Client Request: engine' "$out"/cg.* | head -1)
-instr=$(awk '/^summary:/ {print $2}' "$file")
+instr=$(awk '/^totals:/ {print $2}' "$file")
 awk -v i="$instr" -v s="$samples" -v r="$rate" \
   'BEGIN { printf "rate %d Hz: %d instructions for %d channel samples = %.2f instructions per sample per channel\n", r, i, s, i / s }'
