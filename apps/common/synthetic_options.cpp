@@ -1,0 +1,63 @@
+#include "synthetic_options.hpp"
+
+namespace maic::apps {
+
+void SyntheticOptions::add_to(CLI::App& app) {
+  const char* group = "Synthetic source";
+  app.add_option("--sample-rate", sample_rate, "samples per second per channel, 1000..32000")
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--phases", phases, "1 or 3")
+      ->check(CLI::IsMember({1, 3}))
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--frequency", frequency, "grid frequency in Hz, 45..65")
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--profile", profile, "household (a day with solar on L1) or constant")
+      ->check(CLI::IsMember({"household", "constant"}))
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--solar-amps", solar_amps, "household: solar generation on L1 at noon, A")
+      ->check(CLI::NonNegativeNumber)
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--amps", amps, "constant: current per phase, A")
+      ->check(CLI::NonNegativeNumber)
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--angle", angle,
+                 "constant: degrees the current lags the voltage (0: PF 1; 180: generation)")
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--noise", noise_lsb, "white noise on every channel, LSB RMS")
+      ->check(CLI::NonNegativeNumber)
+      ->group(group)
+      ->capture_default_str();
+  app.add_option("--seed", seed, "seed of the noise and of the household's appliances")
+      ->group(group)
+      ->capture_default_str();
+}
+
+Result<metering::SyntheticConfig> SyntheticOptions::config(WallTime wall_start) const {
+  using namespace metering;
+  SyntheticConfig c;
+  c.sample_rate_hz = sample_rate;
+  c.phases = phases;
+  c.frequency_hz = frequency;
+  c.noise_lsb = noise_lsb;
+  c.seed = seed;
+  if (profile == "household") {
+    const auto day = std::chrono::floor<std::chrono::days>(wall_start);
+    c.profile = household_profile({.seed = seed,
+                                   .start_time_of_day_s = maic::seconds(wall_start - day),
+                                   .solar_peak_amps = solar_amps});
+  } else {
+    const PhaseLoad load{230, amps, angle};
+    c.profile = constant_profile({load, load, load});
+  }
+  if (Status s = validate(c); !s) return make_error("synthetic source: " + s.error().message);
+  return c;
+}
+
+}  // namespace maic::apps
