@@ -1,8 +1,13 @@
-# maic_library(NAME SOURCES ... DEPS ...)
+# maic_library(NAME [SOURCES ...] DEPS ... [TEST_DEPS ...])
 #   A layer library: public headers in include/, sources and their tests in src/.
+#   Without SOURCES, every src/*.cpp that is not a test is a source.
 #   Files ending in _test.cpp become one GTest binary per library, run by ctest.
 function(maic_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;TEST_DEPS" ${ARGN})
+  if(NOT ARG_SOURCES)
+    file(GLOB ARG_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp)
+    list(FILTER ARG_SOURCES EXCLUDE REGEX "_test\\.cpp$")
+  endif()
   add_library(maic_${name} ${ARG_SOURCES})
   add_library(maic::${name} ALIAS maic_${name})
   target_include_directories(maic_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)

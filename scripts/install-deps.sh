@@ -21,7 +21,7 @@ build_pkgs=(
   libboost1.81-dev
   nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev
-  libmodbus-dev libmosquitto-dev libcurl4-openssl-dev
+  libmodbus-dev libmosquitto-dev libcurl4-openssl-dev libgpiod-dev
   libsqlite3-dev libpqxx-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -101,7 +101,7 @@ int run(const Options& o) {
   metering::MeterSource& meter = **source;
 
   device::LiveReadings live;
-  const device::Identity identity{o.device_id, "D103"};
+  const device::Identity identity{o.device_id, "D103", ""};
   http::Router router;
   router.add("GET", "/api/v1/readings", [&](const http::Request&) {
     auto r = live.latest();

@@ -13,7 +13,7 @@ TEST(ReadingsJson, EveryQuantityOfTheCatalogueInOrder) {
   r.phase[2].amps = 3;
   r.temperature_c = 33;
   r.output_on = true;
-  const nlohmann::json j = readings_json(r, {"1828719372", "D103"});
+  const nlohmann::json j = readings_json(r, {"1828719372", "D103", ""});
   EXPECT_EQ(j["devid"], "1828719372");
   EXPECT_EQ(j["time"], 1'700'000'005);
   const auto& q = j["quantities"];
@@ -32,7 +32,7 @@ TEST(ReadingsJson, EveryQuantityOfTheCatalogueInOrder) {
 TEST(ReadingsJson, SinglePhaseUsesItsOwnKeys) {
   Reading r;
   r.phases = 1;
-  const nlohmann::json j = readings_json(r, {"1", "D101"});
+  const nlohmann::json j = readings_json(r, {"1", "D101", ""});
   EXPECT_EQ(j["quantities"][0]["key"], "V");
   EXPECT_EQ(j["quantities"].size(), catalogue(1).size());
 }

@@ -6,13 +6,9 @@
 #include <string>
 
 #include "maic/core/reading.hpp"
+#include "maic/device/settings.hpp"
 
 namespace maic::device {
-
-struct Identity {
-  std::string devid;  // 10 digits
-  std::string devtype = "D103";
-};
 
 // {"devid", "devtype", "time" (unix s of the window's end), "phases",
 //  "quantities": [{"key","name","unit","family","phase","total","value"}]}

@@ -1,0 +1,75 @@
+#include "maic/device/settings.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace maic::device {
+namespace {
+
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// IANA names: "UTC", "Europe/Kyiv", "America/Argentina/Buenos_Aires",
+// "Etc/GMT+3". The name's existence is checked where time zones are used.
+bool plausible_timezone(std::string_view tz) {
+  if (tz.empty() || tz.size() > 64 || tz.front() == '/' || tz.back() == '/') return false;
+  return std::all_of(tz.begin(), tz.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
+           c == '+';
+  });
+}
+
+}  // namespace
+
+bool valid_pin(std::string_view pin) { return !pin.empty() && pin.size() <= 10 && all_digits(pin); }
+
+Status validate(const MqttSettings& m) {
+  if (m.port < 1 || m.port > 65535) return make_error("mqtt.port: must be 1..65535");
+  if (m.enabled && m.host.empty()) return make_error("mqtt.host: a broker is needed when MQTT is on");
+  if (m.host.size() > 253) return make_error("mqtt.host: too long");
+  if (m.username.size() > 128 || m.password.size() > 128) {
+    return make_error("mqtt.username/password: at most 128 characters");
+  }
+  if (m.interval_s < 1 || m.interval_s > 86400) return make_error("mqtt.interval_s: must be 1..86400");
+  if (m.layout < 0 || m.layout > 2) {
+    return make_error("mqtt.layout: 0 (separate topics), 1 (JSON) or 2 (both)");
+  }
+  if (m.prefix.size() > 64) return make_error("mqtt.prefix: at most 64 characters");
+  if (m.prefix.find_first_of("#+") != std::string::npos || m.prefix.find('\0') != std::string::npos) {
+    return make_error("mqtt.prefix: must not contain MQTT wildcards (# +)");
+  }
+  for (const auto* phrase : {&m.on_phrase, &m.off_phrase}) {
+    if (phrase->empty() || phrase->size() > 15) {
+      return make_error("mqtt.on_phrase/off_phrase: 1..15 characters");
+    }
+  }
+  if (m.on_phrase == m.off_phrase) return make_error("mqtt.on_phrase/off_phrase: must differ");
+  if (m.discovery_prefix.empty() || m.discovery_prefix.find_first_of("#+") != std::string::npos) {
+    return make_error("mqtt.discovery_prefix: a topic without wildcards");
+  }
+  return ok_status();
+}
+
+Status validate(const Settings& s) {
+  if (!valid_pin(s.pin)) return make_error("pin: digits only, 1 to 10 of them");
+  static constexpr std::string_view kLanguages[] = {"en", "ua", "sk", "cz", "de", "it", "hu",
+                                                    "fr", "es", "pt", "nl", "pl", "bg", "ro",
+                                                    "da", "sl", "gr", "ru", "lt", "lv", "ee",
+                                                    "se", "fi", "tr", "th"};
+  if (std::find(std::begin(kLanguages), std::end(kLanguages), s.language) == std::end(kLanguages)) {
+    return make_error("language: one of the manual's languages (en, de, fr, ...)");
+  }
+  if (!plausible_timezone(s.timezone)) return make_error("timezone: an IANA name such as Europe/Berlin");
+  if (Status m = validate(s.mqtt); !m) return m;
+  if (!s.server.url.empty() && !s.server.url.starts_with("http://") &&
+      !s.server.url.starts_with("https://")) {
+    return make_error("server.url: an http:// or https:// URL, or empty");
+  }
+  if (!s.output.gpio_chip.empty() && s.output.gpio_line < 0) {
+    return make_error("output.gpio_line: a line number is needed with output.gpio_chip");
+  }
+  return ok_status();
+}
+
+}  // namespace maic::device

@@ -1,0 +1,156 @@
+#include "maic/device/settings_json.hpp"
+
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace maic::device {
+namespace {
+
+using nlohmann::json;
+
+// One row per setting: its place in the JSON, and how to read and write it.
+struct Field {
+  std::string section;  // "" for top-level fields
+  std::string name;
+  bool secret;
+  std::function<json(const Settings&)> get;
+  std::function<Status(Settings&, const json&)> set;
+};
+
+template <typename T>
+Status assign(T& out, const json& j, const std::string& where) {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!j.is_boolean()) return make_error(where + ": must be true or false");
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!j.is_number_integer()) return make_error(where + ": must be an integer");
+  } else {
+    if (!j.is_string()) return make_error(where + ": must be a string");
+  }
+  out = j.get<T>();
+  return ok_status();
+}
+
+template <typename T>
+Field top(std::string name, T Settings::*member, bool secret = false) {
+  return {"", name, secret, [member](const Settings& s) { return json(s.*member); },
+          [member, name](Settings& s, const json& j) { return assign(s.*member, j, name); }};
+}
+
+template <typename Section, typename T>
+Field nested(std::string section, std::string name, Section Settings::*sec, T Section::*member,
+             bool secret = false) {
+  const std::string where = section + "." + name;
+  return {section, name, secret,
+          [sec, member](const Settings& s) { return json((s.*sec).*member); },
+          [sec, member, where](Settings& s, const json& j) {
+            return assign((s.*sec).*member, j, where);
+          }};
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> table = {
+      top("pin", &Settings::pin, true),
+      top("language", &Settings::language),
+      top("led", &Settings::led),
+      top("timezone", &Settings::timezone),
+      nested("mqtt", "enabled", &Settings::mqtt, &MqttSettings::enabled),
+      nested("mqtt", "host", &Settings::mqtt, &MqttSettings::host),
+      nested("mqtt", "port", &Settings::mqtt, &MqttSettings::port),
+      nested("mqtt", "username", &Settings::mqtt, &MqttSettings::username),
+      nested("mqtt", "password", &Settings::mqtt, &MqttSettings::password, true),
+      nested("mqtt", "interval_s", &Settings::mqtt, &MqttSettings::interval_s),
+      nested("mqtt", "layout", &Settings::mqtt, &MqttSettings::layout),
+      nested("mqtt", "prefix", &Settings::mqtt, &MqttSettings::prefix),
+      nested("mqtt", "control_enabled", &Settings::mqtt, &MqttSettings::control_enabled),
+      nested("mqtt", "on_phrase", &Settings::mqtt, &MqttSettings::on_phrase),
+      nested("mqtt", "off_phrase", &Settings::mqtt, &MqttSettings::off_phrase),
+      nested("mqtt", "discovery", &Settings::mqtt, &MqttSettings::discovery),
+      nested("mqtt", "discovery_prefix", &Settings::mqtt, &MqttSettings::discovery_prefix),
+      nested("mqtt", "tls", &Settings::mqtt, &MqttSettings::tls),
+      nested("mqtt", "ca_file", &Settings::mqtt, &MqttSettings::ca_file),
+      nested("server", "url", &Settings::server, &ServerSettings::url),
+      nested("output", "gpio_chip", &Settings::output, &OutputSettings::gpio_chip),
+      nested("output", "gpio_line", &Settings::output, &OutputSettings::gpio_line),
+      nested("output", "active_low", &Settings::output, &OutputSettings::active_low),
+  };
+  return table;
+}
+
+const Field* find_field(std::string_view section, std::string_view name) {
+  for (const Field& f : fields()) {
+    if (f.section == section && f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+bool is_section(std::string_view name) {
+  for (const Field& f : fields()) {
+    if (f.section == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+json to_json(const Settings& s, bool include_secrets) {
+  json out = json::object();
+  for (const Field& f : fields()) {
+    json value = f.secret && !include_secrets ? json("") : f.get(s);
+    if (f.section.empty()) {
+      out[f.name] = std::move(value);
+    } else {
+      out[f.section][f.name] = std::move(value);
+    }
+  }
+  return out;
+}
+
+json to_json(const Identity& id) {
+  return {{"devid", id.devid}, {"devtype", id.devtype}, {"secret", id.secret}};
+}
+
+Result<Settings> apply_json(const Settings& base, const json& patch) {
+  if (!patch.is_object()) return make_error("settings: a JSON object is expected");
+  Settings s = base;
+  for (const auto& [key, value] : patch.items()) {
+    if (is_section(key)) {
+      if (!value.is_object()) return make_error(key + ": an object is expected");
+      for (const auto& [name, inner] : value.items()) {
+        const Field* f = find_field(key, name);
+        if (!f) return make_error(key + "." + name + ": no such setting");
+        if (Status st = f->set(s, inner); !st) return st.error();
+      }
+      continue;
+    }
+    const Field* f = find_field("", key);
+    if (!f) return make_error(key + ": no such setting");
+    if (Status st = f->set(s, value); !st) return st.error();
+  }
+  if (Status v = validate(s); !v) return v.error();
+  return s;
+}
+
+Result<Identity> identity_from_json(const json& j) {
+  if (!j.is_object()) return make_error("identity: a JSON object is expected");
+  Identity id;
+  for (auto [field, out] : {std::pair{"devid", &id.devid}, std::pair{"devtype", &id.devtype},
+                            std::pair{"secret", &id.secret}}) {
+    auto it = j.find(field);
+    if (it == j.end() || !it->is_string()) {
+      return make_error(std::string("identity.") + field + ": a string is required");
+    }
+    *out = it->get<std::string>();
+  }
+  if (id.devid.size() != 10 ||
+      id.devid.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error("identity.devid: 10 digits");
+  }
+  if (id.secret.size() != 64 || id.secret.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return make_error("identity.secret: 64 lowercase hex digits");
+  }
+  return id;
+}
+
+}  // namespace maic::device

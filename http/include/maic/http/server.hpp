@@ -1,0 +1,101 @@
+// A small, bounded HTTP/1.1 server for the device daemon and the cloud.
+//
+// Shape (after Boost.Beast's advanced_server_flex_awaitable): one coroutine
+// per connection on its own strand; every read has a size limit and a
+// deadline; a connection cap; keep-alive and pipelining; HEAD; a deliberate
+// shutdown (stop accepting, let requests in flight finish within a grace
+// period, then close what is left). Boost.Beast/Asio are confined to
+// server.cpp: this header is all a daemon includes.
+//
+// Threads: the server owns its io_context and `ServerOptions::threads`
+// threads that run it; handlers run on those threads. With threads == 1 (the
+// default) handlers never run concurrently with each other; with more, calls
+// for different connections may run concurrently, so the handler and what it
+// touches must be thread-safe. Either way handlers run concurrently with the
+// rest of the program. A handler blocks its thread while it runs: keep it
+// short, or use more threads.
+//
+// Time: deadlines use the operating system's steady clock (this is the I/O
+// edge; nothing here stamps records with wall time).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "maic/core/result.hpp"
+#include "maic/http/endpoint.hpp"
+#include "maic/http/message.hpp"
+
+namespace maic::http {
+
+struct Limits {
+  // Request line plus header fields; more is answered with 431.
+  std::size_t header_bytes = 8 * 1024;
+  // Request body (after de-chunking); more is answered with 413.
+  std::size_t body_bytes = 64 * 1024;
+  // Deadline for reading one whole request once it has begun (and for a
+  // new connection's first request to arrive), and for writing one
+  // response: a slow client cannot hold a connection forever.
+  std::chrono::milliseconds read_timeout = std::chrono::seconds(15);
+  // How long a kept-alive connection may wait for its next request.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+  // Open connections served at once. A connection beyond the cap gets a
+  // 503 and is closed; at most as many again are being refused at once,
+  // beyond that a connection is closed unanswered.
+  std::size_t max_connections = 64;
+};
+
+struct ServerOptions {
+  Endpoint listen;  // port 0: the system picks one (see Server::port())
+  Limits limits;
+  unsigned threads = 1;  // >= 1; see "Threads" above
+  // stop(): how long requests in flight may take to finish before their
+  // connections are closed anyway.
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
+  std::string server_name = "maic";  // the Server field of every response
+  // Told about failures no client sees: a handler that threw (the client
+  // gets 500), an invalid response from a handler, accept errors. Called on a
+  // server thread; may be called concurrently if threads > 1. Empty: silent.
+  std::function<void(std::string_view)> on_error;
+};
+
+class Server {
+ public:
+  // Binds options.listen, starts listening and the threads. Fails (as a
+  // value) if the host does not resolve or the address cannot be bound.
+  // `handler` is called for every request (see "Threads").
+  static Result<Server> start(ServerOptions options, Handler handler);
+
+  // A moved-from Server may only be destroyed or assigned to.
+  Server(Server&&) noexcept;
+  Server& operator=(Server&&) noexcept;  // stops *this first
+  ~Server();                             // stop()
+
+  // The bound address and port (useful after listening on port 0).
+  const Endpoint& endpoint() const;
+  std::uint16_t port() const { return endpoint().port; }
+
+  // Connections open right now (served and being refused); for metrics.
+  std::size_t connections() const;
+
+  // Stops the server: closes the listening socket, closes idle connections,
+  // lets requests in flight finish (their responses say Connection: close)
+  // for up to shutdown_grace, then closes every connection and joins the
+  // threads. Returns when no server thread is left. Idempotent; safe to call
+  // from any thread except a server thread (from a handler it throws
+  // std::logic_error). A handler still running after the grace period is
+  // waited for: handlers must return.
+  void stop();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace maic::http

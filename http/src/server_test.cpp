@@ -1,0 +1,510 @@
+// The server on 127.0.0.1, port 0, against a real client on real sockets.
+//
+// No sleeps: every wait is a blocking read that returns when the server
+// answers or closes. The client's own deadline (kClientTimeout) is only a
+// safety net that turns a hang into a failure.
+#include "maic/http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "maic/http/router.hpp"
+
+namespace maic::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Reply = bhttp::response<bhttp::string_body>;
+
+constexpr auto kClientTimeout = 10s;
+
+// A blocking HTTP client with a deadline on every operation.
+class Client {
+ public:
+  explicit Client(std::uint16_t port) {
+    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+
+  void send(std::string_view raw) {
+    const auto ec = run([&](auto done) { asio::async_write(stream_, asio::buffer(raw), done); });
+    ASSERT_FALSE(ec) << ec.message();
+  }
+
+  // Reads one response; `head` because a HEAD response's Content-Length
+  // describes a body that does not follow.
+  Reply read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.skip(head);
+    parser.body_limit(1 << 20);
+    const auto ec = run([&](auto done) { bhttp::async_read(stream_, buffer_, parser, done); });
+    EXPECT_FALSE(ec) << ec.message();
+    return parser.release();
+  }
+
+  Reply request(std::string_view method, std::string_view target, std::string body = "") {
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, "test");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    const auto ec = run([&](auto done) { bhttp::async_write(stream_, req, done); });
+    EXPECT_FALSE(ec) << ec.message();
+    return read(method == "HEAD");
+  }
+
+  // Blocks until the server closes the connection; returns why the read
+  // ended (end of stream or a reset, never the client's own timeout).
+  beast::error_code wait_closed() {
+    for (;;) {
+      char byte = 0;
+      const auto ec =
+          run([&](auto done) { stream_.async_read_some(asio::buffer(&byte, 1), done); });
+      if (ec) return ec;
+    }
+  }
+
+  static bool closed(const beast::error_code& ec) {
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  template <typename Op>
+  beast::error_code run(Op op) {
+    beast::error_code result;
+    stream_.expires_after(kClientTimeout);
+    op([&](beast::error_code ec, std::size_t) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  asio::io_context ioc_;
+  beast::tcp_stream stream_{ioc_};
+  beast::flat_buffer buffer_;
+};
+
+Router demo_router() {
+  Router router;
+  router.add("GET", "/hello", [](const Request&) { return Response::text("hello"); });
+  router.add("POST", "/echo", [](const Request& r) {
+    nlohmann::json query = nlohmann::json::array();
+    for (const auto& [k, v] : r.query) query.push_back({k, v});
+    return Response::json({{"method", r.method},
+                           {"path", r.path},
+                           {"target", r.target},
+                           {"query", query},
+                           {"agent", r.headers.get("user-agent").value_or("")},
+                           {"body", r.body},
+                           {"remote", r.remote}});
+  });
+  router.add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("boom"); });
+  router.add("GET", "/bad-header", [](const Request&) {
+    Response r = Response::text("x");
+    r.headers.set("X-Injected", "a\r\nSet-Cookie: evil=1");
+    return r;
+  });
+  return router;
+}
+
+// A server with a demo router and errors collected for inspection.
+class ServerTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions options = {}) {
+    options.listen = {"127.0.0.1", 0};
+    options.on_error = [this](std::string_view e) {
+      std::lock_guard lock(mu_);
+      errors_.emplace_back(e);
+    };
+    auto started =
+        Server::start(std::move(options), [this](const Request& r) { return router_.handle(r); });
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    server_.emplace(std::move(started).value());
+  }
+  std::uint16_t port() const { return server_->port(); }
+  std::vector<std::string> errors() {
+    std::lock_guard lock(mu_);
+    return errors_;
+  }
+
+  // Declared first, destroyed last: the server reports into them until it stops.
+  std::mutex mu_;
+  std::vector<std::string> errors_;
+  Router router_ = demo_router();
+  std::optional<Server> server_;
+};
+
+std::string error_of(const Reply& r) {
+  return nlohmann::json::parse(r.body()).at("error").get<std::string>();
+}
+
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST_F(ServerTest, BindsAnEphemeralPort) {
+  start();
+  EXPECT_NE(port(), 0);
+  EXPECT_EQ(server_->endpoint().host, "127.0.0.1");
+}
+
+TEST_F(ServerTest, ServesGetAndHeadOnOneKeptAliveConnection) {
+  start();
+  Client c(port());
+  const Reply get = c.request("GET", "/hello");
+  EXPECT_EQ(get.result_int(), 200);
+  EXPECT_EQ(get.body(), "hello");
+  EXPECT_EQ(get[bhttp::field::content_type], "text/plain; charset=utf-8");
+  EXPECT_EQ(get[bhttp::field::server], "maic");
+  EXPECT_TRUE(get.keep_alive());
+
+  const Reply head = c.request("HEAD", "/hello");
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(head[bhttp::field::content_length], "5");
+  EXPECT_TRUE(head.body().empty());
+
+  EXPECT_EQ(c.request("GET", "/hello").body(), "hello");  // still the same connection
+  EXPECT_EQ(server_->connections(), 1u);
+}
+
+TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {
+  start();
+  Client c(port());
+  c.send(
+      "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(c.read().result_int(), 200);
+  EXPECT_EQ(c.read().result_int(), 404);
+  EXPECT_EQ(c.read().body(), "hello");
+}
+
+TEST_F(ServerTest, ClosesWhenTheClientAsks) {
+  start();
+  Client http10(port());
+  http10.send("GET /hello HTTP/1.0\r\n\r\n");  // HTTP/1.0 closes unless asked otherwise
+  const Reply r = http10.read();
+  EXPECT_EQ(r.body(), "hello");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(Client::closed(http10.wait_closed()));
+
+  Client close(port());
+  close.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(close.read()[bhttp::field::connection], "close");
+  EXPECT_TRUE(Client::closed(close.wait_closed()));
+}
+
+TEST_F(ServerTest, Answers404And405) {
+  start();
+  Client c(port());
+  const Reply missing = c.request("GET", "/missing");
+  EXPECT_EQ(missing.result_int(), 404);
+  EXPECT_EQ(missing[bhttp::field::content_type], "application/json");
+  EXPECT_FALSE(error_of(missing).empty());
+  const Reply wrong = c.request("DELETE", "/hello");
+  EXPECT_EQ(wrong.result_int(), 405);
+  EXPECT_EQ(wrong[bhttp::field::allow], "GET, HEAD");
+  EXPECT_TRUE(wrong.keep_alive());
+}
+
+TEST_F(ServerTest, HandsTheRequestToTheHandler) {
+  start();
+  Client c(port());
+  c.send(
+      "POST /ec%68o?a=1&b=x+y%21&a=2 HTTP/1.1\r\nHost: t\r\nUser-Agent: gtest\r\n"
+      "Content-Length: 4\r\n\r\nbody");
+  const Reply r = c.read();
+  ASSERT_EQ(r.result_int(), 200) << r.body();
+  const auto j = nlohmann::json::parse(r.body());
+  EXPECT_EQ(j["method"], "POST");
+  EXPECT_EQ(j["path"], "/echo");
+  EXPECT_EQ(j["target"], "/ec%68o?a=1&b=x+y%21&a=2");
+  EXPECT_EQ(j["query"], nlohmann::json::parse(R"([["a","1"],["b","x y!"],["a","2"]])"));
+  EXPECT_EQ(j["agent"], "gtest");
+  EXPECT_EQ(j["body"], "body");
+  EXPECT_EQ(j["remote"], "127.0.0.1");
+}
+
+TEST_F(ServerTest, ReadsChunkedBodies) {
+  start();
+  Client c(port());
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  EXPECT_EQ(nlohmann::json::parse(c.read().body())["body"], "abcde");
+}
+
+TEST_F(ServerTest, MalformedRequestsAre400) {
+  start();
+  {
+    Client c(port());
+    const Reply r = c.request("GET", "/hello?a=%zz");
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(error_of(r).find("malformed percent-escape"), std::string::npos) << r.body();
+  }
+  {
+    Client c(port());
+    c.send("GET /hello HTTP/1.1\r\n\r\n");
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(error_of(r).find("Host"), std::string::npos);
+  }
+  {
+    Client c(port());
+    c.send("GET hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(c.read().result_int(), 400);
+  }
+  {
+    Client c(port());
+    c.send("THIS IS NOT HTTP\r\n\r\n");
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(error_of(r).find("malformed request"), std::string::npos) << r.body();
+    EXPECT_TRUE(Client::closed(c.wait_closed()));
+  }
+}
+
+TEST_F(ServerTest, BodyOverTheLimitIs413) {
+  ServerOptions options;
+  options.limits.body_bytes = 16;
+  start(options);
+  Client c(port());
+  EXPECT_EQ(c.request("POST", "/echo", std::string(16, 'x')).result_int(), 200);
+  const Reply r = c.request("POST", "/echo", std::string(17, 'x'));
+  EXPECT_EQ(r.result_int(), 413);
+  EXPECT_NE(error_of(r).find("16 bytes"), std::string::npos);
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+
+  // Announced but not sent: refused on the header alone.
+  Client announced(port());
+  announced.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000000\r\n\r\n");
+  EXPECT_EQ(announced.read().result_int(), 413);
+
+  // Chunked: refused once the chunks exceed the limit.
+  Client chunked(port());
+  chunked.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "10\r\n0123456789abcdef\r\n1\r\nx\r\n0\r\n\r\n");
+  EXPECT_EQ(chunked.read().result_int(), 413);
+}
+
+TEST_F(ServerTest, ExpectContinueIsAnsweredAfterTheHeaderPassed) {
+  ServerOptions options;
+  options.limits.body_bytes = 16;
+  start(options);
+  Client c(port());
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  EXPECT_EQ(c.read().result_int(), 100);
+  c.send("ok");
+  EXPECT_EQ(nlohmann::json::parse(c.read().body())["body"], "ok");
+
+  Client big(port());
+  big.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 17\r\n\r\n");
+  EXPECT_EQ(big.read().result_int(), 413);  // no 100 for a body that would be refused
+}
+
+TEST_F(ServerTest, HeaderOverTheLimitIs431) {
+  ServerOptions options;
+  options.limits.header_bytes = 1024;
+  start(options);
+  Client ok(port());
+  ok.send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(900, 'a') + "\r\n\r\n");
+  EXPECT_EQ(ok.read().result_int(), 200);
+
+  Client c(port());
+  c.send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Pad: " + std::string(2000, 'a') + "\r\n\r\n");
+  const Reply r = c.read();
+  EXPECT_EQ(r.result_int(), 431);
+  EXPECT_NE(error_of(r).find("1024 bytes"), std::string::npos);
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheCapGet503) {
+  ServerOptions options;
+  options.limits.max_connections = 2;
+  start(options);
+  // A completed exchange proves the server has accepted (and counts) the connection.
+  Client a(port());
+  Client b(port());
+  EXPECT_EQ(a.request("GET", "/hello").result_int(), 200);
+  EXPECT_EQ(b.request("GET", "/hello").result_int(), 200);
+
+  Client refused(port());
+  refused.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  const Reply r = refused.read();
+  EXPECT_EQ(r.result_int(), 503);
+  EXPECT_EQ(r[bhttp::field::retry_after], "1");
+  EXPECT_TRUE(Client::closed(refused.wait_closed()));
+
+  EXPECT_EQ(a.request("GET", "/hello").result_int(), 200);  // the served ones are unaffected
+}
+
+TEST_F(ServerTest, HandlerFailuresAre500AndReported) {
+  start();
+  Client c(port());
+  const Reply boom = c.request("GET", "/boom");
+  EXPECT_EQ(boom.result_int(), 500);
+  EXPECT_EQ(error_of(boom), "internal error");  // details are for the log, not the client
+  const Reply bad = c.request("GET", "/bad-header");
+  EXPECT_EQ(bad.result_int(), 500);
+  EXPECT_EQ(bad.find("Set-Cookie"), bad.end());
+  const auto e = errors();
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_NE(e[0].find("GET /boom threw: boom"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find("X-Injected"), std::string::npos) << e[1];
+}
+
+TEST_F(ServerTest, IdleKeptAliveConnectionsTimeOut) {
+  ServerOptions options;
+  options.limits.idle_timeout = 100ms;  // the behaviour under test
+  start(options);
+  Client c(port());
+  EXPECT_EQ(c.request("GET", "/hello").result_int(), 200);
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+}
+
+TEST_F(ServerTest, SlowRequestsTimeOut) {
+  ServerOptions options;
+  options.limits.read_timeout = 200ms;  // the behaviour under test
+  start(options);
+  Client c(port());
+  c.send("GET /hello HTTP/1.1\r\nHost: t\r\n");  // the header never ends
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+}
+
+TEST_F(ServerTest, ManyThreadsServeConcurrentClients) {
+  ServerOptions options;
+  options.threads = 4;
+  start(options);
+  constexpr int kClients = 8;
+  constexpr int kRequests = 25;
+  std::vector<std::future<int>> done;
+  for (int i = 0; i < kClients; ++i) {
+    done.push_back(std::async(std::launch::async, [p = port()] {
+      Client c(p);
+      int ok = 0;
+      for (int r = 0; r < kRequests; ++r) ok += c.request("GET", "/hello").body() == "hello";
+      return ok;
+    }));
+  }
+  for (auto& f : done) EXPECT_EQ(f.get(), kRequests);
+}
+
+TEST_F(ServerTest, StopClosesIdleConnectionsWithinTheGracePeriod) {
+  ServerOptions options;
+  options.shutdown_grace = 5s;
+  start(options);
+  Client used(port());
+  EXPECT_EQ(used.request("GET", "/hello").result_int(), 200);
+  Client fresh(port());
+  EXPECT_EQ(fresh.request("GET", "/hello").result_int(), 200);
+
+  const auto t0 = Clock::now();
+  server_->stop();
+  EXPECT_LT(Clock::now() - t0, options.shutdown_grace);
+  EXPECT_TRUE(Client::closed(used.wait_closed()));
+  EXPECT_TRUE(Client::closed(fresh.wait_closed()));
+  EXPECT_EQ(server_->connections(), 0u);
+  EXPECT_THROW(Client late(port()), boost::system::system_error);  // no longer listening
+}
+
+TEST_F(ServerTest, StopLetsARequestInFlightFinish) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  router_.add("GET", "/slow", [&](const Request&) {
+    entered.set_value();
+    release.get_future().wait();
+    return Response::text("done");
+  });
+  start();
+  Client c(port());
+  c.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  entered.get_future().wait();
+
+  auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+  release.set_value();
+  const Reply r = c.read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "done");
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+  stopped.get();
+}
+
+TEST_F(ServerTest, StopClosesUnfinishedRequestsAfterTheGracePeriod) {
+  ServerOptions options;
+  options.shutdown_grace = 200ms;  // the behaviour under test
+  start(options);
+  Client c(port());
+  // The interim 100 proves the server is inside this request, waiting for its body.
+  c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n");
+  EXPECT_EQ(c.read().result_int(), 100);
+
+  const auto t0 = Clock::now();
+  server_->stop();
+  const auto took = Clock::now() - t0;
+  EXPECT_GE(took, options.shutdown_grace);
+  EXPECT_LT(took, options.shutdown_grace + 5s);
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+}
+
+TEST_F(ServerTest, StopIsIdempotentAndLeavesNoThreads) {
+  const std::size_t before = thread_count();
+  ServerOptions options;
+  options.threads = 3;
+  start(options);
+  EXPECT_EQ(thread_count(), before + 3);
+  server_->stop();
+  server_->stop();
+  EXPECT_EQ(thread_count(), before);
+  server_.reset();  // the destructor stops (again): a no-op now
+  EXPECT_EQ(thread_count(), before);
+}
+
+TEST_F(ServerTest, DestructorStops) {
+  const std::size_t before = thread_count();
+  start();
+  Client c(port());
+  EXPECT_EQ(c.request("GET", "/hello").result_int(), 200);
+  server_.reset();
+  EXPECT_EQ(thread_count(), before);
+  EXPECT_TRUE(Client::closed(c.wait_closed()));
+}
+
+TEST(Server, FailsAsAValueWhenItCannotListen) {
+  auto first = Server::start({}, [](const Request&) { return Response::text("x"); });
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ServerOptions taken;
+  taken.listen = first->endpoint();
+  auto second = Server::start(taken, [](const Request&) { return Response::text("x"); });
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("cannot listen"), std::string::npos)
+      << second.error().message;
+
+  ServerOptions foreign;
+  foreign.listen.host = "192.0.2.1";  // TEST-NET-1: not an address of this machine
+  auto third = Server::start(foreign, [](const Request&) { return Response::text("x"); });
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.error().message.find("192.0.2.1"), std::string::npos) << third.error().message;
+}
+
+}  // namespace
+}  // namespace maic::http
