@@ -1,9 +1,9 @@
 // maic-record: writes the synthetic source's samples to a replay file
 // (docs/replay-format.md), for `maic-device --source replay:FILE` and for
 // tests that need a recording.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 
 #include "../common/synthetic_options.hpp"

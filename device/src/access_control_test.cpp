@@ -20,8 +20,8 @@ TEST(AccessControl, ALoginAuthorisesTheAddressAndASession) {
   auto login = f.access.login("10.0.0.2", "1234", "1234");
   ASSERT_EQ(login.outcome, AccessControl::Outcome::kGranted);
   EXPECT_EQ(login.token, "token1");
-  EXPECT_TRUE(f.access.authorised("10.0.0.2", ""));            // no cookie needed
-  EXPECT_TRUE(f.access.authorised("10.0.0.9", "token1"));      // or the cookie elsewhere
+  EXPECT_TRUE(f.access.authorised("10.0.0.2", ""));        // no cookie needed
+  EXPECT_TRUE(f.access.authorised("10.0.0.9", "token1"));  // or the cookie elsewhere
   EXPECT_FALSE(f.access.authorised("10.0.0.9", "token2"));
 }
 

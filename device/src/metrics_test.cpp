@@ -32,9 +32,11 @@ TEST(Metrics, EveryLineIsValidExposition) {
   EXPECT_EQ(samples, 8 * 3 + 2 + 2);
   EXPECT_NE(text.find("maic_voltage_volts{devid=\"1828719372\",phase=\"1\"} 230.5\n"),
             std::string::npos);
-  EXPECT_NE(text.find("maic_power_watts{devid=\"1828719372\",phase=\"2\",direction=\"reverse\"} 1200\n"),
-            std::string::npos);
-  EXPECT_NE(text.find("maic_energy_watt_hours_total{devid=\"1828719372\",phase=\"3\",direction=\"reverse\"} 5000.25\n"),
+  EXPECT_NE(
+      text.find("maic_power_watts{devid=\"1828719372\",phase=\"2\",direction=\"reverse\"} 1200\n"),
+      std::string::npos);
+  EXPECT_NE(text.find("maic_energy_watt_hours_total{devid=\"1828719372\",phase=\"3\",direction="
+                      "\"reverse\"} 5000.25\n"),
             std::string::npos);
   // One HELP per metric even where two families share it.
   EXPECT_EQ(text.find("# HELP maic_power_watts"), text.rfind("# HELP maic_power_watts"));

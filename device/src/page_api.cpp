@@ -13,16 +13,24 @@ using nlohmann::ordered_json;
 // Decimals shown per family in the page API's text values.
 int decimals(Family f) {
   switch (f) {
-    case Family::kVoltage: return 1;
-    case Family::kCurrent: return 2;
+    case Family::kVoltage:
+      return 1;
+    case Family::kCurrent:
+      return 2;
     case Family::kPower:
-    case Family::kReversePower: return 1;
+    case Family::kReversePower:
+      return 1;
     case Family::kEnergy:
-    case Family::kReverseEnergy: return 0;
-    case Family::kPowerFactor: return 2;
-    case Family::kFrequency: return 2;
-    case Family::kTemperature: return 1;
-    case Family::kOutput: return 0;
+    case Family::kReverseEnergy:
+      return 0;
+    case Family::kPowerFactor:
+      return 2;
+    case Family::kFrequency:
+      return 2;
+    case Family::kTemperature:
+      return 1;
+    case Family::kOutput:
+      return 0;
   }
   return 2;
 }
@@ -70,9 +78,10 @@ ordered_json page_data(const Reading& r) {
       if (h.before == q.family && !data.contains(h.key)) data[h.key] = {{"name", h.name}};
     }
     const double v = value_of(r, q);
-    data[q.key] = {{"name", q.name},
-                   {"unit", q.unit},
-                   {"value", fmt::format("{:.{}f}", std::isfinite(v) ? v : 0.0, decimals(q.family))}};
+    data[q.key] = {
+        {"name", q.name},
+        {"unit", q.unit},
+        {"value", fmt::format("{:.{}f}", std::isfinite(v) ? v : 0.0, decimals(q.family))}};
   }
   return data;
 }
@@ -117,11 +126,16 @@ Result<nlohmann::json> mqtt_page_patch(const http::Query& query) {
     enum Kind { kText, kInteger, kFlag } kind;
   };
   static constexpr Param kParams[] = {
-      {"serv", "host", Param::kText},          {"port", "port", Param::kInteger},
-      {"uname", "username", Param::kText},     {"pass", "password", Param::kText},
-      {"mqtt_on", "enabled", Param::kFlag},    {"mqttint", "interval_s", Param::kInteger},
-      {"separat", "layout", Param::kInteger},  {"prefix", "prefix", Param::kText},
-      {"setout", "control_enabled", Param::kFlag}, {"onphrase", "on_phrase", Param::kText},
+      {"serv", "host", Param::kText},
+      {"port", "port", Param::kInteger},
+      {"uname", "username", Param::kText},
+      {"pass", "password", Param::kText},
+      {"mqtt_on", "enabled", Param::kFlag},
+      {"mqttint", "interval_s", Param::kInteger},
+      {"separat", "layout", Param::kInteger},
+      {"prefix", "prefix", Param::kText},
+      {"setout", "control_enabled", Param::kFlag},
+      {"onphrase", "on_phrase", Param::kText},
       {"offphrase", "off_phrase", Param::kText},
   };
   nlohmann::json mqtt = nlohmann::json::object();
@@ -155,8 +169,7 @@ Result<std::vector<InitialValue>> initval_page_values(const http::Query& query) 
     const Quantity* q = find_quantity(key);
     if (!q || q->is_total ||
         (q->family != Family::kEnergy && q->family != Family::kReverseEnergy)) {
-      return make_error(fmt::format(
-          "initval: '{}' is not a meter (Wh1..Wh3, rWh1..rWh3)", key));
+      return make_error(fmt::format("initval: '{}' is not a meter (Wh1..Wh3, rWh1..rWh3)", key));
     }
     Result<double> wh = number(text, key);
     if (!wh) return wh.error();

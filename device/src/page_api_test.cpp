@@ -33,9 +33,9 @@ Reading sample_reading() {
 // A strict client, as one exporter is: every listed key present, every
 // value a number (it panics on anything else); headings carry only a name.
 void expect_strict_client_accepts(const nlohmann::ordered_json& data) {
-  const char* keys[] = {"V1",  "V2",  "V3",  "A1",  "A2",  "A3",  "W1",  "W2",  "W3",
-                        "rW1", "rW2", "rW3", "Wh1", "Wh2", "Wh3", "rWh1", "rWh2", "rWh3",
-                        "PF1", "PF2", "PF3", "Fr1", "Fr2", "Fr3", "A",   "W",   "TWh", "T"};
+  const char* keys[] = {"V1",  "V2",  "V3",  "A1",  "A2",  "A3",   "W1",   "W2",   "W3",  "rW1",
+                        "rW2", "rW3", "Wh1", "Wh2", "Wh3", "rWh1", "rWh2", "rWh3", "PF1", "PF2",
+                        "PF3", "Fr1", "Fr2", "Fr3", "A",   "W",    "TWh",  "T"};
   for (const char* key : keys) {
     ASSERT_TRUE(data.contains(key)) << key;
     const auto& entry = data[key];
@@ -87,8 +87,9 @@ TEST(PageApi, WebinitHasWhatTheIntegrationReads) {
 }
 
 TEST(PageApi, MqttParametersBecomeASettingsPatch) {
-  auto patch = mqtt_page_patch(query(
-      "page=mqtt&serv=10.0.0.5&port=1884&uname=&pass=&mqtt_on=1&mqttint=5&separat=2&prefix=smart-maic/"));
+  auto patch =
+      mqtt_page_patch(query("page=mqtt&serv=10.0.0.5&port=1884&uname=&pass=&mqtt_on=1&mqttint=5&"
+                            "separat=2&prefix=smart-maic/"));
   ASSERT_TRUE(patch.ok()) << patch.error().message;
   const auto& m = (*patch)["mqtt"];
   EXPECT_EQ(m["host"], "10.0.0.5");

@@ -26,17 +26,20 @@ bool valid_pin(std::string_view pin) { return !pin.empty() && pin.size() <= 10 &
 
 Status validate(const MqttSettings& m) {
   if (m.port < 1 || m.port > 65535) return make_error("mqtt.port: must be 1..65535");
-  if (m.enabled && m.host.empty()) return make_error("mqtt.host: a broker is needed when MQTT is on");
+  if (m.enabled && m.host.empty())
+    return make_error("mqtt.host: a broker is needed when MQTT is on");
   if (m.host.size() > 253) return make_error("mqtt.host: too long");
   if (m.username.size() > 128 || m.password.size() > 128) {
     return make_error("mqtt.username/password: at most 128 characters");
   }
-  if (m.interval_s < 1 || m.interval_s > 86400) return make_error("mqtt.interval_s: must be 1..86400");
+  if (m.interval_s < 1 || m.interval_s > 86400)
+    return make_error("mqtt.interval_s: must be 1..86400");
   if (m.layout < 0 || m.layout > 2) {
     return make_error("mqtt.layout: 0 (separate topics), 1 (JSON) or 2 (both)");
   }
   if (m.prefix.size() > 64) return make_error("mqtt.prefix: at most 64 characters");
-  if (m.prefix.find_first_of("#+") != std::string::npos || m.prefix.find('\0') != std::string::npos) {
+  if (m.prefix.find_first_of("#+") != std::string::npos ||
+      m.prefix.find('\0') != std::string::npos) {
     return make_error("mqtt.prefix: must not contain MQTT wildcards (# +)");
   }
   for (const auto* phrase : {&m.on_phrase, &m.off_phrase}) {
@@ -53,14 +56,14 @@ Status validate(const MqttSettings& m) {
 
 Status validate(const Settings& s) {
   if (!valid_pin(s.pin)) return make_error("pin: digits only, 1 to 10 of them");
-  static constexpr std::string_view kLanguages[] = {"en", "ua", "sk", "cz", "de", "it", "hu",
-                                                    "fr", "es", "pt", "nl", "pl", "bg", "ro",
-                                                    "da", "sl", "gr", "ru", "lt", "lv", "ee",
-                                                    "se", "fi", "tr", "th"};
+  static constexpr std::string_view kLanguages[] = {
+      "en", "ua", "sk", "cz", "de", "it", "hu", "fr", "es", "pt", "nl", "pl", "bg",
+      "ro", "da", "sl", "gr", "ru", "lt", "lv", "ee", "se", "fi", "tr", "th"};
   if (std::find(std::begin(kLanguages), std::end(kLanguages), s.language) == std::end(kLanguages)) {
     return make_error("language: one of the manual's languages (en, de, fr, ...)");
   }
-  if (!plausible_timezone(s.timezone)) return make_error("timezone: an IANA name such as Europe/Berlin");
+  if (!plausible_timezone(s.timezone))
+    return make_error("timezone: an IANA name such as Europe/Berlin");
   if (Status m = validate(s.mqtt); !m) return m;
   if (!s.server.url.empty() && !s.server.url.starts_with("http://") &&
       !s.server.url.starts_with("https://")) {

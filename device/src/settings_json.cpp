@@ -143,11 +143,11 @@ Result<Identity> identity_from_json(const json& j) {
     }
     *out = it->get<std::string>();
   }
-  if (id.devid.size() != 10 ||
-      id.devid.find_first_not_of("0123456789") != std::string::npos) {
+  if (id.devid.size() != 10 || id.devid.find_first_not_of("0123456789") != std::string::npos) {
     return make_error("identity.devid: 10 digits");
   }
-  if (id.secret.size() != 64 || id.secret.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  if (id.secret.size() != 64 ||
+      id.secret.find_first_not_of("0123456789abcdef") != std::string::npos) {
     return make_error("identity.secret: 64 lowercase hex digits");
   }
   return id;

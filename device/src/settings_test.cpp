@@ -1,6 +1,7 @@
+#include "maic/device/settings.hpp"
+
 #include <gtest/gtest.h>
 
-#include "maic/device/settings.hpp"
 #include "maic/device/settings_json.hpp"
 
 namespace maic::device {
@@ -75,9 +76,8 @@ TEST(Settings, SecretsCanBeHidden) {
 }
 
 TEST(Identity, IsValidated) {
-  EXPECT_TRUE(identity_from_json({{"devid", "1828719372"},
-                                  {"devtype", "D103"},
-                                  {"secret", std::string(64, 'a')}})
+  EXPECT_TRUE(identity_from_json(
+                  {{"devid", "1828719372"}, {"devtype", "D103"}, {"secret", std::string(64, 'a')}})
                   .ok());
   EXPECT_FALSE(identity_from_json({{"devid", "18287"}, {"devtype", "D103"}, {"secret", ""}}).ok());
 }

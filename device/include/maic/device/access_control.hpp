@@ -24,9 +24,10 @@ namespace maic::device {
 class AccessControl {
  public:
   struct Options {
-    Duration address_grant = std::chrono::minutes(15);  // idle time before an address must log in again
-    Duration session = std::chrono::hours(12);          // idle time before a cookie session ends
-    int max_failures = 5;                               // wrong PINs in a row before a lockout
+    Duration address_grant =
+        std::chrono::minutes(15);               // idle time before an address must log in again
+    Duration session = std::chrono::hours(12);  // idle time before a cookie session ends
+    int max_failures = 5;                       // wrong PINs in a row before a lockout
     Duration lockout = std::chrono::minutes(5);
     std::size_t max_tracked = 4096;  // addresses and sessions remembered; the oldest go first
   };
