@@ -12,67 +12,62 @@
 namespace maic::device {
 
 struct Identity {
-  std::string devid; // 10 digits, generated once
+  std::string devid;  // 10 digits, generated once
   std::string devtype = "D103";
-  std::string
-      secret; // 64 hex digits, generated once; authenticates to the server
+  std::string secret;  // 64 hex digits, generated once; authenticates to the server
 };
 
 // Manual §8 and compat.md §2.
 struct MqttSettings {
-  bool enabled = false; // page API "mqtt_on"
-  std::string host;     // "serv"
-  int port = 1883;      // "port", 1..65535
-  std::string username; // "uname"; blank: no authorisation
-  std::string password; // "pass"
-  int interval_s = 10;  // "mqttint": publish interval, 1..86400
+  bool enabled = false;  // page API "mqtt_on"
+  std::string host;      // "serv"
+  int port = 1883;       // "port", 1..65535
+  std::string username;  // "uname"; blank: no authorisation
+  std::string password;  // "pass"
+  int interval_s = 10;   // "mqttint": publish interval, 1..86400
   // "separat": 0 separate topics only, 1 the JSON topic only, 2 both.
   int layout = 2;
-  std::string prefix =
-      "smart-maic/";            // "prefix": topics are <prefix><devid>/<NAME>
-  bool control_enabled = false; // SETOUT accepted
-  std::string on_phrase = "1";  // at most 15 characters
-  std::string off_phrase = "0"; // at most 15 characters
-  bool discovery = true;        // Home Assistant MQTT discovery
+  std::string prefix = "smart-maic/";  // "prefix": topics are <prefix><devid>/<NAME>
+  bool control_enabled = false;        // SETOUT accepted
+  std::string on_phrase = "1";         // at most 15 characters
+  std::string off_phrase = "0";        // at most 15 characters
+  bool discovery = true;               // Home Assistant MQTT discovery
   std::string discovery_prefix = "homeassistant";
-  bool tls = false;    // beyond the original: optional TLS
-  std::string ca_file; // TLS: CA certificates; empty: the system's
+  bool tls = false;     // beyond the original: optional TLS
+  std::string ca_file;  // TLS: CA certificates; empty: the system's
 
-  friend bool operator==(const MqttSettings &, const MqttSettings &) = default;
+  friend bool operator==(const MqttSettings&, const MqttSettings&) = default;
 };
 
 struct ServerSettings {
-  std::string url; // the data server; empty: no uplink
-  friend bool operator==(const ServerSettings &,
-                         const ServerSettings &) = default;
+  std::string url;  // the data server; empty: no uplink
+  friend bool operator==(const ServerSettings&, const ServerSettings&) = default;
 };
 
 struct OutputSettings {
-  std::string
-      gpio_chip; // e.g. "gpiochip0"; empty: a state file in the data dir
+  std::string gpio_chip;  // e.g. "gpiochip0"; empty: a state file in the data dir
   int gpio_line = -1;
   bool active_low = false;
-  friend bool operator==(const OutputSettings &,
-                         const OutputSettings &) = default;
+  friend bool operator==(const OutputSettings&, const OutputSettings&) = default;
 };
 
 struct Settings {
   static constexpr int kVersion = 1;
 
-  std::string pin = "0000"; // digits only, at most 10
+  std::string pin = "0000";  // digits only, at most 10
   std::string language = "en";
   bool led = true;
-  std::string timezone = "UTC"; // IANA name
+  std::string timezone = "UTC";  // IANA name
   MqttSettings mqtt;
   ServerSettings server;
   OutputSettings output;
 
-  friend bool operator==(const Settings &, const Settings &) = default;
+  friend bool operator==(const Settings&, const Settings&) = default;
 };
 
 // Validation, naming the bad field ("mqtt.port must be 1..65535").
-Status validate(const Settings &s);
-Status validate(const MqttSettings &m);
+Status validate(const Settings& s);
+Status validate(const MqttSettings& m);
 bool valid_pin(std::string_view pin);
 
-} // namespace maic::device
+}  // namespace maic::device
