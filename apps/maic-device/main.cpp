@@ -1,8 +1,12 @@
 // maic-device: the smart-MAIC D103 energy monitor as a Linux daemon.
 //
-// Start-up order: parse and validate options, open the sample source, start
-// the web server, then meter until SIGINT/SIGTERM (or the end of a replay
-// played once). Shutdown: stop the web server, stop metering, exit 0.
+// Start-up order: parse and validate options, open the data directory, the
+// sample source and the device (identity, settings, meters, journal,
+// output, MQTT), start the web server, then meter until SIGINT/SIGTERM (or
+// the end of a replay played once). SIGHUP restarts the services (the
+// manual's short press of Reset: "reboot"); SIGUSR1 restores the factory
+// settings (the long press), keeping the ID, the meters and the journal.
+// Shutdown: stop the web server, save the meters, stop MQTT, exit 0.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -13,13 +17,11 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "../common/synthetic_options.hpp"
-#include "maic/core/energy_register.hpp"
-#include "maic/device/live_readings.hpp"
+#include "maic/device/device.hpp"
 #include "maic/device/reading_line.hpp"
-#include "maic/device/readings_json.hpp"
+#include "maic/device/web_api.hpp"
 #include "maic/http/router.hpp"
 #include "maic/http/server.hpp"
 #include "maic/http/static_assets.hpp"
@@ -27,6 +29,9 @@
 #include "maic/metering/replay.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
+#include "maic/platform/directory_storage.hpp"
+#include "maic/platform/gpio_output.hpp"
+#include "maic/platform/random.hpp"
 #include "maic/platform/system_clock.hpp"
 #include "maic/web/device_assets.hpp"
 
@@ -34,13 +39,14 @@ namespace maic {
 namespace {
 
 struct Options {
+  std::string data_dir = "maic-data";
   std::string listen = "127.0.0.1:8080";
   std::string source = "synthetic";
   double time_scale = 1;
+  std::optional<std::int64_t> start_time;
   double run_for_s = 0;
   bool quiet = false;
   bool loop = false;
-  std::string device_id = "1828719372";
   apps::SyntheticOptions synthetic;
 };
 
@@ -76,14 +82,14 @@ Result<std::unique_ptr<metering::MeterSource>> open_source(const Options& o, Ste
                     "'");
 }
 
+// Set by signal handlers (async-signal-safe), read by the metering loop.
 std::atomic<bool> g_stop{false};
-std::mutex g_stop_mutex;
-std::condition_variable g_stop_cv;
+std::atomic<bool> g_restart{false};
+std::atomic<bool> g_factory_reset{false};
 
-extern "C" void on_signal(int) {
-  // Only async-signal-safe work here: the main loop polls the flag.
-  g_stop = true;
-}
+extern "C" void on_stop(int) { g_stop = true; }
+extern "C" void on_restart(int) { g_restart = true; }
+extern "C" void on_factory_reset(int) { g_factory_reset = true; }
 
 int run(const Options& o) {
   auto endpoint = http::parse_endpoint(o.listen);
@@ -91,25 +97,36 @@ int run(const Options& o) {
     fmt::print(stderr, "maic-device: --listen {}: {}\n", o.listen, endpoint.error().message);
     return 2;
   }
-  std::unique_ptr<Clock> clock = platform::scaled_clock(o.time_scale);
-  const SteadyTime start = clock->steady_now();
-  auto source = open_source(o, start, clock->wall_now());
+  auto storage = platform::DirectoryStorage::open_directory(o.data_dir);
+  if (!storage) {
+    fmt::print(stderr, "maic-device: --data-dir {}: {}\n", o.data_dir, storage.error().message);
+    return 1;
+  }
+  std::unique_ptr<Clock> clock = platform::scaled_clock(
+      o.time_scale, o.start_time ? std::optional(from_unix_seconds(*o.start_time)) : std::nullopt);
+  auto source = open_source(o, clock->steady_now(), clock->wall_now());
   if (!source) {
     fmt::print(stderr, "maic-device: {}\n", source.error().message);
     return 2;
   }
-  metering::MeterSource& meter = **source;
+  device::DeviceOptions device_options;
+  device_options.firmware_version = MAIC_VERSION;
+  device_options.web_address = o.listen;
+  device_options.relay_driver = [](const device::OutputSettings& s) {
+    return platform::open_gpio_output(s.gpio_chip, s.gpio_line, s.active_low);
+  };
+  device_options.log = [](std::string_view line) { fmt::print(stderr, "maic-device: {}\n", line); };
+  auto opened =
+      device::Device::open({*clock, **storage, std::move(source).value(), platform::random_bytes},
+                           std::move(device_options));
+  if (!opened) {
+    fmt::print(stderr, "maic-device: {}: {}\n", o.data_dir, opened.error().message);
+    return 1;
+  }
+  device::Device& device = **opened;
 
-  device::LiveReadings live;
-  const device::Identity identity{o.device_id, "D103", ""};
   http::Router router;
-  router.add("GET", "/api/v1/readings", [&](const http::Request&) {
-    auto r = live.latest();
-    if (!r) return http::Response::error(503, "no reading yet");
-    return http::Response::json(device::readings_json(*r, identity));
-  });
-  router.add_prefix("GET", "/", http::static_handler(web::device_assets()));
-
+  device::add_web_routes(router, device, *clock, http::static_handler(web::device_assets()));
   http::ServerOptions server_options;
   server_options.listen = *endpoint;
   server_options.on_error = [](std::string_view what) {
@@ -121,45 +138,54 @@ int run(const Options& o) {
     fmt::print(stderr, "maic-device: cannot listen on {}: {}\n", o.listen, server.error().message);
     return 1;
   }
-  fmt::print("maic-device {} — source: {}, time scale {}\n", MAIC_VERSION, meter.describe(),
-             o.time_scale);
+  const device::DeviceStatus status = device.status();
+  fmt::print("maic-device {} — device {} ({}), data in {}\n", MAIC_VERSION, status.identity.devid,
+             status.identity.devtype, o.data_dir);
+  fmt::print("source: {}, time scale {}\n", status.source.description, o.time_scale);
   fmt::print("listening on http://{}:{}\n", server->endpoint().host, server->port());
-  if (!o.quiet) fmt::print("{}\n", device::reading_line_legend(meter.phases()));
+  if (device.settings().pin == "0000") {
+    fmt::print("the PIN is the default 0000: set your own before adding the device to a server\n");
+  }
+  if (!o.quiet) fmt::print("{}\n", device::reading_line_legend(3));
   std::fflush(stdout);
 
-  EnergyMeters meters;
-  std::vector<Reading> readings;
   const Duration run_for =
       std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.run_for_s));
-  // Poll often enough that readings appear on time at any time scale, and
-  // that a stop request is noticed within a tenth of a second.
+  const SteadyTime start = clock->steady_now();
+  // Poll often enough that readings appear on time at any time scale and a
+  // signal is noticed within a tenth of a second.
   const Duration poll_every =
       std::min<Duration>(std::chrono::milliseconds(100),
                          platform::real_time_for(std::chrono::seconds(1), o.time_scale));
   std::string last_error;
+  std::mutex idle;
+  std::condition_variable never;
   while (!g_stop) {
-    const SteadyTime now = clock->steady_now();
-    const WallTime wall_now = clock->wall_now();
-    readings.clear();
-    Status polled = meter.poll(now, readings);
-    if (!polled && polled.error().message != last_error) {
-      fmt::print(stderr, "maic-device: source: {}\n", polled.error().message);
-      last_error = polled.error().message;
-    } else if (polled) {
-      last_error.clear();
+    if (g_restart.exchange(false)) {
+      fmt::print("maic-device: restarting services\n");
+      device.restart_services();
     }
-    for (Reading& r : readings) {
-      r.wall_end = wall_now - (now - r.end);
-      meters.apply(r);
-      live.publish(r);
-      if (!o.quiet) fmt::print("{}\n", device::reading_line(r));
+    if (g_factory_reset.exchange(false)) {
+      const Status reset = device.factory_reset();
+      fmt::print("maic-device: factory reset: {}\n", reset ? "done" : reset.error().message);
     }
-    if (!readings.empty()) std::fflush(stdout);
-    if (meter.exhausted() || (run_for > Duration::zero() && now - start >= run_for)) break;
-    std::unique_lock lock(g_stop_mutex);
-    g_stop_cv.wait_for(lock, poll_every, [] { return g_stop.load(); });
+    const std::vector<Reading> readings = device.step();
+    if (!o.quiet) {
+      for (const Reading& r : readings) fmt::print("{}\n", device::reading_line(r));
+    }
+    const std::string error = device.status().source.last_error;
+    if (error != last_error) {
+      if (!error.empty()) fmt::print(stderr, "maic-device: source: {}\n", error);
+      last_error = error;
+    }
+    std::fflush(stdout);
+    if (device.source_exhausted()) break;
+    if (run_for > Duration::zero() && clock->steady_now() - start >= run_for) break;
+    std::unique_lock lock(idle);
+    never.wait_for(lock, poll_every);
   }
   server->stop();
+  device.shutdown();
   fmt::print("maic-device: stopped\n");
   return 0;
 }
@@ -172,20 +198,28 @@ int main(int argc, char** argv) {
   CLI::App app{
       "maic-device — the smart-MAIC D103 three-phase energy monitor as a Linux daemon.\n"
       "Meters voltage, current, power, reverse power, power factor, frequency and energy per\n"
-      "phase, prints a reading every 5 s and serves a live page and a JSON API."};
+      "phase, keeps a 12-day minute journal, serves the smart-MAIC page API, a JSON API,\n"
+      "Prometheus metrics and a live page, and publishes to MQTT (docs/device.md).\n"
+      "Signals: TERM/INT stop, HUP restarts the services, USR1 restores factory settings."};
   app.set_version_flag("--version", MAIC_VERSION);
+  app.add_option("--data-dir", o.data_dir,
+                 "the device's state: identity, settings, meters, journal (created if missing;\n"
+                 "the same directory is the same device)")
+      ->capture_default_str();
   app.add_option("--listen", o.listen, "HOST:PORT of the web server (port 0: any free port)")
       ->capture_default_str();
-  app.add_option(
-         "--source", o.source,
-         "where readings come from: synthetic | replay:FILE | modbus:URL\n"
-         "  modbus URLs: tcp://HOST[:PORT]?unit=1  or  rtu:/dev/ttyUSB0?baud=9600&parity=N&unit=1\n"
-         "  (docs/sources.md)")
+  app.add_option("--source", o.source,
+                 "where readings come from: synthetic | replay:FILE | modbus:URL\n"
+                 "  modbus URLs: tcp://HOST[:PORT]?unit=1  or  "
+                 "rtu:/dev/ttyUSB0?baud=9600&parity=N&unit=1\n"
+                 "  (docs/sources.md)")
       ->capture_default_str();
   app.add_option("--time-scale", o.time_scale,
                  "run time N times faster than real time (simulation)")
       ->check(CLI::Range(0.001, 100000.0))
       ->capture_default_str();
+  app.add_option("--start-time", o.start_time,
+                 "simulation: the wall clock starts at this unix time instead of now");
   app.add_option("--run-for", o.run_for_s,
                  "stop after this many seconds of (scaled) time; 0: run until stopped")
       ->check(CLI::NonNegativeNumber)
@@ -193,17 +227,12 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet,-q", o.quiet, "do not print readings");
   app.add_flag("--loop", o.loop,
                "replay: start again at the end of the file (otherwise the daemon stops there)");
-  app.add_option("--device-id", o.device_id, "the device ID shown in the API (10 digits)")
-      ->check([](const std::string& s) {
-        return s.size() == 10 && s.find_first_not_of("0123456789") == std::string::npos
-                   ? std::string()
-                   : std::string("a device ID is 10 digits");
-      })
-      ->capture_default_str();
   o.synthetic.add_to(app);
   CLI11_PARSE(app, argc, argv);
 
-  std::signal(SIGINT, maic::on_signal);
-  std::signal(SIGTERM, maic::on_signal);
+  std::signal(SIGINT, maic::on_stop);
+  std::signal(SIGTERM, maic::on_stop);
+  std::signal(SIGHUP, maic::on_restart);
+  std::signal(SIGUSR1, maic::on_factory_reset);
   return maic::run(o);
 }

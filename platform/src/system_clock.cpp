@@ -17,8 +17,10 @@ class SystemClock final : public Clock {
 
 class ScaledClock final : public Clock {
  public:
-  explicit ScaledClock(double scale)
-      : scale_(scale), real_origin_(real_.steady_now()), wall_origin_(real_.wall_now()) {}
+  ScaledClock(double scale, std::optional<WallTime> wall_start)
+      : scale_(scale),
+        real_origin_(real_.steady_now()),
+        wall_origin_(wall_start.value_or(real_.wall_now())) {}
 
   SteadyTime steady_now() const override { return real_origin_ + scaled_elapsed(); }
   WallTime wall_now() const override { return wall_origin_ + scaled_elapsed(); }
@@ -39,9 +41,9 @@ class ScaledClock final : public Clock {
 
 std::unique_ptr<Clock> system_clock() { return std::make_unique<SystemClock>(); }
 
-std::unique_ptr<Clock> scaled_clock(double scale) {
-  if (scale == 1) return system_clock();
-  return std::make_unique<ScaledClock>(scale);
+std::unique_ptr<Clock> scaled_clock(double scale, std::optional<WallTime> wall_start) {
+  if (scale == 1 && !wall_start) return system_clock();
+  return std::make_unique<ScaledClock>(scale, wall_start);
 }
 
 Duration real_time_for(Duration clock_time, double scale) {

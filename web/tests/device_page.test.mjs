@@ -2,7 +2,7 @@
 //
 //   MAIC_DEVICE_BIN=build/release/apps/maic-device node --test tests/device_page.test.mjs
 //
-// Starts $MAIC_DEVICE_BIN --listen 127.0.0.1:0 --time-scale 50 [$MAIC_DEVICE_ARGS],
+// Starts $MAIC_DEVICE_BIN --listen 127.0.0.1:0 --time-scale 50 --data-dir TMP [$MAIC_DEVICE_ARGS],
 // waits for its "listening on http://..." line, opens the page in headless
 // Chromium (/usr/bin/chromium, or $MAIC_CHROMIUM) and waits until the live
 // readings show. A screenshot goes to $MAIC_ARTIFACT_DIR (default: a
@@ -86,7 +86,8 @@ test(
     const killOnExit = () => device?.kill("SIGKILL");
     process.once("exit", killOnExit);
     try {
-      device = spawn(DEVICE_BIN, ["--listen", "127.0.0.1:0", "--time-scale", "50", ...DEVICE_ARGS], {
+      device = spawn(DEVICE_BIN, ["--listen", "127.0.0.1:0", "--time-scale", "50",
+                                 "--data-dir", path.join(tmp, "data"), ...DEVICE_ARGS], {
         stdio: ["ignore", "pipe", "pipe"],
       });
       device.stderr.on("data", (chunk) => log.push(String(chunk).trimEnd()));

@@ -1,0 +1,127 @@
+// The device: the D103's firmware logic, over the interfaces it is handed
+// (clock, storage, output relay, sample source). ESPHome's component
+// lifecycle is the model: open() sets up, step() is the non-blocking loop,
+// shutdown() flushes.
+//
+// Each step: poll the source; apply each new reading to the energy meters;
+// publish it (live readings, MQTT); build minute records and append them to
+// the journal; save the meters when due. Commands from the web and MQTT
+// (switch the output, change settings, set the meters' starting values,
+// factory reset) are thread-safe and take effect at once.
+//
+// Threads: step() and shutdown() from one thread (the metering loop);
+// everything else from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "maic/core/clock.hpp"
+#include "maic/core/minute_record.hpp"
+#include "maic/core/storage.hpp"
+#include "maic/device/access_control.hpp"
+#include "maic/device/output.hpp"
+#include "maic/device/page_api.hpp"
+#include "maic/device/settings_store.hpp"
+#include "maic/metering/meter_source.hpp"
+
+namespace maic::device {
+
+class MqttService;
+class Journal;
+class MeterStore;
+
+struct DeviceOptions {
+  std::string firmware_version;
+  std::string web_address;  // where the web server listens, for the status
+  // Builds the relay driver for the output settings (GPIO); null: none.
+  std::function<Result<std::unique_ptr<Output>>(const OutputSettings&)> relay_driver;
+  bool enable_mqtt = true;  // tests of other parts may leave MQTT out
+  // Service events (MQTT connections, ignored commands), one line each.
+  std::function<void(std::string_view)> log;
+};
+
+struct SourceStatus {
+  std::string description;
+  std::string last_error;  // empty when the last poll succeeded
+};
+
+struct DeviceStatus {
+  Identity identity;
+  std::string firmware_version;
+  Duration uptime{};
+  std::string web_address;
+  SourceStatus source;
+  bool output_on = false;
+  std::string output_driver;
+  bool led = true;
+  std::string mqtt_state;  // "disabled", "connecting", "connected", "error"
+  std::string mqtt_error;
+  std::uint64_t mqtt_published = 0;
+  std::uint64_t journal_records = 0;
+  std::uint64_t journal_newest_seq = 0;
+  std::string storage_error;              // the last journal or meter save that failed
+  std::string server_state = "disabled";  // the data server (uplink): later
+};
+
+class Device {
+ public:
+  struct Dependencies {
+    const Clock& clock;
+    Storage& storage;
+    std::unique_ptr<metering::MeterSource> source;
+    RandomBytes random;
+  };
+
+  // Loads (or creates) identity and settings, the meters and the journal,
+  // the output's remembered state; starts MQTT if enabled.
+  static Result<std::unique_ptr<Device>> open(Dependencies deps, DeviceOptions options);
+  ~Device();
+
+  // One turn of the metering loop. Returns the readings it produced (for
+  // the console).
+  std::vector<Reading> step();
+  // True once a finite source has no more data.
+  bool source_exhausted() const;
+  // Saves the meters, stops MQTT (announcing "offline").
+  void shutdown();
+
+  Identity identity() const;
+  Settings settings() const;
+  // Applies a settings patch (settings_json.hpp): validated, saved, then
+  // applied to the services; on error nothing changes.
+  Status update_settings(const nlohmann::json& patch);
+  std::optional<Reading> latest() const;
+  Status set_output(bool on);
+  bool output_on() const;
+  // The manual's initial values: the user's meters start from these.
+  Status set_initial_values(std::span<const InitialValue> values);
+  DeviceStatus status() const;
+  // Minute records whose minute starts in [from, to] (unix seconds),
+  // oldest first.
+  std::vector<MinuteRecord> minutes(std::int64_t from, std::int64_t to) const;
+  // Default settings, identity kept; meters and journal untouched (manual §6).
+  Status factory_reset();
+  // Restarts the services (MQTT) with the current settings.
+  void restart_services();
+
+  AccessControl& access() { return access_; }
+
+ private:
+  struct State;
+  Device(const Clock& clock, Storage& storage, const RandomBytes& random, DeviceOptions options);
+
+  const Clock& clock_;
+  Storage& storage_;
+  DeviceOptions options_;
+  AccessControl access_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace maic::device

@@ -1,0 +1,241 @@
+// The minute journal: the device's record of every minute, kept on its own
+// storage until the server has it (manual §11: "data collection interval 1
+// minute", "12 days offline").
+//
+// A ring of fixed 64-byte slots in one file, written one slot per minute
+// with one write and one fdatasync. Slot 0 is the file header; the record
+// with sequence number `seq` lives in slot 1 + (seq - 1) % capacity, so the
+// ring's position follows from the newest seq and a slot's address from
+// its seq. Each slot carries a CRC-32C: a slot torn by a power cut, or
+// rotted on the medium, fails it and is read as empty. That is the whole
+// recovery procedure: there is no log to replay and no state besides the
+// slots (docs/storage.md has the format and the crash-safety proof).
+//
+// Cost: 1,440 writes of 64 bytes and 1,440 fdatasyncs a day, each aligned
+// on a 64-byte boundary, so a slot never straddles a sector.
+//
+// Energy is journaled as the device's lifetime counters (never set by the
+// user) at the minute's end, modulo 2^40 in 0.01 Wh, so a minute's energy
+// is the modular difference of consecutive records: exact (the sum over any
+// run of minutes telescopes to the counters' difference) and untouched by
+// the user's "initial values" (manual §5), which live in the meter store
+// as offsets.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "maic/core/minute_record.hpp"
+#include "maic/core/reading.hpp"
+#include "maic/core/result.hpp"
+#include "maic/core/storage.hpp"
+
+namespace maic::device {
+
+// --- Meter values -----------------------------------------------------------
+
+enum class Flow { kForward, kReverse };  // consumed (Wh) and generated (rWh) energy
+inline constexpr std::array<Flow, 2> kFlows{Flow::kForward, Flow::kReverse};
+
+// An energy value per phase and flow in µWh, EnergyRegister's unit: the
+// lifetime registers, or the user's offsets to them (which may be negative).
+struct MeterValues {
+  std::array<std::int64_t, kMaxPhases> forward{};
+  std::array<std::int64_t, kMaxPhases> reverse{};
+
+  std::array<std::int64_t, kMaxPhases>& operator[](Flow f) {
+    return f == Flow::kForward ? forward : reverse;
+  }
+  const std::array<std::int64_t, kMaxPhases>& operator[](Flow f) const {
+    return f == Flow::kForward ? forward : reverse;
+  }
+  friend bool operator==(const MeterValues&, const MeterValues&) = default;
+};
+
+// --- Records ---------------------------------------------------------------
+
+// The journal's counters: lifetime energy in 0.01 Wh modulo 2^40 (11 GWh,
+// 2.7 years of a 2000 A phase at 230 V flat out; residential meters never
+// wrap). Differences are taken modulo 2^40 too, so a wrap costs nothing.
+inline constexpr std::uint64_t kCounterModulus = std::uint64_t{1} << 40;
+inline constexpr std::int64_t kMicroWhPerCount = 10'000;
+
+// A lifetime register (µWh, >= 0) as a journal counter: floored to 0.01 Wh.
+std::uint64_t journal_counter(std::int64_t micro_wh);
+// The energy between two counters, `later` minus `earlier`, modulo 2^40.
+std::uint64_t counter_delta(std::uint64_t earlier, std::uint64_t later);
+// The full register value (µWh) that `counter` stands for: the multiple of
+// 0.01 Wh congruent to it modulo 2^40 counts that lies nearest to
+// `reference` (any recent value of the same register), and not below 0.
+std::int64_t unwrap_counter(std::uint64_t counter, std::int64_t reference_micro_wh);
+
+struct JournalPhase {
+  double volts = 0;           // mean; stored in 0.01 V, clamped to 0..655.35 V
+  double amps = 0;            // mean; stored in units of the file's amps_lsb, clamped
+  double power_factor = 0;    // mean; stored in 1/10000, clamped to 0..1
+  std::uint64_t forward = 0;  // lifetime consumed energy at the minute's end, 0.01 Wh mod 2^40
+  std::uint64_t reverse = 0;  // lifetime generated energy at the minute's end, 0.01 Wh mod 2^40
+
+  std::uint64_t counter(Flow f) const { return f == Flow::kForward ? forward : reverse; }
+  friend bool operator==(const JournalPhase&, const JournalPhase&) = default;
+};
+
+// One minute as the journal keeps it. Records read back hold the stored,
+// quantised values (encode_record quantises; decode_record(encode_record(r))
+// is what a reader will see of r).
+struct JournalRecord {
+  std::uint32_t seq = 0;    // 1-based, +1 per record; assigned by Journal::append
+  std::int64_t minute = 0;  // unix seconds of the minute's start, a multiple of 60, >= 0
+  int phases = 3;           // 1..3
+  bool output_on = false;   // at the minute's end
+  int temperature_c = 0;    // rounded, clamped to -128..127
+  int readings = 0;         // 5-s readings the minute was built from, clamped to 0..255
+  std::array<JournalPhase, kMaxPhases> phase{};
+
+  friend bool operator==(const JournalRecord&, const JournalRecord&) = default;
+};
+
+// The journal record of a finished minute: its means, and the lifetime
+// registers (µWh) at its end. seq is left 0 for Journal::append to assign.
+JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime);
+
+// Seconds of one reading (manual §11, "data refresh interval 5 s"): a
+// record's `readings` times this is the span its mean power is taken over.
+inline constexpr int kReadingSeconds = 5;
+
+// A journal record as a core minute record, for the uplink and the API.
+//  - wh_delta / rwh_delta: the counters' difference to `previous` (the
+//    record before it; nullptr when unknown, e.g. the oldest one kept: then
+//    0). Energy between non-consecutive records (a slot lost to rot) goes
+//    to the later one: nothing is lost or counted twice.
+//  - watts / reverse_watts: the mean power that energy implies over the
+//    minute's readings (readings × 5 s); 0 without readings.
+//  - wh / rwh: the user's meters, lifetime + `offsets` (the ones in force
+//    for this record: MeterStore::offsets_for(seq)), the lifetime being the
+//    record's counters unwrapped near `reference` (the current lifetime).
+//  - hertz: 0, frequency is not journaled.
+MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previous,
+                              const MeterValues& offsets, const MeterValues& reference);
+
+// --- The format -------------------------------------------------------------
+// Exposed for tests and fuzzing; the Journal is the only writer.
+
+inline constexpr std::size_t kSlotSize = 64;
+using Slot = std::array<std::byte, kSlotSize>;
+
+// The header in slot 0: magic "MAICJRNL", u16 version, u16 slot size,
+// u32 capacity, u32 amps_lsb in µA, zeros, u32 CRC-32C of bytes 0..59.
+struct JournalHeader {
+  static constexpr std::uint16_t kVersion = 1;
+  std::uint32_t capacity = 0;
+  std::uint32_t amps_lsb_ua = 0;
+  friend bool operator==(const JournalHeader&, const JournalHeader&) = default;
+};
+Slot encode_header(const JournalHeader& h);
+Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot);
+
+// A record slot, little-endian (docs/storage.md has the table):
+//   0 u32 seq | 4 u32 minute (unix s / 60) | 8 u8 flags (bits 0-1 phases,
+//   bit 2 output) | 9 i8 °C | 10 u8 readings | 11 u8 0 |
+//   12 + 16·p: u16 0.01 V, u16 amps/amps_lsb, u16 PF/10000, u40 forward,
+//   u40 reverse (0.01 Wh) | 60 u32 CRC-32C of bytes 0..59.
+// Precondition for encode: r.minute >= 0 and r.minute / 60 < 2^32.
+Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua);
+// nullopt for an empty or damaged slot: bad CRC, seq 0, or fields out of range.
+std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize> slot,
+                                           std::uint32_t amps_lsb_ua);
+
+// --- The journal ------------------------------------------------------------
+
+struct JournalOptions {
+  std::string file_name = "journal.bin";
+  // Records kept: 17,280 is 12 days of minutes. The file is 64 × (capacity
+  // + 1) bytes once full (1.1 MB). An existing file made for another
+  // capacity is refused with an error rather than migrated: the operator
+  // moves it away (nothing is deleted behind anyone's back).
+  std::uint32_t capacity = 17'280;
+  // The current resolution in µA, used when the file is created: 5000 µA
+  // (up to 327 A) fits the D103's 5-120 A transformers; a 2000 A device
+  // wants 50,000. An existing file keeps the resolution it was made with
+  // (see Journal::amps_lsb_ua()).
+  std::uint32_t amps_lsb_ua = 5'000;
+};
+
+// Not thread-safe: one thread (the device's storage thread) owns it.
+class Journal {
+ public:
+  // Opens the journal in `storage`, creating it when missing, and scans every
+  // slot: valid ones are kept, torn or damaged ones count as empty. Fails
+  // on I/O errors and on a header that is not this format or not this
+  // capacity (the message says which). `storage` need not outlive the
+  // journal: it keeps only the open file.
+  static Result<Journal> open(Storage& storage, const JournalOptions& options = {});
+
+  // Appends `r` (its seq is ignored) as seq newest_seq() + 1, overwriting
+  // the oldest record when the ring is full; returns the seq. On OK the
+  // record is durable (written and synced). On error nothing is
+  // acknowledged: the journal stays where it was, so the next append (a
+  // retry, or the next minute) reuses the seq and the slot, and the slot's
+  // previous record counts as gone. Fails if r.minute is negative or beyond
+  // u32 minutes.
+  //
+  // Seqs never repeat across crashes, because a crash can only tear the
+  // record being appended, which nobody has seen. (If the newest slot rots
+  // on the medium, its seq is handed out again: rot is not a crash.)
+  Result<std::uint32_t> append(const JournalRecord& r);
+
+  // Up to `max` records with seq > `seq`, oldest first (what the uplink
+  // sends after the server acknowledged `seq`). Slots damaged since open()
+  // are skipped.
+  Result<std::vector<JournalRecord>> records_after(std::uint32_t seq, std::size_t max) const;
+
+  // The records whose minute lies in [from_minute, to_minute) (unix
+  // seconds), in seq order. Seq order is time order unless the wall clock
+  // was set back.
+  Result<std::vector<JournalRecord>> records_between(std::int64_t from_minute,
+                                                     std::int64_t to_minute) const;
+
+  std::uint32_t oldest_seq() const { return oldest_; }  // 0 when empty
+  std::uint32_t newest_seq() const { return newest_; }  // 0 when empty
+  std::size_t size() const { return count_; }           // records kept
+  std::uint32_t capacity() const { return capacity_; }
+  std::uint32_t amps_lsb_ua() const { return amps_lsb_ua_; }
+  // The newest record as stored; nullopt when empty.
+  const std::optional<JournalRecord>& newest() const { return newest_record_; }
+
+ private:
+  // What the journal remembers of each slot: enough to answer the queries
+  // without reading the file (8 bytes × capacity: 138 kB for 12 days).
+  struct SlotIndex {
+    std::uint32_t seq = 0;  // 0: empty
+    std::uint32_t unix_minute = 0;
+  };
+
+  Journal(std::unique_ptr<File> file, std::string name, std::uint32_t capacity,
+          std::uint32_t amps_lsb_ua);
+
+  std::size_t slot_of(std::uint32_t seq) const { return (seq - 1) % capacity_; }
+  std::uint64_t offset_of(std::size_t slot) const { return kSlotSize * (1 + slot); }
+  Status scan();
+  void forget(std::size_t slot);
+  void advance_oldest();
+  // Reads the records of `seqs` (ascending, each in the index).
+  Result<std::vector<JournalRecord>> read_records(const std::vector<std::uint32_t>& seqs) const;
+
+  std::unique_ptr<File> file_;
+  std::string name_;
+  std::uint32_t capacity_;
+  std::uint32_t amps_lsb_ua_;
+  std::vector<SlotIndex> index_;
+  std::uint32_t oldest_ = 0;
+  std::uint32_t newest_ = 0;
+  std::size_t count_ = 0;
+  std::optional<JournalRecord> newest_record_;
+};
+
+}  // namespace maic::device

@@ -1,0 +1,135 @@
+// The device's MQTT service (manual §8, compat.md §2): publishes readings to
+// a broker, takes output commands from it, and tells Home Assistant what the
+// device is (discovery) and whether it is there (availability).
+//
+// The I/O edge is libmosquitto in its threaded mode: each connection has one
+// network thread of the library's (mosquitto_loop_start), which connects,
+// reconnects with backoff, writes what the caller queued and runs the
+// callbacks below. What to say is decided by the pure functions of
+// mqtt_topics.hpp; when to say it by the time the caller hands in. The
+// service reads no clock: the only real-time waits are the bounded wait for
+// the broker in stop() and libmosquitto's own reconnect delay.
+//
+// docs/mqtt.md has the topics, payloads and the choices behind them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "maic/core/clock.hpp"
+#include "maic/core/reading.hpp"
+#include "maic/device/settings.hpp"
+
+namespace maic::device {
+
+enum class MqttState {
+  kDisabled,    // MQTT is off (settings) or the service was stopped
+  kConnecting,  // the first attempt since configure() is under way
+  kConnected,   // connected; data is published
+  kError,       // the last attempt failed or the connection was lost (see last_error);
+                // the client keeps retrying with backoff unless the error is permanent
+};
+std::string_view to_string(MqttState s);  // "disabled", "connecting", "connected", "error"
+
+// For the status API and /metrics. The counters only grow over the
+// service's lifetime (configure() does not reset them).
+struct MqttStatus {
+  MqttState state = MqttState::kDisabled;
+  std::string last_error;       // empty: no error since the last configure()
+  std::uint64_t published = 0;  // messages handed to the connection
+  std::uint64_t dropped = 0;    // messages not sent: no connection, or too many in flight
+  std::optional<SteadyTime> last_publish;  // `now` of the last periodic publish that went out
+};
+
+// How the service talks to the network (not user settings: the daemon's and
+// the tests' choices).
+struct MqttServiceOptions {
+  int phases = 3;  // of the device's catalogue: what discovery announces
+  std::chrono::seconds keepalive{30};
+  // libmosquitto's reconnect delay: min, min*4, min*9, ... (its
+  // "exponential" backoff is quadratic), at most max.
+  std::chrono::seconds reconnect_min{1};
+  std::chrono::seconds reconnect_max{30};
+  // stop() waits this long for the broker to take "offline" and the
+  // DISCONNECT, then cuts the network thread off.
+  std::chrono::milliseconds stop_timeout{2000};
+  // Messages handed to the connection but not yet written to its socket;
+  // beyond this, publishes are dropped (a stalled broker costs bounded memory).
+  int max_in_flight = 1000;
+};
+
+class MqttService {
+ public:
+  // Called on the MQTT network thread when a SETOUT command arrives
+  // (on = the on phrase). The callee must be thread-safe with respect to the
+  // rest of the device, must not block for long (it holds up the network
+  // thread), and must not call configure(), stop() or the destructor (they
+  // wait for that thread). It may call on_output(). A retained command is
+  // delivered again after every (re)connect: switching must be idempotent.
+  using OutputCommand = std::function<void(bool on)>;
+  // Connection events and ignored commands, one line each, without a
+  // trailing newline. Called on the network thread or the caller's thread;
+  // must be thread-safe and must not call back into the service.
+  using Log = std::function<void(std::string_view line)>;
+
+  using Options = MqttServiceOptions;
+
+  // Starts as `settings` say (enabled: connects in the background). The
+  // MQTT client id is "maic_<devid>": a second client with the same id takes
+  // the connection over (the broker then publishes our will, "offline").
+  // Preconditions: validate(settings) passed; identity.devid is not empty.
+  // May block for name resolution of settings.host (libmosquitto resolves on
+  // the calling thread); never waits for the broker.
+  MqttService(Identity identity, const MqttSettings& settings, OutputCommand on_command,
+              Log log = {}, Options options = {});
+  // stop()s; the same limits as stop().
+  ~MqttService();
+  MqttService(const MqttService&) = delete;
+  MqttService& operator=(const MqttService&) = delete;
+
+  // Applies new settings: ends the current connection as stop() does and,
+  // when enabled, connects anew; unchanged settings of a running service
+  // change nothing. If discovery was on and is now off, the old connection
+  // first removes the device's entities from Home Assistant. Counters carry
+  // over; last_error is cleared.
+  // Precondition: validate(settings) passed. Thread-safe, but not from the
+  // callbacks, nor while holding a lock the OutputCommand callback takes (it
+  // waits for the network thread). Blocks at most about
+  // options.stop_timeout plus name resolution.
+  void configure(const MqttSettings& settings);
+
+  // Publishes `r` when due: the first reading after configure() or after a
+  // (re)connect, then whenever interval_s of steady time has passed since
+  // the last due reading. A due reading while disconnected is dropped and
+  // counted, not queued. `now` is the caller's steady time (normally r.end).
+  // Thread-safe; never waits for the network.
+  void on_reading(const Reading& r, SteadyTime now);
+
+  // Publishes the output state at once (OUT and/or the JSON of the last
+  // reading, per layout). Dropped when disconnected. Call it when the
+  // output really changed, also after an MQTT command. Thread-safe, also
+  // from the OutputCommand callback; never waits for the network.
+  void on_output(bool on);
+
+  // Thread-safe; a snapshot.
+  MqttStatus status() const;
+
+  // When connected, publishes "offline" (retained, QoS 1) and waits for the
+  // broker to acknowledge it, then disconnects; joins the network thread.
+  // All within about options.stop_timeout (a broker that does not answer
+  // gets cut off). Afterwards the state is kDisabled and readings are
+  // ignored until configure(). Idempotent. Thread-safe, with the same
+  // limits as configure().
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace maic::device

@@ -1,0 +1,113 @@
+// What the device says on MQTT (manual §8, compat.md §2), as pure functions:
+// topic names and payloads from a reading and the settings. No I/O here;
+// mqtt_service.hpp hands these messages to the broker.
+//
+// Every value comes from the quantity catalogue (core/quantity.hpp): one
+// topic per catalogue quantity, named by its key, plus the manual's kWh
+// copies of the energy meters. docs/mqtt.md lists the result.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "maic/core/quantity.hpp"
+#include "maic/core/reading.hpp"
+#include "maic/device/settings.hpp"
+
+namespace maic::device::mqtt {
+
+// One value the device publishes: a separate topic `<prefix><devid>/<name>`
+// and the key `name` in the JSON object.
+struct Value {
+  std::string name;          // "V1", "kWh1", "Temp", "OUT"
+  const Quantity* quantity;  // from catalogue(): lives for the program
+  double scale;              // published = scale * catalogue value (1, or 1/1000 for kWh)
+  int decimals;              // digits after the point in the text; 0: an integer
+  std::string_view unit;     // of the published number: "V", "kWh", "" (PF, OUT)
+  bool primary;              // false for the kWh copies: not announced to Home Assistant
+};
+
+// The published values of a device with `phases` phases (1 or 3), in
+// catalogue order, each kWh copy right after its Wh meter. The span lives
+// for the program.
+std::span<const Value> values(int phases);
+
+// Finds a value by its name ("Temp", "kWh2"); nullptr when unknown.
+const Value* find_value(std::string_view name, int phases = 3);
+
+// The number as the device writes it: plain decimal text with `decimals`
+// digits after the point ("231.4", "0.998", "1"), no digit grouping, no
+// exponent; NaN and infinities become 0 (a client parses every value).
+std::string format_number(double v, int decimals);
+
+// The value of `v` in reading `r`, scaled and rounded as published.
+double published_value(const Reading& r, const Value& v);
+
+// The topic layout, the page API's "separat" (compat.md §1): 0 separate
+// topics only, 1 the JSON topic only, 2 both.
+inline bool has_separate(int layout) { return layout != 1; }
+inline bool has_json(int layout) { return layout != 0; }
+
+// The topics of one device: `<prefix><devid>/<NAME>`.
+struct Topics {
+  Topics(std::string_view prefix, std::string_view devid);
+
+  std::string of(std::string_view name) const { return base + std::string(name); }
+
+  std::string base;    // "smart-maic/1828719372/"
+  std::string json;    // base + "JSON": every value in one object
+  std::string out;     // base + "OUT": the output state, 0/1
+  std::string setout;  // base + "SETOUT": commands to the output (subscribed)
+  std::string status;  // base + "status": "online"/"offline", retained (beyond the original)
+};
+
+struct Message {
+  std::string topic;
+  std::string payload;
+  bool retain = false;
+
+  friend bool operator==(const Message&, const Message&) = default;
+};
+
+// The JSON object of a reading: {"V1":231.4, ..., "Temp":33.5, "OUT":1}.
+// Every value a number (compat.md §2: Home Assistant parses them as such).
+std::string json_payload(const Reading& r);
+
+// The periodic messages of one reading for `layout`: the separate topics (in
+// values() order), then the JSON topic. Not retained (as the original).
+std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout);
+
+// The messages of an output change: the OUT topic (layouts 0, 2) and, when a
+// reading is known, the JSON topic of that reading with the new state
+// (layouts 1, 2), so that a JSON-only subscriber sees the switch at once.
+std::vector<Message> output_messages(bool on, const Reading* last, const Topics& t, int layout);
+
+// The availability message (retained): the will carries "offline".
+inline constexpr std::string_view kOnline = "online";
+inline constexpr std::string_view kOffline = "offline";
+Message availability(const Topics& t, bool online);
+
+// A SETOUT payload: true (on_phrase), false (off_phrase), or nullopt for
+// anything else. Compared byte for byte: no trimming, no case folding (the
+// manual's phrases are exact). If both phrases are equal, "on" wins.
+std::optional<bool> parse_setout(std::string_view payload, const MqttSettings& s);
+
+// Home Assistant MQTT discovery (retained configs), for a device with
+// `phases` phases:
+//  - one sensor per primary value, except OUT:
+//    `<discovery_prefix>/sensor/maic_<devid>/<name>/config`;
+//  - the output: a switch (`.../switch/maic_<devid>/output/config`) when
+//    control is enabled, else a binary_sensor; the other of the two gets an
+//    empty retained payload, which removes it from Home Assistant.
+// Sensors read the JSON topic when the layout has it, else their own topic;
+// the output reads OUT when the layout has separate topics, else the JSON.
+std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& id, int phases);
+
+// The same topics with empty retained payloads: removes the device's
+// entities from Home Assistant (used when discovery is switched off).
+std::vector<Message> discovery_removals(const MqttSettings& s, const Identity& id, int phases);
+
+}  // namespace maic::device::mqtt

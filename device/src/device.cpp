@@ -1,0 +1,298 @@
+#include "maic/device/device.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "maic/core/energy_register.hpp"
+#include "maic/device/journal.hpp"
+#include "maic/device/meter_store.hpp"
+#include "maic/device/mqtt_service.hpp"
+#include "maic/device/settings_json.hpp"
+
+namespace maic::device {
+namespace {
+
+MeterValues micro_wh(const EnergyMeters& meters) {
+  MeterValues v;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    v.forward[p] = meters.forward[p].micro_wh();
+    v.reverse[p] = meters.reverse[p].micro_wh();
+  }
+  return v;
+}
+
+EnergyMeters from_micro_wh(const MeterValues& v) {
+  EnergyMeters m;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    m.forward[p] = EnergyRegister(v.forward[p]);
+    m.reverse[p] = EnergyRegister(v.reverse[p]);
+  }
+  return m;
+}
+
+}  // namespace
+
+struct Device::State {
+  State(DeviceConfig c, std::unique_ptr<metering::MeterSource> s, Journal j, MeterStore m,
+        std::unique_ptr<PersistedOutput> o, SteadyTime now)
+      : config(std::move(c)),
+        source(std::move(s)),
+        journal(std::move(j)),
+        meters(std::move(m)),
+        output(std::move(o)),
+        lifetime(from_micro_wh(meters.lifetime())),
+        started(now) {}
+
+  mutable std::mutex mutex;  // guards everything below but `source` and `mqtt`
+  DeviceConfig config;
+  std::unique_ptr<metering::MeterSource> source;  // the metering thread's alone
+  Journal journal;
+  MeterStore meters;
+  std::unique_ptr<PersistedOutput> output;
+  EnergyMeters lifetime;  // with sub-µWh remainders; the store keeps µWh
+  MinuteAggregator aggregator;
+  std::optional<Reading> latest;
+  SourceStatus source_status;
+  std::string storage_error;
+  SteadyTime started;
+  std::unique_ptr<MqttService> mqtt;  // its own thread-safety
+};
+
+Result<std::unique_ptr<Device>> Device::open(Dependencies deps, DeviceOptions options) {
+  auto config = load_or_create(deps.storage, deps.random);
+  if (!config) return config.error();
+  auto journal = Journal::open(deps.storage);
+  if (!journal) return make_error("journal: " + journal.error().message);
+  const SteadyTime now = deps.clock.steady_now();
+  auto meters = MeterStore::open(deps.storage, journal->newest(), now);
+  if (!meters) return make_error("meters: " + meters.error().message);
+  std::unique_ptr<Output> driver;
+  if (options.relay_driver && !config->settings.output.gpio_chip.empty()) {
+    auto d = options.relay_driver(config->settings.output);
+    if (!d) return make_error("output: " + d.error().message);
+    driver = std::move(*d);
+  }
+  auto output = PersistedOutput::open(deps.storage, std::move(driver));
+  if (!output) return output.error();
+
+  std::unique_ptr<Device> device(
+      new Device(deps.clock, deps.storage, deps.random, std::move(options)));
+  device->state_ =
+      std::make_unique<State>(std::move(*config), std::move(deps.source), std::move(*journal),
+                              std::move(*meters), std::move(*output), now);
+  State& s = *device->state_;
+  s.source_status.description = s.source->describe();
+  if (device->options_.enable_mqtt) {
+    MqttService::Options mqtt_options;
+    mqtt_options.phases = s.source->phases() == 1 ? 1 : 3;
+    Device* self = device.get();
+    s.mqtt = std::make_unique<MqttService>(
+        s.config.identity, s.config.settings.mqtt, [self](bool on) { (void)self->set_output(on); },
+        device->options_.log, mqtt_options);
+  }
+  return device;
+}
+
+Device::Device(const Clock& clock, Storage& storage, const RandomBytes& random,
+               DeviceOptions options)
+    : clock_(clock), storage_(storage), options_(std::move(options)), access_(clock, {}, [random] {
+        std::array<std::byte, 16> bytes{};
+        random(bytes);
+        std::string token;
+        for (std::byte b : bytes) token += fmt::format("{:02x}", std::to_integer<unsigned>(b));
+        return token;
+      }) {}
+
+Device::~Device() { shutdown(); }
+
+std::vector<Reading> Device::step() {
+  State& s = *state_;
+  const SteadyTime now = clock_.steady_now();
+  const WallTime wall = clock_.wall_now();
+  std::vector<Reading> readings;
+  const Status polled = s.source->poll(now, readings);
+  {
+    std::lock_guard lock(s.mutex);
+    s.source_status.last_error = polled ? "" : polled.error().message;
+    for (Reading& r : readings) {
+      r.wall_end = wall - (now - r.end);
+      r.output_on = s.output->is_on();
+      const MeterValues before = micro_wh(s.lifetime);
+      s.lifetime.apply(r);  // r.wh, r.rwh: lifetime
+      const MeterValues& offsets = s.meters.offsets();
+      for (std::size_t p = 0; p < kMaxPhases; ++p) {
+        r.phase[p].wh += static_cast<double>(offsets.forward[p]) / EnergyRegister::kUnitsPerWh;
+        r.phase[p].rwh += static_cast<double>(offsets.reverse[p]) / EnergyRegister::kUnitsPerWh;
+      }
+      s.latest = r;
+      // A reading of a new minute closes the previous one, whose meters
+      // are the lifetime registers before this reading.
+      if (auto minute = s.aggregator.add(r)) {
+        auto seq = s.journal.append(journal_record(*minute, before));
+        if (!seq) {
+          s.storage_error = "journal: " + seq.error().message;
+        } else {
+          s.meters.prune(s.journal.oldest_seq());
+        }
+      }
+    }
+    if (Status saved = s.meters.update(micro_wh(s.lifetime), now); !saved) {
+      s.storage_error = "meters: " + saved.error().message;
+    }
+  }
+  if (s.mqtt && !readings.empty()) s.mqtt->on_reading(readings.back(), now);
+  return readings;
+}
+
+bool Device::source_exhausted() const { return state_->source->exhausted(); }
+
+void Device::shutdown() {
+  if (!state_) return;
+  State& s = *state_;
+  if (s.mqtt) s.mqtt->stop();
+  std::lock_guard lock(s.mutex);
+  (void)s.meters.update(micro_wh(s.lifetime), clock_.steady_now());
+  (void)s.meters.flush(clock_.steady_now());
+}
+
+Identity Device::identity() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->config.identity;
+}
+
+Settings Device::settings() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->config.settings;
+}
+
+Status Device::update_settings(const nlohmann::json& patch) {
+  State& s = *state_;
+  MqttSettings mqtt;
+  bool mqtt_changed = false;
+  {
+    std::lock_guard lock(s.mutex);
+    auto next = apply_json(s.config.settings, patch);
+    if (!next) return next.error();
+    DeviceConfig config{s.config.identity, *next};
+    if (Status saved = save(storage_, config); !saved) {
+      return make_error("settings not saved: " + saved.error().message);
+    }
+    if (next->pin != s.config.settings.pin) access_.revoke_all();
+    mqtt_changed = next->mqtt != s.config.settings.mqtt;
+    mqtt = next->mqtt;
+    s.config = std::move(config);
+  }
+  if (mqtt_changed && s.mqtt) s.mqtt->configure(mqtt);
+  return ok_status();
+}
+
+std::optional<Reading> Device::latest() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->latest;
+}
+
+Status Device::set_output(bool on) {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.mutex);
+    if (Status st = s.output->set(on); !st) return st;
+    if (s.latest) s.latest->output_on = on;
+  }
+  if (s.mqtt) s.mqtt->on_output(on);
+  return ok_status();
+}
+
+bool Device::output_on() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->output->is_on();
+}
+
+Status Device::set_initial_values(std::span<const InitialValue> values) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  const SteadyTime now = clock_.steady_now();
+  for (const InitialValue& v : values) {
+    if (v.phase < 1 || v.phase > kMaxPhases) return make_error("initial value: phase must be 1..3");
+    const auto micro = static_cast<std::int64_t>(std::llround(v.wh * EnergyRegister::kUnitsPerWh));
+    const Flow flow = v.family == Family::kReverseEnergy ? Flow::kReverse : Flow::kForward;
+    if (Status st = s.meters.set_user_meter(static_cast<std::size_t>(v.phase - 1), flow, micro,
+                                            s.journal.newest_seq() + 1, now);
+        !st) {
+      return make_error("initial value not saved: " + st.error().message);
+    }
+  }
+  return ok_status();
+}
+
+DeviceStatus Device::status() const {
+  const State& s = *state_;
+  DeviceStatus out;
+  {
+    std::lock_guard lock(s.mutex);
+    out.identity = s.config.identity;
+    out.led = s.config.settings.led;
+    out.source = s.source_status;
+    out.output_on = s.output->is_on();
+    out.output_driver = s.output->describe();
+    out.journal_records = s.journal.size();
+    out.journal_newest_seq = s.journal.newest_seq();
+    out.storage_error = s.storage_error;
+  }
+  out.firmware_version = options_.firmware_version;
+  out.web_address = options_.web_address;
+  out.uptime = clock_.steady_now() - s.started;
+  if (s.mqtt) {
+    const MqttStatus m = s.mqtt->status();
+    out.mqtt_state = std::string(to_string(m.state));
+    out.mqtt_error = m.last_error;
+    out.mqtt_published = m.published;
+  } else {
+    out.mqtt_state = "disabled";
+  }
+  return out;
+}
+
+std::vector<MinuteRecord> Device::minutes(std::int64_t from, std::int64_t to) const {
+  const State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  std::vector<MinuteRecord> out;
+  const std::int64_t end = to == std::numeric_limits<std::int64_t>::max() ? to : to + 1;
+  auto records = s.journal.records_between(from, end);
+  if (!records || records->empty()) return out;
+  // The record before the first gives the first one's energy.
+  std::optional<JournalRecord> previous;
+  const std::uint32_t first = records->front().seq;
+  if (first > s.journal.oldest_seq()) {
+    auto before = s.journal.records_after(first - 2, 1);
+    if (before && !before->empty() && before->front().seq == first - 1) previous = before->front();
+  }
+  const MeterValues reference = micro_wh(s.lifetime);
+  for (const JournalRecord& r : *records) {
+    out.push_back(to_minute_record(r, previous ? &*previous : nullptr, s.meters.offsets_for(r.seq),
+                                   reference));
+    previous = r;
+  }
+  return out;
+}
+
+Status Device::factory_reset() {
+  State& s = *state_;
+  {
+    std::lock_guard lock(s.mutex);
+    DeviceConfig config{s.config.identity, Settings{}};
+    if (Status saved = save(storage_, config); !saved) {
+      return make_error("settings not saved: " + saved.error().message);
+    }
+    s.config = std::move(config);
+  }
+  access_.revoke_all();
+  if (s.mqtt) s.mqtt->configure(MqttSettings{});
+  return ok_status();
+}
+
+void Device::restart_services() {
+  if (state_->mqtt) state_->mqtt->configure(settings().mqtt);
+}
+
+}  // namespace maic::device

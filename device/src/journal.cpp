@@ -1,0 +1,447 @@
+#include "maic/device/journal.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "maic/core/crc32.hpp"
+
+namespace maic::device {
+namespace {
+
+// --- Little-endian fields ---------------------------------------------------
+
+void put(Slot& slot, std::size_t at, std::uint64_t value, std::size_t width) {
+  for (std::size_t i = 0; i < width; ++i) slot[at + i] = std::byte((value >> (8 * i)) & 0xFF);
+}
+
+std::uint64_t get(std::span<const std::byte, kSlotSize> slot, std::size_t at, std::size_t width) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    value |= std::to_integer<std::uint64_t>(slot[at + i]) << (8 * i);
+  }
+  return value;
+}
+
+constexpr std::size_t kChecksumAt = kSlotSize - 4;
+
+void seal(Slot& slot) { put(slot, kChecksumAt, crc32c(std::span(slot).first(kChecksumAt)), 4); }
+
+bool sealed(std::span<const std::byte, kSlotSize> slot) {
+  return get(slot, kChecksumAt, 4) == crc32c(slot.first(kChecksumAt));
+}
+
+// --- The header slot --------------------------------------------------------
+
+constexpr std::string_view kMagic = "MAICJRNL";
+constexpr std::size_t kVersionAt = 8;
+constexpr std::size_t kSlotSizeAt = 10;
+constexpr std::size_t kCapacityAt = 12;
+constexpr std::size_t kAmpsLsbAt = 16;
+
+// --- The record slot --------------------------------------------------------
+
+constexpr std::size_t kSeqAt = 0;
+constexpr std::size_t kMinuteAt = 4;
+constexpr std::size_t kFlagsAt = 8;
+constexpr std::size_t kTemperatureAt = 9;
+constexpr std::size_t kReadingsAt = 10;
+constexpr std::size_t kReservedAt = 11;
+constexpr std::size_t kPhasesAt = 12;
+constexpr std::size_t kPhaseSize = 16;
+// Within a phase:
+constexpr std::size_t kVoltsAt = 0;
+constexpr std::size_t kAmpsAt = 2;
+constexpr std::size_t kPowerFactorAt = 4;
+constexpr std::size_t kForwardAt = 6;
+constexpr std::size_t kReverseAt = 11;
+constexpr std::size_t kCounterWidth = 5;
+static_assert(kPhasesAt + kMaxPhases * kPhaseSize == kChecksumAt);
+static_assert(kReverseAt + kCounterWidth == kPhaseSize);
+
+constexpr std::uint64_t kPhasesMask = 0x03;
+constexpr std::uint64_t kOutputBit = 0x04;
+constexpr double kVoltsUnit = 0.01;
+constexpr double kPowerFactorUnit = 1e-4;
+constexpr std::uint64_t kMaxPowerFactor = 10'000;
+constexpr std::uint64_t kMaxU16 = 0xFFFF;
+constexpr std::int64_t kMaxUnixMinute = std::numeric_limits<std::uint32_t>::max();
+
+// `value` in `unit`s, rounded, clamped to 0..max; NaN and negatives are 0.
+std::uint64_t quantise(double value, double unit, std::uint64_t max) {
+  if (!(value > 0)) return 0;
+  const double q = std::round(value / unit);
+  return q >= static_cast<double>(max) ? max : static_cast<std::uint64_t>(q);
+}
+
+double amps_unit(std::uint32_t amps_lsb_ua) { return amps_lsb_ua * 1e-6; }
+
+int clamp_int(double value, int lo, int hi) {
+  if (!std::isfinite(value)) return value > 0 ? hi : (value < 0 ? lo : 0);
+  return static_cast<int>(std::clamp(std::round(value), double(lo), double(hi)));
+}
+
+Error journal_error(const std::string& name, const std::string& what) {
+  return make_error("journal " + name + ": " + what);
+}
+
+// Slots read per call when scanning: 64 kB.
+constexpr std::size_t kSlotsPerRead = 1024;
+
+}  // namespace
+
+// --- Counters ---------------------------------------------------------------
+
+std::uint64_t journal_counter(std::int64_t micro_wh) {
+  if (micro_wh <= 0) return 0;
+  return static_cast<std::uint64_t>(micro_wh / kMicroWhPerCount) % kCounterModulus;
+}
+
+std::uint64_t counter_delta(std::uint64_t earlier, std::uint64_t later) {
+  return ((later % kCounterModulus) + kCounterModulus - (earlier % kCounterModulus)) %
+         kCounterModulus;
+}
+
+std::int64_t unwrap_counter(std::uint64_t counter, std::int64_t reference_micro_wh) {
+  const auto reference =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(reference_micro_wh, 0) / kMicroWhPerCount);
+  const std::uint64_t ahead = counter_delta(reference, counter);
+  std::uint64_t full = reference + ahead;  // the nearest at or above the reference
+  // ... or the nearest below it, when that is nearer and not negative.
+  if (ahead > kCounterModulus / 2 && reference >= kCounterModulus - ahead) {
+    full = reference - (kCounterModulus - ahead);
+  }
+  return static_cast<std::int64_t>(full) * kMicroWhPerCount;
+}
+
+// --- Records ----------------------------------------------------------------
+
+JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime) {
+  JournalRecord r;
+  r.minute = m.minute;
+  r.phases = std::clamp(m.phases, 1, kMaxPhases);
+  r.output_on = m.output_on;
+  r.temperature_c = clamp_int(m.temperature_c, -128, 127);
+  r.readings = std::clamp(m.readings, 0, 255);
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    const PhaseMinute& in = m.phase[p];
+    JournalPhase& out = r.phase[p];
+    out.volts = in.volts;
+    out.amps = in.amps;
+    out.power_factor = in.power_factor;
+    out.forward = journal_counter(lifetime.forward[p]);
+    out.reverse = journal_counter(lifetime.reverse[p]);
+  }
+  return r;
+}
+
+MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previous,
+                              const MeterValues& offsets, const MeterValues& reference) {
+  MinuteRecord m;
+  m.minute = r.minute;
+  m.phases = r.phases;
+  m.temperature_c = r.temperature_c;
+  m.output_on = r.output_on;
+  m.readings = r.readings;
+  const double span_hours = r.readings * kReadingSeconds / 3600.0;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    const JournalPhase& in = r.phase[p];
+    PhaseMinute& out = m.phase[p];
+    out.volts = in.volts;
+    out.amps = in.amps;
+    out.power_factor = in.power_factor;
+    for (Flow f : kFlows) {
+      const double delta_wh =
+          previous == nullptr
+              ? 0.0
+              : static_cast<double>(counter_delta(previous->phase[p].counter(f), in.counter(f))) *
+                    (static_cast<double>(kMicroWhPerCount) / 1e6);
+      const std::int64_t lifetime = unwrap_counter(in.counter(f), reference[f][p]);
+      const double meter_wh = static_cast<double>(lifetime + offsets[f][p]) / 1e6;
+      const double mean_watts = span_hours > 0 ? delta_wh / span_hours : 0.0;
+      if (f == Flow::kForward) {
+        out.wh_delta = delta_wh;
+        out.wh = meter_wh;
+        out.watts = mean_watts;
+      } else {
+        out.rwh_delta = delta_wh;
+        out.rwh = meter_wh;
+        out.reverse_watts = mean_watts;
+      }
+    }
+  }
+  return m;
+}
+
+// --- The format -------------------------------------------------------------
+
+Slot encode_header(const JournalHeader& h) {
+  Slot slot{};
+  std::memcpy(slot.data(), kMagic.data(), kMagic.size());
+  put(slot, kVersionAt, JournalHeader::kVersion, 2);
+  put(slot, kSlotSizeAt, kSlotSize, 2);
+  put(slot, kCapacityAt, h.capacity, 4);
+  put(slot, kAmpsLsbAt, h.amps_lsb_ua, 4);
+  seal(slot);
+  return slot;
+}
+
+Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot) {
+  if (std::memcmp(slot.data(), kMagic.data(), kMagic.size()) != 0) {
+    return make_error("not a maic journal (no MAICJRNL magic)");
+  }
+  if (!sealed(slot)) return make_error("header checksum mismatch (damaged header)");
+  if (const auto v = get(slot, kVersionAt, 2); v != JournalHeader::kVersion) {
+    return make_error("format version " + std::to_string(v) + ", this build reads " +
+                      std::to_string(JournalHeader::kVersion));
+  }
+  if (const auto size = get(slot, kSlotSizeAt, 2); size != kSlotSize) {
+    return make_error("slot size " + std::to_string(size) + ", expected 64");
+  }
+  JournalHeader h;
+  h.capacity = static_cast<std::uint32_t>(get(slot, kCapacityAt, 4));
+  h.amps_lsb_ua = static_cast<std::uint32_t>(get(slot, kAmpsLsbAt, 4));
+  if (h.capacity == 0) return make_error("capacity 0 in header");
+  if (h.amps_lsb_ua == 0) return make_error("amps_lsb 0 in header");
+  return h;
+}
+
+Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
+  Slot slot{};
+  put(slot, kSeqAt, r.seq, 4);
+  put(slot, kMinuteAt, static_cast<std::uint64_t>(r.minute / 60), 4);
+  const auto phases = static_cast<std::uint64_t>(std::clamp(r.phases, 1, kMaxPhases));
+  put(slot, kFlagsAt, phases | (r.output_on ? kOutputBit : 0), 1);
+  put(slot, kTemperatureAt,
+      static_cast<std::uint8_t>(static_cast<std::int8_t>(std::clamp(r.temperature_c, -128, 127))),
+      1);
+  put(slot, kReadingsAt, static_cast<std::uint64_t>(std::clamp(r.readings, 0, 255)), 1);
+  put(slot, kReservedAt, 0, 1);
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    const JournalPhase& in = r.phase[p];
+    const std::size_t at = kPhasesAt + p * kPhaseSize;
+    put(slot, at + kVoltsAt, quantise(in.volts, kVoltsUnit, kMaxU16), 2);
+    put(slot, at + kAmpsAt, quantise(in.amps, amps_unit(amps_lsb_ua), kMaxU16), 2);
+    put(slot, at + kPowerFactorAt, quantise(in.power_factor, kPowerFactorUnit, kMaxPowerFactor), 2);
+    put(slot, at + kForwardAt, in.forward % kCounterModulus, kCounterWidth);
+    put(slot, at + kReverseAt, in.reverse % kCounterModulus, kCounterWidth);
+  }
+  seal(slot);
+  return slot;
+}
+
+std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize> slot,
+                                           std::uint32_t amps_lsb_ua) {
+  if (!sealed(slot)) return std::nullopt;
+  JournalRecord r;
+  r.seq = static_cast<std::uint32_t>(get(slot, kSeqAt, 4));
+  const std::uint64_t flags = get(slot, kFlagsAt, 1);
+  r.phases = static_cast<int>(flags & kPhasesMask);
+  // A valid checksum over fields no writer produces is not ours either.
+  if (r.seq == 0 || r.phases == 0 || (flags & ~(kPhasesMask | kOutputBit)) != 0 ||
+      get(slot, kReservedAt, 1) != 0) {
+    return std::nullopt;
+  }
+  r.minute = static_cast<std::int64_t>(get(slot, kMinuteAt, 4)) * 60;
+  r.output_on = (flags & kOutputBit) != 0;
+  r.temperature_c = static_cast<std::int8_t>(get(slot, kTemperatureAt, 1));
+  r.readings = static_cast<int>(get(slot, kReadingsAt, 1));
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    JournalPhase& out = r.phase[p];
+    const std::size_t at = kPhasesAt + p * kPhaseSize;
+    const std::uint64_t pf = get(slot, at + kPowerFactorAt, 2);
+    if (pf > kMaxPowerFactor) return std::nullopt;
+    out.volts = static_cast<double>(get(slot, at + kVoltsAt, 2)) * kVoltsUnit;
+    out.amps = static_cast<double>(get(slot, at + kAmpsAt, 2)) * amps_unit(amps_lsb_ua);
+    out.power_factor = static_cast<double>(pf) * kPowerFactorUnit;
+    out.forward = get(slot, at + kForwardAt, kCounterWidth);
+    out.reverse = get(slot, at + kReverseAt, kCounterWidth);
+  }
+  return r;
+}
+
+// --- The journal ------------------------------------------------------------
+
+Journal::Journal(std::unique_ptr<File> file, std::string name, std::uint32_t capacity,
+                 std::uint32_t amps_lsb_ua)
+    : file_(std::move(file)),
+      name_(std::move(name)),
+      capacity_(capacity),
+      amps_lsb_ua_(amps_lsb_ua),
+      index_(capacity) {}
+
+Result<Journal> Journal::open(Storage& storage, const JournalOptions& options) {
+  const std::string& name = options.file_name;
+  if (options.capacity == 0) return journal_error(name, "capacity must be at least 1");
+  if (options.amps_lsb_ua == 0) return journal_error(name, "amps_lsb_ua must be at least 1");
+  auto file = storage.open(name, /*create=*/true);
+  if (!file) return file.error();
+  auto size = (*file)->size();
+  if (!size) return size.error();
+
+  JournalHeader header{options.capacity, options.amps_lsb_ua};
+  if (*size < kSlotSize) {
+    // New, or its creation was cut short: the header is the first thing
+    // ever written, so a file shorter than it holds no records.
+    const Slot slot = encode_header(header);
+    if (auto s = (*file)->write_at(0, slot); !s) return s.error();
+    if (auto s = (*file)->sync(); !s) return s.error();
+  } else {
+    Slot slot{};
+    auto n = (*file)->read_at(0, slot);
+    if (!n) return n.error();
+    auto found = decode_header(slot);
+    if (!found) return journal_error(name, found.error().message);
+    if (found->capacity != options.capacity) {
+      return journal_error(
+          name, "made for " + std::to_string(found->capacity) + " records, configured for " +
+                    std::to_string(options.capacity) + "; move the file away or configure " +
+                    std::to_string(found->capacity));
+    }
+    header = *found;
+  }
+  Journal journal(std::move(*file), name, header.capacity, header.amps_lsb_ua);
+  if (auto s = journal.scan(); !s) return s.error();
+  return journal;
+}
+
+Status Journal::scan() {
+  auto size = file_->size();
+  if (!size) return size.error();
+  const std::uint64_t record_bytes = *size > kSlotSize ? *size - kSlotSize : 0;
+  const std::size_t slots = static_cast<std::size_t>(
+      std::min<std::uint64_t>(record_bytes / kSlotSize, capacity_));  // a torn tail is empty
+  std::vector<std::byte> buffer(kSlotsPerRead * kSlotSize);
+  for (std::size_t first = 0; first < slots; first += kSlotsPerRead) {
+    const std::size_t count = std::min(kSlotsPerRead, slots - first);
+    const auto chunk = std::span(buffer).first(count * kSlotSize);
+    auto n = file_->read_at(offset_of(first), chunk);
+    if (!n) return n.error();
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto bytes = chunk.subspan(i * kSlotSize).first<kSlotSize>();
+      const auto r = decode_record(bytes, amps_lsb_ua_);
+      // A valid slot must also sit where its seq says.
+      if (!r || slot_of(r->seq) != first + i) continue;
+      index_[first + i] = {r->seq, static_cast<std::uint32_t>(r->minute / 60)};
+      if (r->seq > newest_) {
+        newest_ = r->seq;
+        newest_record_ = r;
+      }
+    }
+  }
+  // Keep what the ring can hold below the newest: a valid slot older than
+  // that would have been overwritten, so it cannot be a current record.
+  count_ = 0;
+  oldest_ = newest_;
+  for (auto& entry : index_) {
+    if (entry.seq == 0) continue;
+    if (newest_ - entry.seq >= capacity_) {
+      entry = {};
+      continue;
+    }
+    ++count_;
+    oldest_ = std::min(oldest_, entry.seq);
+  }
+  return ok_status();
+}
+
+void Journal::forget(std::size_t slot) {
+  if (index_[slot].seq == 0) return;
+  index_[slot] = {};
+  --count_;
+  advance_oldest();
+}
+
+void Journal::advance_oldest() {
+  if (count_ == 0) {
+    oldest_ = 0;
+    return;
+  }
+  // Amortised O(1): oldest_ only moves forward, and a kept record lies at
+  // or before newest_.
+  while (oldest_ < newest_ && index_[slot_of(oldest_)].seq != oldest_) ++oldest_;
+}
+
+Result<std::uint32_t> Journal::append(const JournalRecord& r) {
+  if (newest_ == std::numeric_limits<std::uint32_t>::max()) {
+    return journal_error(name_, "sequence numbers exhausted");
+  }
+  if (r.minute < 0 || r.minute / 60 > kMaxUnixMinute) {
+    return journal_error(name_, "minute " + std::to_string(r.minute) + " out of range");
+  }
+  JournalRecord record = r;
+  record.seq = newest_ + 1;
+  const Slot slot = encode_record(record, amps_lsb_ua_);
+  const std::size_t at = slot_of(record.seq);
+  // One write of one aligned slot, then one sync. If either fails the slot
+  // may hold anything, including half of its old record: forget it.
+  Status status = file_->write_at(offset_of(at), slot);
+  if (status) status = file_->sync();
+  if (!status) {
+    forget(at);
+    return status.error();
+  }
+  if (index_[at].seq != 0) --count_;  // the oldest, overwritten
+  index_[at] = {record.seq, static_cast<std::uint32_t>(record.minute / 60)};
+  ++count_;
+  newest_ = record.seq;
+  if (count_ == 1) oldest_ = record.seq;
+  advance_oldest();
+  newest_record_ = decode_record(slot, amps_lsb_ua_);
+  return record.seq;
+}
+
+Result<std::vector<JournalRecord>> Journal::read_records(
+    const std::vector<std::uint32_t>& seqs) const {
+  std::vector<JournalRecord> out;
+  out.reserve(seqs.size());
+  std::vector<std::byte> buffer;
+  for (std::size_t i = 0; i < seqs.size();) {
+    // One read per run of adjacent slots: a 12-day backlog is 17 reads, not
+    // 17,280.
+    std::size_t end = i + 1;
+    while (end < seqs.size() && end - i < kSlotsPerRead && seqs[end] == seqs[end - 1] + 1 &&
+           slot_of(seqs[end]) == slot_of(seqs[end - 1]) + 1) {
+      ++end;
+    }
+    buffer.assign((end - i) * kSlotSize, std::byte{0});  // past the end reads as empty
+    auto n = file_->read_at(offset_of(slot_of(seqs[i])), buffer);
+    if (!n) return n.error();
+    for (std::size_t k = i; k < end; ++k) {
+      const auto bytes = std::span(buffer).subspan((k - i) * kSlotSize).first<kSlotSize>();
+      // A slot damaged since open() is skipped.
+      if (auto r = decode_record(bytes, amps_lsb_ua_); r && r->seq == seqs[k]) {
+        out.push_back(*r);
+      }
+    }
+    i = end;
+  }
+  return out;
+}
+
+Result<std::vector<JournalRecord>> Journal::records_after(std::uint32_t seq,
+                                                          std::size_t max) const {
+  std::vector<std::uint32_t> seqs;
+  // 64-bit, so that the loop ends when newest_ is the largest u32.
+  for (std::uint64_t s = std::max<std::uint64_t>(std::uint64_t{seq} + 1, oldest_);
+       count_ > 0 && s <= newest_ && seqs.size() < max; ++s) {
+    const auto seq_s = static_cast<std::uint32_t>(s);
+    if (index_[slot_of(seq_s)].seq == seq_s) seqs.push_back(seq_s);
+  }
+  return read_records(seqs);
+}
+
+Result<std::vector<JournalRecord>> Journal::records_between(std::int64_t from_minute,
+                                                            std::int64_t to_minute) const {
+  std::vector<std::uint32_t> seqs;
+  for (std::uint64_t s = oldest_; count_ > 0 && s <= newest_; ++s) {
+    const auto seq_s = static_cast<std::uint32_t>(s);
+    const SlotIndex& entry = index_[slot_of(seq_s)];
+    const std::int64_t minute = std::int64_t{entry.unix_minute} * 60;
+    if (entry.seq == seq_s && minute >= from_minute && minute < to_minute) seqs.push_back(seq_s);
+  }
+  return read_records(seqs);
+}
+
+}  // namespace maic::device

@@ -1,0 +1,665 @@
+#include "maic/device/journal.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+#include <set>
+
+#include "maic/core/crc32.hpp"
+
+namespace maic::device {
+namespace {
+
+using Crash = MemoryStorage::Crash;
+constexpr Crash kCrashModes[] = {Crash::kDropUnsynced, Crash::kKeepUnsynced};
+constexpr std::int64_t kStartMinute = 1'700'000'040;  // a multiple of 60
+
+// The k-th minute of a test run (k >= 1): values vary with k, counters grow
+// by a different amount each minute.
+JournalRecord sample(std::uint32_t k, std::uint64_t counter_base = 0) {
+  JournalRecord r;
+  r.minute = kStartMinute + 60 * std::int64_t{k};
+  r.phases = 3;
+  r.output_on = k % 2 == 0;
+  r.temperature_c = static_cast<int>(k % 50) - 10;
+  r.readings = 12;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    JournalPhase& ph = r.phase[p];
+    ph.volts = 229.5 + 0.01 * static_cast<double>(k % 100) + static_cast<double>(p);
+    ph.amps = 1.25 + 0.005 * static_cast<double>(k % 300) * static_cast<double>(p + 1);
+    ph.power_factor = 0.9 + 0.0001 * static_cast<double>(k % 1000);
+    const std::uint64_t growth = std::uint64_t{k} * (k + 1) / 2 * (p + 1);  // strictly rising
+    ph.forward = (counter_base + 100 * growth) % kCounterModulus;
+    ph.reverse = (counter_base / 2 + 3 * growth) % kCounterModulus;
+  }
+  return r;
+}
+
+// What a reader will see of sample(k) appended as seq k.
+JournalRecord stored(std::uint32_t k, std::uint32_t amps_lsb_ua = 5'000) {
+  JournalRecord r = sample(k);
+  r.seq = k;
+  return *decode_record(encode_record(r, amps_lsb_ua), amps_lsb_ua);
+}
+
+Journal open_or_die(Storage& s, const JournalOptions& options = {}) {
+  auto j = Journal::open(s, options);
+  if (!j) throw std::runtime_error(j.error().message);
+  return std::move(*j);
+}
+
+std::vector<JournalRecord> all_records(const Journal& j) {
+  auto records = j.records_after(0, std::numeric_limits<std::size_t>::max());
+  if (!records) throw std::runtime_error(records.error().message);
+  return std::move(*records);
+}
+
+std::vector<std::uint32_t> seqs_of(const std::vector<JournalRecord>& records) {
+  std::vector<std::uint32_t> out;
+  for (const auto& r : records) out.push_back(r.seq);
+  return out;
+}
+
+// Flips bit `bit` of the file at byte `offset`, durably.
+void flip_bit(MemoryStorage& memory, const std::string& name, std::uint64_t offset, int bit) {
+  auto file = memory.open(name, false);
+  ASSERT_TRUE(file.ok());
+  std::array<std::byte, 1> b{};
+  ASSERT_TRUE((*file)->read_at(offset, b).ok());
+  b[0] ^= std::byte(1u << bit);
+  ASSERT_TRUE((*file)->write_at(offset, b).ok());
+  ASSERT_TRUE((*file)->sync().ok());
+}
+
+// --- The format ---------------------------------------------------------------
+
+TEST(JournalFormat, RecordFieldsSitWhereTheTableSays) {
+  JournalRecord r;
+  r.seq = 0x01020304;
+  r.minute = 0x0A0B0C0D * std::int64_t{60};
+  r.phases = 3;
+  r.output_on = true;
+  r.temperature_c = -5;
+  r.readings = 12;
+  r.phase[1].volts = 230.01;      // 23001 = 0x59D9
+  r.phase[1].amps = 10.0;         // 2000 × 5 mA = 0x07D0
+  r.phase[1].power_factor = 0.5;  // 5000 = 0x1388
+  r.phase[1].forward = 0x0102030405;
+  r.phase[1].reverse = 0xFFFFFFFFFF;
+  const Slot s = encode_record(r, 5'000);
+  auto byte = [&](std::size_t i) { return std::to_integer<unsigned>(s[i]); };
+  EXPECT_EQ(byte(0), 0x04u);  // seq, little-endian
+  EXPECT_EQ(byte(3), 0x01u);
+  EXPECT_EQ(byte(4), 0x0Du);  // minute
+  EXPECT_EQ(byte(7), 0x0Au);
+  EXPECT_EQ(byte(8), 0x07u);  // 3 phases | output
+  EXPECT_EQ(byte(9), 0xFBu);  // -5
+  EXPECT_EQ(byte(10), 12u);
+  EXPECT_EQ(byte(11), 0u);
+  const std::size_t p1 = 12 + 16;
+  EXPECT_EQ(byte(p1 + 0), 0xD9u);
+  EXPECT_EQ(byte(p1 + 1), 0x59u);
+  EXPECT_EQ(byte(p1 + 2), 0xD0u);
+  EXPECT_EQ(byte(p1 + 3), 0x07u);
+  EXPECT_EQ(byte(p1 + 4), 0x88u);
+  EXPECT_EQ(byte(p1 + 5), 0x13u);
+  EXPECT_EQ(byte(p1 + 6), 0x05u);  // forward, 5 bytes
+  EXPECT_EQ(byte(p1 + 10), 0x01u);
+  EXPECT_EQ(byte(p1 + 11), 0xFFu);  // reverse
+  EXPECT_EQ(byte(p1 + 15), 0xFFu);
+  const std::uint32_t crc = crc32c(std::span(s).first(60));
+  EXPECT_EQ(byte(60), crc & 0xFF);
+  EXPECT_EQ(byte(63), crc >> 24);
+
+  const auto back = decode_record(s, 5'000);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->seq, r.seq);
+  EXPECT_EQ(back->minute, r.minute);
+  EXPECT_EQ(back->temperature_c, -5);
+  EXPECT_TRUE(back->output_on);
+  EXPECT_NEAR(back->phase[1].volts, 230.01, 1e-9);
+  EXPECT_NEAR(back->phase[1].amps, 10.0, 1e-9);
+  EXPECT_NEAR(back->phase[1].power_factor, 0.5, 1e-12);
+  EXPECT_EQ(back->phase[1].forward, 0x0102030405u);
+  EXPECT_EQ(back->phase[1].reverse, 0xFFFFFFFFFFu);
+  // A reader's view is a fixed point.
+  EXPECT_EQ(*decode_record(encode_record(*back, 5'000), 5'000), *back);
+}
+
+TEST(JournalFormat, ValuesAreQuantisedAndClamped) {
+  JournalRecord r;
+  r.seq = 1;
+  r.phases = 1;
+  r.temperature_c = 300;
+  r.readings = 1000;
+  r.phase[0] = {.volts = 700, .amps = 400, .power_factor = 1.5, .forward = 0, .reverse = 0};
+  r.phase[1] = {.volts = -3,
+                .amps = std::numeric_limits<double>::quiet_NaN(),
+                .power_factor = -0.1,
+                .forward = 0,
+                .reverse = 0};
+  r.phase[2] = {
+      .volts = 230.004, .amps = 0.0074, .power_factor = 0.95004, .forward = 0, .reverse = 0};
+  const auto back = *decode_record(encode_record(r, 5'000), 5'000);
+  EXPECT_EQ(back.phases, 1);
+  EXPECT_EQ(back.temperature_c, 127);
+  EXPECT_EQ(back.readings, 255);
+  EXPECT_NEAR(back.phase[0].volts, 655.35, 1e-9);
+  EXPECT_NEAR(back.phase[0].amps, 327.675, 1e-9);
+  EXPECT_NEAR(back.phase[0].power_factor, 1.0, 1e-12);
+  EXPECT_EQ(back.phase[1].volts, 0);
+  EXPECT_EQ(back.phase[1].amps, 0);
+  EXPECT_EQ(back.phase[1].power_factor, 0);
+  EXPECT_NEAR(back.phase[2].volts, 230.0, 1e-9);
+  EXPECT_NEAR(back.phase[2].amps, 0.005, 1e-9);
+  EXPECT_NEAR(back.phase[2].power_factor, 0.95, 1e-12);
+  r.temperature_c = -300;
+  EXPECT_EQ(decode_record(encode_record(r, 5'000), 5'000)->temperature_c, -128);
+}
+
+TEST(JournalFormat, AmpsLsbChosenAtCreationFitsA2000ADevice) {
+  JournalRecord r;
+  r.seq = 1;
+  r.phase[0].amps = 1999.97;
+  const auto back = *decode_record(encode_record(r, 50'000), 50'000);
+  EXPECT_NEAR(back.phase[0].amps, 1999.95, 1e-9);  // 0.05 A steps, up to 3276.75 A
+}
+
+TEST(JournalFormat, DamagedOrForeignSlotsDecodeAsEmpty) {
+  JournalRecord r = sample(7);
+  r.seq = 7;
+  Slot good = encode_record(r, 5'000);
+  ASSERT_TRUE(decode_record(good, 5'000));
+  Slot zero{};
+  EXPECT_FALSE(decode_record(zero, 5'000));
+  Slot bad = good;
+  bad[20] ^= std::byte{0x10};
+  EXPECT_FALSE(decode_record(bad, 5'000));
+  r.seq = 0;  // a sealed slot with seq 0 is empty by definition
+  EXPECT_FALSE(decode_record(encode_record(r, 5'000), 5'000));
+}
+
+TEST(JournalFormat, HeaderRoundTripsAndExplainsWhatIsWrong) {
+  const JournalHeader h{17'280, 5'000};
+  Slot s = encode_header(h);
+  auto back = decode_header(s);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, h);
+  EXPECT_EQ(as_text(std::span(s).first(8)), "MAICJRNL");
+
+  Slot damaged = s;
+  damaged[13] ^= std::byte{1};
+  EXPECT_EQ(decode_header(damaged).error().message, "header checksum mismatch (damaged header)");
+  Slot foreign{};
+  EXPECT_EQ(decode_header(foreign).error().message, "not a maic journal (no MAICJRNL magic)");
+}
+
+TEST(JournalCounters, AreFlooredToCentiWattHoursModulo2To40) {
+  EXPECT_EQ(journal_counter(0), 0u);
+  EXPECT_EQ(journal_counter(-5), 0u);
+  EXPECT_EQ(journal_counter(9'999), 0u);
+  EXPECT_EQ(journal_counter(10'000), 1u);
+  EXPECT_EQ(journal_counter(static_cast<std::int64_t>(kCounterModulus + 7) * 10'000), 7u);
+}
+
+TEST(JournalCounters, DifferencesSurviveTheWrap) {
+  EXPECT_EQ(counter_delta(10, 25), 15u);
+  EXPECT_EQ(counter_delta(kCounterModulus - 5, 3), 8u);
+  EXPECT_EQ(counter_delta(7, 7), 0u);
+}
+
+TEST(JournalCounters, UnwrapFindsTheNearestFullValue) {
+  const std::int64_t m = static_cast<std::int64_t>(kCounterModulus);
+  // No wrap: the counter is the value.
+  EXPECT_EQ(unwrap_counter(123, 0), 1'230'000);
+  EXPECT_EQ(unwrap_counter(123, 5'000'000), 1'230'000);
+  // The reference is three wraps on; the record a little behind it.
+  const std::int64_t reference = (3 * m + 50) * 10'000;
+  EXPECT_EQ(unwrap_counter(40, reference), (3 * m + 40) * 10'000);
+  // ... or a little ahead of it (the journal newer than the store).
+  EXPECT_EQ(unwrap_counter(60, reference), (3 * m + 60) * 10'000);
+  // Just before the reference's wrap.
+  EXPECT_EQ(unwrap_counter(static_cast<std::uint64_t>(m - 2), reference), (3 * m - 2) * 10'000);
+}
+
+// --- to_minute_record -----------------------------------------------------------
+
+TEST(JournalToMinuteRecord, EnergyIsTheCounterDifferenceAndMetersIncludeTheOffsets) {
+  JournalRecord previous = stored(10);
+  JournalRecord r = previous;
+  r.seq = 11;
+  r.minute += 60;
+  r.phase[0].forward = previous.phase[0].forward + 5'000;  // 50 Wh in the minute
+  r.phase[0].reverse = previous.phase[0].reverse + 12;     // 0.12 Wh
+  MeterValues offsets;
+  offsets.forward[0] = 1'000'000'000;  // the user's meter reads 1 kWh more
+  offsets.reverse[0] = -20'000;
+  MeterValues reference;
+  reference.forward[0] = unwrap_counter(r.phase[0].forward, 0) + 123;
+  reference.reverse[0] = unwrap_counter(r.phase[0].reverse, 0);
+
+  const MinuteRecord m = to_minute_record(r, &previous, offsets, reference);
+  EXPECT_EQ(m.minute, r.minute);
+  EXPECT_EQ(m.readings, 12);
+  EXPECT_NEAR(m.phase[0].wh_delta, 50.0, 1e-9);
+  EXPECT_NEAR(m.phase[0].rwh_delta, 0.12, 1e-9);
+  EXPECT_NEAR(m.phase[0].watts, 3000.0, 1e-6);  // 50 Wh in 60 s
+  EXPECT_NEAR(m.phase[0].reverse_watts, 7.2, 1e-9);
+  EXPECT_NEAR(m.phase[0].wh, static_cast<double>(r.phase[0].forward) / 100 + 1000.0, 1e-6);
+  EXPECT_NEAR(m.phase[0].rwh, static_cast<double>(r.phase[0].reverse) / 100 - 0.02, 1e-6);
+  EXPECT_DOUBLE_EQ(m.phase[0].volts, r.phase[0].volts);
+
+  const MinuteRecord first = to_minute_record(r, nullptr, offsets, reference);
+  EXPECT_EQ(first.phase[0].wh_delta, 0);
+  EXPECT_EQ(first.phase[0].watts, 0);
+  EXPECT_DOUBLE_EQ(first.phase[0].wh, m.phase[0].wh);
+}
+
+TEST(JournalToMinuteRecord, ComesFromAMinuteRecordAndTheLifetimeRegisters) {
+  MinuteRecord m;
+  m.minute = kStartMinute;
+  m.phases = 3;
+  m.temperature_c = 41.6;
+  m.output_on = true;
+  m.readings = 12;
+  m.phase[2].volts = 231.234;
+  m.phase[2].amps = 7.5;
+  m.phase[2].power_factor = 0.98;
+  MeterValues lifetime;
+  lifetime.forward[2] = 123'456'789'012;  // µWh
+  lifetime.reverse[2] = 19'999;
+  const JournalRecord r = journal_record(m, lifetime);
+  EXPECT_EQ(r.minute, kStartMinute);
+  EXPECT_EQ(r.temperature_c, 42);
+  EXPECT_TRUE(r.output_on);
+  EXPECT_EQ(r.phase[2].forward, 12'345'678u);
+  EXPECT_EQ(r.phase[2].reverse, 1u);
+  EXPECT_DOUBLE_EQ(r.phase[2].volts, 231.234);  // quantised only when stored
+}
+
+// --- The journal -------------------------------------------------------------------
+
+TEST(Journal, ANewJournalIsAHeaderOnly) {
+  MemoryStorage memory;
+  Journal j = open_or_die(memory);
+  EXPECT_EQ(j.size(), 0u);
+  EXPECT_EQ(j.oldest_seq(), 0u);
+  EXPECT_EQ(j.newest_seq(), 0u);
+  EXPECT_FALSE(j.newest());
+  EXPECT_EQ(j.capacity(), 17'280u);
+  auto content = memory.read_file("journal.bin");
+  ASSERT_TRUE(content.ok() && content->has_value());
+  EXPECT_EQ((*content)->size(), 64u);
+  EXPECT_TRUE(all_records(j).empty());
+}
+
+TEST(Journal, AppendsAreNumberedAndSurviveAReopen) {
+  MemoryStorage memory;
+  {
+    Journal j = open_or_die(memory);
+    for (std::uint32_t k = 1; k <= 5; ++k) {
+      auto seq = j.append(sample(k));
+      ASSERT_TRUE(seq.ok()) << seq.error().message;
+      EXPECT_EQ(*seq, k);
+    }
+    EXPECT_EQ(j.newest(), stored(5));
+  }
+  memory.crash();  // everything acknowledged was synced
+  Journal j = open_or_die(memory);
+  EXPECT_EQ(j.size(), 5u);
+  EXPECT_EQ(j.oldest_seq(), 1u);
+  EXPECT_EQ(j.newest_seq(), 5u);
+  EXPECT_EQ(j.newest(), stored(5));
+  const auto records = all_records(j);
+  ASSERT_EQ(records.size(), 5u);
+  for (std::uint32_t k = 1; k <= 5; ++k) EXPECT_EQ(records[k - 1], stored(k));
+  auto seq = j.append(sample(6));
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, 6u);
+}
+
+TEST(Journal, EachAppendIsOneSlotWriteAndOneSync) {
+  MemoryStorage memory;
+  FaultStorage counting(memory);
+  Journal j = open_or_die(counting);
+  const auto before = counting.counters();
+  for (std::uint32_t k = 1; k <= 10; ++k) ASSERT_TRUE(j.append(sample(k)).ok());
+  const auto& after = counting.counters();
+  EXPECT_EQ(after.writes - before.writes, 10u);
+  EXPECT_EQ(after.bytes_written - before.bytes_written, 640u);
+  EXPECT_EQ(after.syncs - before.syncs, 10u);
+  EXPECT_EQ(after.metadata - before.metadata, 0u);
+}
+
+TEST(Journal, RecordsAfterPagesOldestFirst) {
+  MemoryStorage memory;
+  Journal j = open_or_die(memory);
+  for (std::uint32_t k = 1; k <= 20; ++k) ASSERT_TRUE(j.append(sample(k)).ok());
+  auto page = j.records_after(5, 4);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(seqs_of(*page), (std::vector<std::uint32_t>{6, 7, 8, 9}));
+  EXPECT_TRUE(j.records_after(20, 10)->empty());
+  EXPECT_TRUE(j.records_after(99, 10)->empty());
+  EXPECT_EQ(j.records_after(18, 10)->size(), 2u);
+}
+
+TEST(Journal, RecordsBetweenSelectsAHalfOpenRangeOfMinutes) {
+  MemoryStorage memory;
+  Journal j = open_or_die(memory);
+  for (std::uint32_t k = 1; k <= 20; ++k) ASSERT_TRUE(j.append(sample(k)).ok());
+  auto range = j.records_between(sample(3).minute, sample(7).minute);
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(seqs_of(*range), (std::vector<std::uint32_t>{3, 4, 5, 6}));
+  EXPECT_TRUE(j.records_between(0, sample(1).minute)->empty());
+  EXPECT_EQ(j.records_between(0, std::numeric_limits<std::int64_t>::max())->size(), 20u);
+}
+
+TEST(Journal, AFullRingOverwritesTheOldestFirst) {
+  MemoryStorage memory;
+  const JournalOptions options{.capacity = 4};
+  {
+    Journal j = open_or_die(memory, options);
+    for (std::uint32_t k = 1; k <= 10; ++k) {
+      ASSERT_TRUE(j.append(sample(k)).ok());
+      EXPECT_EQ(j.size(), std::min<std::size_t>(k, 4));
+      EXPECT_EQ(j.oldest_seq(), k <= 4 ? 1u : k - 3);
+    }
+    EXPECT_EQ(seqs_of(all_records(j)), (std::vector<std::uint32_t>{7, 8, 9, 10}));
+    EXPECT_EQ(seqs_of(*j.records_after(2, 10)), (std::vector<std::uint32_t>{7, 8, 9, 10}));
+  }
+  EXPECT_EQ((*memory.read_file("journal.bin"))->size(), 64u * 5);
+  Journal j = open_or_die(memory, options);
+  EXPECT_EQ(seqs_of(all_records(j)), (std::vector<std::uint32_t>{7, 8, 9, 10}));
+  EXPECT_EQ(j.oldest_seq(), 7u);
+  EXPECT_EQ(all_records(j).back(), stored(10));
+}
+
+TEST(Journal, AnotherCapacityIsRefusedWithAClearMessage) {
+  MemoryStorage memory;
+  ASSERT_TRUE(Journal::open(memory, {.capacity = 100}).ok());
+  auto j = Journal::open(memory, {.capacity = 200});
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.error().message,
+            "journal journal.bin: made for 100 records, configured for 200; move the file away "
+            "or configure 100");
+}
+
+TEST(Journal, AForeignOrDamagedHeaderIsAnErrorAndNothingIsOverwritten) {
+  MemoryStorage memory;
+  const std::string text(100, 'x');
+  ASSERT_TRUE(memory.write_file_atomic("journal.bin", as_bytes(text)).ok());
+  auto j = Journal::open(memory);
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.error().message, "journal journal.bin: not a maic journal (no MAICJRNL magic)");
+  EXPECT_EQ(as_text(**memory.read_file("journal.bin")), text);
+
+  MemoryStorage other;
+  { Journal fresh = open_or_die(other); }
+  flip_bit(other, "journal.bin", 14, 3);
+  auto damaged = Journal::open(other);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.error().message.find("damaged header"), std::string::npos);
+}
+
+TEST(Journal, TheFileKeepsTheCurrentResolutionItWasMadeWith) {
+  MemoryStorage memory;
+  {
+    Journal j = open_or_die(memory, {.amps_lsb_ua = 50'000});
+    JournalRecord r = sample(1);
+    r.phase[0].amps = 1500;
+    ASSERT_TRUE(j.append(r).ok());
+  }
+  Journal j = open_or_die(memory);  // default 5,000 µA configured: the file says 50,000
+  EXPECT_EQ(j.amps_lsb_ua(), 50'000u);
+  EXPECT_NEAR(all_records(j)[0].phase[0].amps, 1500, 1e-9);
+}
+
+TEST(Journal, EveryFlippedBitMakesExactlyItsSlotDisappear) {
+  const JournalOptions options{.capacity = 8};
+  MemoryStorage pristine;
+  {
+    Journal j = open_or_die(pristine, options);
+    for (std::uint32_t k = 1; k <= 11; ++k) ASSERT_TRUE(j.append(sample(k)).ok());
+  }
+  const auto image = **pristine.read_file("journal.bin");
+  // Seq 6 lives in slot (6 - 1) % 8 = 5, at byte 64 × 6.
+  const std::uint32_t victim = 6;
+  const std::uint64_t at = 64 * (1 + (victim - 1) % 8);
+  std::vector<std::uint32_t> expected;
+  for (std::uint32_t k = 4; k <= 11; ++k) {
+    if (k != victim) expected.push_back(k);
+  }
+  for (std::uint64_t byte = 0; byte < 64; ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      MemoryStorage memory;
+      ASSERT_TRUE(memory.write_file_atomic("journal.bin", image).ok());
+      flip_bit(memory, "journal.bin", at + byte, bit);
+      Journal j = open_or_die(memory, options);
+      ASSERT_EQ(seqs_of(all_records(j)), expected) << "byte " << byte << " bit " << bit;
+      EXPECT_EQ(j.size(), 7u);
+      EXPECT_EQ(j.newest_seq(), 11u);
+    }
+  }
+}
+
+TEST(Journal, AnIOErrorIsNotAcknowledgedAndTheNextAppendTakesItsPlace) {
+  MemoryStorage memory;
+  FaultStorage faulty(memory);
+  Journal j = open_or_die(faulty, {.capacity = 3});
+  for (std::uint32_t k = 1; k <= 3; ++k) ASSERT_TRUE(j.append(sample(k)).ok());
+  faulty.fail_next(1);  // the sync of the next append fails... or its write
+  EXPECT_FALSE(j.append(sample(4)).ok());
+  // The failed append was to overwrite seq 1, so seq 1 may be damaged: gone.
+  EXPECT_EQ(j.newest_seq(), 3u);
+  EXPECT_EQ(j.oldest_seq(), 2u);
+  EXPECT_EQ(j.size(), 2u);
+  auto seq = j.append(sample(5));
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, 4u);
+  EXPECT_EQ(seqs_of(all_records(j)), (std::vector<std::uint32_t>{2, 3, 4}));
+  EXPECT_EQ(all_records(j).back().minute, sample(5).minute);
+}
+
+TEST(Journal, ATornTailIsIgnored) {
+  MemoryStorage memory;
+  {
+    Journal j = open_or_die(memory);
+    for (std::uint32_t k = 1; k <= 3; ++k) ASSERT_TRUE(j.append(sample(k)).ok());
+  }
+  auto file = memory.open("journal.bin", false);
+  ASSERT_TRUE(file.ok());
+  const Slot next = encode_record(stored(4), 5'000);
+  ASSERT_TRUE((*file)->write_at(64 * 4, std::span(next).first(40)).ok());
+  ASSERT_TRUE((*file)->sync().ok());
+  Journal j = open_or_die(memory);
+  EXPECT_EQ(seqs_of(all_records(j)), (std::vector<std::uint32_t>{1, 2, 3}));
+  ASSERT_TRUE(j.append(sample(4)).ok());
+  EXPECT_EQ(all_records(j).back(), stored(4));
+}
+
+TEST(Journal, RefusesMinutesItCannotStore) {
+  MemoryStorage memory;
+  Journal j = open_or_die(memory);
+  JournalRecord r = sample(1);
+  r.minute = -60;
+  EXPECT_FALSE(j.append(r).ok());
+  r.minute = (std::int64_t{1} << 32) * 60;
+  EXPECT_FALSE(j.append(r).ok());
+  EXPECT_EQ(j.size(), 0u);
+}
+
+// Manual §11: 12 days offline. A full default ring and then some, at
+// virtual speed; the energy of all minutes telescopes to the counters'
+// difference, through a counter wrap.
+TEST(Journal, TwelveDaysOfMinutesFitAndTheOldestGoFirst) {
+  MemoryStorage memory;
+  constexpr std::uint32_t kDays12 = 17'280;
+  constexpr std::uint32_t kExtra = 90;
+  const std::uint64_t base = kCounterModulus - 5'000'000;  // wraps along the way
+  {
+    Journal j = open_or_die(memory);
+    for (std::uint32_t k = 1; k <= kDays12 + kExtra; ++k) {
+      ASSERT_TRUE(j.append(sample(k, base)).ok());
+    }
+  }
+  Journal j = open_or_die(memory);
+  EXPECT_EQ(j.size(), kDays12);
+  EXPECT_EQ(j.oldest_seq(), kExtra + 1);
+  EXPECT_EQ(j.newest_seq(), kDays12 + kExtra);
+  const auto records = all_records(j);
+  ASSERT_EQ(records.size(), kDays12);
+  double energy_wh = 0;
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    ASSERT_EQ(records[i].seq, records[i - 1].seq + 1);
+    energy_wh += to_minute_record(records[i], &records[i - 1], {}, {}).phase[2].wh_delta;
+  }
+  const double expected_wh = static_cast<double>(counter_delta(records.front().phase[2].forward,
+                                                               records.back().phase[2].forward)) /
+                             100;
+  EXPECT_NEAR(energy_wh, expected_wh, 1e-6 * expected_wh);
+  EXPECT_LT(records.back().phase[2].forward, records.front().phase[2].forward);  // wrapped
+  EXPECT_EQ(j.records_between(sample(kExtra + 1).minute, sample(kExtra + 61).minute)->size(), 60u);
+}
+
+// --- Crash safety: a power cut at every byte and every operation ---------------
+
+// Opens a journal over `faulty` and appends sample(1..appends) until the
+// first error (the power is cut); returns how many were acknowledged.
+std::uint32_t run_until_cut(Storage& faulty, const JournalOptions& options, std::uint32_t appends) {
+  auto j = Journal::open(faulty, options);
+  if (!j) return 0;
+  std::uint32_t acknowledged = 0;
+  for (std::uint32_t k = 1; k <= appends; ++k) {
+    auto seq = j->append(sample(k));
+    if (!seq) {
+      // Dead: everything after a cut fails, and nothing more is acknowledged.
+      EXPECT_FALSE(j->append(sample(k)).ok());
+      break;
+    }
+    EXPECT_EQ(*seq, k);
+    acknowledged = k;
+  }
+  return acknowledged;
+}
+
+// After a cut with `acknowledged` appends done, the journal must hold every
+// acknowledged record the ring still holds, at most the one in progress
+// more (or the oldest, which it was overwriting, less), consecutive, intact.
+void check_after_cut(MemoryStorage& memory, const JournalOptions& options,
+                     std::uint32_t acknowledged, std::uint32_t appends, const std::string& where) {
+  auto reopened = Journal::open(memory, options);
+  ASSERT_TRUE(reopened.ok()) << where << ": " << reopened.error().message;
+  Journal& j = *reopened;
+  const auto records = all_records(j);
+  const std::uint32_t capacity = options.capacity;
+  const std::uint32_t in_progress = acknowledged < appends ? acknowledged + 1 : 0;
+  // Must have: the last `capacity - 1` acknowledged ones (the in-progress
+  // append may have torn the one before them).
+  const std::uint32_t must_from = acknowledged >= capacity ? acknowledged - capacity + 2 : 1;
+  const std::uint32_t may_from = acknowledged >= capacity ? acknowledged - capacity + 1 : 1;
+  std::set<std::uint32_t> seen;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const JournalRecord& r = records[i];
+    ASSERT_TRUE(seen.insert(r.seq).second) << where << ": duplicate " << r.seq;
+    if (i > 0) {
+      ASSERT_EQ(r.seq, records[i - 1].seq + 1) << where << ": not consecutive";
+    }
+    const bool allowed = (r.seq >= may_from && r.seq <= acknowledged) || r.seq == in_progress;
+    ASSERT_TRUE(allowed) << where << ": unexpected seq " << r.seq;
+    ASSERT_EQ(r, stored(r.seq)) << where << ": seq " << r.seq << " damaged";
+  }
+  for (std::uint32_t s = must_from; s <= acknowledged; ++s) {
+    ASSERT_TRUE(seen.contains(s)) << where << ": acknowledged seq " << s << " lost";
+  }
+  ASSERT_EQ(j.size(), records.size());
+  // And it goes on: the next append continues the sequence.
+  auto next = j.append(sample(j.newest_seq() + 1));
+  ASSERT_TRUE(next.ok()) << where;
+  ASSERT_EQ(*next, records.empty() ? 1u : records.back().seq + 1) << where;
+}
+
+TEST(JournalCrash, APowerCutAtEveryByteLosesNothingAcknowledged) {
+  // 12 appends into a ring of 5: the cut points cover the header, appends
+  // into empty slots, and overwrites across two wraps.
+  const JournalOptions options{.capacity = 5};
+  constexpr std::uint32_t kAppends = 12;
+  const std::uint64_t total = 64 * (1 + kAppends);
+  int runs = 0;
+  // One byte past the end: the run where nothing fails.
+  for (std::uint64_t cut = 0; cut <= total + 1; ++cut) {
+    for (Crash mode : kCrashModes) {
+      MemoryStorage memory;
+      FaultStorage faulty(memory);
+      faulty.cut_power_after_bytes(cut);
+      const std::uint32_t acknowledged = run_until_cut(faulty, options, kAppends);
+      // A slot is acknowledged only once all 64 bytes and the sync are in.
+      ASSERT_EQ(acknowledged, cut <= 64 ? 0 : std::min<std::uint64_t>((cut - 65) / 64, kAppends));
+      memory.crash(mode);
+      check_after_cut(memory, options, acknowledged, kAppends,
+                      "cut after " + std::to_string(cut) + " bytes, " +
+                          (mode == Crash::kDropUnsynced ? "dropping" : "keeping") + " unsynced");
+      if (HasFatalFailure()) return;
+      ++runs;
+    }
+  }
+  EXPECT_EQ(runs, 2 * (static_cast<int>(total) + 2));
+}
+
+TEST(JournalCrash, APowerCutAtEveryOperationLosesNothingAcknowledged) {
+  const JournalOptions options{.capacity = 5};
+  constexpr std::uint32_t kAppends = 12;
+  // open(create) + header write + sync, then a write and a sync per append.
+  const std::uint64_t total = 3 + 2 * kAppends;
+  for (std::uint64_t cut = 0; cut <= total + 1; ++cut) {
+    for (Crash mode : kCrashModes) {
+      MemoryStorage memory;
+      FaultStorage faulty(memory);
+      faulty.cut_power_after_operations(cut);
+      const std::uint32_t acknowledged = run_until_cut(faulty, options, kAppends);
+      ASSERT_EQ(acknowledged, cut < 3 ? 0 : std::min<std::uint64_t>((cut - 3) / 2, kAppends));
+      memory.crash(mode);
+      check_after_cut(memory, options, acknowledged, kAppends,
+                      "cut after " + std::to_string(cut) + " operations");
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+// Repeated crashes: every restart resumes where the last acknowledged
+// append left off, and the sequence stays gap-free across all of them.
+TEST(JournalCrash, ManyCrashesInARowKeepOneUnbrokenSequence) {
+  const JournalOptions options{.capacity = 7};
+  MemoryStorage memory;
+  std::uint32_t acknowledged = 0;
+  for (int round = 0; round < 200; ++round) {
+    FaultStorage faulty(memory);
+    faulty.cut_power_after_bytes(static_cast<std::uint64_t>(round * 37 % 300));
+    auto j = Journal::open(faulty, options);
+    if (j) {
+      for (;;) {
+        const std::uint32_t k = j->newest_seq() + 1;
+        auto seq = j->append(sample(k));
+        if (!seq) break;
+        ASSERT_EQ(*seq, k);
+        acknowledged = std::max(acknowledged, k);
+      }
+    }
+    memory.crash(round % 2 == 0 ? Crash::kDropUnsynced : Crash::kKeepUnsynced);
+    Journal after = open_or_die(memory, options);
+    ASSERT_GE(after.newest_seq(), acknowledged) << "round " << round;
+    ASSERT_LE(after.newest_seq(), acknowledged + 1) << "round " << round;
+    acknowledged = after.newest_seq();  // a kept in-progress record counts from now on
+    const auto records = all_records(after);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      ASSERT_EQ(records[i], stored(records[i].seq));
+      if (i > 0) {
+        ASSERT_EQ(records[i].seq, records[i - 1].seq + 1);
+      }
+    }
+  }
+  EXPECT_GT(acknowledged, 100u);
+}
+
+}  // namespace
+}  // namespace maic::device

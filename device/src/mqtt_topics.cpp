@@ -1,0 +1,258 @@
+#include "maic/device/mqtt_topics.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cassert>
+#include <cmath>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+namespace maic::device::mqtt {
+namespace {
+
+using Json = nlohmann::ordered_json;  // keys in catalogue order, as a person reads them
+
+// How each family appears on MQTT. The Home Assistant classes are those of
+// its sensor platform; energy meters are "total_increasing" so that a meter
+// set back by the user (page API "initval") starts a new cycle instead of
+// counting as negative consumption.
+struct FamilyStyle {
+  Family family;
+  int decimals;
+  std::string_view device_class;  // empty: not announced as a sensor (the output)
+  std::string_view state_class;
+  std::string_view kilo_unit;  // non-empty: also published in kilo-units (manual §8: "kWh")
+};
+
+constexpr std::array<FamilyStyle, 10> kStyles{{
+    {Family::kVoltage, 1, "voltage", "measurement", ""},
+    {Family::kCurrent, 3, "current", "measurement", ""},
+    {Family::kPower, 1, "power", "measurement", ""},
+    {Family::kReversePower, 1, "power", "measurement", ""},
+    {Family::kEnergy, 1, "energy", "total_increasing", "kWh"},
+    {Family::kReverseEnergy, 1, "energy", "total_increasing", "kWh"},
+    {Family::kPowerFactor, 3, "power_factor", "measurement", ""},
+    {Family::kFrequency, 2, "frequency", "measurement", ""},
+    {Family::kTemperature, 1, "temperature", "measurement", ""},
+    {Family::kOutput, 0, "", "", ""},
+}};
+
+// Topic names that differ from the catalogue key: Home Assistant reads the
+// temperature under "Temp" (compat.md §2), the page API under "T".
+constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kRenamed{{{"T", "Temp"}}};
+
+// The kWh copy of a meter's key: "Wh1" -> "kWh1", "rWh1" -> "rkWh1",
+// "TWh" -> "TkWh", "rTWh" -> "rTkWh" (the manual's table names them by unit).
+constexpr std::string_view kMeterStem = "Wh";
+constexpr std::string_view kKiloMeterStem = "kWh";
+
+const FamilyStyle& style_of(Family f) {
+  for (const FamilyStyle& s : kStyles) {
+    if (s.family == f) return s;
+  }
+  assert(false && "every family has a style");
+  return kStyles[0];
+}
+
+std::string mqtt_name(const Quantity& q) {
+  for (const auto& [key, name] : kRenamed) {
+    if (q.key == key) return std::string(name);
+  }
+  return q.key;
+}
+
+std::vector<Value> build(int phases) {
+  std::vector<Value> out;
+  for (const Quantity& q : catalogue(phases)) {
+    const FamilyStyle& style = style_of(q.family);
+    out.push_back({mqtt_name(q), &q, 1.0, style.decimals, q.unit, true});
+    if (style.kilo_unit.empty()) continue;
+    std::string kilo = q.key;
+    const std::size_t at = kilo.find(kMeterStem);
+    assert(at != std::string::npos && "a meter's key names its unit");
+    kilo.replace(at, kMeterStem.size(), kKiloMeterStem);
+    // Three more digits keep the resolution of the Wh topic.
+    out.push_back({std::move(kilo), &q, 1e-3, style.decimals + 3, style.kilo_unit, false});
+  }
+  return out;
+}
+
+double round_to(double v, int decimals) {
+  if (!std::isfinite(v)) return 0;
+  const double scale = std::pow(10.0, decimals);
+  const double r = std::round(v * scale) / scale;
+  return r == 0 ? 0.0 : r;  // never "-0.0"
+}
+
+Json number(const Value& v, double x) {
+  if (v.decimals == 0) return static_cast<std::int64_t>(x);
+  return x;
+}
+
+std::string node_id(const Identity& id) { return "maic_" + id.devid; }
+
+std::string config_topic(const MqttSettings& s, const Identity& id, std::string_view component,
+                         std::string_view object) {
+  return fmt::format("{}/{}/{}/{}/config", s.discovery_prefix, component, node_id(id), object);
+}
+
+Json device_block(const Identity& id) {
+  return {{"identifiers", Json::array({node_id(id)})},
+          {"name", "smart-MAIC " + id.devid},
+          {"model", id.devtype},
+          {"manufacturer", "maic"}};
+}
+
+// The fields every entity of the device shares.
+Json entity(const Identity& id, const Topics& t, std::string_view name, std::string_view object) {
+  return {{"name", name},
+          {"unique_id", fmt::format("{}_{}", node_id(id), object)},
+          {"availability_topic", t.status},
+          {"payload_available", kOnline},
+          {"payload_not_available", kOffline},
+          {"device", device_block(id)}};
+}
+
+// Where an entity reads its state: its own topic, or its key in the JSON.
+void set_state_source(Json& config, const Topics& t, std::string_view name, bool from_json) {
+  if (from_json) {
+    config["state_topic"] = t.json;
+    config["value_template"] = fmt::format("{{{{ value_json.{} }}}}", name);
+  } else {
+    config["state_topic"] = t.of(name);
+  }
+}
+
+const Value& output_value(int phases) {
+  const Value* v = find_value("OUT", phases);
+  assert(v != nullptr && "the catalogue has the output");
+  return *v;
+}
+
+// The output's two possible entities: the active one first.
+struct OutputEntities {
+  std::string active_topic;
+  Json active;
+  std::string inactive_topic;
+};
+
+OutputEntities output_entities(const MqttSettings& s, const Identity& id, const Topics& t,
+                               int phases) {
+  const Value& out = output_value(phases);
+  const std::string switch_topic = config_topic(s, id, "switch", "output");
+  const std::string sensor_topic = config_topic(s, id, "binary_sensor", "output");
+  Json config = entity(id, t, out.quantity->name, "output");
+  set_state_source(config, t, out.name, !has_separate(s.layout));
+  if (s.control_enabled) {
+    config["command_topic"] = t.setout;
+    config["payload_on"] = s.on_phrase;
+    config["payload_off"] = s.off_phrase;
+    config["state_on"] = "1";
+    config["state_off"] = "0";
+    config["retain"] = true;  // manual §8: control phrases are sent with RETAIN
+    return {switch_topic, std::move(config), sensor_topic};
+  }
+  config["payload_on"] = "1";
+  config["payload_off"] = "0";
+  return {sensor_topic, std::move(config), switch_topic};
+}
+
+}  // namespace
+
+std::span<const Value> values(int phases) {
+  assert(phases == 1 || phases == 3);
+  static const std::vector<Value> three = build(3);
+  static const std::vector<Value> one = build(1);
+  return phases == 1 ? std::span<const Value>(one) : std::span<const Value>(three);
+}
+
+const Value* find_value(std::string_view name, int phases) {
+  for (const Value& v : values(phases)) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+std::string format_number(double v, int decimals) {
+  return fmt::format("{:.{}f}", round_to(v, decimals), decimals);
+}
+
+double published_value(const Reading& r, const Value& v) {
+  return round_to(v.scale * value_of(r, *v.quantity), v.decimals);
+}
+
+Topics::Topics(std::string_view prefix, std::string_view devid)
+    : base(fmt::format("{}{}/", prefix, devid)),
+      json(base + "JSON"),
+      out(base + "OUT"),
+      setout(base + "SETOUT"),
+      status(base + "status") {}
+
+std::string json_payload(const Reading& r) {
+  Json j = Json::object();
+  for (const Value& v : values(r.phases == 1 ? 1 : 3)) {
+    j[v.name] = number(v, published_value(r, v));
+  }
+  return j.dump();
+}
+
+std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout) {
+  std::vector<Message> out;
+  if (has_separate(layout)) {
+    for (const Value& v : values(r.phases == 1 ? 1 : 3)) {
+      out.push_back({t.of(v.name), format_number(published_value(r, v), v.decimals)});
+    }
+  }
+  if (has_json(layout)) out.push_back({t.json, json_payload(r)});
+  return out;
+}
+
+std::vector<Message> output_messages(bool on, const Reading* last, const Topics& t, int layout) {
+  std::vector<Message> out;
+  if (has_separate(layout)) out.push_back({t.out, on ? "1" : "0"});
+  if (has_json(layout) && last != nullptr) {
+    Reading r = *last;
+    r.output_on = on;
+    out.push_back({t.json, json_payload(r)});
+  }
+  return out;
+}
+
+Message availability(const Topics& t, bool online) {
+  return {t.status, std::string(online ? kOnline : kOffline), true};
+}
+
+std::optional<bool> parse_setout(std::string_view payload, const MqttSettings& s) {
+  if (payload == s.on_phrase) return true;
+  if (payload == s.off_phrase) return false;
+  return std::nullopt;
+}
+
+std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& id, int phases) {
+  const Topics t(s.prefix, id.devid);
+  std::vector<Message> out;
+  for (const Value& v : values(phases)) {
+    const FamilyStyle& style = style_of(v.quantity->family);
+    if (!v.primary || style.device_class.empty()) continue;
+    Json config = entity(id, t, v.quantity->name, v.name);
+    set_state_source(config, t, v.name, has_json(s.layout));
+    config["device_class"] = style.device_class;
+    config["state_class"] = style.state_class;
+    if (!v.unit.empty()) config["unit_of_measurement"] = v.unit;
+    out.push_back({config_topic(s, id, "sensor", v.name), config.dump(), true});
+  }
+  OutputEntities output = output_entities(s, id, t, phases);
+  out.push_back({std::move(output.active_topic), output.active.dump(), true});
+  out.push_back({std::move(output.inactive_topic), "", true});
+  return out;
+}
+
+std::vector<Message> discovery_removals(const MqttSettings& s, const Identity& id, int phases) {
+  std::vector<Message> out = discovery_messages(s, id, phases);
+  for (Message& m : out) m.payload.clear();
+  return out;
+}
+
+}  // namespace maic::device::mqtt

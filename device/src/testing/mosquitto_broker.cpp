@@ -1,0 +1,438 @@
+#include "testing/mosquitto_broker.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <mosquitto.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace maic::device::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kMosquitto = "/usr/sbin/mosquitto";
+constexpr const char* kMosquittoPasswd = "/usr/bin/mosquitto_passwd";
+constexpr const char* kOpenssl = "/usr/bin/openssl";
+// The broker's log line once every listener is open (mosquitto 2.0).
+constexpr std::string_view kReadyLine = " running";
+// A port picked free may be taken before the broker binds it (tests run in parallel).
+constexpr int kPortAttempts = 5;
+
+Error os_error(std::string_view what) {
+  return make_error(fmt::format("mosquitto: {}: {}", what, std::strerror(errno)));
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+void reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// A loopback port that was free a moment ago: bound to port 0, read back, closed.
+Result<int> free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return os_error("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  if (::bind(fd, sa, len) != 0 || ::getsockname(fd, sa, &len) != 0) {
+    Error e = os_error("bind");
+    ::close(fd);
+    return e;
+  }
+  ::close(fd);
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+// Starts `argv` as a child with stdout and stderr on `out_fd` (-1: the
+// test's own). Everything the child needs is prepared before fork(): the
+// test process has threads, so the child may only make async-signal-safe
+// calls until exec.
+Result<pid_t> spawn(const std::vector<std::string>& argv, int out_fd) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) return os_error("fork");
+  if (pid == 0) {
+    // Killed when the starting thread ends, also when the test binary is
+    // interrupted; the check closes the race with a parent already gone.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(126);
+    if (out_fd >= 0) {
+      ::dup2(out_fd, STDOUT_FILENO);
+      ::dup2(out_fd, STDERR_FILENO);
+    }
+    // Descriptors without O_CLOEXEC (client sockets of the test) would keep
+    // those connections open in the broker after the test closed them.
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 4096; ++fd) ::close(fd);
+    }
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Runs a tool to completion; its output goes to /dev/null.
+Status run(const std::vector<std::string>& argv) {
+  if (::access(argv[0].c_str(), X_OK) != 0) {
+    return make_error(fmt::format("{} is not installed", argv[0]));
+  }
+  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  Result<pid_t> pid = spawn(argv, null);
+  if (null >= 0) ::close(null);
+  if (!pid) return pid.error();
+  int status = 0;
+  while (::waitpid(*pid, &status, 0) < 0) {
+    if (errno != EINTR) return os_error("waitpid");
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return make_error(fmt::format("{} failed (status {})", argv[0], status));
+  }
+  return ok_status();
+}
+
+Status make_password_file(const fs::path& file, const std::string& user,
+                          const std::string& password) {
+  return run({kMosquittoPasswd, "-b", "-c", file.string(), user, password});
+}
+
+// A self-signed certificate for 127.0.0.1 that is its own CA: clients that
+// trust it verify the broker's name as they would a real one's. An EC key
+// takes milliseconds to make.
+Status make_certificate(const fs::path& cert, const fs::path& key) {
+  return run({kOpenssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+              "subjectAltName=IP:127.0.0.1", "-keyout", key.string(), "-out", cert.string()});
+}
+
+std::string current_user() {
+  std::array<char, 1024> buf{};
+  passwd pw{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(::geteuid(), &pw, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
+    return "";
+  }
+  return pw.pw_name;
+}
+
+void init_library() {
+  static std::once_flag once;
+  std::call_once(once, [] { mosquitto_lib_init(); });
+}
+
+}  // namespace
+
+// --- MosquittoBroker -------------------------------------------------------
+
+struct MosquittoBroker::Impl {
+  fs::path dir;
+  fs::path config;
+  bool auth = false;
+  bool tls = false;
+  int port = 0;
+  int tls_port = 0;
+
+  pid_t pid = -1;
+  int out = -1;       // read end of the broker's stdout and stderr
+  std::thread drain;  // reads `out` after start-up, so the broker never blocks on a full pipe
+
+  mutable std::mutex log_mutex;
+  std::string log;
+
+  ~Impl() {
+    kill();
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+
+  void append(std::string_view bytes) {
+    std::lock_guard lock(log_mutex);
+    log.append(bytes);
+  }
+
+  std::string log_since(std::size_t offset) const {
+    std::lock_guard lock(log_mutex);
+    return offset < log.size() ? log.substr(offset) : std::string();
+  }
+
+  Status write_config() {
+    std::ofstream f(config);
+    f << "set_tcp_nodelay true\n"
+      << "listener " << port << " 127.0.0.1\n"
+      << "allow_anonymous " << (auth ? "false" : "true") << "\n";
+    if (auth) f << "password_file " << (dir / "passwd").string() << "\n";
+    if (tls) {
+      f << "listener " << tls_port << " 127.0.0.1\n"
+        << "certfile " << (dir / "cert.pem").string() << "\n"
+        << "keyfile " << (dir / "key.pem").string() << "\n";
+    }
+    // Started as root, mosquitto would become user "mosquitto", who may not
+    // read the password file in our private directory: stay who we are.
+    if (const std::string user = current_user(); !user.empty()) f << "user " << user << "\n";
+    f << "persistence false\n"
+      << "log_dest stderr\n"
+      << "log_timestamp false\n"
+      << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n";
+    f.close();
+    if (!f) return make_error("mosquitto: cannot write " + config.string());
+    return ok_status();
+  }
+
+  // Starts the broker and waits until it logs that it runs.
+  Status launch() {
+    const std::size_t log_start = log_since(0).size();
+    std::array<int, 2> pipe_fds{-1, -1};
+    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return os_error("pipe2");
+    Result<pid_t> child = spawn({kMosquitto, "-c", config.string()}, pipe_fds[1]);
+    close_fd(pipe_fds[1]);
+    out = pipe_fds[0];
+    if (!child) {
+      close_fd(out);
+      return child.error();
+    }
+    pid = *child;
+
+    const Clock::time_point deadline = Clock::now() + kWaitLimit;
+    while (log_since(log_start).find(kReadyLine) == std::string::npos) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      pollfd p{out, POLLIN, 0};
+      const int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+      if (n < 0 && errno == EINTR) continue;
+      std::array<char, 4096> buf{};
+      const ssize_t got = n > 0 ? ::read(out, buf.data(), buf.size()) : 0;
+      if (got <= 0) {  // timed out, or the broker exited
+        const std::string said = log_since(log_start);
+        kill();
+        return make_error(fmt::format("mosquitto did not start on port {}: {}", port, said));
+      }
+      append(std::string_view(buf.data(), static_cast<std::size_t>(got)));
+    }
+    drain = std::thread([this] {
+      std::array<char, 4096> buf{};
+      for (;;) {
+        const ssize_t got = ::read(out, buf.data(), buf.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return;  // the broker is gone
+        append(std::string_view(buf.data(), static_cast<std::size_t>(got)));
+      }
+    });
+    return ok_status();
+  }
+
+  void kill() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      reap(pid);
+      pid = -1;
+    }
+    if (drain.joinable()) drain.join();  // ends at end of file: the broker held the only writer
+    close_fd(out);
+  }
+};
+
+MosquittoBroker::MosquittoBroker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MosquittoBroker::~MosquittoBroker() = default;
+
+Result<std::unique_ptr<MosquittoBroker>> MosquittoBroker::start(Options options) {
+  if (::access(kMosquitto, X_OK) != 0) {
+    return make_error(fmt::format("{} is not installed", kMosquitto));
+  }
+  auto impl = std::make_unique<Impl>();
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir_template =
+      (fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "maic-mosquitto-XXXXXX").string();
+  if (::mkdtemp(dir_template.data()) == nullptr) return os_error("mkdtemp");
+  impl->dir = dir_template;
+  impl->config = impl->dir / "mosquitto.conf";
+  impl->auth = !options.username.empty();
+  if (impl->auth) {
+    if (Status s = make_password_file(impl->dir / "passwd", options.username, options.password);
+        !s) {
+      return s.error();
+    }
+  }
+  impl->tls = options.tls;
+  if (impl->tls) {
+    if (Status s = make_certificate(impl->dir / "cert.pem", impl->dir / "key.pem"); !s) {
+      return s.error();
+    }
+  }
+  Status started = make_error("mosquitto: no attempt");
+  for (int attempt = 0; attempt < kPortAttempts && !started; ++attempt) {
+    Result<int> port = free_port();
+    if (!port) return port.error();
+    impl->port = *port;
+    if (impl->tls) {
+      Result<int> tls_port = free_port();
+      if (!tls_port) return tls_port.error();
+      impl->tls_port = *tls_port;
+    }
+    if (Status s = impl->write_config(); !s) return s.error();
+    started = impl->launch();
+    if (!started && started.error().message.find("in use") == std::string::npos) break;
+  }
+  if (!started) return started.error();
+  return std::unique_ptr<MosquittoBroker>(new MosquittoBroker(std::move(impl)));
+}
+
+int MosquittoBroker::port() const { return impl_->port; }
+
+int MosquittoBroker::tls_port() const { return impl_->tls_port; }
+
+std::string MosquittoBroker::ca_file() const { return (impl_->dir / "cert.pem").string(); }
+
+void MosquittoBroker::kill() { impl_->kill(); }
+
+Status MosquittoBroker::restart() {
+  if (impl_->pid > 0) return make_error("mosquitto: restart() while running");
+  return impl_->launch();
+}
+
+std::string MosquittoBroker::log() const { return impl_->log_since(0); }
+
+// --- MqttTestClient --------------------------------------------------------
+
+struct MqttTestClient::Impl {
+  mosquitto* mosq = nullptr;
+  bool loop_started = false;
+  Inbox<ReceivedMessage> inbox;
+
+  std::mutex mutex;  // guards the fields below, written by the network thread
+  std::condition_variable cv;
+  std::optional<int> connack;  // the broker's answer to CONNECT
+  std::set<int> acked;         // message ids of SUBACKs and PUBACKs
+
+  ~Impl() {
+    if (mosq == nullptr) return;
+    if (loop_started) {
+      // Also ends the thread while it waits out its (hour-long) reconnect delay.
+      mosquitto_disconnect(mosq);
+      mosquitto_loop_stop(mosq, false);
+    }
+    mosquitto_destroy(mosq);
+  }
+
+  template <typename F>
+  void update(F f) {
+    {
+      std::lock_guard lock(mutex);
+      f();
+    }
+    cv.notify_all();
+  }
+
+  template <typename Pred>
+  bool wait(Pred pred) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, kWaitLimit, pred);
+  }
+
+  bool wait_acked(int mid) {
+    return wait([&] { return acked.count(mid) > 0; });
+  }
+};
+
+MqttTestClient::MqttTestClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MqttTestClient::~MqttTestClient() = default;
+
+Result<std::unique_ptr<MqttTestClient>> MqttTestClient::connect(int port, Options options) {
+  init_library();
+  auto impl = std::make_unique<Impl>();
+  impl->mosq = mosquitto_new(options.client_id.empty() ? nullptr : options.client_id.c_str(),
+                             /*clean_session=*/true, impl.get());
+  if (impl->mosq == nullptr) return os_error("mosquitto_new");
+  mosquitto* m = impl->mosq;
+  if (!options.username.empty()) {
+    mosquitto_username_pw_set(m, options.username.c_str(), options.password.c_str());
+  }
+  // Small packets at once: without it, Nagle and delayed ACKs add 40 ms steps.
+  mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
+  // No reconnecting within a test: a lost connection stays lost.
+  mosquitto_reconnect_delay_set(m, 3600, 3600, false);
+  mosquitto_connect_callback_set(m, [](mosquitto*, void* user, int rc) {
+    auto* self = static_cast<Impl*>(user);
+    self->update([&] { self->connack = rc; });
+  });
+  mosquitto_subscribe_callback_set(m, [](mosquitto*, void* user, int mid, int, const int*) {
+    auto* self = static_cast<Impl*>(user);
+    self->update([&] { self->acked.insert(mid); });
+  });
+  mosquitto_publish_callback_set(m, [](mosquitto*, void* user, int mid) {
+    auto* self = static_cast<Impl*>(user);
+    self->update([&] { self->acked.insert(mid); });
+  });
+  mosquitto_message_callback_set(m, [](mosquitto*, void* user, const mosquitto_message* msg) {
+    static_cast<Impl*>(user)->inbox.push({msg->topic,
+                                          std::string(static_cast<const char*>(msg->payload),
+                                                      static_cast<std::size_t>(msg->payloadlen)),
+                                          msg->retain});
+  });
+
+  if (const int rc = mosquitto_connect(m, "127.0.0.1", port, 30); rc != MOSQ_ERR_SUCCESS) {
+    return make_error(fmt::format("test client: connect: {}", mosquitto_strerror(rc)));
+  }
+  if (const int rc = mosquitto_loop_start(m); rc != MOSQ_ERR_SUCCESS) {
+    return make_error(fmt::format("test client: loop: {}", mosquitto_strerror(rc)));
+  }
+  impl->loop_started = true;
+  if (!impl->wait([&] { return impl->connack.has_value(); })) {
+    return make_error("test client: no CONNACK");
+  }
+  if (*impl->connack != 0) {
+    return make_error(
+        fmt::format("test client: refused: {}", mosquitto_connack_string(*impl->connack)));
+  }
+  for (const std::string& filter : options.subscriptions) {
+    int mid = 0;
+    if (const int rc = mosquitto_subscribe(m, &mid, filter.c_str(), 1); rc != MOSQ_ERR_SUCCESS) {
+      return make_error(fmt::format("test client: subscribe: {}", mosquitto_strerror(rc)));
+    }
+    if (!impl->wait_acked(mid)) return make_error("test client: no SUBACK for " + filter);
+  }
+  return std::unique_ptr<MqttTestClient>(new MqttTestClient(std::move(impl)));
+}
+
+Status MqttTestClient::publish(std::string_view topic, std::string_view payload, bool retain) {
+  int mid = 0;
+  const std::string t(topic);
+  const int rc = mosquitto_publish(impl_->mosq, &mid, t.c_str(), static_cast<int>(payload.size()),
+                                   payload.data(), 1, retain);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return make_error(fmt::format("test client: publish: {}", mosquitto_strerror(rc)));
+  }
+  if (!impl_->wait_acked(mid)) return make_error("test client: no PUBACK for " + t);
+  return ok_status();
+}
+
+Inbox<ReceivedMessage>& MqttTestClient::inbox() { return impl_->inbox; }
+
+}  // namespace maic::device::testing

@@ -1,0 +1,305 @@
+#include "maic/device/web_api.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <limits>
+#include <memory>
+
+#include "maic/device/metrics.hpp"
+#include "maic/device/readings_json.hpp"
+#include "maic/device/settings_json.hpp"
+
+namespace maic::device {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+constexpr std::string_view kCookie = "maic_session";
+
+std::string session_token(const Request& q) {
+  auto header = q.headers.get("Cookie");
+  if (!header) return "";
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const auto semi = rest.find(';');
+    std::string_view part = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.starts_with(kCookie) && part.size() > kCookie.size() && part[kCookie.size()] == '=') {
+      return std::string(part.substr(kCookie.size() + 1));
+    }
+  }
+  return "";
+}
+
+Response with_cookie(Response r, const std::string& token) {
+  r.headers.add("Set-Cookie",
+                fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kCookie, token));
+  return r;
+}
+
+Response ok(json extra = json::object()) {
+  extra["result"] = "ok";
+  return Response::json(extra);
+}
+
+Response from_status(const Status& s, json done = json::object()) {
+  if (!s) return Response::error(400, s.error().message);
+  return ok(std::move(done));
+}
+
+// Shared by the page API's devlogin and getdata and by /api/v1/login.
+Response login(Device& device, const Request& q, std::string_view pin) {
+  const auto result = device.access().login(q.remote, pin, device.settings().pin);
+  switch (result.outcome) {
+    case AccessControl::Outcome::kGranted:
+      return with_cookie(ok({{"devid", device.identity().devid}}), result.token);
+    case AccessControl::Outcome::kWrongPin:
+      return Response::error(403, "wrong PIN");
+    case AccessControl::Outcome::kLockedOut: {
+      const auto wait = std::chrono::ceil<std::chrono::seconds>(result.retry_after).count();
+      Response r = Response::error(
+          429, fmt::format("too many wrong PINs from this address; try again in {} s", wait));
+      r.headers.set("Retry-After", std::to_string(wait));
+      return r;
+    }
+  }
+  return Response::error(500, "unreachable");
+}
+
+class Api {
+ public:
+  Api(Device& device, const Clock& clock, http::Handler site, WebApiOptions options)
+      : device_(device),
+        site_(std::move(site)),
+        limiter_(clock, options.requests_per_second, options.burst) {}
+
+  // Every route passes through here: load shedding, then the handler.
+  http::Handler guard(std::function<Response(const Request&)> handler) {
+    return [this, handler = std::move(handler)](const Request& q) {
+      if (!limiter_.allow(q.remote)) {
+        Response r = Response::error(429, "too many requests");
+        r.headers.set("Retry-After", "1");
+        return r;
+      }
+      return handler(q);
+    };
+  }
+
+  // Like guard(), and the caller must have logged in.
+  http::Handler guard_authorised(std::function<Response(const Request&)> handler) {
+    return guard([this, handler = std::move(handler)](const Request& q) {
+      if (!authorised(q))
+        return Response::error(401, "log in first (page=devlogin or /api/v1/login)");
+      return handler(q);
+    });
+  }
+
+  bool authorised(const Request& q) {
+    return device_.access().authorised(q.remote, session_token(q));
+  }
+
+  Response root(const Request& q) {
+    auto page = q.query.get("page");
+    if (!page) return site_(q);
+    if (*page == "devlogin") return login(device_, q, q.query.get("devpass").value_or(""));
+    if (*page == "getdata") return getdata(q);
+    static constexpr std::string_view kProtected[] = {"getwdata", "webinit", "mqtt", "initval",
+                                                      "pout"};
+    if (std::find(std::begin(kProtected), std::end(kProtected), *page) == std::end(kProtected)) {
+      return Response::error(400, fmt::format("unknown page '{}'", *page));
+    }
+    if (!authorised(q)) return Response::error(401, "log in first: page=devlogin&devpass=<PIN>");
+    if (*page == "getwdata") {
+      auto r = device_.latest();
+      if (!r) return Response::error(503, "no reading yet");
+      return Response::json_text(nlohmann::ordered_json{{"data", page_data(*r)}}.dump());
+    }
+    if (*page == "webinit") {
+      return Response::json_text(
+          page_webinit(device_.identity(), device_.settings(), device_.status().firmware_version)
+              .dump());
+    }
+    if (*page == "mqtt") {
+      auto patch = mqtt_page_patch(q.query);
+      if (!patch) return Response::error(400, patch.error().message);
+      return from_status(device_.update_settings(*patch));
+    }
+    if (*page == "initval") {
+      auto values = initval_page_values(q.query);
+      if (!values) return Response::error(400, values.error().message);
+      return from_status(device_.set_initial_values(*values));
+    }
+    auto state = pout_page_state(q.query);
+    if (!state) return Response::error(400, state.error().message);
+    return from_status(device_.set_output(*state), {{"pout", *state ? 1 : 0}});
+  }
+
+  Response getdata(const Request& q) {
+    const Identity id = device_.identity();
+    if (q.query.get("devid").value_or("") != id.devid) {
+      return Response::error(400, "devid does not name this device");
+    }
+    Response granted = login(device_, q, q.query.get("devpass").value_or(""));
+    if (granted.status != 200) return granted;
+    auto r = device_.latest();
+    if (!r) return Response::error(503, "no reading yet");
+    return Response::json_text(page_getdata(id, *r, device_.output_on()).dump());
+  }
+
+  Response status() {
+    const DeviceStatus s = device_.status();
+    return Response::json(
+        {{"devid", s.identity.devid},
+         {"devtype", s.identity.devtype},
+         {"firmware", s.firmware_version},
+         {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(s.uptime).count()},
+         {"address", s.web_address},
+         {"source", {{"description", s.source.description}, {"error", s.source.last_error}}},
+         {"output", {{"on", s.output_on}, {"driver", s.output_driver}}},
+         {"led", s.led},
+         {"mqtt",
+          {{"state", s.mqtt_state}, {"error", s.mqtt_error}, {"published", s.mqtt_published}}},
+         {"journal", {{"records", s.journal_records}, {"newest_seq", s.journal_newest_seq}}},
+         {"server", {{"state", s.server_state}}}});
+  }
+
+  Response metrics() {
+    const DeviceStatus s = device_.status();
+    const Gauge gauges[] = {
+        {"maic_output_on", "The controlled output: 1 on, 0 off", s.output_on ? 1.0 : 0.0},
+        {"maic_uptime_seconds", "Seconds since the daemon started", seconds(s.uptime), "counter"},
+        {"maic_mqtt_connected", "1 while connected to the MQTT broker",
+         s.mqtt_state == "connected" ? 1.0 : 0.0},
+        {"maic_mqtt_published_total", "MQTT messages published",
+         static_cast<double>(s.mqtt_published), "counter"},
+        {"maic_journal_records", "Minute records in the journal",
+         static_cast<double>(s.journal_records)},
+        {"maic_source_up", "1 while the source of readings answers",
+         s.source.last_error.empty() ? 1.0 : 0.0},
+    };
+    Response r = Response::text(metrics_text(device_.latest(), s.identity.devid, gauges));
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+
+  Response journal_csv(const Request& q) {
+    auto bound = [&](std::string_view key, std::int64_t fallback) -> Result<std::int64_t> {
+      auto text = q.query.get(key);
+      if (!text) return fallback;
+      std::int64_t v = 0;
+      const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+      if (ec != std::errc{} || end != text->data() + text->size()) {
+        return make_error(fmt::format("{}: unix seconds expected, not '{}'", key, *text));
+      }
+      return v;
+    };
+    auto from = bound("from", 0);
+    if (!from) return Response::error(400, from.error().message);
+    auto to = bound("to", std::numeric_limits<std::int64_t>::max());
+    if (!to) return Response::error(400, to.error().message);
+    if (*from > *to) return Response::error(400, "from must not be after to");
+    const auto minutes = device_.minutes(*from, *to);
+    Response r =
+        Response::text(minutes_csv(minutes, device_.latest() ? device_.latest()->phases : 3));
+    r.content_type = "text/csv; charset=utf-8";
+    r.headers.set("Content-Disposition",
+                  fmt::format("attachment; filename=\"maic-{}.csv\"", device_.identity().devid));
+    return r;
+  }
+
+  Response json_body(const Request& q, const std::function<Response(const json&)>& use) {
+    const json body = json::parse(q.body, nullptr, false);
+    if (body.is_discarded()) return Response::error(400, "the body is not JSON");
+    return use(body);
+  }
+
+  Device& device_;
+  http::Handler site_;
+  RateLimiter limiter_;
+};
+
+}  // namespace
+
+std::string minutes_csv(std::span<const MinuteRecord> minutes, int phases) {
+  const auto quantities = catalogue(phases == 1 ? 1 : 3);
+  std::string out = "time";
+  for (const Quantity& q : quantities) out += "," + q.key;
+  out += "\n";
+  for (const MinuteRecord& m : minutes) {
+    out += std::to_string(m.minute);
+    for (const Quantity& q : quantities) out += fmt::format(",{}", value_of(m, q));
+    out += "\n";
+  }
+  return out;
+}
+
+void add_web_routes(http::Router& router, Device& device, const Clock& clock, http::Handler site,
+                    WebApiOptions options) {
+  auto api = std::make_shared<Api>(device, clock, site, options);
+  Api& a = *api;
+  router.add("GET", "/", a.guard([api](const Request& q) { return api->root(q); }));
+  router.add_prefix("GET", "/", a.guard(site));
+  router.add("GET", "/api/v1/status", a.guard([api](const Request&) { return api->status(); }));
+  router.add("GET", "/api/v1/readings", a.guard([api](const Request&) {
+    auto r = api->device_.latest();
+    if (!r) return Response::error(503, "no reading yet");
+    return Response::json(readings_json(*r, api->device_.identity()));
+  }));
+  router.add("GET", "/metrics", a.guard([api](const Request&) { return api->metrics(); }));
+  router.add("POST", "/api/v1/login", a.guard([api](const Request& q) {
+    return api->json_body(q, [&](const json& body) {
+      if (!body.is_object() || !body.contains("pin") || !body["pin"].is_string()) {
+        return Response::error(400, "pin: a string is required");
+      }
+      return login(api->device_, q, body["pin"].get<std::string>());
+    });
+  }));
+  router.add("GET", "/api/v1/settings", a.guard_authorised([api](const Request&) {
+    return Response::json(to_json(api->device_.settings(), /*include_secrets=*/false));
+  }));
+  router.add("PATCH", "/api/v1/settings", a.guard_authorised([api](const Request& q) {
+    return api->json_body(q, [&](const json& body) {
+      if (Status s = api->device_.update_settings(body); !s)
+        return Response::error(400, s.error().message);
+      return Response::json(to_json(api->device_.settings(), false));
+    });
+  }));
+  router.add("POST", "/api/v1/output", a.guard_authorised([api](const Request& q) {
+    return api->json_body(q, [&](const json& body) {
+      if (!body.is_object() || !body.contains("on") || !body["on"].is_boolean()) {
+        return Response::error(400, "on: true or false is required");
+      }
+      return from_status(api->device_.set_output(body["on"].get<bool>()),
+                         {{"on", api->device_.output_on()}});
+    });
+  }));
+  router.add("POST", "/api/v1/meters", a.guard_authorised([api](const Request& q) {
+    return api->json_body(q, [&](const json& body) {
+      if (!body.is_object())
+        return Response::error(400, "an object such as {\"Wh1\": 123000} is expected");
+      std::vector<http::Query::Param> params;
+      for (const auto& [key, value] : body.items()) {
+        if (!value.is_number()) return Response::error(400, key + ": a number of Wh is expected");
+        params.emplace_back(key, fmt::format("{}", value.get<double>()));
+      }
+      auto values = initval_page_values(http::Query(std::move(params)));
+      if (!values) return Response::error(400, values.error().message);
+      return from_status(api->device_.set_initial_values(*values));
+    });
+  }));
+  router.add("GET", "/api/v1/journal.csv",
+             a.guard_authorised([api](const Request& q) { return api->journal_csv(q); }));
+  router.add("POST", "/api/v1/factory-reset", a.guard_authorised([api](const Request&) {
+    return from_status(api->device_.factory_reset());
+  }));
+  router.add("POST", "/api/v1/reboot", a.guard_authorised([api](const Request&) {
+    api->device_.restart_services();
+    return ok();
+  }));
+}
+
+}  // namespace maic::device

@@ -1,0 +1,185 @@
+#include "maic/device/web_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "maic/metering/synthetic.hpp"
+#include "maic/metering/waveform_meter.hpp"
+
+namespace maic::device {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+// The routes over a real device on memory storage, called without sockets.
+struct Site {
+  VirtualClock clock;
+  MemoryStorage storage;
+  std::unique_ptr<Device> device;
+  http::Router router;
+
+  explicit Site(WebApiOptions options = {}) {
+    metering::SyntheticConfig c;
+    const metering::PhaseLoad load{230, 5, 20};
+    c.profile = metering::constant_profile({load, load, load});
+    auto source = metering::WaveformMeter::create(std::make_unique<metering::SyntheticSource>(c),
+                                                  clock.steady_now(), "synthetic");
+    DeviceOptions o;
+    o.enable_mqtt = false;
+    o.firmware_version = "test";
+    auto d = Device::open({clock, storage, std::move(source).value(),
+                           [](std::span<std::byte> out) {
+                             for (auto& b : out) b = std::byte{7};
+                           }},
+                          o);
+    EXPECT_TRUE(d.ok()) << d.error().message;
+    device = std::move(d).value();
+    add_web_routes(
+        router, *device, clock, [](const Request&) { return Response::text("the site"); }, options);
+    clock.advance(std::chrono::seconds(5));
+    device->step();
+  }
+
+  Response get(std::string target, std::string remote = "10.0.0.2", std::string cookie = "") {
+    return call("GET", std::move(target), "", std::move(remote), std::move(cookie));
+  }
+
+  Response call(std::string method, std::string target, std::string body,
+                std::string remote = "10.0.0.2", std::string cookie = "") {
+    Request q;
+    q.method = std::move(method);
+    const auto mark = target.find('?');
+    q.path = target.substr(0, mark);
+    if (mark != std::string::npos) q.query = *http::parse_query(target.substr(mark + 1));
+    q.target = std::move(target);
+    q.body = std::move(body);
+    q.remote = std::move(remote);
+    if (!cookie.empty()) q.headers.set("Cookie", cookie);
+    return router.handle(q);
+  }
+};
+
+TEST(WebApi, ProtectedPagesNeedALoginOfTheAddress) {
+  Site s;
+  EXPECT_EQ(s.get("/?page=getwdata").status, 401);
+  EXPECT_EQ(s.get("/?page=devlogin&devpass=1111").status, 403);
+  const Response login = s.get("/?page=devlogin&devpass=0000");
+  ASSERT_EQ(login.status, 200);
+  EXPECT_NE(login.headers.get("Set-Cookie").value_or("").find("HttpOnly"), std::string::npos);
+  const Response data = s.get("/?page=getwdata");
+  ASSERT_EQ(data.status, 200);
+  EXPECT_TRUE(json::parse(data.body)["data"]["V1"]["value"].is_string());
+  EXPECT_EQ(s.get("/?page=getwdata", "10.0.0.3").status, 401) << "another address";
+}
+
+TEST(WebApi, TheCookieWorksFromAnywhere) {
+  Site s;
+  const Response login = s.call("POST", "/api/v1/login", R"({"pin":"0000"})");
+  ASSERT_EQ(login.status, 200);
+  const std::string cookie(login.headers.get("Set-Cookie")->substr(0, 45));
+  const std::string pair = cookie.substr(0, cookie.find(';'));
+  EXPECT_EQ(s.get("/api/v1/settings", "192.168.9.9", pair).status, 200);
+  EXPECT_EQ(s.get("/api/v1/settings", "192.168.9.9").status, 401);
+}
+
+TEST(WebApi, FiveWrongPinsLockOut) {
+  Site s;
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(s.get("/?page=devlogin&devpass=9").status, 403);
+  const Response locked = s.get("/?page=devlogin&devpass=9");
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.headers.get("Retry-After").value_or(""), "300");
+  EXPECT_EQ(s.get("/?page=devlogin&devpass=0000").status, 429) << "even the right PIN";
+  EXPECT_EQ(s.get("/?page=devlogin&devpass=0000", "10.0.0.4").status, 200);
+}
+
+TEST(WebApi, GetdataTakesCredentialsInline) {
+  Site s;
+  const std::string devid = s.device->identity().devid;
+  EXPECT_EQ(s.get("/?page=getdata&devid=1234567890&devpass=0000").status, 400);
+  EXPECT_EQ(s.get("/?page=getdata&devid=" + devid + "&devpass=1").status, 403);
+  const Response r = s.get("/?page=getdata&devid=" + devid + "&devpass=0000");
+  ASSERT_EQ(r.status, 200);
+  const json j = json::parse(r.body);
+  EXPECT_EQ(j["devid"], devid);
+  EXPECT_TRUE(j["time"].is_number());
+  EXPECT_EQ(j["data"]["br0"].size(), 1u);
+}
+
+TEST(WebApi, BadInputIs400AndChangesNothing) {
+  Site s;
+  ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);
+  const Settings before = s.device->settings();
+  const Response bad = s.get("/?page=mqtt&port=99999");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("mqtt.port"), std::string::npos) << bad.body;
+  EXPECT_EQ(s.get("/?page=pout&state=2").status, 400);
+  EXPECT_EQ(s.get("/?page=initval&Wh9=1").status, 400);
+  EXPECT_EQ(s.get("/?page=nonsense").status, 400);
+  EXPECT_EQ(s.call("PATCH", "/api/v1/settings", "{oops").status, 400);
+  EXPECT_EQ(s.call("PATCH", "/api/v1/settings", R"({"mqtt":{"layout":7}})").status, 400);
+  EXPECT_EQ(s.call("POST", "/api/v1/output", R"({"on":"yes"})").status, 400);
+  EXPECT_EQ(s.call("POST", "/api/v1/meters", R"({"Wh1":"lots"})").status, 400);
+  EXPECT_EQ(s.get("/api/v1/journal.csv?from=yesterday").status, 400);
+  EXPECT_EQ(s.device->settings(), before);
+  EXPECT_FALSE(s.device->output_on());
+}
+
+TEST(WebApi, CommandsWork) {
+  Site s;
+  ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);
+  EXPECT_EQ(s.get("/?page=pout&state=1").status, 200);
+  EXPECT_TRUE(s.device->output_on());
+  EXPECT_EQ(s.call("POST", "/api/v1/output", R"({"on":false})").status, 200);
+  EXPECT_FALSE(s.device->output_on());
+  const Response patched = s.call("PATCH", "/api/v1/settings", R"({"mqtt":{"prefix":"home/"}})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(s.device->settings().mqtt.prefix, "home/");
+  EXPECT_EQ(json::parse(patched.body)["mqtt"]["password"], "");
+  EXPECT_EQ(s.get("/?page=mqtt&prefix=smart-maic/&separat=1").status, 200);
+  EXPECT_EQ(s.device->settings().mqtt.layout, 1);
+  const Response init = s.get("/?page=webinit");
+  EXPECT_EQ(json::parse(init.body)["separat"], 1);
+}
+
+TEST(WebApi, OpenEndpointsAndTheSite) {
+  Site s;
+  EXPECT_EQ(s.get("/").body, "the site");
+  EXPECT_EQ(s.get("/app.js").body, "the site");
+  const Response status = s.get("/api/v1/status");
+  ASSERT_EQ(status.status, 200);
+  EXPECT_EQ(json::parse(status.body)["devtype"], "D103");
+  const Response metrics = s.get("/metrics");
+  EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("maic_voltage_volts{"), std::string::npos);
+  EXPECT_EQ(s.get("/api/v1/readings").status, 200);
+}
+
+TEST(WebApi, ShedsLoadWith429) {
+  Site s({.requests_per_second = 1, .burst = 3});
+  for (int k = 0; k < 3; ++k) EXPECT_EQ(s.get("/api/v1/status").status, 200);
+  const Response shed = s.get("/api/v1/status");
+  EXPECT_EQ(shed.status, 429);
+  EXPECT_EQ(s.get("/api/v1/status", "10.0.0.77").status, 200);
+  s.clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(s.get("/api/v1/status").status, 200);
+}
+
+TEST(WebApi, JournalAsCsv) {
+  Site s;
+  for (int k = 0; k < 26; ++k) {
+    s.clock.advance(std::chrono::seconds(5));
+    s.device->step();
+  }
+  ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);
+  const Response csv = s.get("/api/v1/journal.csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.substr(0, 12), "time,V1,V2,V");
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3) << csv.body;
+}
+
+}  // namespace
+}  // namespace maic::device

@@ -1,0 +1,96 @@
+// The daemon killed with SIGKILL at random moments, many times, under
+// accelerated time (a minute passes in 0.1 s). Afterwards the journal is
+// readable, holds every minute that was completed before each kill (a
+// minute is complete once a reading of a later minute was printed: the
+// daemon prints a reading only after the step that journaled the minute
+// before it), holds no minute twice, and the meters never went backwards.
+//
+// A kill lands at a random moment because it follows a random number of
+// printed readings while the daemon loops every 1.7 ms of real time.
+import assert from "node:assert/strict";
+import path from "node:path";
+import test from "node:test";
+
+import { DEVICE_BIN, page, startDevice, stop, tempDir, waitForLine } from "./harness.mjs";
+
+const KILLS = Number(process.env.MAIC_KILLS ?? 50);
+const READING = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z .*\| Wh [\d.]+ [\d.]+ [\d.]+ = ([\d.]+) /gm;
+
+// A small deterministic generator: the same kills every run.
+function lcg(seed) {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function readingsIn(output) {
+  return [...output.matchAll(READING)].map((m) => ({
+    t: Date.parse(`${m[1]}Z`) / 1000,
+    kwh: Number(m[2]),
+  }));
+}
+
+test(`${KILLS} kills: every completed minute kept, meters never backwards`,
+  { skip: !DEVICE_BIN && "MAIC_DEVICE_BIN is not set", timeout: 600_000 }, async (t) => {
+  const tmp = await tempDir("maic-kill-");
+  const data = path.join(tmp.dir, "data");
+  const random = lcg(20261123);
+  const completed = new Set();  // minute starts (unix s) completed before some kill
+  let startTime = 1_750_000_000;  // simulated wall time carries on across runs
+  let lastKwh = 0;  // the meter as last printed
+  const lossBound = (30 + 5) * 3 * 230 * 20 / 3600 / 1000;  // kWh: one save interval and a reading
+  let device;
+  try {
+    for (let k = 0; k < KILLS; k++) {
+      ({ device } = await startDevice(data, [
+        "--time-scale", "600", "--start-time", String(startTime),
+        "--profile", "constant", "--amps", "20", "--angle", "0", "--noise", "0",
+      ]));
+      const wanted = 1 + Math.floor(random() * 40);
+      await waitForLine(device, new RegExp(`(?:^\\d{4}-.*\\n){${wanted}}`, "m"), 30_000);
+      device.kill("SIGKILL");
+      await device.exited;
+      const readings = readingsIn(device.output);
+      assert.ok(readings.length >= wanted, `run ${k}: ${readings.length} readings`);
+      // Meters: the first reading after a restart is at most one save
+      // interval behind the last one printed before the kill.
+      assert.ok(readings[0].kwh >= lastKwh - lossBound,
+        `run ${k}: restarted at ${readings[0].kwh} kWh after ${lastKwh} kWh`);
+      for (let i = 1; i < readings.length; i++) {
+        assert.ok(readings[i].kwh >= readings[i - 1].kwh, `run ${k}: meter went backwards`);
+      }
+      lastKwh = readings.at(-1).kwh;
+      const first = Math.floor(readings[0].t / 60) * 60;
+      const last = readings.at(-1).t;
+      for (let m = first; m + 61 <= last; m += 60) completed.add(m);
+      startTime = Math.ceil(last) + 60;
+    }
+
+    // Read the whole journal through the API.
+    const d = await startDevice(data, ["--quiet", "--start-time", String(startTime)]);
+    device = d.device;
+    assert.equal((await page(d.url, { page: "devlogin", devpass: "0000" })).status, 200);
+    const res = await fetch(`${d.url}/api/v1/journal.csv`);
+    assert.equal(res.status, 200);
+    const [header, ...rows] = (await res.text()).trim().split("\n");
+    const columns = header.split(",");
+    const col = (name) => columns.indexOf(name);
+    const minutes = rows.map((r) => r.split(",").map(Number));
+    const times = minutes.map((r) => r[col("time")]);
+    assert.equal(new Set(times).size, times.length, "no minute twice");
+    for (let i = 1; i < times.length; i++) assert.ok(times[i] > times[i - 1], "in time order");
+    const kept = new Set(times);
+    const missing = [...completed].filter((m) => !kept.has(m));
+    assert.deepEqual(missing, [], `completed minutes missing from the journal`);
+    for (const meter of ["Wh1", "Wh2", "Wh3", "rWh1", "rWh2", "rWh3"]) {
+      for (let i = 1; i < minutes.length; i++) {
+        assert.ok(minutes[i][col(meter)] >= minutes[i - 1][col(meter)],
+          `${meter} went backwards at minute ${times[i]}`);
+      }
+    }
+    assert.ok(completed.size >= KILLS / 2, `only ${completed.size} minutes completed: kills too early`);
+    t.diagnostic(`${KILLS} kills, ${completed.size} completed minutes, ${times.length} journaled`);
+  } finally {
+    await stop(device);
+    await tmp.remove();
+  }
+});
