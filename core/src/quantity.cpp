@@ -17,16 +17,22 @@ struct FamilyRow {
 
 // The manual's §5 table, plus frequency, temperature and the output.
 constexpr std::array<FamilyRow, 10> kFamilies{{
-    {{Family::kVoltage, "V", "V", "Voltage", Rollup::kMean}, true, "", ""},
-    {{Family::kCurrent, "A", "A", "Current", Rollup::kMean}, true, "A", "TA"},
-    {{Family::kPower, "W", "W", "Active power", Rollup::kPeriodEnergy}, true, "W", "TW"},
-    {{Family::kReversePower, "rW", "W", "Reverse power", Rollup::kPeriodEnergy}, true, "TrW", ""},
-    {{Family::kEnergy, "Wh", "Wh", "Energy", Rollup::kLast}, true, "TWh", ""},
-    {{Family::kReverseEnergy, "rWh", "Wh", "Reverse energy", Rollup::kLast}, true, "rTWh", "TrWh"},
-    {{Family::kPowerFactor, "PF", "", "Power factor", Rollup::kMean}, true, "", ""},
-    {{Family::kFrequency, "Fr", "Hz", "Frequency", Rollup::kMean}, true, "", ""},
-    {{Family::kTemperature, "T", "°C", "Temperature", Rollup::kMean}, false, "", ""},
-    {{Family::kOutput, "OUT", "", "Output", Rollup::kLast}, false, "", ""},
+    {{Family::kVoltage, "V", "V", "Voltage", Rollup::kMean, 1}, true, "", ""},
+    {{Family::kCurrent, "A", "A", "Current", Rollup::kMean, 3}, true, "A", "TA"},
+    {{Family::kPower, "W", "W", "Active power", Rollup::kPeriodEnergy, 1}, true, "W", "TW"},
+    {{Family::kReversePower, "rW", "W", "Reverse power", Rollup::kPeriodEnergy, 1},
+     true,
+     "TrW",
+     ""},
+    {{Family::kEnergy, "Wh", "Wh", "Energy", Rollup::kLast, 1}, true, "TWh", ""},
+    {{Family::kReverseEnergy, "rWh", "Wh", "Reverse energy", Rollup::kLast, 1},
+     true,
+     "rTWh",
+     "TrWh"},
+    {{Family::kPowerFactor, "PF", "", "Power factor", Rollup::kMean, 3}, true, "", ""},
+    {{Family::kFrequency, "Fr", "Hz", "Frequency", Rollup::kMean, 2}, true, "", ""},
+    {{Family::kTemperature, "T", "°C", "Temperature", Rollup::kMean, 1}, false, "", ""},
+    {{Family::kOutput, "OUT", "", "Output", Rollup::kLast, 0}, false, "", ""},
 }};
 
 std::vector<Quantity> build(int phases) {

@@ -20,23 +20,22 @@ using Json = nlohmann::ordered_json;  // keys in catalogue order, as a person re
 // counting as negative consumption.
 struct FamilyStyle {
   Family family;
-  int decimals;
   std::string_view device_class;  // empty: not announced as a sensor (the output)
   std::string_view state_class;
   std::string_view kilo_unit;  // non-empty: also published in kilo-units (manual §8: "kWh")
 };
 
 constexpr std::array<FamilyStyle, 10> kStyles{{
-    {Family::kVoltage, 1, "voltage", "measurement", ""},
-    {Family::kCurrent, 3, "current", "measurement", ""},
-    {Family::kPower, 1, "power", "measurement", ""},
-    {Family::kReversePower, 1, "power", "measurement", ""},
-    {Family::kEnergy, 1, "energy", "total_increasing", "kWh"},
-    {Family::kReverseEnergy, 1, "energy", "total_increasing", "kWh"},
-    {Family::kPowerFactor, 3, "power_factor", "measurement", ""},
-    {Family::kFrequency, 2, "frequency", "measurement", ""},
-    {Family::kTemperature, 1, "temperature", "measurement", ""},
-    {Family::kOutput, 0, "", "", ""},
+    {Family::kVoltage, "voltage", "measurement", ""},
+    {Family::kCurrent, "current", "measurement", ""},
+    {Family::kPower, "power", "measurement", ""},
+    {Family::kReversePower, "power", "measurement", ""},
+    {Family::kEnergy, "energy", "total_increasing", "kWh"},
+    {Family::kReverseEnergy, "energy", "total_increasing", "kWh"},
+    {Family::kPowerFactor, "power_factor", "measurement", ""},
+    {Family::kFrequency, "frequency", "measurement", ""},
+    {Family::kTemperature, "temperature", "measurement", ""},
+    {Family::kOutput, "", "", ""},
 }};
 
 // Topic names that differ from the catalogue key: Home Assistant reads the
@@ -67,14 +66,15 @@ std::vector<Value> build(int phases) {
   std::vector<Value> out;
   for (const Quantity& q : catalogue(phases)) {
     const FamilyStyle& style = style_of(q.family);
-    out.push_back({mqtt_name(q), &q, 1.0, style.decimals, q.unit, true});
+    out.push_back({mqtt_name(q), &q, 1.0, family_info(q.family).decimals, q.unit, true});
     if (style.kilo_unit.empty()) continue;
     std::string kilo = q.key;
     const std::size_t at = kilo.find(kMeterStem);
     assert(at != std::string::npos && "a meter's key names its unit");
     kilo.replace(at, kMeterStem.size(), kKiloMeterStem);
     // Three more digits keep the resolution of the Wh topic.
-    out.push_back({std::move(kilo), &q, 1e-3, style.decimals + 3, style.kilo_unit, false});
+    out.push_back(
+        {std::move(kilo), &q, 1e-3, family_info(q.family).decimals + 3, style.kilo_unit, false});
   }
   return out;
 }

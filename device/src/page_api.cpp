@@ -10,31 +10,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// Decimals shown per family in the page API's text values.
-int decimals(Family f) {
-  switch (f) {
-    case Family::kVoltage:
-      return 1;
-    case Family::kCurrent:
-      return 2;
-    case Family::kPower:
-    case Family::kReversePower:
-      return 1;
-    case Family::kEnergy:
-    case Family::kReverseEnergy:
-      return 0;
-    case Family::kPowerFactor:
-      return 2;
-    case Family::kFrequency:
-      return 2;
-    case Family::kTemperature:
-      return 1;
-    case Family::kOutput:
-      return 0;
-  }
-  return 2;
-}
-
 // The device's own table groups quantities under headings (compat.md §1:
 // br0..br3 carry only a name). Each heading stands before the family that
 // opens its group.
@@ -78,10 +53,10 @@ ordered_json page_data(const Reading& r) {
       if (h.before == q.family && !data.contains(h.key)) data[h.key] = {{"name", h.name}};
     }
     const double v = value_of(r, q);
-    data[q.key] = {
-        {"name", q.name},
-        {"unit", q.unit},
-        {"value", fmt::format("{:.{}f}", std::isfinite(v) ? v : 0.0, decimals(q.family))}};
+    data[q.key] = {{"name", q.name},
+                   {"unit", q.unit},
+                   {"value", fmt::format("{:.{}f}", std::isfinite(v) ? v : 0.0,
+                                         family_info(q.family).decimals)}};
   }
   return data;
 }

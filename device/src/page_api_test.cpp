@@ -57,9 +57,9 @@ TEST(PageApi, DataHasEveryKeyAsANumberInText) {
   const auto data = page_data(sample_reading());
   expect_strict_client_accepts(data);
   EXPECT_EQ(data["V2"]["value"], "230.5");
-  EXPECT_EQ(data["A"]["value"], "7.50");
+  EXPECT_EQ(data["A"]["value"], "7.500");
   EXPECT_EQ(data["W"]["value"], "1500.0");
-  EXPECT_EQ(data["TWh"]["value"], "37037");
+  EXPECT_EQ(data["TWh"]["value"], "37037.0");
   EXPECT_EQ(data["V1"]["unit"], "V");
   EXPECT_EQ(data.begin().key(), "br0");
 }

@@ -6,23 +6,6 @@
 namespace maic::device {
 namespace {
 
-// Console precision per family: enough to see change, short enough to fit.
-int decimals(Family f) {
-  switch (f) {
-    case Family::kCurrent:
-      return 2;
-    case Family::kPowerFactor:
-      return 2;
-    case Family::kFrequency:
-      return 2;
-    case Family::kEnergy:
-    case Family::kReverseEnergy:
-      return 3;  // shown in kWh
-    default:
-      return 1;
-  }
-}
-
 bool shown(Family f) { return f != Family::kOutput; }
 
 }  // namespace
@@ -42,7 +25,9 @@ std::string reading_line(const Reading& r) {
       current = q.family;
       first = false;
     }
-    out += fmt::format("{}{:.{}f}", q.is_total ? " = " : " ", v, decimals(q.family));
+    // Meters are shown in kWh, to the Wh.
+    const int decimals = energy ? 3 : family_info(q.family).decimals;
+    out += fmt::format("{}{:.{}f}", q.is_total ? " = " : " ", v, decimals);
   }
   return out + fmt::format(" | OUT {}", r.output_on ? 1 : 0);
 }

@@ -54,8 +54,8 @@ TEST(ReadingLine, ShowsEveryFamilyWithTotals) {
     p.wh = 1234.5;
   }
   const std::string line = reading_line(r);
-  EXPECT_EQ(line.rfind("2023-11-14T22:13:25Z  V 230.0 230.0 230.0 | A 1.50 1.50 1.50 = 4.50", 0),
-            0u)
+  EXPECT_EQ(
+      line.rfind("2023-11-14T22:13:25Z  V 230.0 230.0 230.0 | A 1.500 1.500 1.500 = 4.500", 0), 0u)
       << line;
   EXPECT_NE(line.find("Wh 1.234 1.234 1.234 = 3.704"), std::string::npos) << line;
   EXPECT_NE(line.find("| OUT 0"), std::string::npos) << line;

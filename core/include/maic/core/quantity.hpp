@@ -60,6 +60,7 @@ struct FamilyInfo {
   std::string_view unit;
   std::string_view name;
   Rollup rollup;
+  int decimals;  // as text (page API, MQTT, console): enough to see change, no more
 };
 std::span<const FamilyInfo> families();
 const FamilyInfo& family_info(Family f);
