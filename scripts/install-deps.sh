@@ -17,7 +17,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config ccache git ca-certificates
+  build-essential cmake ninja-build pkg-config ccache git ca-certificates tzdata
   libboost1.81-dev
   nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev
@@ -26,7 +26,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_pkgs=(
-  clang-format valgrind chromium mosquitto mosquitto-clients postgresql-15 python3-aiosmtpd
+  clang-format valgrind chromium mosquitto mosquitto-clients openssl postgresql-15 python3-aiosmtpd
 )
 
 pkgs=("${build_pkgs[@]}")
