@@ -33,6 +33,7 @@
 #include "maic/platform/gpio_output.hpp"
 #include "maic/platform/random.hpp"
 #include "maic/platform/system_clock.hpp"
+#include "maic/platform/thermal.hpp"
 #include "maic/web/device_assets.hpp"
 
 namespace maic {
@@ -115,6 +116,7 @@ int run(const Options& o) {
   device_options.relay_driver = [](const device::OutputSettings& s) {
     return platform::open_gpio_output(s.gpio_chip, s.gpio_line, s.active_low);
   };
+  device_options.temperature = platform::thermal_sensor();
   device_options.log = [](std::string_view line) { fmt::print(stderr, "maic-device: {}\n", line); };
   auto opened =
       device::Device::open({*clock, **storage, std::move(source).value(), platform::random_bytes},

@@ -118,6 +118,9 @@ std::vector<Reading> Device::step() {
     for (Reading& r : readings) {
       r.wall_end = wall - (now - r.end);
       r.output_on = s.output->is_on();
+      if (!s.source->temperature_c() && options_.temperature) {
+        r.temperature_c = options_.temperature().value_or(r.temperature_c);
+      }
       const MeterValues before = micro_wh(s.lifetime);
       s.lifetime.apply(r);  // r.wh, r.rwh: lifetime
       const MeterValues& offsets = s.meters.offsets();

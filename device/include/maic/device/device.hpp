@@ -43,6 +43,8 @@ struct DeviceOptions {
   // Builds the relay driver for the output settings (GPIO); null: none.
   std::function<Result<std::unique_ptr<Output>>(const OutputSettings&)> relay_driver;
   bool enable_mqtt = true;  // tests of other parts may leave MQTT out
+  // The board's temperature where the source does not know it; null: none.
+  std::function<std::optional<double>()> temperature;
   // Service events (MQTT connections, ignored commands), one line each.
   std::function<void(std::string_view)> log;
 };
