@@ -19,6 +19,7 @@
 
 #include "maic/metering/engine.hpp"
 #include "maic/metering/synthetic.hpp"
+#include "testing/meter_windows.hpp"
 
 namespace maic::metering {
 namespace {
@@ -66,17 +67,7 @@ SyntheticConfig config_for(const Case& c) {
 
 Errors measure(const Case& c) {
   SyntheticSource source(config_for(c));
-  EngineConfig ec;
-  ec.sample_rate_hz = c.sample_rate;
-  ec.nominal_hz = c.hertz < 55 ? 50 : 60;
-  ec.calibration = source.info().calibration;
-  Engine engine(ec);
-  SampleBuffer buffer;
-  std::vector<WindowResult> windows;
-  while (windows.size() < 3) {
-    EXPECT_TRUE(source.read(buffer, 1000).ok());
-    engine.process(buffer.view(), windows);
-  }
+  const auto windows = testing::meter_windows(source, 3);
   Errors e;
   for (std::size_t w = 1; w < 3; ++w) {
     const double t0 = static_cast<double>(windows[w].first_sample) / c.sample_rate;
@@ -151,15 +142,7 @@ TEST(Accuracy, ForwardAndReverseSplitForEverySignAndAngle) {
   for (int angle = 0; angle < 360; angle += 15) {
     SyntheticConfig cfg = config_for({"noise", 0.5, static_cast<double>(angle), 50});
     SyntheticSource source(cfg);
-    EngineConfig ec;
-    ec.calibration = source.info().calibration;
-    Engine engine(ec);
-    SampleBuffer buffer;
-    std::vector<WindowResult> windows;
-    while (windows.size() < 2) {
-      ASSERT_TRUE(source.read(buffer, 4000).ok());
-      engine.process(buffer.view(), windows);
-    }
+    const auto windows = testing::meter_windows(source, 2, 4000);
     const WindowResult& w = windows[1];
     const Truth truth = source.truth(5, 10);
     for (std::size_t p = 0; p < 3; ++p) {
@@ -191,15 +174,7 @@ TEST(Accuracy, FlowReversingWithinAWindowIsSplit) {
   cfg.profile =
       step_profile({{0, {consume, consume, consume}}, {7.25, {generate, generate, generate}}});
   SyntheticSource source(cfg);
-  EngineConfig ec;
-  ec.calibration = source.info().calibration;
-  Engine engine(ec);
-  SampleBuffer buffer;
-  std::vector<WindowResult> windows;
-  while (windows.size() < 2) {
-    ASSERT_TRUE(source.read(buffer, 4000).ok());
-    engine.process(buffer.view(), windows);
-  }
+  const auto windows = testing::meter_windows(source, 2, 4000);
   const Truth truth = source.truth(5, 10);
   const double cycle_wh = 230 * 30 * 0.02 / 3600;
   for (std::size_t p = 0; p < 3; ++p) {
@@ -217,18 +192,11 @@ TEST(Accuracy, PhaseCorrectionRemovesTheSensorsLead) {
     cfg.ct_phase_lead_deg = 2;
     for (bool corrected : {false, true}) {
       SyntheticSource src(cfg);
-      EngineConfig ec;
-      ec.calibration = src.info().calibration;
+      Calibration cal = src.info().calibration;
       if (!corrected) {
-        for (auto& pc : ec.calibration) pc.phase_deg = 0;
+        for (auto& pc : cal) pc.phase_deg = 0;
       }
-      Engine engine(ec);
-      SampleBuffer buffer;
-      std::vector<WindowResult> windows;
-      while (windows.size() < 2) {
-        ASSERT_TRUE(src.read(buffer, 4000).ok());
-        engine.process(buffer.view(), windows);
-      }
+      const auto windows = testing::meter_windows(src, 2, 4000, cal);
       const Truth truth = src.truth(5, 10);
       const double err =
           (windows[1].phase[0].wh_delta - truth.phase[0].forward_wh) / truth.phase[0].forward_wh;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "maic/metering/synthetic.hpp"
+#include "testing/meter_windows.hpp"
 
 namespace maic::metering {
 namespace {
@@ -26,18 +27,8 @@ SyntheticConfig three_phase(double amps, double angle, int phases = 3) {
 
 std::vector<WindowResult> meter(SyntheticSource& source, std::size_t windows,
                                 std::size_t block = 1000, Calibration* cal = nullptr) {
-  EngineConfig ec;
-  ec.phases = source.info().phases;
-  ec.sample_rate_hz = source.info().sample_rate_hz;
-  ec.calibration = cal ? *cal : source.info().calibration;
-  Engine engine(ec);
-  SampleBuffer buffer;
-  std::vector<WindowResult> out;
-  while (out.size() < windows) {
-    EXPECT_TRUE(source.read(buffer, block).ok());
-    engine.process(buffer.view(), out);
-  }
-  return out;
+  return testing::meter_windows(source, windows, block,
+                                cal ? std::optional<Calibration>(*cal) : std::nullopt);
 }
 
 TEST(EngineConfig, RejectsWhatItCannotMeter) {

@@ -6,6 +6,7 @@
 
 #include "maic/metering/engine.hpp"
 #include "maic/metering/synthetic.hpp"
+#include "testing/meter_windows.hpp"
 
 namespace maic::metering {
 namespace {
@@ -72,20 +73,7 @@ TEST(Replay, PlaybackMetersLikeTheLiveSource) {
   auto replay = ReplaySource::open(std::move(stream), false);
   ASSERT_TRUE(replay.ok()) << replay.error().message;
 
-  auto run = [](WaveformSource& src) {
-    EngineConfig ec;
-    ec.calibration = src.info().calibration;
-    Engine engine(ec);
-    SampleBuffer b;
-    std::vector<WindowResult> out;
-    while (out.size() < 2) {
-      Result<std::size_t> n = src.read(b, 3000);
-      EXPECT_TRUE(n.ok());
-      if (!n.ok() || *n == 0) break;
-      engine.process(b.view(), out);
-    }
-    return out;
-  };
+  auto run = [](WaveformSource& src) { return testing::meter_windows(src, 2, 3000); };
   auto a = run(live);
   auto b = run(**replay);
   ASSERT_EQ(a.size(), 2u);
