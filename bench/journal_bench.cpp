@@ -26,13 +26,28 @@ JournalRecord record(std::int64_t minute) {
   return r;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
+// The storage a benchmark runs on: memory (argument 0) or a fresh
+// temporary directory (argument 1), removed afterwards.
+class BenchStorage {
+ public:
+  explicit BenchStorage(const benchmark::State& state) : disk_(state.range(0) == 1) {
+    if (!disk_) return;
     std::string t = (std::filesystem::temp_directory_path() / "maic-bench-XXXXXX").string();
-    path = mkdtemp(t.data());
+    dir_ = mkdtemp(t.data());
+    directory_ = std::move(platform::DirectoryStorage::open_directory(dir_)).value();
   }
-  ~TempDir() { std::filesystem::remove_all(path); }
+  ~BenchStorage() {
+    directory_.reset();
+    if (disk_) std::filesystem::remove_all(dir_);
+  }
+  Storage& get() { return disk_ ? static_cast<Storage&>(*directory_) : memory_; }
+  bool disk() const { return disk_; }
+
+ private:
+  bool disk_;
+  std::filesystem::path dir_;
+  MemoryStorage memory_;
+  std::unique_ptr<platform::DirectoryStorage> directory_;
 };
 
 void fill(Journal& j, std::int64_t n) {
@@ -41,28 +56,22 @@ void fill(Journal& j, std::int64_t n) {
 
 // One append: encode, one 64-byte write, one sync.
 void BM_JournalAppend(benchmark::State& state) {
-  const bool disk = state.range(0) == 1;
-  TempDir dir;
-  MemoryStorage memory;
-  auto directory = platform::DirectoryStorage::open_directory(dir.path);
-  Storage& storage = disk ? static_cast<Storage&>(**directory) : memory;
+  BenchStorage storage_of(state);
+  Storage& storage = storage_of.get();
   auto journal = Journal::open(storage);
   std::int64_t minute = 0;
   for (auto _ : state) {
     auto seq = journal->append(record(minute += 60));
     benchmark::DoNotOptimize(seq);
   }
-  state.SetLabel(disk ? "directory (fdatasync)" : "memory");
+  state.SetLabel(storage_of.disk() ? "directory (fdatasync)" : "memory");
 }
 BENCHMARK(BM_JournalAppend)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 // Opening scans every slot: what a restart after a power cut costs.
 void BM_JournalOpenFullRing(benchmark::State& state) {
-  const bool disk = state.range(0) == 1;
-  TempDir dir;
-  MemoryStorage memory;
-  auto directory = platform::DirectoryStorage::open_directory(dir.path);
-  Storage& storage = disk ? static_cast<Storage&>(**directory) : memory;
+  BenchStorage storage_of(state);
+  Storage& storage = storage_of.get();
   {
     auto journal = Journal::open(storage);
     fill(*journal, 17'280 + 100);
@@ -71,7 +80,7 @@ void BM_JournalOpenFullRing(benchmark::State& state) {
     auto journal = Journal::open(storage);
     benchmark::DoNotOptimize(journal->newest_seq());
   }
-  state.SetLabel(disk ? "directory (page cache warm)" : "memory");
+  state.SetLabel(storage_of.disk() ? "directory (page cache warm)" : "memory");
 }
 BENCHMARK(BM_JournalOpenFullRing)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
