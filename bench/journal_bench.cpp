@@ -5,8 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "maic/core/storage.hpp"
+#include "maic/core/testing/temp_dir.hpp"
 #include "maic/device/journal.hpp"
 #include "maic/platform/directory_storage.hpp"
 
@@ -32,20 +34,16 @@ class BenchStorage {
  public:
   explicit BenchStorage(const benchmark::State& state) : disk_(state.range(0) == 1) {
     if (!disk_) return;
-    std::string t = (std::filesystem::temp_directory_path() / "maic-bench-XXXXXX").string();
-    dir_ = mkdtemp(t.data());
-    directory_ = std::move(platform::DirectoryStorage::open_directory(dir_)).value();
+    dir_.emplace("maic-bench");
+    directory_ = std::move(platform::DirectoryStorage::open_directory(dir_->path())).value();
   }
-  ~BenchStorage() {
-    directory_.reset();
-    if (disk_) std::filesystem::remove_all(dir_);
-  }
+  ~BenchStorage() { directory_.reset(); }
   Storage& get() { return disk_ ? static_cast<Storage&>(*directory_) : memory_; }
   bool disk() const { return disk_; }
 
  private:
   bool disk_;
-  std::filesystem::path dir_;
+  std::optional<testing::TempDir> dir_;
   MemoryStorage memory_;
   std::unique_ptr<platform::DirectoryStorage> directory_;
 };

@@ -7,30 +7,12 @@
 #include <string>
 
 #include "maic/core/testing/storage_contract.hpp"
+#include "maic/core/testing/temp_dir.hpp"
 
 namespace maic::platform {
 namespace {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/maic-storage-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using maic::testing::TempDir;
 
 std::unique_ptr<DirectoryStorage> open_or_die(const std::filesystem::path& dir) {
   auto storage = DirectoryStorage::open_directory(dir);

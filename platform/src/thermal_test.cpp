@@ -5,16 +5,14 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "maic/core/testing/temp_dir.hpp"
+
 namespace maic::platform {
 namespace {
 
 struct Root {
-  std::filesystem::path path;
-  Root() {
-    std::string t = (std::filesystem::temp_directory_path() / "maic-thermal-XXXXXX").string();
-    path = mkdtemp(t.data());
-  }
-  ~Root() { std::filesystem::remove_all(path); }
+  maic::testing::TempDir dir{"maic-thermal"};
+  const std::filesystem::path& path = dir.path();
   void zone(const std::string& name, const std::string& content) {
     std::filesystem::create_directories(path / name);
     std::ofstream(path / name / "temp") << content;
