@@ -26,7 +26,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_pkgs=(
-  clang-format valgrind chromium mosquitto mosquitto-clients openssl postgresql-15 python3-aiosmtpd
+  clang libclang-rt-14-dev clang-format valgrind chromium mosquitto mosquitto-clients openssl postgresql-15 python3-aiosmtpd
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything, builds and runs every test: unit, accuracy, Modbus,
-# browser and format checks on the optimised build, then the tests again
-# under AddressSanitizer + UndefinedBehaviorSanitizer.
+# browser, integration and format checks on the optimised build, then the
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer, then a
+# short run of each fuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -15,3 +16,8 @@ echo "== sanitizer build (ASan + UBSan)"
 cmake --preset asan
 cmake --build --preset asan
 ctest --preset asan
+
+echo "== fuzzers (libFuzzer, a short run over each corpus)"
+cmake --preset fuzz
+cmake --build --preset fuzz
+ctest --preset fuzz
