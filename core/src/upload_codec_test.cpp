@@ -1,0 +1,115 @@
+#include "maic/core/upload_codec.hpp"
+
+#include <gtest/gtest.h>
+
+namespace maic {
+namespace {
+
+UploadBatch batch_of(int n) {
+  UploadBatch b;
+  b.devid = "1828719372";
+  for (int k = 0; k < n; ++k) {
+    UploadRecord r;
+    r.seq = static_cast<std::uint32_t>(100 + k);
+    r.minute.minute = 1'700'000'040 + 60 * k;
+    r.minute.temperature_c = 31.25;
+    r.minute.readings = 12;
+    r.minute.output_on = k % 2 == 1;
+    for (std::size_t p = 0; p < kMaxPhases; ++p) {
+      PhaseMinute& ph = r.minute.phase[p];
+      ph.volts = 230.1 + static_cast<double>(p) / 3;
+      ph.amps = 1.25;
+      ph.power_factor = 0.95;
+      ph.hertz = 50.01;
+      ph.wh_delta = 4.3125 + k;
+      ph.rwh_delta = 0;
+      ph.wh = 123456.789 + k;
+      ph.rwh = 17;
+      ph.watts = ph.wh_delta * 60;
+    }
+    b.records.push_back(r);
+  }
+  return b;
+}
+
+TEST(UploadCodec, RoundTripsExactly) {
+  const UploadBatch b = batch_of(5);
+  auto back = decode_upload(encode_upload(b));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->devid, b.devid);
+  ASSERT_EQ(back->records.size(), 5u);
+  for (std::size_t k = 0; k < 5; ++k) {
+    const auto& x = back->records[k];
+    const auto& y = b.records[k];
+    EXPECT_EQ(x.seq, y.seq);
+    EXPECT_EQ(x.minute.minute, y.minute.minute);
+    EXPECT_EQ(x.minute.output_on, y.minute.output_on);
+    EXPECT_EQ(x.minute.readings, 12);
+    EXPECT_EQ(x.minute.temperature_c, 31.25);
+    for (std::size_t p = 0; p < kMaxPhases; ++p) {
+      EXPECT_EQ(x.minute.phase[p].volts, y.minute.phase[p].volts);
+      EXPECT_EQ(x.minute.phase[p].wh, y.minute.phase[p].wh);
+      EXPECT_EQ(x.minute.phase[p].wh_delta, y.minute.phase[p].wh_delta);
+      EXPECT_EQ(x.minute.phase[p].watts, y.minute.phase[p].watts);
+    }
+  }
+}
+
+TEST(UploadCodec, FieldsInAnyOrder) {
+  auto b = decode_upload(
+      R"({"records":[{"p":[{"rwh":0,"wh":5,"rwh_d":0,"wh_d":1,"hz":50,"pf":1,"a":1,"v":230}],)"
+      R"("phases":1,"n":12,"t":20,"out":1,"minute":60,"seq":1}],"devid":"1828719372"})");
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b->records[0].minute.phases, 1);
+  EXPECT_TRUE(b->records[0].minute.output_on);
+}
+
+TEST(UploadCodec, HostileInputIsRefusedWithThePlaceNamed) {
+  const std::string good = encode_upload(batch_of(2));
+  struct Bad {
+    std::string json;
+    std::string says;
+  };
+  auto replace = [&](std::string_view from, std::string_view to) {
+    std::string s = good;
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  const Bad cases[] = {
+      {"", "not JSON"},
+      {"[1,2]", "object"},
+      {"{\"devid\":\"1828719372\"}", "records"},
+      {replace("\"devid\":\"1828719372\"", "\"devid\":\"18287\""), "devid"},
+      {replace("\"devid\":\"1828719372\"", "\"devid\":1828719372"), "devid"},
+      {replace("\"seq\":100", "\"seq\":0"), "records[0].seq"},
+      {replace("\"seq\":101", "\"seq\":\"101\""), "records[1].seq"},
+      {replace("\"minute\":1700000040", "\"minute\":1700000041"), "whole minute"},
+      {replace("\"minute\":1700000040", "\"minute\":-60"), "records[0].minute"},
+      {replace("\"phases\":3", "\"phases\":4"), "records[0].phases"},
+      {replace("\"phases\":3", "\"phases\":2"), "one entry per phase"},
+      {replace("\"pf\":0.95", "\"pf\":1.5"), "records[0].p[0].pf"},
+      {replace("\"wh\":123456.789", "\"wh\":-1"), "records[0].p[0].wh"},
+      {replace("\"v\":230.1", "\"v\":\"230\""), "records[0].p[0].v"},
+      {replace("\"v\":230.1,", ""), "records[0].p[0]: needs"},
+      {replace("\"n\":12", "\"n\":12,\"drop table\":1"), "unknown field 'drop table'"},
+      {good + "garbage", "object"},  // simdjson refuses the document as a whole
+  };
+  for (const Bad& b : cases) {
+    auto r = decode_upload(b.json);
+    ASSERT_FALSE(r.ok()) << b.json;
+    EXPECT_NE(r.error().message.find(b.says), std::string::npos)
+        << b.json.substr(0, 120) << " -> " << r.error().message;
+  }
+}
+
+TEST(UploadCodec, BatchesAreBounded) {
+  const UploadBatch big = batch_of(static_cast<int>(kMaxUploadRecords) + 1);
+  auto r = decode_upload(encode_upload(big));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("at most"), std::string::npos);
+  EXPECT_TRUE(decode_upload(encode_upload(batch_of(static_cast<int>(kMaxUploadRecords)))).ok());
+}
+
+}  // namespace
+}  // namespace maic
