@@ -3,21 +3,13 @@
 #include <algorithm>
 #include <string>
 
+#include "maic/core/calendar.hpp"
+
 namespace maic::device {
 namespace {
 
 bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// IANA names: "UTC", "Europe/Kyiv", "America/Argentina/Buenos_Aires",
-// "Etc/GMT+3". The name's existence is checked where time zones are used.
-bool plausible_timezone(std::string_view tz) {
-  if (tz.empty() || tz.size() > 64 || tz.front() == '/' || tz.back() == '/') return false;
-  return std::all_of(tz.begin(), tz.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
-           c == '+';
-  });
 }
 
 }  // namespace
@@ -62,8 +54,9 @@ Status validate(const Settings& s) {
   if (std::find(std::begin(kLanguages), std::end(kLanguages), s.language) == std::end(kLanguages)) {
     return make_error("language: one of the manual's languages (en, de, fr, ...)");
   }
-  if (!plausible_timezone(s.timezone))
+  if (s.timezone.size() > 64 || !TimeZone::locate(s.timezone)) {
     return make_error("timezone: an IANA name such as Europe/Berlin");
+  }
   if (Status m = validate(s.mqtt); !m) return m;
   if (!s.server.url.empty() && !s.server.url.starts_with("http://") &&
       !s.server.url.starts_with("https://")) {

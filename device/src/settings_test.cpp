@@ -20,6 +20,7 @@ TEST(Settings, RoundTripsThroughJson) {
   s.mqtt.on_phrase = "ON";
   s.output.gpio_chip = "gpiochip0";
   s.output.gpio_line = 17;
+  s.timezone = "Asia/Kathmandu";
   auto back = apply_json(Settings{}, to_json(s));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, s);
@@ -54,6 +55,7 @@ TEST(Settings, BadInputNamesTheFieldAndChangesNothing) {
       {json{{"mqtt", 5}}, "mqtt: an object"},
       {json{{"nope", 1}}, "nope: no such setting"},
       {json{{"timezone", "../etc/passwd"}}, "timezone"},
+      {json{{"timezone", "Mars/Olympus_Mons"}}, "timezone"},
       {json{{"server", {{"url", "ftp://x"}}}}, "server.url"},
       {json::array(), "object"},
   };
