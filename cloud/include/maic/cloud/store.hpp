@@ -1,0 +1,196 @@
+// The server's storage: accounts, sessions, devices, their minute records
+// and rollups, boards and output commands, behind one interface with two
+// implementations that pass one contract suite (store_contract.hpp):
+// SQLite (sqlite_store.hpp, the embedded default) and PostgreSQL
+// (postgres_store.hpp, shared by several stateless maic-cloud processes).
+//
+// Contract, for every implementation:
+//  - Every method is one transaction: it happens entirely or not at all.
+//    A method that returns success has committed durably (SQLite: WAL with
+//    synchronous=FULL; PostgreSQL: a committed transaction), so the server
+//    may acknowledge what it stored.
+//  - Failures of the database (I/O, lost connection, a full disk) are
+//    returned as errors, never thrown; expected outcomes (an e-mail already
+//    registered, a device owned by someone else) are values.
+//  - Thread-safe: any method may be called from any thread at any time.
+//  - Times are unix seconds handed in by the caller; nothing here reads a
+//    clock.
+//  - Text is stored as given (bound as parameters, never spliced into SQL).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "maic/core/calendar.hpp"
+#include "maic/core/result.hpp"
+#include "maic/core/rollup.hpp"
+#include "maic/core/upload_codec.hpp"
+
+namespace maic::cloud {
+
+using UserId = std::int64_t;
+
+struct User {
+  UserId id = 0;
+  std::string email;          // as registered, lower-case; unique
+  std::string password_hash;  // a crypto_pwhash string (secrets.hpp)
+  std::string api_key;        // 64 hex digits; unique
+  std::int64_t created = 0;
+  friend bool operator==(const User&, const User&) = default;
+};
+
+// A browser session. The cookie carries a random token; the store keeps only
+// its hash, so a copy of the database opens no session.
+struct Session {
+  std::string token_hash;  // hex
+  UserId user = 0;
+  std::string csrf_token;  // echoed by the browser in X-CSRF-Token
+  std::int64_t expires = 0;
+  friend bool operator==(const Session&, const Session&) = default;
+};
+
+// What a device says of itself when it connects (docs/uplink.md).
+struct DeviceIdentity {
+  std::string devid;        // 10 digits
+  std::string devtype;      // "D103"
+  std::string firmware;     // version string
+  int phases = 3;           // 1..3
+  std::string secret_hash;  // hex BLAKE2b-256 of the factory secret
+  std::string pin_salt;     // hex; the PIN's digest is pin_digest(salt, PIN)
+  std::string pin_hash;     // hex
+  friend bool operator==(const DeviceIdentity&, const DeviceIdentity&) = default;
+};
+
+struct DeviceRow {
+  DeviceIdentity identity;
+  UserId owner = 0;  // 0: nobody's yet
+  std::string name;  // given by the owner
+  std::string timezone = "UTC";
+  std::int64_t last_seen = 0;     // the last contact, 0: never
+  std::int64_t newest_minute = -1;  // the newest minute stored, -1: none
+  std::uint32_t newest_seq = 0;   // the newest journal seq committed, 0: none
+  bool output_on = false;         // as last reported by the device
+  friend bool operator==(const DeviceRow&, const DeviceRow&) = default;
+};
+
+// A Dashboard board: one per layout ("pc", "mobile") per device, created
+// when the device is added; the document is the Dashboard's (JSON text).
+struct Board {
+  std::string layout;
+  std::string document;
+  friend bool operator==(const Board&, const Board&) = default;
+};
+
+// A request to switch a device's output, given by its owner.
+struct Command {
+  std::int64_t id = 0;  // increasing across the whole store
+  std::string devid;
+  bool output_on = false;
+  std::int64_t created = 0;
+  std::int64_t acked = 0;  // when the device confirmed it; 0: pending
+  friend bool operator==(const Command&, const Command&) = default;
+};
+
+struct IngestResult {
+  std::size_t inserted = 0;    // records that were new
+  std::size_t duplicates = 0;  // records already stored (same device and minute): unchanged
+};
+
+struct PeriodValue {
+  std::int64_t start = 0;  // unix seconds of the period's start
+  PeriodRow row;
+};
+
+enum class ClaimOutcome { kClaimed, kUnknownDevice, kOwnedByOther, kAlreadyYours };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Accounts ---------------------------------------------------------------
+  // nullopt: the e-mail is registered already.
+  virtual Result<std::optional<User>> create_user(const std::string& email,
+                                                  const std::string& password_hash,
+                                                  const std::string& api_key, std::int64_t now) = 0;
+  virtual Result<std::optional<User>> user_by_id(UserId id) = 0;
+  virtual Result<std::optional<User>> user_by_email(const std::string& email) = 0;
+  virtual Result<std::optional<User>> user_by_api_key(const std::string& api_key) = 0;
+  virtual Status set_password_hash(UserId id, const std::string& password_hash) = 0;
+  virtual Status set_api_key(UserId id, const std::string& api_key) = 0;
+
+  // --- Sessions ---------------------------------------------------------------
+  virtual Status create_session(const Session& s) = 0;
+  // nullopt: unknown or expired at `now`.
+  virtual Result<std::optional<Session>> session(const std::string& token_hash,
+                                                 std::int64_t now) = 0;
+  virtual Status delete_session(const std::string& token_hash) = 0;
+  // Every session of the user (after a password change), except `keep`.
+  virtual Status delete_sessions_of(UserId user, const std::string& keep) = 0;
+
+  // --- Devices ----------------------------------------------------------------
+  // Records what the device says of itself (first contact creates the row;
+  // later ones update firmware, phases and PIN) and stamps last_seen.
+  // The caller has checked the secret against the stored hash.
+  virtual Status upsert_device(const DeviceIdentity& identity, std::int64_t now) = 0;
+  virtual Result<std::optional<DeviceRow>> device(const std::string& devid) = 0;
+  // The user's devices, by name.
+  virtual Result<std::vector<DeviceRow>> devices_of(UserId user) = 0;
+  // Makes `user` the owner (only if nobody owns it), names it, and creates
+  // its boards with the given documents — all in one transaction.
+  virtual Result<ClaimOutcome> claim_device(const std::string& devid, UserId user,
+                                            const std::string& name,
+                                            std::span<const Board> boards) = 0;
+  // false: not the user's device (nothing changed).
+  virtual Result<bool> rename_device(const std::string& devid, UserId user,
+                                     const std::string& name) = 0;
+  // Sets the time zone and recomputes the device's rollups in it.
+  virtual Result<bool> set_device_timezone(const std::string& devid, UserId user,
+                                           const TimeZone& zone) = 0;
+  // Gives up ownership; the data and the device's row stay (the device may
+  // be added again), its boards and pending commands go.
+  virtual Result<bool> release_device(const std::string& devid, UserId user) = 0;
+
+  // --- Boards -----------------------------------------------------------------
+  virtual Result<std::vector<Board>> boards(const std::string& devid) = 0;
+  // false: no such board.
+  virtual Result<bool> set_board(const std::string& devid, const Board& board) = 0;
+
+  // --- Minute data ------------------------------------------------------------
+  // Stores the records (all of one device, known to the store) that are new,
+  // keyed by (devid, minute), and adds exactly those to the rollups of their
+  // hour, day, week, month and year in the device's time zone; updates the
+  // device's newest_minute, newest_seq (the largest seq of the batch) and
+  // output_on (of the newest record), and last_seen. A record already stored
+  // is left as it is. All or nothing: on success the batch is committed.
+  virtual Result<IngestResult> ingest(const std::string& devid,
+                                      std::span<const UploadRecord> records, std::int64_t now) = 0;
+  // Minute records with from <= minute <= to, oldest first, at most `limit`.
+  virtual Result<std::vector<MinuteRecord>> minutes(const std::string& devid, std::int64_t from,
+                                                    std::int64_t to, std::size_t limit) = 0;
+  // Rollup rows (period != kMinute) whose start is in [from, to], oldest
+  // first, at most `limit`.
+  virtual Result<std::vector<PeriodValue>> periods(const std::string& devid, Period period,
+                                                   std::int64_t from, std::int64_t to,
+                                                   std::size_t limit) = 0;
+
+  // --- Output commands ----------------------------------------------------------
+  // Queues a command for the device; an older pending one is superseded
+  // (acked with `now`): only the newest wish counts.
+  virtual Result<Command> add_command(const std::string& devid, bool output_on,
+                                      std::int64_t now) = 0;
+  virtual Result<std::vector<Command>> pending_commands(const std::string& devid) = 0;
+  // Pending commands of all devices with id > after_id, oldest first: how a
+  // process learns of commands given through another process.
+  virtual Result<std::vector<Command>> commands_after(std::int64_t after_id,
+                                                      std::size_t limit) = 0;
+  // Marks the device's command acknowledged and records the output state
+  // the device reports. false: no such pending command of this device.
+  virtual Result<bool> ack_command(const std::string& devid, std::int64_t id, bool output_on,
+                                   std::int64_t now) = 0;
+};
+
+}  // namespace maic::cloud
