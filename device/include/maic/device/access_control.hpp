@@ -18,8 +18,11 @@
 #include <string_view>
 
 #include "maic/core/clock.hpp"
+#include "maic/core/rate_limiter.hpp"
 
 namespace maic::device {
+
+using maic::RateLimiter;
 
 class AccessControl {
  public:
@@ -71,28 +74,6 @@ class AccessControl {
   std::map<std::string, Grant, std::less<>> addresses_;
   std::map<std::string, Grant, std::less<>> sessions_;
   std::map<std::string, Failures, std::less<>> failures_;
-};
-
-// Sheds load per address: a token bucket of `burst` requests refilled at
-// `per_second`. A request beyond it is answered 429 (compat.md §1: a scraper
-// polls every 5-6 s; one exporter understands "too many requests").
-// Thread-safe.
-class RateLimiter {
- public:
-  RateLimiter(const Clock& clock, double per_second, double burst, std::size_t max_tracked = 4096);
-  bool allow(std::string_view address);
-
- private:
-  struct Bucket {
-    double tokens;
-    SteadyTime at;
-  };
-  const Clock& clock_;
-  double per_second_;
-  double burst_;
-  std::size_t max_tracked_;
-  std::mutex mutex_;
-  std::map<std::string, Bucket, std::less<>> buckets_;
 };
 
 }  // namespace maic::device
