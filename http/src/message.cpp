@@ -40,11 +40,11 @@ Response Response::json(const nlohmann::json& value, int status) {
 }
 
 Response Response::json_text(std::string body, int status) {
-  return Response{status, "application/json", {}, std::move(body)};
+  return Response{status, "application/json", {}, std::move(body), nullptr};
 }
 
 Response Response::text(std::string body, int status) {
-  return Response{status, "text/plain; charset=utf-8", {}, std::move(body)};
+  return Response{status, "text/plain; charset=utf-8", {}, std::move(body), nullptr};
 }
 
 Response Response::error(int status, std::string_view message) {

@@ -218,6 +218,10 @@ struct Server::Impl {
   // Half-closes and drains until the client closes: the response is not lost to a reset.
   asio::awaitable<void> linger(Connection& c);
   Response respond(BeastRequest&& request, const std::string& remote) const;
+  asio::awaitable<Response> await_long_poll(Connection& c, const Response::Wait& wait) const;
+  // A long poll's callback, its exceptions answered 500 like a handler's.
+  template <typename F>
+  Response guarded(const char* what, F&& f) const;
 
   const ServerOptions options;
   const Handler handler;
@@ -355,6 +359,41 @@ Response Server::Impl::respond(BeastRequest&& request, const std::string& remote
   }
 }
 
+template <typename F>
+Response Server::Impl::guarded(const char* what, F&& f) const {
+  try {
+    Response r = f();
+    if (const auto problem = invalid_response(r)) {
+      report(std::string("a long poll's ") + what + " returned an invalid " + *problem);
+      return Response::error(500, "internal error");
+    }
+    return r;
+  } catch (...) {
+    report(std::string("a long poll's ") + what + " threw: " + describe(std::current_exception()));
+    return Response::error(500, "internal error");
+  }
+}
+
+asio::awaitable<Response> Server::Impl::await_long_poll(Connection& c,
+                                                        const Response::Wait& wait) const {
+  const auto deadline = std::chrono::steady_clock::now() + wait.timeout;
+  asio::steady_timer timer(c.stream.get_executor());
+  for (;;) {
+    std::optional<Response> ready;
+    const Response polled = guarded("poll", [&] {
+      ready = wait.poll();
+      return ready ? std::move(*ready) : Response::text("");
+    });
+    if (ready || polled.status == 500) co_return polled;
+    const auto now = std::chrono::steady_clock::now();
+    if (c.draining || now >= deadline) break;
+    timer.expires_after(
+        std::min<std::chrono::steady_clock::duration>(wait.interval, deadline - now));
+    co_await timer.async_wait(kAwait);
+  }
+  co_return guarded("on_timeout", [&] { return wait.on_timeout(); });
+}
+
 asio::awaitable<void> Server::Impl::serve(Registration reg) {
   Connection& c = *reg;
   const Limits& limits = options.limits;
@@ -394,6 +433,7 @@ asio::awaitable<void> Server::Impl::serve(Registration reg) {
     const bool head = request.method() == bhttp::verb::head;
     const bool wants_keep_alive = request.keep_alive();
     Response response = respond(std::move(request), remote);
+    if (response.wait) response = co_await await_long_poll(c, *response.wait);
     const bool keep_alive = wants_keep_alive && !c.draining;
     BeastResponse msg =
         to_beast(std::move(response), version, head, keep_alive, options.server_name);

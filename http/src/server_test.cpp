@@ -508,3 +508,99 @@ TEST(Server, FailsAsAValueWhenItCannotListen) {
 
 }  // namespace
 }  // namespace maic::http
+
+namespace maic::http {
+namespace {
+
+// A long poll whose event is a counter another thread moves: the answer
+// comes from the poll that sees it, with no thread held in between (one
+// server thread serves a plain request meanwhile).
+TEST_F(ServerTest, LongPollAnswersWhenItsEventHappens) {
+  std::atomic<int> event{0};
+  std::promise<void> polled_once;
+  std::atomic<bool> told{false};
+  router_.add("GET", "/wait", [&](const Request&) {
+    Response r;
+    auto wait = std::make_shared<Response::Wait>();
+    wait->poll = [&]() -> std::optional<Response> {
+      if (!told.exchange(true)) polled_once.set_value();
+      if (event.load() == 0) return std::nullopt;
+      return Response::text("event " + std::to_string(event.load()));
+    };
+    wait->on_timeout = [] { return Response::text("nothing", 200); };
+    wait->interval = 1ms;
+    wait->timeout = 60s;
+    r.wait = std::move(wait);
+    return r;
+  });
+  start();
+  Client waiting(port());
+  waiting.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  polled_once.get_future().wait();
+  Client other(port());
+  EXPECT_EQ(other.request("GET", "/hello").body(), "hello");
+  event = 7;
+  EXPECT_EQ(waiting.read().body(), "event 7");
+}
+
+TEST_F(ServerTest, LongPollTimesOutWithItsTimeoutAnswer) {
+  router_.add("GET", "/wait", [](const Request&) {
+    Response r;
+    auto wait = std::make_shared<Response::Wait>();
+    wait->poll = [] { return std::optional<Response>(); };
+    wait->on_timeout = [] { return Response::json_text("[]"); };
+    wait->interval = 5ms;
+    wait->timeout = 20ms;
+    r.wait = std::move(wait);
+    return r;
+  });
+  start();
+  Client c(port());
+  const Reply r = c.request("GET", "/wait");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "[]");
+}
+
+TEST_F(ServerTest, StopEndsALongPollWithItsTimeoutAnswer) {
+  std::promise<void> polled;
+  std::atomic<bool> told{false};
+  router_.add("GET", "/wait", [&](const Request&) {
+    Response r;
+    auto wait = std::make_shared<Response::Wait>();
+    wait->poll = [&] {
+      if (!told.exchange(true)) polled.set_value();
+      return std::optional<Response>();
+    };
+    wait->on_timeout = [] { return Response::text("bye"); };
+    wait->interval = 1ms;
+    wait->timeout = 10min;
+    r.wait = std::move(wait);
+    return r;
+  });
+  start();
+  Client c(port());
+  c.send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  polled.get_future().wait();
+  auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+  EXPECT_EQ(c.read().body(), "bye");
+  stopped.get();
+}
+
+TEST_F(ServerTest, LongPollFailuresAre500AndReported) {
+  router_.add("GET", "/wait", [](const Request&) {
+    Response r;
+    auto wait = std::make_shared<Response::Wait>();
+    wait->poll = []() -> std::optional<Response> { throw std::runtime_error("poll broke"); };
+    wait->on_timeout = [] { return Response::text("never"); };
+    r.wait = std::move(wait);
+    return r;
+  });
+  start();
+  Client c(port());
+  EXPECT_EQ(c.request("GET", "/wait").result_int(), 500);
+  ASSERT_EQ(errors().size(), 1u);
+  EXPECT_NE(errors()[0].find("poll broke"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace maic::http

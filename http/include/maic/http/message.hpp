@@ -5,7 +5,9 @@
 // are plain functions from Request to Response, testable without sockets.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -64,6 +66,20 @@ struct Response {
   Headers headers;           // extra fields; framing (Content-Length, Transfer-Encoding,
                              // Connection) is the server's, a handler's values are dropped
   std::string body;          // for HEAD the server sends the headers of this body, not the body
+
+  // A long poll: when set, the server answers not with this response but
+  // with the first one `wait->poll` returns. It calls poll right away and
+  // then every `interval` (holding no thread in between), and when
+  // `timeout` has passed, or the server is stopping, sends
+  // `wait->on_timeout()` instead. poll and on_timeout run on a server
+  // thread, like handlers, and must be as quick.
+  struct Wait {
+    std::function<std::optional<Response>()> poll;
+    std::function<Response()> on_timeout;
+    std::chrono::milliseconds interval{200};
+    std::chrono::milliseconds timeout{25'000};
+  };
+  std::shared_ptr<const Wait> wait;
 
   // A JSON body. `json_text` takes already serialised JSON.
   static Response json(const nlohmann::json& value, int status = 200);
