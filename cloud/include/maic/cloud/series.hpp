@@ -1,0 +1,47 @@
+// Series for the Dashboard: the values of any quantities of the catalogue
+// over a range, by minute or by calendar period, downsampled on the server
+// when a range would return more points than a chart can show.
+//
+// Pure: rows in, columns out (uPlot's layout: one time column, one column
+// per quantity).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "maic/core/calendar.hpp"
+#include "maic/core/minute_record.hpp"
+#include "maic/core/quantity.hpp"
+#include "maic/core/rollup.hpp"
+
+namespace maic::cloud {
+
+// The value of `q` in a period row, by the manual's table: means for V, A,
+// PF, Hz and T; the period's energy in Wh for W and rW (totals summed over
+// phases); the meters at the period's end for Wh and rWh; the output at
+// the end.
+double period_value(const PeriodRow& row, const Quantity& q);
+
+struct Series {
+  Period period = Period::kMinute;
+  std::vector<std::int64_t> time;            // unix seconds of each point's start
+  std::vector<std::vector<double>> columns;  // one per quantity, each time.size() long
+  bool downsampled = false;
+};
+
+// The finest period whose rows over [from, to] number at most `max_points`
+// (by the periods' nominal lengths).
+Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points);
+
+Series series_of(std::span<const MinuteRecord> minutes, std::span<const Quantity* const> qs);
+Series series_of(Period p, std::span<const std::int64_t> starts, std::span<const PeriodRow> rows,
+                 std::span<const Quantity* const> qs);
+
+// Merges consecutive points into at most `max_points` buckets (max_points
+// >= 1), each stamped with its first point's time: means stay means, the
+// energy of periods adds up, meters and states take the bucket's last value.
+Series downsample(Series s, std::span<const Quantity* const> qs, std::size_t max_points);
+
+}  // namespace maic::cloud

@@ -1,0 +1,66 @@
+// maic-cloud's request handling: every endpoint of the server (docs/api.md)
+// as one handler over a Store and a Clock, testable without sockets.
+//
+//   /api                     the smart-MAIC data API (compat.md §3)
+//   /api/v1/...              accounts, devices, boards, output, series,
+//                            totals, CSV: the Dashboard's JSON API, also for
+//                            scripts (API key)
+//   /uplink/v1/...           what devices call (docs/uplink.md)
+//
+// Threads: handle() may be called from any number of threads at once.
+// Time: every "now" comes from the injected clock (wall time for stamps,
+// steady time for rate limits).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "maic/core/clock.hpp"
+#include "maic/http/message.hpp"
+
+namespace maic::cloud {
+
+class Store;
+
+struct CloudOptions {
+  std::string version;
+  // A browser session lasts this long after logging in.
+  std::chrono::seconds session_ttl = std::chrono::hours(24 * 30);
+  // Cookies carry "Secure": set when the server is reached over HTTPS
+  // (directly or through a proxy).
+  bool secure_cookies = false;
+  // A device is online when it was heard from within this window: it
+  // uploads every minute and keeps a command poll open.
+  std::chrono::seconds online_window = std::chrono::seconds(180);
+  // Series answers have at most this many points; longer ranges are
+  // downsampled on the server.
+  std::size_t max_series_points = 2000;
+  // How long a device's command poll may wait (the device asks for up to
+  // this), and how often a waiting poll looks for a new command.
+  std::chrono::seconds max_command_wait = std::chrono::seconds(30);
+  std::chrono::milliseconds command_check_interval = std::chrono::milliseconds(200);
+  // Events worth a log line (logins refused, devices registered, storage
+  // failures). Called from handler threads; empty: silent.
+  std::function<void(std::string_view)> log;
+};
+
+class CloudService {
+ public:
+  // `store` and `clock` must outlive the service.
+  CloudService(Store& store, const Clock& clock, CloudOptions options);
+  ~CloudService();
+  CloudService(const CloudService&) = delete;
+  CloudService& operator=(const CloudService&) = delete;
+
+  http::Response handle(const http::Request& request) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace maic::cloud

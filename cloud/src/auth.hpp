@@ -1,0 +1,46 @@
+// Who is calling: a browser with a session cookie, or a script with the
+// account's API key (private to the cloud library).
+//
+//  - Scripts send `Authorization: Bearer <API key>`. No CSRF check: a
+//    browser never attaches that header to a cross-site request on its own.
+//  - Browsers carry the HttpOnly `maic_session` cookie; a state-changing
+//    request (anything but GET and HEAD) must also send the session's CSRF
+//    token in `X-CSRF-Token`, and an Origin, when sent, must be this host.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "context.hpp"
+
+namespace maic::cloud {
+
+struct Caller {
+  User user;
+  std::optional<Session> session;  // absent for an API key
+};
+
+inline constexpr std::string_view kSessionCookie = "maic_session";
+
+// The caller, or the response refusing the request (401, 403, 503).
+std::variant<Caller, http::Response> authenticate(const http::Request& r, const Context& ctx);
+
+// Opens a session for `user`: stores it and returns the response headers'
+// Set-Cookie value and the CSRF token in `csrf`.
+std::variant<std::string, http::Response> open_session(const Context& ctx, const User& user,
+                                                       std::string& csrf);
+// A Set-Cookie value that removes the session cookie.
+std::string expired_session_cookie(const Context& ctx);
+// The value of the request's session cookie, if any.
+std::optional<std::string> session_token(const http::Request& r);
+
+// Runs `f(caller)` for an authenticated request, or answers the refusal.
+template <typename F>
+http::Response with_caller(const http::Request& r, const Context& ctx, F&& f) {
+  auto who = authenticate(r, ctx);
+  if (auto* refusal = std::get_if<http::Response>(&who)) return std::move(*refusal);
+  return f(std::get<Caller>(who));
+}
+
+}  // namespace maic::cloud

@@ -1,0 +1,66 @@
+#include "maic/cloud/service.hpp"
+
+#include "context.hpp"
+
+namespace maic::cloud {
+
+Context::Context(Store& s, const Clock& c, CloudOptions o)
+    : store(s),
+      clock(c),
+      options(std::move(o)),
+      login_by_address(c, 1.0 / 6, 10),
+      login_by_account(c, 1.0 / 6, 10),
+      claims_by_user(c, 1.0 / 60, 5),
+      claims_by_device(c, 1.0 / 60, 10),
+      commands(s, c, options.command_check_interval) {}
+
+http::Response storage_failure(const Context& ctx, const Error& e) {
+  ctx.log("storage: " + e.message);
+  http::Response r = http::Response::error(503, "the database is unavailable; try again shortly");
+  r.headers.set("Retry-After", "5");
+  return r;
+}
+
+JsonBody json_object_body(const http::Request& r) {
+  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  if (body.is_discarded()) return http::Response::error(400, "the body is not valid JSON");
+  if (!body.is_object()) return http::Response::error(400, "the body must be a JSON object");
+  return body;
+}
+
+std::variant<std::string, http::Response> string_field(const nlohmann::json& body,
+                                                       std::string_view name, std::size_t max) {
+  const auto it = body.find(name);
+  if (it == body.end() || !it->is_string())
+    return http::Response::error(400, std::string(name) + ": a string is required");
+  std::string value = it->get<std::string>();
+  if (value.size() > max)
+    return http::Response::error(400,
+                                 std::string(name) + ": at most " + std::to_string(max) + " bytes");
+  return value;
+}
+
+struct CloudService::State {
+  State(Store& s, const Clock& c, CloudOptions o) : ctx(s, c, std::move(o)) {
+    add_account_routes(router, ctx);
+    add_device_routes(router, ctx);
+    add_uplink_routes(router, ctx);
+    add_data_routes(router, ctx);
+  }
+  Context ctx;
+  http::Router router;
+};
+
+CloudService::CloudService(Store& store, const Clock& clock, CloudOptions options)
+    : state_(std::make_unique<State>(store, clock, std::move(options))) {}
+
+CloudService::~CloudService() = default;
+
+http::Response CloudService::handle(const http::Request& request) const {
+  http::Response r = state_->router.handle(request);
+  // Answers about accounts and data are nobody's to cache.
+  if (!r.headers.contains("Cache-Control")) r.headers.set("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace maic::cloud
