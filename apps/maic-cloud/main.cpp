@@ -1,0 +1,156 @@
+// maic-cloud: the data server. Devices upload their minute journals to it;
+// people register, add devices by ID + PIN and read their data through the
+// smart-MAIC /api and the Dashboard's JSON API (docs/api.md).
+//
+// Start-up order: options (flags over environment over config file), the
+// data directory, the database (migrated in place), the HTTP server. On
+// SIGINT/SIGTERM: stop accepting, let requests in flight finish (every
+// acknowledged upload is committed before its answer), close the database.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <filesystem>
+
+#include "maic/cloud/open_store.hpp"
+#include "maic/cloud/service.hpp"
+#include "maic/http/server.hpp"
+#include "maic/platform/system_clock.hpp"
+
+namespace maic {
+namespace {
+
+struct Options {
+  std::string data_dir = "maic-cloud-data";
+  std::string listen = "127.0.0.1:8090";
+  std::string database;  // empty: the data directory's SQLite file
+  unsigned threads = 4;
+  std::size_t connections = 1024;
+  std::size_t db_connections = 4;
+  bool secure_cookies = false;
+  std::string log_format = "text";
+};
+
+// SIGINT and SIGTERM are blocked in every thread and taken by sigwait in
+// main's: no handler runs in the middle of anything.
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+int run(const Options& o) {
+  auto log = spdlog::stderr_color_mt("maic-cloud");
+  if (o.log_format == "json") {
+    log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+  } else {
+    log->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
+  }
+  auto endpoint = http::parse_endpoint(o.listen);
+  if (!endpoint) {
+    log->error("--listen {}: {}", o.listen, endpoint.error().message);
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) {
+    log->error("--data-dir {}: {}", o.data_dir, ec.message());
+    return 1;
+  }
+  const std::string database =
+      o.database.empty() ? std::string(cloud::kDefaultDatabase) : o.database;
+  auto store = cloud::open_store(database, o.data_dir, o.db_connections);
+  if (!store) {
+    log->error("database: {}", store.error().message);
+    return 1;
+  }
+  const std::unique_ptr<Clock> clock = platform::system_clock();
+  cloud::CloudOptions options;
+  options.version = MAIC_VERSION;
+  options.secure_cookies = o.secure_cookies;
+  options.log = [log](std::string_view line) { log->info("{}", line); };
+  const cloud::CloudService service(**store, *clock, options);
+
+  http::ServerOptions server_options;
+  server_options.listen = *endpoint;
+  server_options.threads = o.threads;
+  server_options.server_name = "maic-cloud";
+  server_options.limits.max_connections = o.connections;
+  // A batch of 2,000 minute records is about 1 MB of JSON.
+  server_options.limits.body_bytes = 4 * 1024 * 1024;
+  // Long polls hold their connection for up to 30 s between requests.
+  server_options.limits.idle_timeout = std::chrono::seconds(60);
+  server_options.on_error = [log](std::string_view what) { log->warn("http: {}", what); };
+  auto server = http::Server::start(
+      server_options, [&service](const http::Request& r) { return service.handle(r); });
+  if (!server) {
+    log->error("cannot listen on {}: {}", o.listen, server.error().message);
+    return 1;
+  }
+  fmt::print("maic-cloud {} — data in {}, database {}\n", MAIC_VERSION, o.data_dir,
+             cloud::redact_database_url(database));
+  fmt::print("listening on http://{}:{}\n", server->endpoint().host, server->port());
+  std::fflush(stdout);
+  const sigset_t signals = stop_signals();
+  int signal = 0;
+  sigwait(&signals, &signal);
+  log->info("stopping on signal {}", signal);
+  server->stop();
+  store->reset();
+  fmt::print("maic-cloud: stopped\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace maic
+
+int main(int argc, char** argv) {
+  maic::Options o;
+  CLI::App app{
+      "maic-cloud — the data server for maic and smart-MAIC devices.\n"
+      "Devices upload their minute journals; people register, add devices by ID + PIN, and\n"
+      "read minute, hour, day, week, month and year data through /api and /api/v1\n"
+      "(docs/api.md). Every option may also come from the environment (MAIC_CLOUD_...) or\n"
+      "a config file (--config, TOML or INI: data-dir = \"/var/lib/maic-cloud\")."};
+  app.set_version_flag("--version", MAIC_VERSION);
+  app.set_config("--config", "", "read options from this file (TOML/INI)");
+  app.add_option("--data-dir", o.data_dir, "where the server keeps its files (created if missing)")
+      ->envname("MAIC_CLOUD_DATA_DIR")
+      ->capture_default_str();
+  app.add_option("--listen", o.listen, "HOST:PORT to serve HTTP on (port 0: any free port)")
+      ->envname("MAIC_CLOUD_LISTEN")
+      ->capture_default_str();
+  app.add_option("--database", o.database,
+                 "sqlite:PATH (relative to the data dir) or postgresql://USER@HOST:PORT/DB;\n"
+                 "default: sqlite:maic-cloud.db in the data dir")
+      ->envname("MAIC_CLOUD_DATABASE");
+  app.add_option("--threads", o.threads, "HTTP worker threads")
+      ->envname("MAIC_CLOUD_THREADS")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  app.add_option("--max-connections", o.connections, "open connections served at once")
+      ->envname("MAIC_CLOUD_MAX_CONNECTIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--db-connections", o.db_connections, "PostgreSQL: connections in the pool")
+      ->envname("MAIC_CLOUD_DB_CONNECTIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
+      ->capture_default_str();
+  app.add_flag("--secure-cookies", o.secure_cookies,
+               "mark session cookies Secure (serve over HTTPS, e.g. behind a proxy)")
+      ->envname("MAIC_CLOUD_SECURE_COOKIES");
+  app.add_option("--log-format", o.log_format, "text or json (one object per line)")
+      ->envname("MAIC_CLOUD_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const sigset_t signals = maic::stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return maic::run(o);
+}
