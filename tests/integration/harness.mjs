@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 
 export const DEVICE_BIN = process.env.MAIC_DEVICE_BIN;
+export const CLOUD_BIN = process.env.MAIC_CLOUD_BIN;
 
 export async function tempDir(prefix) {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
@@ -111,4 +112,37 @@ export async function page(url, query) {
   const res = await fetch(`${url}/?${new URLSearchParams(query)}`);
   const text = await res.text();
   return { status: res.status, json: text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : null, text };
+}
+
+// maic-cloud on a free port with its own data dir; resolves with its URL
+// once it listens.
+export async function startCloud(dataDir, extra = []) {
+  const cloud = start(CLOUD_BIN, ["--data-dir", dataDir, "--listen", "127.0.0.1:0", ...extra]);
+  const [, url] = await waitForLine(cloud, /listening on (http:\/\/[\d.]+:\d+)/);
+  return { cloud, url };
+}
+
+// A JSON request; resolves with the status and the parsed body.
+export async function call(url, { method = "GET", body, key, headers = {} } = {}) {
+  const h = { ...headers };
+  if (key) h.Authorization = `Bearer ${key}`;
+  if (body !== undefined) h["Content-Type"] = "application/json";
+  const res = await fetch(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
+
+// Calls `probe` until it returns a truthy value (which it resolves with);
+// rejects after `ms`. For conditions on a running system that no output
+// line announces; each try is a request, not a sleep.
+export async function until(probe, what, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
