@@ -17,7 +17,7 @@ sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config ccache git ca-certificates tzdata
+  build-essential cmake ninja-build pkg-config ccache git ca-certificates tzdata curl
   libboost1.81-dev
   nlohmann-json3-dev libsimdjson-dev
   libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev

@@ -3,9 +3,11 @@
 // smart-MAIC /api and the Dashboard's JSON API (docs/api.md).
 //
 // Start-up order: options (flags over environment over config file), the
-// data directory, the database (migrated in place), the HTTP server. On
-// SIGINT/SIGTERM: stop accepting, let requests in flight finish (every
-// acknowledged upload is committed before its answer), close the database.
+// data directory, the database (migrated in place), the MQTT bridge (if
+// asked: docs/mqtt.md), the HTTP server. On SIGINT/SIGTERM: stop accepting,
+// let requests in flight finish (every acknowledged upload is committed
+// before its answer), stop the bridge (storing its open minutes), close the
+// database.
 #include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -15,6 +17,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "maic/cloud/mqtt_bridge.hpp"
 #include "maic/cloud/open_store.hpp"
 #include "maic/cloud/service.hpp"
 #include "maic/http/server.hpp"
@@ -32,6 +35,8 @@ struct Options {
   std::size_t db_connections = 4;
   bool secure_cookies = false;
   std::string log_format = "text";
+  std::string mqtt_bridge;  // empty: no bridge
+  std::string mqtt_bridge_pin;
 };
 
 // SIGINT and SIGTERM are blocked in every thread and taken by sigwait in
@@ -62,6 +67,18 @@ int run(const Options& o) {
     log->error("--data-dir {}: {}", o.data_dir, ec.message());
     return 1;
   }
+  std::optional<cloud::MqttBridgeOptions> bridge_options;
+  if (!o.mqtt_bridge.empty()) {
+    auto parsed = cloud::parse_bridge_url(o.mqtt_bridge);
+    if (parsed) parsed->pin = o.mqtt_bridge_pin;
+    const Status valid = parsed ? cloud::validate(*parsed) : Status(parsed.error());
+    if (!valid) {
+      // Never the URL: it may hold a password.
+      log->error("--mqtt-bridge: {}", valid.error().message);
+      return 2;
+    }
+    bridge_options = std::move(*parsed);
+  }
   const std::string database =
       o.database.empty() ? std::string(cloud::kDefaultDatabase) : o.database;
   auto store = cloud::open_store(database, o.data_dir, o.db_connections);
@@ -75,6 +92,15 @@ int run(const Options& o) {
   options.secure_cookies = o.secure_cookies;
   options.log = [log](std::string_view line) { log->info("{}", line); };
   const cloud::CloudService service(**store, *clock, options);
+  std::unique_ptr<cloud::MqttBridge> bridge;
+  if (bridge_options) {
+    bridge = std::make_unique<cloud::MqttBridge>(
+        **store, *clock, *bridge_options, [log](std::string_view line) { log->info("{}", line); });
+    if (Status started = bridge->start(); !started) {
+      log->error("mqtt bridge: {}", started.error().message);
+      return 1;
+    }
+  }
 
   http::ServerOptions server_options;
   server_options.listen = *endpoint;
@@ -101,6 +127,7 @@ int run(const Options& o) {
   sigwait(&signals, &signal);
   log->info("stopping on signal {}", signal);
   server->stop();
+  if (bridge) bridge->stop();
   store->reset();
   fmt::print("maic-cloud: stopped\n");
   return 0;
@@ -148,6 +175,14 @@ int main(int argc, char** argv) {
       ->envname("MAIC_CLOUD_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--mqtt-bridge", o.mqtt_bridge,
+                 "mqtt://[USER:PASS@]HOST[:PORT]/[PREFIX]: store what MQTT-only devices publish\n"
+                 "to <PREFIX><ID>/JSON (default prefix smart-maic/; docs/mqtt.md)")
+      ->envname("MAIC_CLOUD_MQTT_BRIDGE");
+  app.add_option("--mqtt-bridge-pin", o.mqtt_bridge_pin,
+                 "the PIN (1-10 digits) to add bridged devices by ID + PIN; without it they\n"
+                 "cannot be added")
+      ->envname("MAIC_CLOUD_MQTT_BRIDGE_PIN");
   CLI11_PARSE(app, argc, argv);
   const sigset_t signals = maic::stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);

@@ -2,25 +2,31 @@
 //
 // Start-up order: parse and validate options, open the data directory, the
 // sample source and the device (identity, settings, meters, journal,
-// output, MQTT), start the web server, then meter until SIGINT/SIGTERM (or
-// the end of a replay played once). SIGHUP restarts the services (the
-// manual's short press of Reset: "reboot"); SIGUSR1 restores the factory
-// settings (the long press), keeping the ID, the meters and the journal.
-// Shutdown: stop the web server, save the meters, stop MQTT, exit 0.
+// output, MQTT), start the web server and the uplink to the data server,
+// then meter until SIGINT/SIGTERM (or the end of a replay played once).
+// SIGHUP restarts the services (the manual's short press of Reset:
+// "reboot"); SIGUSR1 restores the factory settings (the long press), keeping
+// the ID, the meters and the journal. Shutdown: stop the web server, stop
+// the uplink (cancelling its requests), save the meters, stop MQTT, exit 0.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "../common/synthetic_options.hpp"
+#include "maic/core/corrected_clock.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/reading_line.hpp"
+#include "maic/device/uplink.hpp"
 #include "maic/device/web_api.hpp"
 #include "maic/http/router.hpp"
 #include "maic/http/server.hpp"
@@ -48,6 +54,7 @@ struct Options {
   double run_for_s = 0;
   bool quiet = false;
   bool loop = false;
+  std::optional<std::string> server;  // --server: replaces settings' server.url
   apps::SyntheticOptions synthetic;
 };
 
@@ -92,6 +99,57 @@ extern "C" void on_stop(int) { g_stop = true; }
 extern "C" void on_restart(int) { g_restart = true; }
 extern "C" void on_factory_reset(int) { g_factory_reset = true; }
 
+// The uplink's two loops on their own threads: uploads (Uplink::step) and
+// the command long poll (Uplink::poll_commands). Each waits, in real time,
+// until its next call is due, at most a second (settings changes and new
+// minutes are noticed that late), at least 20 ms (a fast simulation must
+// not spin). stop() cancels the requests in flight and joins: bounded.
+class UplinkThreads {
+ public:
+  UplinkThreads(device::Uplink& uplink, const Clock& clock, double time_scale)
+      : uplink_(uplink), clock_(clock), scale_(time_scale) {
+    uploader_ = std::thread([this] { loop([this] { return uplink_.step(); }); });
+    poller_ = std::thread([this] { loop([this] { return uplink_.poll_commands(); }); });
+  }
+  ~UplinkThreads() { stop(); }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    uplink_.stop();
+    if (uploader_.joinable()) uploader_.join();
+    if (poller_.joinable()) poller_.join();
+  }
+
+ private:
+  template <typename Step>
+  void loop(Step step) {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      const SteadyTime next = step();
+      lock.lock();
+      const Duration ahead = std::max(Duration::zero(), next - clock_.steady_now());
+      const Duration real =
+          std::clamp<Duration>(platform::real_time_for(ahead, scale_),
+                               std::chrono::milliseconds(20), std::chrono::seconds(1));
+      wake_.wait_for(lock, real, [this] { return stopping_; });
+    }
+  }
+
+  device::Uplink& uplink_;
+  const Clock& clock_;
+  double scale_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread uploader_;
+  std::thread poller_;
+};
+
 int run(const Options& o) {
   auto endpoint = http::parse_endpoint(o.listen);
   if (!endpoint) {
@@ -103,8 +161,13 @@ int run(const Options& o) {
     fmt::print(stderr, "maic-device: --data-dir {}: {}\n", o.data_dir, storage.error().message);
     return 1;
   }
-  std::unique_ptr<Clock> clock = platform::scaled_clock(
+  std::unique_ptr<Clock> system = platform::scaled_clock(
       o.time_scale, o.start_time ? std::optional(from_unix_seconds(*o.start_time)) : std::nullopt);
+  // The data server corrects the device's wall time (docs/uplink.md); a
+  // simulation (--time-scale, --start-time) keeps its own.
+  const bool simulated = o.time_scale != 1 || o.start_time.has_value();
+  CorrectedClock corrected(*system);
+  const Clock* clock = &corrected;
   auto source = open_source(o, clock->steady_now(), clock->wall_now());
   if (!source) {
     fmt::print(stderr, "maic-device: {}\n", source.error().message);
@@ -126,6 +189,12 @@ int run(const Options& o) {
     return 1;
   }
   device::Device& device = **opened;
+  if (o.server) {
+    if (Status set = device.update_settings({{"server", {{"url", *o.server}}}}); !set) {
+      fmt::print(stderr, "maic-device: --server {}: {}\n", *o.server, set.error().message);
+      return 2;
+    }
+  }
 
   http::Router router;
   device::add_web_routes(router, device, *clock, http::static_handler(web::device_assets()));
@@ -145,11 +214,24 @@ int run(const Options& o) {
              status.identity.devtype, o.data_dir);
   fmt::print("source: {}, time scale {}\n", status.source.description, o.time_scale);
   fmt::print("listening on http://{}:{}\n", server->endpoint().host, server->port());
+  const std::string server_url = device.settings().server.url;
+  fmt::print("data server: {}\n", server_url.empty() ? "none (--server URL)" : server_url);
   if (device.settings().pin == "0000") {
     fmt::print("the PIN is the default 0000: set your own before adding the device to a server\n");
   }
   if (!o.quiet) fmt::print("{}\n", device::reading_line_legend(3));
   std::fflush(stdout);
+
+  device::CurlOptions curl_options;
+  curl_options.user_agent = std::string("maic-device/") + MAIC_VERSION;
+  const auto uploads = device::curl_transport(curl_options);
+  const auto commands = device::curl_transport(curl_options);
+  std::function<void(WallTime)> set_wall;
+  if (!simulated) set_wall = [&corrected](WallTime t) { corrected.set_wall(t); };
+  device::Uplink uplink({device, *uploads, *commands, *clock, set_wall, [](std::string_view line) {
+                           fmt::print(stderr, "maic-device: {}\n", line);
+                         }});
+  UplinkThreads uplink_threads(uplink, *clock, o.time_scale);
 
   const Duration run_for =
       std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.run_for_s));
@@ -166,6 +248,7 @@ int run(const Options& o) {
     if (g_restart.exchange(false)) {
       fmt::print("maic-device: restarting services\n");
       device.restart_services();
+      uplink.reconnect();
     }
     if (g_factory_reset.exchange(false)) {
       const Status reset = device.factory_reset();
@@ -187,6 +270,7 @@ int run(const Options& o) {
     never.wait_for(lock, poll_every);
   }
   server->stop();
+  uplink_threads.stop();
   device.shutdown();
   fmt::print("maic-device: stopped\n");
   return 0;
@@ -226,6 +310,9 @@ int main(int argc, char** argv) {
                  "stop after this many seconds of (scaled) time; 0: run until stopped")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--server", o.server,
+                 "the data server the journal is uploaded to, http(s)://HOST[:PORT][/PATH];\n"
+                 "saved in the settings (server.url); \"\" stops uploading (docs/uplink.md)");
   app.add_flag("--quiet,-q", o.quiet, "do not print readings");
   app.add_flag("--loop", o.loop,
                "replay: start again at the end of the file (otherwise the daemon stops there)");

@@ -3,12 +3,20 @@
 #include <algorithm>
 #include <cmath>
 
+#include "maic/core/minute_blob.hpp"
+
 namespace maic {
 namespace {
 
 std::int64_t fixed(double v, double units) {
   return std::isfinite(v) ? std::llround(v * units) : 0;
 }
+
+// Version 1: u8 version, i64 count, i64 last minute, u8 phases, u8 output at
+// the last minute, i64 centi-degrees; then per phase (kMaxPhases of them)
+// the ten integer sums of kIntegerSums and the two meters (f64).
+constexpr std::uint8_t kRollupBlobVersion = 1;
+constexpr std::size_t kRollupBlobBytes = 1 + 8 + 8 + 1 + 1 + 8 + kMaxPhases * (10 * 8 + 2 * 8);
 
 }  // namespace
 
@@ -70,6 +78,51 @@ void RollupAccumulator::merge(const RollupAccumulator& o) {
       s.rwh_at_last = t.rwh_at_last;
     }
   }
+}
+
+std::string RollupAccumulator::encode() const {
+  std::string out;
+  out.reserve(kRollupBlobBytes);
+  blob::Writer w(out);
+  w.u8(kRollupBlobVersion);
+  w.i64(count_);
+  w.i64(last_minute_);
+  w.u8(static_cast<std::uint8_t>(phases_));
+  w.u8(output_at_last_ ? 1 : 0);
+  w.i64(centi_celsius_);
+  for (const PhaseSums& s : sums_) {
+    for (auto field : kIntegerSums) w.i64(s.*field);
+    w.f64(s.wh_at_last);
+    w.f64(s.rwh_at_last);
+  }
+  return out;
+}
+
+Result<RollupAccumulator> RollupAccumulator::decode(std::string_view bytes) {
+  if (bytes.empty()) return make_error("rollup blob: empty");
+  if (static_cast<std::uint8_t>(bytes[0]) != kRollupBlobVersion) {
+    return make_error("rollup blob: unknown version " +
+                      std::to_string(static_cast<std::uint8_t>(bytes[0])));
+  }
+  if (bytes.size() != kRollupBlobBytes) return make_error("rollup blob: wrong length");
+  blob::Reader r(bytes);
+  r.u8();
+  RollupAccumulator a;
+  a.count_ = r.i64();
+  a.last_minute_ = r.i64();
+  a.phases_ = r.u8();
+  const std::uint8_t output = r.u8();
+  a.centi_celsius_ = r.i64();
+  for (PhaseSums& s : a.sums_) {
+    for (auto field : kIntegerSums) s.*field = r.i64();
+    s.wh_at_last = r.f64();
+    s.rwh_at_last = r.f64();
+  }
+  if (a.count_ < 0 || a.phases_ < 1 || a.phases_ > kMaxPhases || output > 1) {
+    return make_error("rollup blob: impossible fields");
+  }
+  a.output_at_last_ = output == 1;
+  return a;
 }
 
 PeriodRow RollupAccumulator::row() const {

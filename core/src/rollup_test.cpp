@@ -92,5 +92,59 @@ TEST(Rollup, EmptyIsEmpty) {
   EXPECT_TRUE(acc.empty());
 }
 
+TEST(Rollup, EncodeDecodeRoundTripsAndMergesAsTheOriginal) {
+  const auto minutes = an_hour();
+  RollupAccumulator first;
+  RollupAccumulator second;
+  for (std::size_t k = 0; k < minutes.size(); ++k) (k < 40 ? first : second).add(minutes[k]);
+  for (const RollupAccumulator& a : {first, second, RollupAccumulator{}}) {
+    auto back = RollupAccumulator::decode(a.encode());
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, a);
+  }
+  // What a store does: read the stored blob, merge the new minutes, write.
+  auto stored = RollupAccumulator::decode(first.encode());
+  ASSERT_TRUE(stored.ok());
+  stored->merge(second);
+  RollupAccumulator all;
+  for (const auto& m : minutes) all.add(m);
+  EXPECT_EQ(*stored, all);
+  EXPECT_EQ(stored->encode(), all.encode());
+}
+
+TEST(Rollup, EncodingIsLittleEndianWithALeadingVersion) {
+  RollupAccumulator a;
+  MinuteRecord m;
+  m.minute = 0x0102030405060708;
+  m.phases = 2;
+  a.add(m);
+  const std::string blob = a.encode();
+  ASSERT_EQ(blob.size(), 315u);
+  EXPECT_EQ(blob.substr(0, 17), std::string("\x01\x01\0\0\0\0\0\0\0"
+                                            "\x08\x07\x06\x05\x04\x03\x02\x01",
+                                            17));
+  EXPECT_EQ(blob[17], 2) << "phases";
+}
+
+TEST(Rollup, DecodeRefusesWhatEncodeDidNotWrite) {
+  RollupAccumulator a;
+  for (const auto& m : an_hour()) a.add(m);
+  const std::string good = a.encode();
+  EXPECT_FALSE(RollupAccumulator::decode("").ok());
+  EXPECT_FALSE(RollupAccumulator::decode(good.substr(1)).ok());
+  EXPECT_FALSE(RollupAccumulator::decode(good + '\0').ok());
+  std::string bad = good;
+  bad[0] = 9;
+  auto r = RollupAccumulator::decode(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("version"), std::string::npos);
+  bad = good;
+  bad[17] = 0;  // phases
+  EXPECT_FALSE(RollupAccumulator::decode(bad).ok());
+  bad = good;
+  bad[8] = '\x80';  // a negative count
+  EXPECT_FALSE(RollupAccumulator::decode(bad).ok());
+}
+
 }  // namespace
 }  // namespace maic

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "maic/core/energy_register.hpp"
@@ -55,8 +56,33 @@ struct Device::State {
   std::optional<Reading> latest;
   SourceStatus source_status;
   std::string storage_error;
+  ServerReport server;
   SteadyTime started;
+  int phases = 3;
   std::unique_ptr<MqttService> mqtt;  // its own thread-safety
+
+  // Journal records as minute records, in order (caller holds `mutex`).
+  std::vector<MinuteRecord> to_minutes(const std::vector<JournalRecord>& records) const {
+    std::vector<MinuteRecord> out;
+    if (records.empty()) return out;
+    out.reserve(records.size());
+    // The record before the first gives the first one's energy.
+    std::optional<JournalRecord> previous;
+    const std::uint32_t first = records.front().seq;
+    if (first > journal.oldest_seq()) {
+      auto before = journal.records_after(first - 2, 1);
+      if (before && !before->empty() && before->front().seq == first - 1) {
+        previous = before->front();
+      }
+    }
+    const MeterValues reference = micro_wh(lifetime);
+    for (const JournalRecord& r : records) {
+      out.push_back(to_minute_record(r, previous ? &*previous : nullptr, meters.offsets_for(r.seq),
+                                     reference));
+      previous = r;
+    }
+    return out;
+  }
 };
 
 Result<std::unique_ptr<Device>> Device::open(Dependencies deps, DeviceOptions options) {
@@ -83,9 +109,10 @@ Result<std::unique_ptr<Device>> Device::open(Dependencies deps, DeviceOptions op
                               std::move(*meters), std::move(*output), now);
   State& s = *device->state_;
   s.source_status.description = s.source->describe();
+  s.phases = s.source->phases() == 1 ? 1 : 3;
   if (device->options_.enable_mqtt) {
     MqttService::Options mqtt_options;
-    mqtt_options.phases = s.source->phases() == 1 ? 1 : 3;
+    mqtt_options.phases = s.phases;
     Device* self = device.get();
     s.mqtt = std::make_unique<MqttService>(
         s.config.identity, s.config.settings.mqtt, [self](bool on) { (void)self->set_output(on); },
@@ -241,6 +268,14 @@ DeviceStatus Device::status() const {
     out.journal_records = s.journal.size();
     out.journal_newest_seq = s.journal.newest_seq();
     out.storage_error = s.storage_error;
+    out.server_state = s.server.state;
+    out.server_last_success = s.server.last_success;
+    out.server_error = s.server.last_error;
+    if (s.server.state != "disabled" && s.journal.size() > 0) {
+      // Seqs are consecutive but for slots lost to rot: close enough.
+      const std::uint32_t sent = std::max(s.server.acked_seq, s.journal.oldest_seq() - 1);
+      out.server_backlog = s.journal.newest_seq() > sent ? s.journal.newest_seq() - sent : 0;
+    }
   }
   out.firmware_version = options_.firmware_version;
   out.web_address = options_.web_address;
@@ -259,24 +294,47 @@ DeviceStatus Device::status() const {
 std::vector<MinuteRecord> Device::minutes(std::int64_t from, std::int64_t to) const {
   const State& s = *state_;
   std::lock_guard lock(s.mutex);
-  std::vector<MinuteRecord> out;
   const std::int64_t end = to == std::numeric_limits<std::int64_t>::max() ? to : to + 1;
   auto records = s.journal.records_between(from, end);
-  if (!records || records->empty()) return out;
-  // The record before the first gives the first one's energy.
-  std::optional<JournalRecord> previous;
-  const std::uint32_t first = records->front().seq;
-  if (first > s.journal.oldest_seq()) {
-    auto before = s.journal.records_after(first - 2, 1);
-    if (before && !before->empty() && before->front().seq == first - 1) previous = before->front();
-  }
-  const MeterValues reference = micro_wh(s.lifetime);
-  for (const JournalRecord& r : *records) {
-    out.push_back(to_minute_record(r, previous ? &*previous : nullptr, s.meters.offsets_for(r.seq),
-                                   reference));
-    previous = r;
-  }
+  if (!records) return {};
+  return s.to_minutes(*records);
+}
+
+Result<std::vector<UploadRecord>> Device::records_after(std::uint32_t seq, std::size_t max) const {
+  const State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  auto records = s.journal.records_after(seq, max);
+  if (!records) return make_error("journal: " + records.error().message);
+  const std::vector<MinuteRecord> minutes = s.to_minutes(*records);
+  std::vector<UploadRecord> out;
+  out.reserve(minutes.size());
+  for (std::size_t k = 0; k < minutes.size(); ++k) out.push_back({(*records)[k].seq, minutes[k]});
   return out;
+}
+
+JournalSpan Device::journal_span() const {
+  std::lock_guard lock(state_->mutex);
+  return {state_->journal.oldest_seq(), state_->journal.newest_seq()};
+}
+
+int Device::phases() const { return state_->phases; }
+
+void Device::report_server(const ServerReport& report) {
+  std::lock_guard lock(state_->mutex);
+  state_->server = report;
+}
+
+Result<std::optional<std::string>> Device::read_state_file(std::string_view name) const {
+  std::lock_guard lock(state_->mutex);
+  auto content = storage_.read_file(name);
+  if (!content) return content.error();
+  if (!*content) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(as_text(**content)));
+}
+
+Status Device::write_state_file(std::string_view name, std::string_view text) {
+  std::lock_guard lock(state_->mutex);
+  return storage_.write_file_atomic(name, as_bytes(text));
 }
 
 Status Device::factory_reset() {

@@ -14,6 +14,30 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
+bool valid_server_url(std::string_view url) {
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return false;
+  }
+  if (url.size() > 2048) return false;
+  // Printable ASCII only: no spaces, controls or raw UTF-8 in a URL.
+  if (!std::all_of(url.begin(), url.end(), [](char c) { return c > ' ' && c < 0x7f; })) {
+    return false;
+  }
+  // The authority ends at the path, query or fragment; it needs a host
+  // (credentials belong to the device's identity, not to the URL).
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) return false;
+  const std::string_view host = authority.starts_with('[')
+                                    ? authority.substr(0, authority.find(']') + 1)
+                                    : authority.substr(0, authority.rfind(':'));
+  return !host.empty() && host != "[]";
+}
+
 bool valid_pin(std::string_view pin) { return !pin.empty() && pin.size() <= 10 && all_digits(pin); }
 
 Status validate(const MqttSettings& m) {
@@ -58,9 +82,8 @@ Status validate(const Settings& s) {
     return make_error("timezone: an IANA name such as Europe/Berlin");
   }
   if (Status m = validate(s.mqtt); !m) return m;
-  if (!s.server.url.empty() && !s.server.url.starts_with("http://") &&
-      !s.server.url.starts_with("https://")) {
-    return make_error("server.url: an http:// or https:// URL, or empty");
+  if (!s.server.url.empty() && !valid_server_url(s.server.url)) {
+    return make_error("server.url: an http:// or https:// URL with a host, or empty");
   }
   if (!s.output.gpio_chip.empty() && s.output.gpio_line < 0) {
     return make_error("output.gpio_line: a line number is needed with output.gpio_chip");

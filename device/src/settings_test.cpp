@@ -26,6 +26,19 @@ TEST(Settings, RoundTripsThroughJson) {
   EXPECT_EQ(*back, s);
 }
 
+TEST(Settings, ServerUrlsNeedASchemeAndAHost) {
+  for (const char* url :
+       {"http://localhost:8081", "https://data.example.com/", "https://data.example.com/maic",
+        "http://10.0.0.7", "http://[::1]:8081"}) {
+    EXPECT_TRUE(valid_server_url(url)) << url;
+    EXPECT_TRUE(apply_json(Settings{}, json{{"server", {{"url", url}}}}).ok()) << url;
+  }
+  EXPECT_TRUE(apply_json(Settings{}, json{{"server", {{"url", ""}}}}).ok()) << "disables";
+  for (const char* url : {"data.example.com", "http:/x", "http://", "https://?a", "http://[]:80"}) {
+    EXPECT_FALSE(valid_server_url(url)) << url;
+  }
+}
+
 TEST(Settings, APatchChangesOnlyWhatItNames) {
   Settings base;
   base.mqtt.host = "a";
@@ -57,6 +70,11 @@ TEST(Settings, BadInputNamesTheFieldAndChangesNothing) {
       {json{{"timezone", "../etc/passwd"}}, "timezone"},
       {json{{"timezone", "Mars/Olympus_Mons"}}, "timezone"},
       {json{{"server", {{"url", "ftp://x"}}}}, "server.url"},
+      {json{{"server", {{"url", "http://"}}}}, "server.url"},
+      {json{{"server", {{"url", "https:///uplink"}}}}, "server.url"},
+      {json{{"server", {{"url", "https://:443"}}}}, "server.url"},
+      {json{{"server", {{"url", "https://a b.example"}}}}, "server.url"},
+      {json{{"server", {{"url", "https://me:pw@data.example"}}}}, "server.url"},
       {json::array(), "object"},
   };
   const Settings base;

@@ -164,7 +164,11 @@ class Api {
          {"mqtt",
           {{"state", s.mqtt_state}, {"error", s.mqtt_error}, {"published", s.mqtt_published}}},
          {"journal", {{"records", s.journal_records}, {"newest_seq", s.journal_newest_seq}}},
-         {"server", {{"state", s.server_state}}}});
+         {"server",
+          {{"state", s.server_state},
+           {"last_success", s.server_last_success},
+           {"backlog", s.server_backlog},
+           {"error", s.server_error}}}});
   }
 
   Response metrics() {
@@ -178,6 +182,13 @@ class Api {
          static_cast<double>(s.mqtt_published), "counter"},
         {"maic_journal_records", "Minute records in the journal",
          static_cast<double>(s.journal_records)},
+        {"maic_server_connected", "1 while the data server answers the uplink",
+         s.server_state == "connected" ? 1.0 : 0.0},
+        {"maic_server_backlog_records", "Journal records the data server has not acknowledged",
+         static_cast<double>(s.server_backlog)},
+        {"maic_server_last_success_timestamp_seconds",
+         "Unix time of the data server's last answer; 0: never",
+         static_cast<double>(s.server_last_success)},
         {"maic_source_up", "1 while the source of readings answers",
          s.source.last_error.empty() ? 1.0 : 0.0},
     };

@@ -151,9 +151,25 @@ TEST(WebApi, OpenEndpointsAndTheSite) {
   const Response status = s.get("/api/v1/status");
   ASSERT_EQ(status.status, 200);
   EXPECT_EQ(json::parse(status.body)["devtype"], "D103");
+  const json server = json::parse(status.body)["server"];
+  EXPECT_EQ(server,
+            (json{{"state", "disabled"}, {"last_success", 0}, {"backlog", 0}, {"error", ""}}));
+  ServerReport report;
+  report.state = "error";
+  report.last_success = 1'700'000'000;
+  report.last_error = "POST /uplink/v1/minutes: 503 busy";
+  s.device->report_server(report);
+  const json reported = json::parse(s.get("/api/v1/status").body)["server"];
+  EXPECT_EQ(reported["state"], "error");
+  EXPECT_EQ(reported["last_success"], 1'700'000'000);
+  EXPECT_EQ(reported["error"], "POST /uplink/v1/minutes: 503 busy");
   const Response metrics = s.get("/metrics");
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_NE(metrics.body.find("maic_voltage_volts{"), std::string::npos);
+  for (const char* metric : {"maic_server_connected{", "maic_server_backlog_records{",
+                             "maic_server_last_success_timestamp_seconds{"}) {
+    EXPECT_NE(metrics.body.find(metric), std::string::npos) << metric;
+  }
   EXPECT_EQ(s.get("/api/v1/readings").status, 200);
 }
 

@@ -11,14 +11,18 @@
 // The accumulator keeps exact integer sums (mV, mA, µWh, ...), so adding
 // the same minutes in any order, in one batch or one by one, or merging
 // partial accumulators, gives bit-identical results: a backfilled day rolls
-// up exactly as a live one.
+// up exactly as a live one. The server stores accumulators, not rows
+// (encode/decode), so merging a new minute into a stored period stays exact.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <string>
+#include <string_view>
 
 #include "maic/core/minute_record.hpp"
+#include "maic/core/result.hpp"
 
 namespace maic {
 
@@ -52,6 +56,12 @@ class RollupAccumulator {
   bool empty() const { return count_ == 0; }
   PeriodRow row() const;
 
+  // The stored form: little-endian, fixed layout, a leading version byte
+  // (1), built from minute_blob.hpp's blob::Writer; decode(encode()) == *this.
+  std::string encode() const;
+  // Refuses a wrong version or length and impossible fields.
+  static Result<RollupAccumulator> decode(std::string_view bytes);
+
   friend bool operator==(const RollupAccumulator&, const RollupAccumulator&) = default;
 
  private:
@@ -69,6 +79,14 @@ class RollupAccumulator {
     double wh_at_last = 0;
     double rwh_at_last = 0;
     friend bool operator==(const PhaseSums&, const PhaseSums&) = default;
+  };
+  // The integer sums in their stored order.
+  static constexpr std::array<std::int64_t PhaseSums::*, 10> kIntegerSums{
+      &PhaseSums::millivolts,     &PhaseSums::milliamps,
+      &PhaseSums::pf_millionths,  &PhaseSums::millihertz,
+      &PhaseSums::forward_uwh,    &PhaseSums::reverse_uwh,
+      &PhaseSums::min_millivolts, &PhaseSums::max_millivolts,
+      &PhaseSums::max_milliwatts, &PhaseSums::max_reverse_milliwatts,
   };
   std::int64_t count_ = 0;
   std::int64_t last_minute_ = std::numeric_limits<std::int64_t>::min();

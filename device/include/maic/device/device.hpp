@@ -25,6 +25,7 @@
 #include "maic/core/clock.hpp"
 #include "maic/core/minute_record.hpp"
 #include "maic/core/storage.hpp"
+#include "maic/core/upload_codec.hpp"
 #include "maic/device/access_control.hpp"
 #include "maic/device/output.hpp"
 #include "maic/device/page_api.hpp"
@@ -68,8 +69,27 @@ struct DeviceStatus {
   std::uint64_t mqtt_published = 0;
   std::uint64_t journal_records = 0;
   std::uint64_t journal_newest_seq = 0;
-  std::string storage_error;              // the last journal or meter save that failed
-  std::string server_state = "disabled";  // the data server (uplink): later
+  std::string storage_error;  // the last journal or meter save that failed
+  // The data server (uplink.hpp): "disabled" (no server.url), "connecting",
+  // "connected", "error".
+  std::string server_state = "disabled";
+  std::int64_t server_last_success = 0;  // unix s of the last request it answered; 0: never
+  std::uint64_t server_backlog = 0;      // journal records it has not acknowledged
+  std::string server_error;              // the last failure; empty after a success
+};
+
+// What the uplink reports of the data server (Device::report_server).
+struct ServerReport {
+  std::string state = "disabled";  // as DeviceStatus::server_state
+  std::int64_t last_success = 0;   // unix s; 0: never
+  std::string last_error;
+  std::uint32_t acked_seq = 0;  // the newest journal record the server committed
+};
+
+// The journal's sequence numbers: 0 and 0 when it is empty.
+struct JournalSpan {
+  std::uint32_t oldest = 0;
+  std::uint32_t newest = 0;
 };
 
 class Device {
@@ -108,6 +128,22 @@ class Device {
   // Minute records whose minute starts in [from, to] (unix seconds),
   // oldest first.
   std::vector<MinuteRecord> minutes(std::int64_t from, std::int64_t to) const;
+  // For the uplink: up to `max` journal records with seq > `seq`, oldest
+  // first, as the server takes them (each one's energy is the difference
+  // to the record before it, 0 for the oldest kept). The error is the
+  // journal's (a failed read).
+  Result<std::vector<UploadRecord>> records_after(std::uint32_t seq, std::size_t max) const;
+  JournalSpan journal_span() const;
+  // Phases the source measures: 1 or 3.
+  int phases() const;
+  // The uplink's state: the data server's status for status(), and the
+  // acknowledged position (from which status() counts the backlog).
+  void report_server(const ServerReport& report);
+  // Small files of other components in the device's storage (the uplink's
+  // uplink.json), read and replaced atomically under the device's lock, as
+  // a Storage need not be thread-safe. nullopt: no such file.
+  Result<std::optional<std::string>> read_state_file(std::string_view name) const;
+  Status write_state_file(std::string_view name, std::string_view text);
   // Default settings, identity kept; meters and journal untouched (manual §6).
   Status factory_reset();
   // Restarts the services (MQTT) with the current settings.

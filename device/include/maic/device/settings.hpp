@@ -69,5 +69,8 @@ struct Settings {
 Status validate(const Settings& s);
 Status validate(const MqttSettings& m);
 bool valid_pin(std::string_view pin);
+// http:// or https://, a host (and optionally a port and a path), printable
+// ASCII, no user name or password.
+bool valid_server_url(std::string_view url);
 
 }  // namespace maic::device

@@ -1,0 +1,782 @@
+// The uplink against a scripted data server: a real loopback http::Server
+// that plays the server's side of docs/uplink.md and, on request, fails
+// (500, a lost answer, a partial commit, a forgotten device, garbage), and
+// the real libcurl transport. Time is a VirtualClock the test moves: the
+// back-off is checked to the second without waiting for it.
+#include "maic/device/uplink.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "maic/core/corrected_clock.hpp"
+#include "maic/core/device_secrets.hpp"
+#include "maic/device/journal.hpp"
+#include "maic/http/router.hpp"
+#include "maic/http/server.hpp"
+#include "maic/metering/synthetic.hpp"
+#include "maic/metering/waveform_meter.hpp"
+
+namespace maic::device {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+constexpr std::int64_t kStart = 1'700'000'040;  // on a minute boundary
+constexpr std::uint32_t kTwelveDays = 17'280;
+
+std::int64_t unix_ms(WallTime t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string unbase64(std::string_view s) {
+  std::string out(s.size(), '\0');
+  std::size_t n = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
+                        s.size(), nullptr, &n, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return "";
+  }
+  out.resize(n);
+  return out;
+}
+
+// --- The scripted data server -------------------------------------------------
+
+class DataServer {
+ public:
+  // How the next minutes requests are answered (one-shot, in order; then
+  // kCommit).
+  enum class Minutes {
+    kCommit,      // commit all, answer 200
+    kFail500,     // commit nothing, answer 500
+    kCommitHalf,  // commit the first half, say so (last_seq in the middle)
+    kLoseAnswer,  // commit all, then answer too late for the device
+    kGarbage,     // commit nothing, answer 200 with a body that is not JSON
+    kForget,      // forget the device (a new database): 409 until it says hello
+    kOverclaim,   // commit all, claim a last_seq beyond the batch
+  };
+
+  struct Seen {
+    std::string method;
+    std::string target;
+    std::string authorization;
+    std::string body;
+  };
+
+  ~DataServer() { server_.reset(); }  // waits for handlers, which use the members below
+  DataServer(const DataServer&) = delete;
+  DataServer& operator=(const DataServer&) = delete;
+
+  DataServer() {
+    router_.add("POST", "/uplink/v1/hello", [this](const http::Request& q) { return hello(q); });
+    router_.add("POST", "/uplink/v1/minutes",
+                [this](const http::Request& q) { return minutes(q); });
+    router_.add("GET", "/uplink/v1/commands",
+                [this](const http::Request& q) { return commands(q); });
+    router_.add("POST", "/uplink/v1/commands/ack",
+                [this](const http::Request& q) { return ack(q); });
+    http::ServerOptions options;
+    options.listen = *http::parse_endpoint("127.0.0.1:0");
+    options.limits.body_bytes = 4 * 1024 * 1024;  // as maic-cloud
+    options.shutdown_grace = milliseconds(100);
+    options.threads = 2;  // a lost answer's handler must not hold up the next request
+    auto server = http::Server::start(options, [this](const http::Request& q) {
+      {
+        std::lock_guard lock(mutex_);
+        seen_.push_back(
+            {q.method, q.target, std::string(q.headers.get("Authorization").value_or("")), q.body});
+      }
+      return router_.handle(q);
+    });
+    if (!server) throw std::runtime_error(server.error().message);
+    server_.emplace(std::move(*server));
+  }
+
+  std::string url() const { return fmt::format("http://127.0.0.1:{}/", server_->port()); }
+
+  void script(std::initializer_list<Minutes> next) {
+    std::lock_guard lock(mutex_);
+    script_.insert(script_.end(), next);
+  }
+  void set_time(WallTime t) { time_ms_ = unix_ms(t); }
+  void add_command(std::int64_t id, bool on) {
+    std::lock_guard lock(mutex_);
+    pending_.push_back({{"id", id}, {"out", on ? 1 : 0}});
+  }
+
+  std::vector<Seen> seen() const {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+  std::size_t requests() const { return seen().size(); }
+  // The seqs of every batch received, in order.
+  std::vector<std::vector<std::uint32_t>> batches() const {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+  // What the server holds, by minute (its key for a record).
+  std::map<std::int64_t, UploadRecord> committed() const {
+    std::lock_guard lock(mutex_);
+    return committed_;
+  }
+  std::vector<json> hellos() const {
+    std::lock_guard lock(mutex_);
+    return hellos_;
+  }
+  std::vector<json> acks() const {
+    std::lock_guard lock(mutex_);
+    return acks_;
+  }
+
+ private:
+  http::Response answer(json body) {
+    body["time"] = time_ms_.load();
+    body["commands"] = pending_;
+    return http::Response::json(body);
+  }
+
+  http::Response hello(const http::Request& q) {
+    std::lock_guard lock(mutex_);
+    hellos_.push_back(json::parse(q.body));
+    known_ = true;
+    return answer({{"newest_seq", newest_seq_}, {"newest_minute", -1}});
+  }
+
+  http::Response minutes(const http::Request& q) {
+    std::unique_lock lock(mutex_);
+    if (!known_) return http::Response::error(409, "unknown device: send hello first");
+    auto batch = decode_upload(q.body);
+    if (!batch) return http::Response::error(400, batch.error().message);
+    std::vector<std::uint32_t> seqs;
+    for (const UploadRecord& r : batch->records) seqs.push_back(r.seq);
+    batches_.push_back(seqs);
+    const Minutes mode = script_.empty() ? Minutes::kCommit : script_.front();
+    if (!script_.empty()) script_.pop_front();
+    std::size_t commit = batch->records.size();
+    switch (mode) {
+      case Minutes::kFail500:
+        return http::Response::error(500, "the database is down");
+      case Minutes::kGarbage:
+        return http::Response::text("<html>a proxy's error page</html>");
+      case Minutes::kForget:
+        known_ = false;
+        return http::Response::error(409, "unknown device: send hello first");
+      case Minutes::kCommitHalf:
+        commit = batch->records.size() / 2;
+        break;
+      default:
+        break;
+    }
+    for (std::size_t k = 0; k < commit; ++k) {
+      const UploadRecord& r = batch->records[k];
+      committed_.emplace(r.minute.minute, r);  // a record sent again changes nothing
+      newest_seq_ = std::max(newest_seq_, r.seq);
+    }
+    std::uint32_t last_seq = commit ? batch->records[commit - 1].seq : 0;
+    if (mode == Minutes::kOverclaim) last_seq += 10;
+    if (mode == Minutes::kLoseAnswer) {
+      // Committed, but the device gave up waiting (its timeout is 300 ms).
+      lock.unlock();
+      std::this_thread::sleep_for(milliseconds(800));
+      lock.lock();
+    }
+    return answer({{"committed", commit}, {"last_seq", last_seq}});
+  }
+
+  http::Response commands(const http::Request& q) {
+    std::lock_guard lock(mutex_);
+    if (!known_) return http::Response::error(409, "unknown device: send hello first");
+    if (q.query.get("wait").value_or("") != "25") return http::Response::error(400, "wait: 25");
+    return answer(json::object());
+  }
+
+  http::Response ack(const http::Request& q) {
+    std::lock_guard lock(mutex_);
+    const json body = json::parse(q.body);
+    acks_.push_back(body);
+    std::erase_if(pending_, [&](const json& c) { return c["id"] == body["id"]; });
+    return http::Response::json({{"time", time_ms_.load()}, {"acknowledged", true}});
+  }
+
+  http::Router router_;
+  std::optional<http::Server> server_;
+  std::atomic<std::int64_t> time_ms_{kStart * 1000};
+  mutable std::mutex mutex_;
+  std::vector<Seen> seen_;
+  std::deque<Minutes> script_;
+  bool known_ = false;
+  std::uint32_t newest_seq_ = 0;
+  std::vector<std::vector<std::uint32_t>> batches_;
+  std::map<std::int64_t, UploadRecord> committed_;
+  std::vector<json> hellos_;
+  std::vector<json> acks_;
+  std::vector<json> pending_;
+};
+
+// --- The device -------------------------------------------------------------------
+
+// Appends `count` minutes to the journal in `storage` while no device has it
+// open, continuing from its newest record: 115 Wh a minute on three phases.
+void append_minutes(Storage& storage, std::uint32_t count,
+                    std::int64_t first_minute = kStart - 60 * std::int64_t{kTwelveDays}) {
+  auto journal = Journal::open(storage);
+  ASSERT_TRUE(journal.ok()) << journal.error().message;
+  for (std::uint32_t k = 0; k < count; ++k) {
+    JournalRecord r;
+    const auto& newest = journal->newest();
+    r.minute = newest ? newest->minute + 60 : first_minute;
+    r.phases = 3;
+    r.readings = 12;
+    r.temperature_c = 31;
+    const std::uint64_t seq = journal->newest_seq() + 1;
+    for (JournalPhase& p : r.phase) {
+      p.volts = 230;
+      p.amps = 10;
+      p.power_factor = 1;
+      p.forward = seq * 3833;  // 0.01 Wh: 38.33 Wh a minute
+    }
+    ASSERT_TRUE(journal->append(r).ok());
+  }
+}
+
+struct Rig {
+  VirtualClock base{from_unix_seconds(kStart)};  // true time
+  CorrectedClock clock{base};                    // the device's
+  MemoryStorage storage;
+  DataServer server;
+  std::unique_ptr<HttpTransport> transport = curl_transport();
+  std::unique_ptr<HttpTransport> command_transport = curl_transport();
+  std::unique_ptr<Device> device;
+  std::unique_ptr<Uplink> uplink;
+  std::vector<std::string> log;
+
+  static UplinkOptions options() {
+    UplinkOptions o;
+    o.request_timeout = milliseconds(300);  // DataServer::kLoseAnswer outwaits it
+    return o;
+  }
+
+  // Opens the device and its uplink over the rig's storage; `url`, when
+  // given, is set as server.url first.
+  void open(std::optional<std::string> url = std::nullopt, UplinkOptions o = options()) {
+    metering::SyntheticConfig c;
+    const metering::PhaseLoad load{230, 10, 0};
+    c.profile = metering::constant_profile({load, load, load});
+    auto source = metering::WaveformMeter::create(std::make_unique<metering::SyntheticSource>(c),
+                                                  clock.steady_now(), "synthetic");
+    ASSERT_TRUE(source.ok());
+    DeviceOptions options;
+    options.firmware_version = "test";
+    options.enable_mqtt = false;
+    auto d = Device::open({clock, storage, std::move(source).value(),
+                           [n = 0](std::span<std::byte> out) mutable {
+                             for (auto& b : out) b = static_cast<std::byte>(++n * 13);
+                           }},
+                          options);
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    device = std::move(d).value();
+    if (url) {
+      ASSERT_TRUE(device->update_settings({{"server", {{"url", *url}}}}).ok());
+    }
+    uplink = std::make_unique<Uplink>(
+        UplinkDependencies{*device, *transport, *command_transport, clock,
+                           [this](WallTime t) { clock.set_wall(t); },
+                           [this](std::string_view line) { log.emplace_back(line); }},
+        o);
+  }
+
+  void close() {
+    uplink.reset();
+    device.reset();
+  }
+
+  // Moves time on; the server's clock keeps true time.
+  void advance(Duration d) {
+    base.advance(d);
+    server.set_time(base.wall_now());
+  }
+
+  // Meters for `d`, a step a second.
+  void meter(Duration d) {
+    for (Duration t{}; t < d; t += seconds(1)) {
+      advance(seconds(1));
+      device->step();
+    }
+  }
+
+  std::uint64_t backlog() const { return device->status().server_backlog; }
+};
+
+// Every batch oldest first, at most 2,000, each starting where the server
+// left off; and the server holds seqs 1..n, each once.
+void expect_all_arrived_in_order(const DataServer& server, std::uint32_t n) {
+  const auto committed = server.committed();
+  ASSERT_EQ(committed.size(), n);
+  std::uint32_t expected = 1;
+  for (const auto& [minute, r] : committed) {  // by minute, which is journal order here
+    ASSERT_EQ(r.seq, expected) << "minute " << minute;
+    ++expected;
+  }
+  for (const auto& batch : server.batches()) {
+    ASSERT_FALSE(batch.empty());
+    EXPECT_LE(batch.size(), kMaxUploadRecords);
+    for (std::size_t k = 1; k < batch.size(); ++k) {
+      ASSERT_EQ(batch[k], batch[k - 1] + 1) << "oldest first, no gaps";
+    }
+  }
+}
+
+// --- Tests ------------------------------------------------------------------------
+
+TEST(Uplink, DisabledWithoutAServer) {
+  Rig rig;
+  append_minutes(rig.storage, 5);
+  rig.open();
+  EXPECT_EQ(rig.uplink->step(), rig.clock.steady_now() + seconds(1));
+  EXPECT_EQ(rig.server.requests(), 0u);
+  const DeviceStatus s = rig.device->status();
+  EXPECT_EQ(s.server_state, "disabled");
+  EXPECT_EQ(s.server_backlog, 0u);
+}
+
+TEST(Uplink, UploadsOldestFirstInBatchesAndMarksWhatTheServerCommitted) {
+  Rig rig;
+  append_minutes(rig.storage, 4500);
+  rig.open(rig.server.url());
+  EXPECT_EQ(rig.device->status().server_state, "connecting");
+  EXPECT_EQ(rig.backlog(), 4500u);
+
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 4500u);
+  const auto batches = rig.server.batches();
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0].front(), 1u);
+  EXPECT_EQ(batches[0].size(), 2000u);
+  EXPECT_EQ(batches[1].front(), 2001u);
+  EXPECT_EQ(batches[2].front(), 4001u);
+  EXPECT_EQ(batches[2].size(), 500u);
+  expect_all_arrived_in_order(rig.server, 4500);
+
+  // The records are the journal's, energies and meters included.
+  const auto committed = rig.server.committed();
+  const UploadRecord& second = std::next(committed.begin())->second;
+  EXPECT_EQ(second.seq, 2u);
+  EXPECT_NEAR(second.minute.phase[0].wh_delta, 38.33, 1e-9);
+  EXPECT_NEAR(second.minute.phase[0].wh, 2 * 38.33, 1e-6);
+  EXPECT_EQ(second.minute.readings, 12);
+
+  const DeviceStatus s = rig.device->status();
+  EXPECT_EQ(s.server_state, "connected");
+  EXPECT_EQ(s.server_backlog, 0u);
+  EXPECT_EQ(s.server_last_success, kStart);
+  EXPECT_EQ(s.server_error, "");
+
+  // Caught up: nothing more is sent until a new minute is journaled.
+  const std::size_t requests = rig.server.requests();
+  rig.advance(seconds(1));
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.requests(), requests);
+  rig.meter(minutes(1) + seconds(5));
+  EXPECT_EQ(rig.backlog(), 1u);
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 4501u);
+  EXPECT_EQ(rig.server.batches().back(), std::vector<std::uint32_t>{4501});
+}
+
+TEST(Uplink, AFailedRequestMarksNothingAndBacksOffOneSecondDoublingToFiveMinutes) {
+  Rig rig;
+  append_minutes(rig.storage, 10);
+  rig.open(rig.server.url());
+  for (int k = 0; k < 12; ++k) rig.server.script({DataServer::Minutes::kFail500});
+
+  std::vector<std::int64_t> waits;
+  for (int k = 0; k < 12; ++k) {
+    const std::size_t before = rig.server.batches().size();
+    const SteadyTime next = rig.uplink->step();
+    EXPECT_EQ(rig.server.batches().size(), before + 1) << "a retry is one request";
+    EXPECT_EQ(rig.uplink->acked_seq(), 0u) << "marks nothing";
+    waits.push_back(std::chrono::duration_cast<seconds>(next - rig.clock.steady_now()).count());
+    // Early calls do nothing.
+    rig.advance(next - rig.clock.steady_now() - milliseconds(1));
+    EXPECT_EQ(rig.uplink->step(), next);
+    EXPECT_EQ(rig.server.batches().size(), before + 1);
+    rig.advance(milliseconds(1));
+  }
+  EXPECT_EQ(waits, (std::vector<std::int64_t>{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300}));
+  const DeviceStatus failing = rig.device->status();
+  EXPECT_EQ(failing.server_state, "error");
+  EXPECT_EQ(failing.server_backlog, 10u);
+  EXPECT_NE(failing.server_error.find("500 the database is down"), std::string::npos)
+      << failing.server_error;
+
+  // The server recovers: everything arrives, once; the back-off starts over.
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 10u);
+  expect_all_arrived_in_order(rig.server, 10);
+  EXPECT_EQ(rig.device->status().server_state, "connected");
+  rig.server.script({DataServer::Minutes::kFail500, DataServer::Minutes::kFail500});
+  rig.meter(minutes(1) + seconds(5));
+  EXPECT_EQ(rig.uplink->step(), rig.clock.steady_now() + seconds(1));
+  rig.advance(seconds(1));
+  EXPECT_EQ(rig.uplink->step(), rig.clock.steady_now() + seconds(2));
+  // A restart of the services (SIGHUP) tries again at once, with a hello.
+  rig.uplink->reconnect();
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.hellos().size(), 2u);
+  // The minutes metered over the back-offs' half hour included.
+  EXPECT_GT(rig.device->journal_span().newest, 10u);
+  EXPECT_EQ(rig.uplink->acked_seq(), rig.device->journal_span().newest);
+  EXPECT_EQ(rig.backlog(), 0u);
+}
+
+TEST(Uplink, AnswersThatDoNotSayWhatWasCommittedMarkNothing) {
+  Rig rig;
+  append_minutes(rig.storage, 10);
+  rig.open(rig.server.url());
+  rig.server.script({DataServer::Minutes::kGarbage});
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 0u);
+  EXPECT_NE(rig.device->status().server_error.find("not a JSON object"), std::string::npos);
+
+  rig.advance(seconds(1));
+  rig.server.script({DataServer::Minutes::kOverclaim});
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 0u) << "never beyond what was sent";
+  EXPECT_NE(rig.device->status().server_error.find("committed up to seq 20"), std::string::npos);
+
+  rig.advance(seconds(2));
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 10u);
+  expect_all_arrived_in_order(rig.server, 10);
+}
+
+TEST(Uplink, APartialCommitIsMarkedAsFarAsItGoesAndTheRestSentAtOnce) {
+  Rig rig;
+  append_minutes(rig.storage, 3000);
+  rig.open(rig.server.url());
+  rig.server.script({DataServer::Minutes::kCommitHalf});
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 3000u);
+  const auto batches = rig.server.batches();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].front(), 1u);
+  EXPECT_EQ(batches[0].size(), 2000u);
+  EXPECT_EQ(batches[1].front(), 1001u) << "after the half committed";
+  EXPECT_EQ(batches[1].size(), 2000u);
+  expect_all_arrived_in_order(rig.server, 3000);
+}
+
+TEST(Uplink, ALostAnswerMeansTheBatchIsSentAgainAndStoredOnce) {
+  Rig rig;
+  append_minutes(rig.storage, 50);
+  rig.open(rig.server.url());
+  rig.server.script({DataServer::Minutes::kLoseAnswer});
+  const SteadyTime next = rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 0u);
+  EXPECT_EQ(rig.server.committed().size(), 50u) << "the server has them";
+  EXPECT_EQ(rig.device->status().server_state, "error");
+  rig.advance(next - rig.clock.steady_now());
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 50u);
+  EXPECT_EQ(rig.server.batches().size(), 2u) << "sent twice";
+  expect_all_arrived_in_order(rig.server, 50);
+}
+
+TEST(Uplink, ARefusedConnectionMarksNothing) {
+  Rig rig;
+  append_minutes(rig.storage, 10);
+  std::string refused;
+  {
+    DataServer gone;  // its port, closed again
+    refused = gone.url();
+  }
+  rig.open(refused);
+  const SteadyTime next = rig.uplink->step();
+  EXPECT_EQ(next, rig.clock.steady_now() + seconds(1));
+  EXPECT_EQ(rig.uplink->acked_seq(), 0u);
+  const DeviceStatus s = rig.device->status();
+  EXPECT_EQ(s.server_state, "error");
+  EXPECT_NE(s.server_error.find("POST /uplink/v1/hello"), std::string::npos) << s.server_error;
+  EXPECT_EQ(s.server_backlog, 10u);
+  EXPECT_EQ(s.server_last_success, 0);
+}
+
+TEST(Uplink, ARestartedDeviceResumesFromThePersistedMark) {
+  Rig rig;
+  append_minutes(rig.storage, 100);
+  rig.open(rig.server.url());
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 100u);
+  rig.close();
+
+  auto file = rig.storage.read_file(kUplinkFile);
+  ASSERT_TRUE(file.ok() && file->has_value());
+  auto mark = decode_uplink_mark(as_text(**file));
+  ASSERT_TRUE(mark.ok()) << mark.error().message;
+  EXPECT_EQ(*mark, (UplinkMark{rig.server.url().substr(0, rig.server.url().size() - 1), 100}));
+
+  append_minutes(rig.storage, 50);
+  rig.open();  // server.url was saved with the settings
+  EXPECT_EQ(rig.backlog(), 50u);
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 150u);
+  EXPECT_EQ(rig.server.batches().back().front(), 101u) << "not from the start";
+  EXPECT_EQ(rig.server.batches().size(), 2u);
+  expect_all_arrived_in_order(rig.server, 150);
+}
+
+TEST(Uplink, AnotherServerGetsTheWholeJournal) {
+  Rig rig;
+  append_minutes(rig.storage, 30);
+  rig.open(rig.server.url());
+  rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 30u);
+
+  DataServer other;
+  other.set_time(rig.base.wall_now());
+  ASSERT_TRUE(rig.device->update_settings({{"server", {{"url", other.url()}}}}).ok());
+  EXPECT_EQ(rig.uplink->acked_seq(), 30u) << "until the uplink notices";
+  rig.uplink->step();
+  EXPECT_EQ(other.hellos().size(), 1u);
+  expect_all_arrived_in_order(other, 30);
+  EXPECT_EQ(rig.uplink->acked_seq(), 30u);
+
+  // Back to the first: its mark was replaced by the other's, so it gets
+  // everything again, which costs it nothing.
+  ASSERT_TRUE(rig.device->update_settings({{"server", {{"url", rig.server.url()}}}}).ok());
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.batches().back().front(), 1u);
+  expect_all_arrived_in_order(rig.server, 30);
+
+  ASSERT_TRUE(rig.device->update_settings({{"server", {{"url", ""}}}}).ok());
+  const std::size_t requests = rig.server.requests();
+  rig.meter(minutes(1) + seconds(5));
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.requests(), requests);
+  EXPECT_EQ(rig.device->status().server_state, "disabled");
+}
+
+TEST(Uplink, AMarkBehindTheRingStartsFromTheOldestRecordKept) {
+  Rig rig;
+  append_minutes(rig.storage, kTwelveDays + 500);  // 500 overwritten
+  const std::string url = rig.server.url().substr(0, rig.server.url().size() - 1);
+  ASSERT_TRUE(
+      rig.storage.write_file_atomic(kUplinkFile, as_bytes(encode_uplink_mark({url, 100}))).ok());
+  rig.open(url);
+  EXPECT_EQ(rig.backlog(), kTwelveDays);
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.batches().front().front(), 501u);
+  EXPECT_EQ(rig.uplink->acked_seq(), kTwelveDays + 500);
+  EXPECT_EQ(rig.server.committed().size(), kTwelveDays);
+}
+
+TEST(Uplink, TwelveDaysOfBacklogArriveOnceInOrderWithinSeconds) {
+  Rig rig;
+  append_minutes(rig.storage, kTwelveDays);
+  rig.open(rig.server.url());
+  EXPECT_EQ(rig.backlog(), kTwelveDays);
+  const auto started = std::chrono::steady_clock::now();
+  rig.uplink->step();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  RecordProperty("catch_up_seconds", std::to_string(took));
+  EXPECT_LT(took, 10) << "12 days of minutes";
+  std::size_t largest = 0;
+  for (const auto& q : rig.server.seen()) largest = std::max(largest, q.body.size());
+  RecordProperty("largest_batch_bytes", std::to_string(largest));
+  EXPECT_EQ(rig.uplink->acked_seq(), kTwelveDays);
+  EXPECT_EQ(rig.server.batches().size(), 9u);  // 8 × 2,000 + 1,280
+  expect_all_arrived_in_order(rig.server, kTwelveDays);
+  EXPECT_EQ(rig.backlog(), 0u);
+}
+
+TEST(Uplink, AuthenticatesWithIdAndSecretAndReportsThePinOnlyAsADigest) {
+  Rig rig;
+  append_minutes(rig.storage, 3);
+  rig.open(rig.server.url());
+  ASSERT_TRUE(rig.device->update_settings({{"pin", "97531"}}).ok());
+  rig.uplink->step();
+  const Identity id = rig.device->identity();
+  const auto seen = rig.server.seen();
+  ASSERT_GE(seen.size(), 2u);
+  for (const auto& q : seen) {
+    ASSERT_TRUE(q.authorization.starts_with("Basic ")) << q.target;
+    EXPECT_EQ(unbase64(q.authorization.substr(6)), id.devid + ":" + id.secret);
+    EXPECT_EQ(q.authorization.find("97531"), std::string::npos);
+  }
+  ASSERT_EQ(rig.server.hellos().size(), 1u);
+  const json hello = rig.server.hellos()[0];
+  std::set<std::string> keys;
+  for (const auto& [key, value] : hello.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"devid", "devtype", "firmware", "phases", "pin_salt",
+                                         "pin_hash", "out"}));
+  EXPECT_EQ(hello["devid"], id.devid);
+  EXPECT_EQ(hello["devtype"], "D103");
+  EXPECT_EQ(hello["firmware"], "test");
+  EXPECT_EQ(hello["phases"], 3);
+  EXPECT_EQ(hello["out"], 0);
+  EXPECT_EQ(hello["pin_salt"].get<std::string>().size(), 32u);
+  EXPECT_EQ(hello["pin_hash"], *pin_digest(hello["pin_salt"].get<std::string>(), "97531"));
+
+  // A new PIN: a new hello, with a new salt.
+  ASSERT_TRUE(rig.device->update_settings({{"pin", "8642"}}).ok());
+  rig.advance(seconds(1));
+  rig.uplink->step();
+  ASSERT_EQ(rig.server.hellos().size(), 2u);
+  const json again = rig.server.hellos()[1];
+  EXPECT_NE(again["pin_salt"], hello["pin_salt"]);
+  EXPECT_EQ(again["pin_hash"], *pin_digest(again["pin_salt"].get<std::string>(), "8642"));
+  rig.advance(seconds(1));
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.hellos().size(), 2u) << "once per change";
+}
+
+TEST(Uplink, SaysHelloAgainWhenTheServerForgetsTheDevice) {
+  Rig rig;
+  append_minutes(rig.storage, 5);
+  rig.open(rig.server.url());
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.hellos().size(), 1u);
+  rig.meter(minutes(1) + seconds(5));
+  rig.server.script({DataServer::Minutes::kForget});
+  const SteadyTime next = rig.uplink->step();
+  EXPECT_EQ(rig.uplink->acked_seq(), 5u);
+  rig.advance(next - rig.clock.steady_now());
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.hellos().size(), 2u);
+  EXPECT_EQ(rig.uplink->acked_seq(), 6u);
+}
+
+TEST(Uplink, CorrectsTheDevicesClockFromTheServersTime) {
+  Rig rig;
+  rig.open(rig.server.url());
+  // Within 2 s: left alone.
+  rig.server.set_time(rig.base.wall_now() + milliseconds(1500));
+  rig.uplink->step();
+  EXPECT_EQ(rig.clock.offset(), Duration::zero());
+  EXPECT_EQ(rig.server.hellos().size(), 1u);
+
+  // The device's clock is an hour slow: the server's time wins, and the
+  // minutes journaled from then on carry it.
+  rig.clock.set_wall(rig.base.wall_now() - std::chrono::hours(1));
+  ASSERT_TRUE(rig.device->update_settings({{"pin", "1357"}}).ok());  // a hello is due
+  rig.advance(seconds(1));
+  rig.uplink->step();
+  EXPECT_EQ(rig.clock.wall_now(), rig.base.wall_now());
+  const SteadyTime steady = rig.clock.steady_now();
+  rig.meter(minutes(2) + seconds(5));
+  EXPECT_EQ(rig.clock.steady_now() - steady, minutes(2) + seconds(5)) << "steady time untouched";
+  const auto recent = rig.device->minutes(unix_seconds(rig.base.wall_now()) - 180,
+                                          std::numeric_limits<std::int64_t>::max());
+  ASSERT_FALSE(recent.empty());
+  EXPECT_EQ(recent.back().minute, (unix_seconds(rig.base.wall_now()) / 60 - 1) * 60);
+  EXPECT_NE(std::find_if(rig.log.begin(), rig.log.end(),
+                         [](const std::string& l) { return l.find("clock corrected") != l.npos; }),
+            rig.log.end());
+
+  // A time no server can mean is not taken.
+  rig.server.set_time(from_unix_seconds(0));
+  ASSERT_TRUE(rig.device->update_settings({{"pin", "2468"}}).ok());
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.hellos().size(), 3u);
+  EXPECT_EQ(rig.clock.wall_now(), rig.base.wall_now());
+
+  // Without set_wall (a simulation on its own time) the clock is left be.
+  Rig sim;
+  sim.open();
+  sim.uplink = std::make_unique<Uplink>(
+      UplinkDependencies{*sim.device, *sim.transport, *sim.command_transport, sim.clock, {}, {}},
+      Rig::options());
+  ASSERT_TRUE(sim.device->update_settings({{"server", {{"url", sim.server.url()}}}}).ok());
+  sim.server.set_time(sim.base.wall_now() + std::chrono::hours(5));
+  sim.uplink->step();
+  EXPECT_EQ(sim.server.hellos().size(), 1u);
+  EXPECT_EQ(sim.clock.offset(), Duration::zero());
+}
+
+TEST(Uplink, AppliesAndAcknowledgesCommands) {
+  Rig rig;
+  append_minutes(rig.storage, 3);
+  rig.open(rig.server.url());
+  EXPECT_EQ(rig.uplink->poll_commands(), rig.clock.steady_now() + seconds(1))
+      << "no poll before the hello";
+  EXPECT_EQ(rig.server.requests(), 0u);
+
+  // A command pending at the hello.
+  rig.server.add_command(5, true);
+  rig.uplink->step();
+  EXPECT_TRUE(rig.device->output_on());
+  ASSERT_EQ(rig.server.acks().size(), 1u);
+  EXPECT_EQ(rig.server.acks()[0], (json{{"id", 5}, {"out", 1}}));
+
+  // The long poll brings the next one.
+  rig.server.add_command(6, false);
+  rig.uplink->poll_commands();
+  EXPECT_FALSE(rig.device->output_on());
+  ASSERT_EQ(rig.server.acks().size(), 2u);
+  EXPECT_EQ(rig.server.acks()[1], (json{{"id", 6}, {"out", 0}}));
+  bool polled = false;
+  for (const auto& q : rig.server.seen()) polled |= q.target == "/uplink/v1/commands?wait=25";
+  EXPECT_TRUE(polled);
+
+  // One that finds the output already so is acknowledged all the same.
+  rig.server.add_command(7, false);
+  rig.uplink->poll_commands();
+  ASSERT_EQ(rig.server.acks().size(), 3u);
+  EXPECT_EQ(rig.server.acks()[2], (json{{"id", 7}, {"out", 0}}));
+
+  // And one that comes with a batch's answer.
+  rig.server.add_command(8, true);
+  rig.meter(minutes(1) + seconds(5));
+  rig.uplink->step();
+  EXPECT_TRUE(rig.device->output_on());
+  EXPECT_EQ(rig.server.acks().back(), (json{{"id", 8}, {"out", 1}}));
+}
+
+TEST(Uplink, TheMarkFileIsValidated) {
+  EXPECT_TRUE(decode_uplink_mark(encode_uplink_mark({"https://a.example", 7})).ok());
+  EXPECT_FALSE(decode_uplink_mark("{}").ok());
+  EXPECT_FALSE(decode_uplink_mark(R"({"version": 1, "url": "x", "acked_seq": -1})").ok());
+  EXPECT_FALSE(decode_uplink_mark(R"({"version": 2, "url": "x", "acked_seq": 1})").ok());
+  EXPECT_FALSE(decode_uplink_mark("not json").ok());
+
+  // A damaged file: everything is sent again.
+  Rig rig;
+  append_minutes(rig.storage, 5);
+  ASSERT_TRUE(rig.storage.write_file_atomic(kUplinkFile, as_bytes("{\"vers")).ok());
+  rig.open(rig.server.url());
+  rig.uplink->step();
+  expect_all_arrived_in_order(rig.server, 5);
+}
+
+TEST(Uplink, StopsForGood) {
+  Rig rig;
+  append_minutes(rig.storage, 5);
+  rig.open(rig.server.url());
+  rig.uplink->stop();
+  rig.uplink->step();
+  rig.uplink->poll_commands();
+  EXPECT_EQ(rig.server.requests(), 0u);
+  EXPECT_EQ(rig.device->status().server_state, "connecting");
+}
+
+TEST(CurlTransport, CancelEndsCallsAtOnce) {
+  auto transport = curl_transport();
+  transport->cancel();
+  HttpRequest request;
+  request.url = "http://127.0.0.1:9/";
+  auto r = transport->send(request);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "cancelled");
+}
+
+}  // namespace
+}  // namespace maic::device
