@@ -21,6 +21,7 @@
 #include "maic/http/server.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
+#include "testing/journal_filler.hpp"
 
 namespace maic::device {
 namespace {
@@ -223,28 +224,10 @@ class DataServer {
 
 // --- The device -------------------------------------------------------------------
 
-// Appends `count` minutes to the journal in `storage` while no device has it
-// open, continuing from its newest record: 115 Wh a minute on three phases.
+// 12 days' journal by default, ending where the rig's clock starts.
 void append_minutes(Storage& storage, std::uint32_t count,
                     std::int64_t first_minute = kStart - 60 * std::int64_t{kTwelveDays}) {
-  auto journal = Journal::open(storage);
-  ASSERT_TRUE(journal.ok()) << journal.error().message;
-  for (std::uint32_t k = 0; k < count; ++k) {
-    JournalRecord r;
-    const auto& newest = journal->newest();
-    r.minute = newest ? newest->minute + 60 : first_minute;
-    r.phases = 3;
-    r.readings = 12;
-    r.temperature_c = 31;
-    const std::uint64_t seq = journal->newest_seq() + 1;
-    for (JournalPhase& p : r.phase) {
-      p.volts = 230;
-      p.amps = 10;
-      p.power_factor = 1;
-      p.forward = seq * 3833;  // 0.01 Wh: 38.33 Wh a minute
-    }
-    ASSERT_TRUE(journal->append(r).ok());
-  }
+  testing::append_minutes(storage, count, first_minute);
 }
 
 struct Rig {
