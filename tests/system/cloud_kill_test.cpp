@@ -1,0 +1,235 @@
+// maic-cloud killed with SIGKILL, again and again, while devices upload
+// their 12-day journals to it as fast as it takes them: afterwards no record
+// the server acknowledged is missing, none is stored twice, the rollups
+// count every minute once, and the devices caught up by themselves.
+//
+// The server is the real binary (MAIC_CLOUD_BIN) on SQLite; the devices are
+// the real Device and Uplink (libcurl) in this process, on virtual time.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "maic/cloud/sqlite_store.hpp"
+#include "maic/core/testing/temp_dir.hpp"
+#include "maic/device/device.hpp"
+#include "maic/device/http_client.hpp"
+#include "maic/device/uplink.hpp"
+#include "maic/metering/synthetic.hpp"
+#include "maic/metering/waveform_meter.hpp"
+#include "testing/journal_filler.hpp"
+
+extern char** environ;
+
+namespace maic {
+namespace {
+
+constexpr std::uint32_t kTwelveDays = 17'280;
+constexpr std::int64_t kFirstMinute = 1'700'000'040;
+constexpr int kDevices = 8;
+constexpr int kKills = 8;
+constexpr auto kWaitLimit = std::chrono::seconds(60);
+
+// maic-cloud as a child process; start() returns once it listens.
+class CloudProcess {
+ public:
+  CloudProcess(std::string data_dir, std::uint16_t port)
+      : data_dir_(std::move(data_dir)), port_(port) {}
+  ~CloudProcess() { kill_now(); }
+
+  void start() {
+    int out[2];
+    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    const std::string listen = "127.0.0.1:" + std::to_string(port_);
+    std::vector<std::string> args{MAIC_CLOUD_BIN, "--data-dir", data_dir_, "--listen", listen};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ASSERT_EQ(posix_spawn(&pid_, MAIC_CLOUD_BIN, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    // Waits for "listening on", bounded.
+    std::string seen;
+    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+    while (seen.find("listening on") == std::string::npos) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "maic-cloud did not start: " << seen;
+      pollfd p{out[0], POLLIN, 0};
+      if (::poll(&p, 1, 1000) <= 0) continue;
+      char buf[512];
+      const ssize_t n = read(out[0], buf, sizeof buf);
+      ASSERT_GT(n, 0) << "maic-cloud exited: " << seen;
+      seen.append(buf, static_cast<std::size_t>(n));
+    }
+    close(out[0]);
+  }
+
+  void kill_now() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+
+ private:
+  std::string data_dir_;
+  std::uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+std::uint16_t free_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+// A device with a 12-day journal and its uplink, stepped on its own thread
+// on virtual time: every back-off passes at once, so it retries as fast as
+// the server comes back.
+struct UploadingDevice {
+  UploadingDevice(const std::string& url, int n) {
+    device::testing::append_minutes(storage, kTwelveDays, kFirstMinute);
+    metering::SyntheticConfig c;
+    const metering::PhaseLoad load{230, 10, 0};
+    c.profile = metering::constant_profile({load, load, load});
+    auto source = metering::WaveformMeter::create(std::make_unique<metering::SyntheticSource>(c),
+                                                  clock.steady_now(), "synthetic");
+    device::DeviceOptions options;
+    options.firmware_version = "test";
+    options.enable_mqtt = false;
+    auto d = device::Device::open({clock, storage, std::move(source).value(),
+                                   [n](std::span<std::byte> out) mutable {
+                                     for (auto& b : out) b = static_cast<std::byte>(++n * 31);
+                                   }},
+                                  options);
+    if (!d) throw std::runtime_error(d.error().message);
+    device = std::move(d).value();
+    if (!device->update_settings({{"server", {{"url", url}}}}))
+      throw std::runtime_error("settings");
+    device::UplinkOptions o;
+    o.batch_records = 250;  // more commits, more moments to be killed in
+    uplink = std::make_unique<device::Uplink>(
+        device::UplinkDependencies{*device, *transport, *command_transport, clock, {}, {}}, o);
+  }
+
+  // Steps until `stop`, telling `progress` after every step. While the
+  // server is down it waits for `restarts` to move instead of retrying at
+  // the speed of virtual time, which would starve the test of the CPU.
+  void run(const std::atomic<bool>& stop, std::condition_variable& progress, std::mutex& mutex,
+           const std::uint64_t& restarts) {
+    while (!stop) {
+      const SteadyTime next = uplink->step();
+      if (next > clock.steady_now()) clock.advance(next - clock.steady_now());
+      progress.notify_all();
+      if (device->status().server_state == "error") {
+        std::unique_lock lock(mutex);
+        const std::uint64_t seen = restarts;
+        progress.wait_for(lock, kWaitLimit, [&] { return stop || restarts != seen; });
+      }
+    }
+  }
+
+  VirtualClock clock{from_unix_seconds(kFirstMinute + 60 * kTwelveDays)};
+  MemoryStorage storage;
+  std::unique_ptr<device::HttpTransport> transport = device::curl_transport();
+  std::unique_ptr<device::HttpTransport> command_transport = device::curl_transport();
+  std::unique_ptr<device::Device> device;
+  std::unique_ptr<device::Uplink> uplink;
+};
+
+TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
+  maic::testing::TempDir dir("maic-cloud-kill");
+  const std::uint16_t port = free_port();
+  CloudProcess cloud(dir.path().string(), port);
+  cloud.start();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+
+  std::vector<std::unique_ptr<UploadingDevice>> devices;
+  for (int i = 0; i < kDevices; ++i) devices.push_back(std::make_unique<UploadingDevice>(url, i));
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::condition_variable progress;
+  std::uint64_t restarts = 0;  // guarded by mutex
+  std::vector<std::thread> threads;
+  for (auto& d : devices) threads.emplace_back([&] { d->run(stop, progress, mutex, restarts); });
+  // Waits (bounded) until `done()` holds, woken by the devices' steps.
+  const auto wait_until = [&](auto done) {
+    std::unique_lock lock(mutex);
+    return progress.wait_for(lock, 4 * kWaitLimit, done);
+  };
+
+  const auto acked_total = [&] {
+    std::uint64_t n = 0;
+    for (auto& d : devices) n += d->uplink->acked_seq();
+    return n;
+  };
+  // Kill whenever the devices got further, while they are still uploading.
+  const std::uint64_t all = std::uint64_t{kDevices} * kTwelveDays;
+  int kills = 0;
+  for (std::uint64_t last = 0; kills < kKills && acked_total() < all - 2000;) {
+    ASSERT_TRUE(wait_until([&] { return acked_total() >= last + 250; })) << "no progress";
+    last = acked_total();
+    cloud.kill_now();
+    ++kills;
+    cloud.start();
+    {
+      std::lock_guard lock(mutex);
+      ++restarts;
+    }
+    progress.notify_all();
+  }
+  ASSERT_TRUE(wait_until([&] { return acked_total() == all; })) << "devices did not catch up";
+  stop = true;
+  progress.notify_all();
+  for (auto& t : threads) t.join();
+  cloud.stop();
+  EXPECT_GE(kills, 3) << "too few kills landed during the upload";
+
+  auto store = cloud::SqliteStore::open((dir.path() / "maic-cloud.db").string());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  for (auto& d : devices) {
+    const std::string devid = d->device->identity().devid;
+    auto minutes = (*store)->minutes(devid, 0, kFirstMinute + 60 * kTwelveDays, 20'000);
+    ASSERT_TRUE(minutes.ok());
+    ASSERT_EQ(minutes->size(), kTwelveDays) << devid;
+    for (std::size_t i = 0; i < minutes->size(); ++i)
+      ASSERT_EQ((*minutes)[i].minute, kFirstMinute + 60 * static_cast<std::int64_t>(i)) << devid;
+    auto hours = (*store)->periods(devid, Period::kHour, 0, kFirstMinute + 60 * kTwelveDays, 1000);
+    ASSERT_TRUE(hours.ok());
+    std::int64_t counted = 0;
+    for (const auto& h : *hours) counted += h.row.minutes;
+    EXPECT_EQ(counted, kTwelveDays) << devid << ": rollups count each minute once";
+  }
+  std::cout << kills << " kills during the upload of " << kDevices * kTwelveDays << " records\n";
+}
+
+}  // namespace
+}  // namespace maic
