@@ -59,13 +59,17 @@ test("a device's uploads read back through /api agree with its journal", async (
         ? r.json : null;
     }, "two hours of uploads", 90_000);
 
-    const journal = parseCsv((await call(`${d.url}/api/v1/journal.csv?from=${first - 60}&to=${first + 2 * HOUR - 60}`)).text);
+    // The device's login lasts 15 of its minutes: 1.5 s at this time scale.
+    assert.equal((await page(d.url, { page: "devlogin", devpass: "4711" })).status, 200);
+    const csv = await call(`${d.url}/api/v1/journal.csv?from=${first - 60}&to=${first + 2 * HOUR - 60}`);
+    assert.equal(csv.status, 200, csv.text);
+    const journal = parseCsv(csv.text);
     const at = (t) => journal.find((m) => m.time === t);
     for (const [i, row] of rows.entries()) {
       const start = first + i * HOUR;
       const before = at(start - 60);
       const last = at(start + HOUR - 60);
-      assert.ok(before && last, `journal has the minutes around hour ${start}`);
+      assert.ok(before && last, `journal has the minutes around hour ${start}: ${journal.length} rows from ${journal[0]?.time} to ${journal.at(-1)?.time}`);
       for (const p of [1, 2, 3]) {
         // The meter at the hour's end is the journal's last minute's.
         assert.ok(Math.abs(row[`Wh${p}`] - last[`Wh${p}`]) < 0.02, `Wh${p}: ${row[`Wh${p}`]} vs ${last[`Wh${p}`]}`);
