@@ -11,7 +11,7 @@
 //           handler as day, week and month series and as the /api minute
 //           answer for one day.
 //
-//   build/release/bench/maic_cloud_bench [--records N] [--no-postgres]
+//   build/release/bench/maic_cloud_bench [--records N] [--no-postgres] [--no-queries]
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <sodium.h>
@@ -329,9 +329,11 @@ int main(int argc, char** argv) {
   using namespace maic;
   std::size_t records = 200'000;
   bool postgres = true;
+  bool query = true;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--records") == 0 && i + 1 < argc) records = std::stoul(argv[++i]);
     if (std::strcmp(argv[i], "--no-postgres") == 0) postgres = false;
+    if (std::strcmp(argv[i], "--no-queries") == 0) query = false;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   const std::size_t devices = std::max<std::size_t>(records / (kBatch * 5), 1);
@@ -354,8 +356,10 @@ int main(int argc, char** argv) {
     fmt::print("  | PostgreSQL | {:.0f} records/s | raw baseline {:.0f} records/s | {:.0f} % |\n",
                http, raw, 100 * http / raw);
   }
-  fmt::print("queries (SQLite):\n");
-  queries(dir.path().string());
+  if (query) {
+    fmt::print("queries (SQLite):\n");
+    queries(dir.path().string());
+  }
   curl_global_cleanup();
   return 0;
 }

@@ -811,6 +811,11 @@ Result<bool> SqliteStore::set_board(const std::string& devid, const Board& board
 
 Result<IngestResult> SqliteStore::ingest(const std::string& devid,
                                          std::span<const UploadRecord> records, std::int64_t now) {
+  // Encoded before taking the lock: SQLite has one writer, so everything
+  // done under the lock is done one request at a time.
+  std::vector<std::string> blobs;
+  blobs.reserve(records.size());
+  for (const UploadRecord& r : records) blobs.push_back(encode_minute_blob(r.minute));
   std::lock_guard lock(impl_->mu);
   return impl_->in_transaction([&]() -> Result<IngestResult> {
     std::optional<TimeZone> zone;
@@ -838,9 +843,9 @@ Result<IngestResult> SqliteStore::ingest(const std::string& devid,
     std::uint32_t largest_seq = 0;
     {
       Query insert = impl_->query(kInsertMinute);
-      for (const UploadRecord& r : records) {
-        const std::string blob = encode_minute_blob(r.minute);
-        insert.bind(devid, r.minute.minute, r.seq, Blob{blob});
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const UploadRecord& r = records[i];
+        insert.bind(devid, r.minute.minute, r.seq, Blob{blobs[i]});
         if (auto s = insert.run(); !s) return s.error();
         if (insert.changes() > 0) {
           ++result.inserted;

@@ -70,10 +70,10 @@ struct DeviceRow {
   UserId owner = 0;  // 0: nobody's yet
   std::string name;  // given by the owner
   std::string timezone = "UTC";
-  std::int64_t last_seen = 0;     // the last contact, 0: never
+  std::int64_t last_seen = 0;       // the last contact, 0: never
   std::int64_t newest_minute = -1;  // the newest minute stored, -1: none
-  std::uint32_t newest_seq = 0;   // the newest journal seq committed, 0: none
-  bool output_on = false;         // as last reported by the device
+  std::uint32_t newest_seq = 0;     // the newest journal seq committed, 0: none
+  bool output_on = false;           // as last reported by the device
   friend bool operator==(const DeviceRow&, const DeviceRow&) = default;
 };
 
@@ -185,8 +185,7 @@ class Store {
   virtual Result<std::vector<Command>> pending_commands(const std::string& devid) = 0;
   // Pending commands of all devices with id > after_id, oldest first: how a
   // process learns of commands given through another process.
-  virtual Result<std::vector<Command>> commands_after(std::int64_t after_id,
-                                                      std::size_t limit) = 0;
+  virtual Result<std::vector<Command>> commands_after(std::int64_t after_id, std::size_t limit) = 0;
   // Marks the device's command acknowledged and records the output state
   // the device reports. false: no such pending command of this device.
   virtual Result<bool> ack_command(const std::string& devid, std::int64_t id, bool output_on,
