@@ -57,7 +57,8 @@ maic is running:
   the device's page    $DEVICE            (PIN $PIN)
   the data server      $CLOUD
   demo account         demo@example.org / maic-demo, API key $APIKEY
-  the last hour's rows curl "$CLOUD/api?devid=$DEVID&apikey=$APIKEY&period=hour"
+  its minute rows      curl "$CLOUD/api?devid=$DEVID&apikey=$APIKEY&period=minute&date1=$(( $(date +%s) - 3600 ))"
+  its hour rows        curl "$CLOUD/api?devid=$DEVID&apikey=$APIKEY&period=hour"   (the last whole hour)
   its devices          curl -H "Authorization: Bearer $APIKEY" $CLOUD/api/v1/devices
   (docs/api.md has every endpoint; a day passes in 10 minutes with --time-scale 144)
 Ctrl-C stops both.
