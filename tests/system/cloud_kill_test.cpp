@@ -5,22 +5,14 @@
 //
 // The server is the real binary (MAIC_CLOUD_BIN) on SQLite; the devices are
 // the real Device and Uplink (libcurl) in this process, on virtual time.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "cloud_process.hpp"
 #include "maic/cloud/sqlite_store.hpp"
 #include "maic/core/testing/temp_dir.hpp"
 #include "maic/device/device.hpp"
@@ -30,8 +22,6 @@
 #include "maic/metering/waveform_meter.hpp"
 #include "testing/journal_filler.hpp"
 
-extern char** environ;
-
 namespace maic {
 namespace {
 
@@ -39,77 +29,6 @@ constexpr std::uint32_t kTwelveDays = 17'280;
 constexpr std::int64_t kFirstMinute = 1'700'000'040;
 constexpr int kDevices = 8;
 constexpr int kKills = 8;
-constexpr auto kWaitLimit = std::chrono::seconds(60);
-
-// maic-cloud as a child process; start() returns once it listens.
-class CloudProcess {
- public:
-  CloudProcess(std::string data_dir, std::uint16_t port)
-      : data_dir_(std::move(data_dir)), port_(port) {}
-  ~CloudProcess() { kill_now(); }
-
-  void start() {
-    int out[2];
-    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    const std::string listen = "127.0.0.1:" + std::to_string(port_);
-    std::vector<std::string> args{MAIC_CLOUD_BIN, "--data-dir", data_dir_, "--listen", listen};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&pid_, MAIC_CLOUD_BIN, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    // Waits for "listening on", bounded.
-    std::string seen;
-    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-    while (seen.find("listening on") == std::string::npos) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "maic-cloud did not start: " << seen;
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 1000) <= 0) continue;
-      char buf[512];
-      const ssize_t n = read(out[0], buf, sizeof buf);
-      ASSERT_GT(n, 0) << "maic-cloud exited: " << seen;
-      seen.append(buf, static_cast<std::size_t>(n));
-    }
-    close(out[0]);
-  }
-
-  void kill_now() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
-  }
-
- private:
-  std::string data_dir_;
-  std::uint16_t port_;
-  pid_t pid_ = -1;
-};
-
-std::uint16_t free_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
 
 // A device with a 12-day journal and its uplink, stepped on its own thread
 // on virtual time: every back-off passes at once, so it retries as fast as
@@ -152,7 +71,7 @@ struct UploadingDevice {
       if (device->status().server_state == "error") {
         std::unique_lock lock(mutex);
         const std::uint64_t seen = restarts;
-        progress.wait_for(lock, kWaitLimit, [&] { return stop || restarts != seen; });
+        progress.wait_for(lock, testing::kWaitLimit, [&] { return stop || restarts != seen; });
       }
     }
   }
@@ -167,8 +86,8 @@ struct UploadingDevice {
 
 TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   maic::testing::TempDir dir("maic-cloud-kill");
-  const std::uint16_t port = free_port();
-  CloudProcess cloud(dir.path().string(), port);
+  const std::uint16_t port = testing::free_port();
+  testing::CloudProcess cloud(dir.path().string(), port);
   cloud.start();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
 
@@ -183,7 +102,7 @@ TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   // Waits (bounded) until `done()` holds, woken by the devices' steps.
   const auto wait_until = [&](auto done) {
     std::unique_lock lock(mutex);
-    return progress.wait_for(lock, 4 * kWaitLimit, done);
+    return progress.wait_for(lock, 4 * testing::kWaitLimit, done);
   };
 
   const auto acked_total = [&] {
