@@ -10,6 +10,7 @@
 // database.
 #include <fmt/format.h>
 #include <pthread.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -39,6 +40,35 @@ struct Options {
   std::string mqtt_bridge_pin;
 };
 
+// The log message as the inside of a JSON string, for --log-format json:
+// messages carry e-mail addresses, names and errors that may hold quotes.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    for (const char c : msg.payload) {
+      switch (c) {
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            const std::string escaped = fmt::format("\\u{:04x}", static_cast<int>(c));
+            dest.append(escaped.data(), escaped.data() + escaped.size());
+          } else {
+            dest.push_back(c);
+          }
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
 // SIGINT and SIGTERM are blocked in every thread and taken by sigwait in
 // main's: no handler runs in the middle of anything.
 sigset_t stop_signals() {
@@ -52,7 +82,10 @@ sigset_t stop_signals() {
 int run(const Options& o) {
   auto log = spdlog::stderr_color_mt("maic-cloud");
   if (o.log_format == "json") {
-    log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%v"})");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%*"})");
+    log->set_formatter(std::move(formatter));
   } else {
     log->set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
   }
