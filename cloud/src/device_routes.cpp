@@ -54,11 +54,12 @@ bool online(const Context& ctx, const DeviceRow& d) {
 }
 
 nlohmann::json device_json(Context& ctx, const DeviceRow& d, bool with_values) {
-  nlohmann::json j = {{"devid", d.identity.devid},        {"name", d.name},
-                      {"devtype", d.identity.devtype},    {"firmware", d.identity.firmware},
-                      {"phases", d.identity.phases},      {"timezone", d.timezone},
-                      {"online", online(ctx, d)},         {"last_seen", d.last_seen},
-                      {"newest_minute", d.newest_minute}, {"output_on", d.output_on}};
+  nlohmann::json j = {{"devid", d.identity.devid},     {"name", d.name},
+                      {"devtype", d.identity.devtype}, {"firmware", d.identity.firmware},
+                      {"phases", d.identity.phases},   {"timezone", d.timezone},
+                      {"online", online(ctx, d)},      {"first_seen", d.first_seen},
+                      {"last_seen", d.last_seen},      {"newest_minute", d.newest_minute},
+                      {"output_on", d.output_on}};
   if (with_values) {
     auto values = last_values(ctx, d);
     j["last"] = values ? *values : nlohmann::json::object();

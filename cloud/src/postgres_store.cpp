@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <unordered_set>
@@ -99,13 +100,17 @@ CREATE TABLE commands (
 CREATE INDEX commands_pending ON commands (id) WHERE acked = 0;
 CREATE INDEX commands_pending_by_device ON commands (devid, id) WHERE acked = 0;
 )sql",
+    // first_seen 0: the device was first seen before this version (when is unknown).
+    R"sql(
+ALTER TABLE devices ADD COLUMN first_seen BIGINT NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr std::string_view kUserColumns = "id, email, password_hash, api_key, created";
 constexpr std::string_view kSessionColumns = "token_hash, user_id, csrf_token, expires";
 constexpr std::string_view kDeviceColumns =
     "devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, COALESCE(owner, 0), "
-    "name, timezone, last_seen, newest_minute, newest_seq, output_on";
+    "name, timezone, last_seen, newest_minute, newest_seq, output_on, first_seen";
 constexpr std::string_view kCommandColumns = "id, devid, output_on, created, acked";
 
 struct Statement {
@@ -136,10 +141,11 @@ const std::vector<Statement>& statements() {
       {"delete_session", "DELETE FROM sessions WHERE token_hash = $1"},
       {"delete_sessions_of", "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2"},
       // Devices
+      // first_seen is set by the insert only.
       {"upsert_device",
        "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
-       "last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (devid) DO UPDATE SET "
-       "firmware = EXCLUDED.firmware, phases = EXCLUDED.phases, "
+       "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) "
+       "ON CONFLICT (devid) DO UPDATE SET firmware = EXCLUDED.firmware, phases = EXCLUDED.phases, "
        "pin_salt = EXCLUDED.pin_salt, pin_hash = EXCLUDED.pin_hash, "
        "last_seen = EXCLUDED.last_seen"},
       {"device", fmt::format("SELECT {} FROM devices WHERE devid = $1", kDeviceColumns)},
@@ -255,6 +261,7 @@ DeviceRow device_from(const pqxx::row& r) {
   d.newest_minute = r[11].as<std::int64_t>();
   d.newest_seq = static_cast<std::uint32_t>(r[12].as<std::int64_t>());
   d.output_on = r[13].as<bool>();
+  d.first_seen = r[14].as<std::int64_t>();
   return d;
 }
 
@@ -437,6 +444,13 @@ class PostgresStore::Pool {
 };
 
 // --- The store ----------------------------------------------------------------
+
+std::string_view PostgresStore::migration_step_for_testing(int version) {
+  if (version < 1 || version > kSchemaVersion) {
+    throw std::out_of_range(fmt::format("no schema migration step {}", version));
+  }
+  return kMigrations[static_cast<std::size_t>(version - 1)];
+}
 
 PostgresStore::PostgresStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
 PostgresStore::~PostgresStore() = default;

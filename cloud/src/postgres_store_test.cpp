@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "maic/cloud/period_deltas.hpp"
+#include "maic/core/minute_blob.hpp"
 #include "testing/postgres_server.hpp"
 #include "testing/store_contract.hpp"
 
@@ -228,7 +229,8 @@ TEST(PostgresStore, OpeningAgainMigratesNothingAndKeepsTheData) {
   EXPECT_TRUE(user->has_value());
   pqxx::connection conn(uri);
   pqxx::work tx(conn);
-  EXPECT_EQ(tx.exec1("SELECT count(*), max(version) FROM schema_version")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version")[0].as<int>(),
+            PostgresStore::kSchemaVersion);
   EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(),
             PostgresStore::kSchemaVersion);
 }
@@ -251,7 +253,80 @@ TEST(PostgresStore, ProcessesStartingTogetherMigrateOnce) {
   for (const std::string& e : errors) EXPECT_EQ(e, "");
   pqxx::connection conn(uri);
   pqxx::work tx(conn);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version")[0].as<int>(),
+            PostgresStore::kSchemaVersion);
+}
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+// A database exactly as schema version 1 left it: what its open() did
+// (schema_version, step 1), then the data in its stored forms, written with
+// plain SQL (see Schema1Data).
+void write_schema1(const std::string& uri, contract::Schema1Data& v1) {
+  pqxx::connection conn(uri);
+  pqxx::work tx(conn);
+  tx.exec0("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)");
+  tx.exec0(std::string(PostgresStore::migration_step_for_testing(1)));
+  tx.exec0("INSERT INTO schema_version (version) VALUES (1)");
+
+  v1.user.id = tx.exec_params1(
+                     "INSERT INTO users (email, password_hash, api_key, created) "
+                     "VALUES ($1, $2, $3, $4) RETURNING id",
+                     v1.user.email, v1.user.password_hash, v1.user.api_key, v1.user.created)[0]
+                   .as<std::int64_t>();
+  DeviceRow& d = v1.device;
+  d.owner = v1.user.id;
+  tx.exec_params0(
+      "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
+      "owner, name, timezone, last_seen, newest_minute, newest_seq, output_on) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+      d.identity.devid, d.identity.devtype, d.identity.firmware, d.identity.phases,
+      d.identity.secret_hash, d.identity.pin_salt, d.identity.pin_hash, d.owner, d.name, d.timezone,
+      d.last_seen, d.newest_minute, static_cast<std::int64_t>(d.newest_seq), d.output_on);
+  tx.exec_params0("INSERT INTO boards (devid, layout, document) VALUES ($1, $2, $3)",
+                  d.identity.devid, v1.board.layout, v1.board.document);
+  for (const UploadRecord& r : v1.records) {
+    tx.exec_params0(
+        "INSERT INTO minutes (devid, minute, seq, blob) VALUES ($1, $2, $3, decode($4, 'hex'))",
+        d.identity.devid, r.minute.minute, static_cast<std::int64_t>(r.seq),
+        hex(encode_minute_blob(r.minute)));
+  }
+  for (const PeriodDelta& p : period_deltas(contract::minutes_of(v1.records), TimeZone::utc())) {
+    tx.exec_params0(
+        "INSERT INTO rollups (devid, period, start, blob) VALUES ($1, $2, $3, decode($4, 'hex'))",
+        d.identity.devid, std::string(period_name(p.period)), p.start, hex(p.rollup.encode()));
+  }
+  tx.commit();
+}
+
+TEST(PostgresStore, AVersion1DatabaseIsUpgradedInPlace) {
+  REQUIRE_POSTGRES();
+  const std::string uri = fresh_database();
+  contract::Schema1Data v1 = contract::schema1_data();
+  write_schema1(uri, v1);
+  const char* has_first_seen =
+      "SELECT count(*) FROM information_schema.columns "
+      "WHERE table_name = 'devices' AND column_name = 'first_seen'";
+  {
+    pqxx::connection conn(uri);
+    pqxx::work tx(conn);
+    ASSERT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(), 1);
+    ASSERT_EQ(tx.exec1(has_first_seen)[0].as<int>(), 0);
+  }
+
+  auto store = open_store(uri);
+  {
+    pqxx::connection conn(uri);
+    pqxx::work tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(), 2);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version")[0].as<int>(), 2);
+    EXPECT_EQ(tx.exec1(has_first_seen)[0].as<int>(), 1);
+  }
+  contract::expect_upgraded_from_schema1(*store, v1);
 }
 
 TEST(PostgresStore, ANewerSchemaIsRefused) {

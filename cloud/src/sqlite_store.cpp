@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -94,6 +95,10 @@ CREATE TABLE commands (
 );
 CREATE INDEX commands_pending ON commands(devid, id) WHERE acked = 0;
 )sql"},
+    // first_seen 0: the device was first seen before this version (when is unknown).
+    {2, R"sql(
+ALTER TABLE devices ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
@@ -165,18 +170,20 @@ constexpr std::pair<Q, const char*> kQueries[] = {
      "WHERE token_hash = ? AND expires > ?"},
     {kDeleteSession, "DELETE FROM sessions WHERE token_hash = ?"},
     {kDeleteSessionsOf, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?"},
+    // first_seen is set by the insert only.
     {kUpsertDevice,
      "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
-     "last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET "
+     "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET "
      "firmware = excluded.firmware, phases = excluded.phases, pin_salt = excluded.pin_salt, "
      "pin_hash = excluded.pin_hash, last_seen = excluded.last_seen"},
     {kDevice,
      "SELECT devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, owner, name, "
-     "timezone, last_seen, newest_minute, newest_seq, output_on FROM devices WHERE devid = ?"},
+     "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen "
+     "FROM devices WHERE devid = ?"},
     {kDevicesOf,
      "SELECT devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, owner, name, "
-     "timezone, last_seen, newest_minute, newest_seq, output_on FROM devices WHERE owner = ? "
-     "ORDER BY name, devid"},
+     "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen "
+     "FROM devices WHERE owner = ? ORDER BY name, devid"},
     {kDeviceOwner, "SELECT owner FROM devices WHERE devid = ?"},
     {kClaim, "UPDATE devices SET owner = ?, name = ? WHERE devid = ? AND owner IS NULL"},
     {kDeleteBoards, "DELETE FROM boards WHERE devid = ?"},
@@ -346,6 +353,7 @@ DeviceRow device_of(const Query& q) {
   d.newest_minute = q.i64(11);
   d.newest_seq = static_cast<std::uint32_t>(q.i64(12));
   d.output_on = q.i64(13) != 0;
+  d.first_seen = q.i64(14);
   return d;
 }
 
@@ -537,6 +545,13 @@ struct SqliteStore::Impl {
   std::vector<MinuteRecord> fresh;  // ingest's scratch, kept for its capacity
 };
 
+std::string_view SqliteStore::migration_step_for_testing(int version) {
+  if (version < 1 || version > kSchemaVersion) {
+    throw std::out_of_range(fmt::format("no schema migration step {}", version));
+  }
+  return kMigrations[version - 1].sql;
+}
+
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
 
@@ -664,7 +679,8 @@ Status SqliteStore::delete_sessions_of(UserId user, const std::string& keep) {
 Status SqliteStore::upsert_device(const DeviceIdentity& d, std::int64_t now) {
   std::lock_guard lock(impl_->mu);
   return impl_->query(kUpsertDevice)
-      .bind(d.devid, d.devtype, d.firmware, d.phases, d.secret_hash, d.pin_salt, d.pin_hash, now)
+      .bind(d.devid, d.devtype, d.firmware, d.phases, d.secret_hash, d.pin_salt, d.pin_hash, now,
+            now)
       .run();
 }
 

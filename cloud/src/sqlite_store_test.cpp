@@ -1,10 +1,13 @@
 #include "maic/cloud/sqlite_store.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <fstream>
 
+#include "maic/cloud/period_deltas.hpp"
+#include "maic/core/minute_blob.hpp"
 #include "maic/core/testing/temp_dir.hpp"
 #include "testing/store_contract.hpp"
 
@@ -146,6 +149,74 @@ TEST_F(SqliteStoreTest, TheFileIsAWalDatabaseAtTheCurrentSchemaVersion) {
   // Opening again migrates nothing and changes nothing.
   ASSERT_NE(open(), nullptr);
   EXPECT_EQ(raw.text("SELECT count(*) FROM schema_version"), "1");
+}
+
+// An SQL blob literal.
+std::string blob_literal(std::string_view bytes) {
+  std::string out = "X'";
+  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
+  return out + "'";
+}
+
+// A database exactly as schema version 1 left it: what its open() did (the
+// pragmas, step 1, schema_version), then the data in its stored forms,
+// written with plain SQL (see Schema1Data).
+void write_schema1(const std::string& path, contract::Schema1Data& v1) {
+  RawDb raw(path);
+  raw.exec("PRAGMA page_size = 8192");
+  raw.exec("PRAGMA journal_mode = WAL");
+  raw.exec("BEGIN IMMEDIATE");
+  raw.exec(std::string(SqliteStore::migration_step_for_testing(1)));
+  raw.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); "
+      "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (1);");
+  raw.exec("COMMIT");
+
+  // The test data holds no quotes: spliced, not bound.
+  raw.exec(fmt::format(
+      "INSERT INTO users (email, password_hash, api_key, created) VALUES ('{}', '{}', '{}', {})",
+      v1.user.email, v1.user.password_hash, v1.user.api_key, v1.user.created));
+  v1.user.id = std::stoll(raw.text("SELECT id FROM users WHERE email = '" + v1.user.email + "'"));
+  DeviceRow& d = v1.device;
+  d.owner = v1.user.id;
+  raw.exec(fmt::format(
+      "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
+      "owner, name, timezone, last_seen, newest_minute, newest_seq, output_on) VALUES ('{}', "
+      "'{}', '{}', {}, '{}', '{}', '{}', {}, '{}', '{}', {}, {}, {}, {})",
+      d.identity.devid, d.identity.devtype, d.identity.firmware, d.identity.phases,
+      d.identity.secret_hash, d.identity.pin_salt, d.identity.pin_hash, d.owner, d.name, d.timezone,
+      d.last_seen, d.newest_minute, d.newest_seq, d.output_on ? 1 : 0));
+  raw.exec(fmt::format("INSERT INTO boards (devid, layout, document) VALUES ('{}', '{}', '{}')",
+                       d.identity.devid, v1.board.layout, v1.board.document));
+  raw.exec("BEGIN");
+  for (const UploadRecord& r : v1.records) {
+    raw.exec(fmt::format("INSERT INTO minutes (devid, minute, seq, blob) VALUES ('{}', {}, {}, {})",
+                         d.identity.devid, r.minute.minute, r.seq,
+                         blob_literal(encode_minute_blob(r.minute))));
+  }
+  for (const PeriodDelta& p : period_deltas(contract::minutes_of(v1.records), TimeZone::utc())) {
+    raw.exec(fmt::format(
+        "INSERT INTO rollups (devid, period, start, blob) VALUES ('{}', '{}', {}, {})",
+        d.identity.devid, period_name(p.period), p.start, blob_literal(p.rollup.encode())));
+  }
+  raw.exec("COMMIT");
+}
+
+TEST_F(SqliteStoreTest, AVersion1DatabaseIsUpgradedInPlace) {
+  contract::Schema1Data v1 = contract::schema1_data();
+  write_schema1(path(), v1);
+  RawDb raw(path());
+  const std::string has_first_seen =
+      "SELECT count(*) FROM pragma_table_info('devices') WHERE name = 'first_seen'";
+  ASSERT_EQ(raw.text("SELECT version FROM schema_version"), "1");
+  ASSERT_EQ(raw.text(has_first_seen), "0");
+
+  auto s = open();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(raw.text("SELECT version FROM schema_version"), "2");
+  EXPECT_EQ(raw.text("SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(raw.text(has_first_seen), "1");
+  contract::expect_upgraded_from_schema1(*s, v1);
 }
 
 TEST_F(SqliteStoreTest, ADatabaseOfANewerSchemaIsRefused) {

@@ -19,7 +19,8 @@
 //
 // What the suite pins down where store.hpp leaves room:
 //  - a session is valid while now < expires;
-//  - upsert_device keeps devtype and secret_hash of the first contact;
+//  - upsert_device keeps devtype, secret_hash and first_seen of the first
+//    contact;
 //  - ingest: newest_minute and newest_seq never go back (a re-sent older
 //    batch leaves them), output_on follows a record only if it is newer than
 //    newest_minute; an unknown device is an error;
@@ -296,6 +297,121 @@ inline void expect_same_minute(const MinuteRecord& a, const MinuteRecord& b) {
 inline constexpr std::array<Period, 5> kPeriods{Period::kHour, Period::kDay, Period::kWeek,
                                                 Period::kMonth, Period::kYear};
 
+// Every rollup of the device against the reference, and nothing more.
+inline void expect_rollups_match(Store& store, const std::string& devid,
+                                 std::span<const MinuteRecord> minutes, const std::string& zone) {
+  const ReferenceRollups reference = reference_rollups(minutes, zone);
+  for (Period p : kPeriods) {
+    std::size_t expected_rows = 0;
+    for (const auto& [key, value] : reference) expected_rows += key.first == p ? 1 : 0;
+    auto rows = store.periods(devid, p, 0, std::numeric_limits<std::int64_t>::max(), 1'000'000);
+    ASSERT_TRUE(rows.ok()) << rows.error().message;
+    EXPECT_EQ(rows->size(), expected_rows) << period_name(p);
+    std::int64_t previous = std::numeric_limits<std::int64_t>::min();
+    for (const PeriodValue& v : *rows) {
+      const std::string where = std::string(period_name(p)) + " " + std::to_string(v.start);
+      EXPECT_GT(v.start, previous) << where << ": oldest first";
+      previous = v.start;
+      const auto it = reference.find({p, v.start});
+      if (it == reference.end()) {
+        ADD_FAILURE() << where << ": a period the reference does not have";
+        continue;
+      }
+      expect_matches(v.row, it->second, where);
+    }
+  }
+}
+
+// --- An upgrade from schema version 1 ----------------------------------------------------
+//
+// Each store's upgrade test (sqlite_store_test.cpp, postgres_store_test.cpp)
+// builds a database exactly as version 1 left it (that version's DDL, from
+// migration_step_for_testing(1)), writes this data into it with plain SQL in
+// version 1's stored forms (no version-1 store exists any more to write it),
+// sets `user.id` and `device.owner` to the id the database gave the user,
+// opens it with the current store and calls expect_upgraded_from_schema1().
+
+struct Schema1Data {
+  User user;
+  DeviceRow device;  // first_seen 0: version 1 did not record it
+  Board board;
+  std::vector<UploadRecord> records;  // the stored minutes; rollups in UTC
+};
+
+inline Schema1Data schema1_data() {
+  Schema1Data v1;
+  v1.user = User{0, "ada@example.com", "$argon2id$hash-of-ada", std::string(64, 'f'), kNow};
+  v1.records = sample_records(kT0, kT0 + 3 * 3600);
+  v1.device.identity = sample_identity("1828719372");
+  v1.device.name = "Garage";
+  v1.device.timezone = "UTC";
+  v1.device.last_seen = kNow + 300;
+  v1.device.newest_minute = v1.records.back().minute.minute;
+  v1.device.newest_seq = v1.records.back().seq;
+  v1.device.output_on = v1.records.back().minute.output_on;
+  v1.board = Board{"pc", R"({"widgets":[]})"};
+  return v1;
+}
+
+// Everything version 1 wrote reads back as it was, with first_seen unknown,
+// and the store works on: hellos, ingest (new minutes and re-sent ones).
+inline void expect_upgraded_from_schema1(Store& s, const Schema1Data& v1) {
+  const std::string& devid = v1.device.identity.devid;
+  auto user = s.user_by_email(v1.user.email);
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  ASSERT_TRUE(user->has_value());
+  EXPECT_EQ(**user, v1.user);
+
+  auto device = s.device(devid);
+  ASSERT_TRUE(device.ok()) << device.error().message;
+  ASSERT_TRUE(device->has_value());
+  EXPECT_EQ((*device)->first_seen, 0) << "unknown for a device of version 1";
+  EXPECT_EQ(**device, v1.device);
+  auto devices = s.devices_of(v1.user.id);
+  ASSERT_TRUE(devices.ok()) << devices.error().message;
+  EXPECT_EQ(*devices, std::vector<DeviceRow>{v1.device});
+  EXPECT_EQ(*s.boards(devid), std::vector<Board>{v1.board});
+
+  const std::vector<MinuteRecord> before = minutes_of(v1.records);
+  auto minutes = s.minutes(devid, 0, std::numeric_limits<std::int64_t>::max(), 100'000);
+  ASSERT_TRUE(minutes.ok()) << minutes.error().message;
+  ASSERT_EQ(minutes->size(), before.size());
+  for (std::size_t k = 0; k < before.size(); ++k) expect_same_minute((*minutes)[k], before[k]);
+  expect_rollups_match(s, devid, before, "UTC");
+
+  // A later hello is not the first contact: first_seen stays unknown.
+  ASSERT_TRUE(s.upsert_device(v1.device.identity, kNow + 600).ok());
+  device = s.device(devid);
+  ASSERT_TRUE(device.ok() && device->has_value());
+  EXPECT_EQ((*device)->first_seen, 0);
+  EXPECT_EQ((*device)->last_seen, kNow + 600);
+
+  const std::int64_t end = v1.records.back().minute.minute + 60;
+  const auto more = sample_records(end, end + 3600);
+  auto added = s.ingest(devid, more, kNow + 700);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_EQ(added->inserted, more.size());
+  EXPECT_EQ(added->duplicates, 0u);
+  auto resent = s.ingest(devid, std::span(v1.records).last(30), kNow + 800);
+  ASSERT_TRUE(resent.ok()) << resent.error().message;
+  EXPECT_EQ(resent->inserted, 0u);
+  EXPECT_EQ(resent->duplicates, 30u);
+  device = s.device(devid);
+  ASSERT_TRUE(device.ok() && device->has_value());
+  EXPECT_EQ((*device)->newest_minute, more.back().minute.minute);
+  EXPECT_EQ((*device)->newest_seq, more.back().seq);
+  EXPECT_EQ((*device)->first_seen, 0);
+  std::vector<MinuteRecord> all = before;
+  for (const UploadRecord& r : more) all.push_back(r.minute);
+  expect_rollups_match(s, devid, all, "UTC");
+
+  // A device new to the upgraded database has its first contact recorded.
+  ASSERT_TRUE(s.upsert_device(sample_identity("0000000002"), kNow + 900).ok());
+  auto newcomer = s.device("0000000002");
+  ASSERT_TRUE(newcomer.ok() && newcomer->has_value());
+  EXPECT_EQ((*newcomer)->first_seen, kNow + 900);
+}
+
 // --- The suite -----------------------------------------------------------------------------
 
 template <typename Fixture>
@@ -368,25 +484,7 @@ class StoreContract : public ::testing::Test {
   // Every rollup of the device against the reference, and nothing more.
   void expect_rollups_match(const std::string& devid, std::span<const MinuteRecord> minutes,
                             const std::string& zone) {
-    const ReferenceRollups reference = reference_rollups(minutes, zone);
-    for (Period p : kPeriods) {
-      std::size_t expected_rows = 0;
-      for (const auto& [key, value] : reference) expected_rows += key.first == p ? 1 : 0;
-      const auto rows = all_periods(devid, p);
-      EXPECT_EQ(rows.size(), expected_rows) << period_name(p);
-      std::int64_t previous = std::numeric_limits<std::int64_t>::min();
-      for (const PeriodValue& v : rows) {
-        const std::string where = std::string(period_name(p)) + " " + std::to_string(v.start);
-        EXPECT_GT(v.start, previous) << where << ": oldest first";
-        previous = v.start;
-        const auto it = reference.find({p, v.start});
-        if (it == reference.end()) {
-          ADD_FAILURE() << where << ": a period the reference does not have";
-          continue;
-        }
-        expect_matches(v.row, it->second, where);
-      }
-    }
+    contract::expect_rollups_match(store(), devid, minutes, zone);
   }
 
   void expect_same_rollups(const std::string& a, const std::string& b) {
@@ -519,6 +617,7 @@ TYPED_TEST_P(StoreContract, TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt) {
   EXPECT_EQ((*row)->owner, 0);
   EXPECT_EQ((*row)->name, "");
   EXPECT_EQ((*row)->timezone, "UTC");
+  EXPECT_EQ((*row)->first_seen, kNow);
   EXPECT_EQ((*row)->last_seen, kNow);
   EXPECT_EQ((*row)->newest_minute, -1);
   EXPECT_EQ((*row)->newest_seq, 0u);
@@ -540,6 +639,7 @@ TYPED_TEST_P(StoreContract, TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt) {
   EXPECT_EQ((*row)->identity.pin_hash, later.pin_hash);
   EXPECT_EQ((*row)->identity.devtype, "D103");
   EXPECT_EQ((*row)->identity.secret_hash, first.secret_hash);
+  EXPECT_EQ((*row)->first_seen, kNow);
   EXPECT_EQ((*row)->last_seen, kNow + 60);
 }
 

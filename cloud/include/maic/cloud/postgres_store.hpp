@@ -31,6 +31,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "maic/cloud/store.hpp"
 
@@ -50,7 +51,13 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
+
+  // For tests only: the SQL of the migration step that takes the schema from
+  // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
+  // database exactly as an older version left it. Throws std::out_of_range
+  // for another version.
+  static std::string_view migration_step_for_testing(int version);
 
   Result<std::optional<User>> create_user(const std::string& email,
                                           const std::string& password_hash,

@@ -20,6 +20,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "maic/cloud/store.hpp"
 
@@ -28,7 +29,13 @@ namespace maic::cloud {
 class SqliteStore final : public Store {
  public:
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
+
+  // For tests only: the SQL of the migration step that takes the schema from
+  // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
+  // database exactly as an older version left it. Throws std::out_of_range
+  // for another version.
+  static std::string_view migration_step_for_testing(int version);
 
   // Opens the database at `path`, creating the file if it is missing (not
   // its directory), and migrates its schema to kSchemaVersion.

@@ -70,6 +70,7 @@ struct DeviceRow {
   UserId owner = 0;  // 0: nobody's yet
   std::string name;  // given by the owner
   std::string timezone = "UTC";
+  std::int64_t first_seen = 0;      // the first contact; 0: before schema 2 (unknown)
   std::int64_t last_seen = 0;       // the last contact, 0: never
   std::int64_t newest_minute = -1;  // the newest minute stored, -1: none
   std::uint32_t newest_seq = 0;     // the newest journal seq committed, 0: none
@@ -132,8 +133,9 @@ class Store {
   virtual Status delete_sessions_of(UserId user, const std::string& keep) = 0;
 
   // --- Devices ----------------------------------------------------------------
-  // Records what the device says of itself (first contact creates the row;
-  // later ones update firmware, phases and PIN) and stamps last_seen.
+  // Records what the device says of itself (first contact creates the row
+  // and stamps first_seen; later ones update firmware, phases and PIN) and
+  // stamps last_seen.
   // The caller has checked the secret against the stored hash.
   virtual Status upsert_device(const DeviceIdentity& identity, std::int64_t now) = 0;
   virtual Result<std::optional<DeviceRow>> device(const std::string& devid) = 0;
