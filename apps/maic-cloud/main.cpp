@@ -155,9 +155,16 @@ int run(const Options& o) {
              cloud::redact_database_url(database));
   fmt::print("listening on http://{}:{}\n", server->endpoint().host, server->port());
   std::fflush(stdout);
+  // Waits for a stop signal; every 10 s meanwhile the bridge stores the
+  // minutes of devices that fell silent (others' minutes are stored as
+  // their next messages arrive).
   const sigset_t signals = stop_signals();
-  int signal = 0;
-  sigwait(&signals, &signal);
+  int signal = -1;
+  while (signal < 0) {
+    const timespec tick{10, 0};
+    signal = sigtimedwait(&signals, nullptr, &tick);
+    if (signal < 0 && bridge) bridge->store_ended_minutes();
+  }
   log->info("stopping on signal {}", signal);
   server->stop();
   if (bridge) bridge->stop();
