@@ -36,6 +36,7 @@ struct Options {
   std::size_t db_connections = 4;
   bool secure_cookies = false;
   std::string log_format = "text";
+  std::string log_level = "info";
   std::string mqtt_bridge;  // empty: no bridge
   std::string mqtt_bridge_pin;
 };
@@ -81,6 +82,7 @@ sigset_t stop_signals() {
 
 int run(const Options& o) {
   auto log = spdlog::stderr_color_mt("maic-cloud");
+  log->set_level(spdlog::level::from_str(o.log_level));
   if (o.log_format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
@@ -124,6 +126,8 @@ int run(const Options& o) {
   options.version = MAIC_VERSION;
   options.secure_cookies = o.secure_cookies;
   options.log = [log](std::string_view line) { log->info("{}", line); };
+  if (log->should_log(spdlog::level::debug))
+    options.debug = [log](std::string_view line) { log->debug("{}", line); };
   const cloud::CloudService service(**store, *clock, options);
   std::unique_ptr<cloud::MqttBridge> bridge;
   if (bridge_options) {
@@ -211,6 +215,10 @@ int main(int argc, char** argv) {
   app.add_flag("--secure-cookies", o.secure_cookies,
                "mark session cookies Secure (serve over HTTPS, e.g. behind a proxy)")
       ->envname("MAIC_CLOUD_SECURE_COOKIES");
+  app.add_option("--log-level", o.log_level, "error, warn, info, or debug (adds a line per upload)")
+      ->envname("MAIC_CLOUD_LOG_LEVEL")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
+      ->capture_default_str();
   app.add_option("--log-format", o.log_format, "text or json (one object per line)")
       ->envname("MAIC_CLOUD_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))

@@ -38,6 +38,10 @@ struct Context {
   void log(std::string_view line) const {
     if (options.log) options.log(line);
   }
+  bool debugging() const { return static_cast<bool>(options.debug); }
+  void debug(std::string_view line) const {
+    if (options.debug) options.debug(line);
+  }
 };
 
 // The uniform answer to a storage failure: the client may retry.

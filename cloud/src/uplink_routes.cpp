@@ -122,6 +122,7 @@ http::Response hello(const http::Request& r, Context& ctx) {
   if (auto stored = ctx.store.upsert_device(id, ctx.now()); !stored)
     return storage_failure(ctx, stored.error());
   if (!*existing) ctx.log("device " + c.devid + " connected for the first time");
+  ctx.debug("device " + c.devid + ": hello, firmware " + id.firmware);
   auto pending = ctx.store.pending_commands(c.devid);
   if (!pending) return storage_failure(ctx, pending.error());
   const DeviceRow* row = *existing ? &**existing : nullptr;
@@ -150,6 +151,11 @@ http::Response minutes(const http::Request& r, Context& ctx) {
     auto ingested = ctx.store.ingest(devid, batch->records, ctx.now());
     if (!ingested) return storage_failure(ctx, ingested.error());
     result = *ingested;
+    if (ctx.debugging()) {
+      ctx.debug(fmt::format("device {}: {} minutes stored, {} already there, newest {}", devid,
+                            result.inserted, result.duplicates,
+                            batch->records.back().minute.minute));
+    }
   }
   // Commands ride along when the board knows of one (the long poll is
   // their main road): no query per batch otherwise.

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { call, page, startCloud, startDevice, stop, tempDir, until } from "./harness.mjs";
+import { call, page, startCloud, startDevice, stop, tempDir, waitForLine, waitForOutput } from "./harness.mjs";
 
 const HOUR = 3600;
 // Simulated time starts 10 minutes before a whole hour; at 600x an hour passes in 6 s.
@@ -21,7 +21,7 @@ test("a device's uploads read back through /api agree with its journal", async (
   const tmp = await tempDir("maic-cloud-e2e-");
   let cloud, device;
   try {
-    const c = await startCloud(path.join(tmp.dir, "cloud"));
+    const c = await startCloud(path.join(tmp.dir, "cloud"), ["--log-level", "debug"]);
     cloud = c.cloud;
     const d = await startDevice(path.join(tmp.dir, "device"), [
       "--server", c.url, "--time-scale", "600", "--start-time", String(START), "--quiet",
@@ -29,12 +29,16 @@ test("a device's uploads read back through /api agree with its journal", async (
     device = d.device;
     const devid = d.devid;
 
-    // The owner sets a PIN on the device (the default 0000 cannot be added).
+    // The device connects; then its owner sets a PIN (the default 0000
+    // cannot be added), which the device reports in a new hello.
+    await waitForLine(cloud, new RegExp(`device ${devid} connected for the first time`));
+    const from = cloud.output.length;
     assert.equal((await page(d.url, { page: "devlogin", devpass: "0000" })).status, 200);
     const pin = await call(`${d.url}/api/v1/settings`, { method: "PATCH", body: { pin: "4711" } });
     assert.equal(pin.status, 200, pin.text);
+    await waitForLine(cloud, new RegExp(`device ${devid}: hello`), 20_000, from);
 
-    // A script registers and adds the device once it has said hello.
+    // A script registers and adds the device.
     const reg = await call(`${c.url}/api/v1/register`, {
       method: "POST", body: { email: "ann@example.org", password: "correct horse" },
     });
@@ -42,22 +46,22 @@ test("a device's uploads read back through /api agree with its journal", async (
     const key = reg.json.api_key;
     assert.equal((await call(`${c.url}/api/v1/devices`, {
       method: "POST", key, body: { name: "Home", devid, pin: "0000" } })).status, 400);
-    const added = await until(async () => {
-      const r = await call(`${c.url}/api/v1/devices`, {
-        method: "POST", key, body: { name: "Home", devid, pin: "4711" } });
-      return r.status === 201 ? r : null;
-    }, "the device to connect and be added");
+    const added = await call(`${c.url}/api/v1/devices`, {
+      method: "POST", key, body: { name: "Home", devid, pin: "4711" } });
+    assert.equal(added.status, 201, added.text);
     assert.equal(added.json.devid, devid);
 
     // Two whole hours after START arrive as /api hour rows.
     const first = START + 600;
     const api = `${c.url}/api?devid=${devid}&apikey=${key}&period=hour&date1=${first}&date2=${first + HOUR}`;
-    const rows = await until(async () => {
-      const r = await call(api);
-      return r.status === 200 && r.json.length === 2 && r.json[1].TIME === first + HOUR &&
-        (await call(`${c.url}/api/v1/devices/${devid}`, { key })).json.newest_minute >= first + 2 * HOUR - 60
-        ? r.json : null;
-    }, "two hours of uploads", 90_000);
+    // The server logs every stored batch (--log-level debug) with its newest minute.
+    await waitForOutput(cloud, (out) => [...out.matchAll(new RegExp(`device ${devid}: \\d+ minutes stored, \\d+ already there, newest (\\d+)`, "g"))]
+      .some((m) => Number(m[1]) >= first + 2 * HOUR - 60), "two hours of uploads", 90_000);
+    const r = await call(api);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.length, 2, r.text);
+    assert.equal(r.json[1].TIME, first + HOUR);
+    const rows = r.json;
 
     // The device's login lasts 15 of its minutes: 1.5 s at this time scale.
     assert.equal((await page(d.url, { page: "devlogin", devpass: "4711" })).status, 200);

@@ -134,15 +134,29 @@ export async function call(url, { method = "GET", body, key, headers = {} } = {}
   return { status: res.status, json, text };
 }
 
-// Calls `probe` until it returns a truthy value (which it resolves with);
-// rejects after `ms`. For conditions on a running system that no output
-// line announces; each try is a request, not a sleep.
-export async function until(probe, what, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+// Resolves once `test(output)` — the child's output so far — returns a
+// truthy value (which it resolves with); rejects when the child exits
+// first or after `ms`. Event-driven: checked whenever output arrives.
+export function waitForOutput(child, test, what, ms = 60_000) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (err, v) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.off("output", check);
+      child.off("exit", onExit);
+      err ? reject(err) : resolve(v);
+    };
+    const check = () => {
+      const v = test(child.output);
+      if (v) finish(null, v);
+    };
+    const onExit = () => finish(new Error(`exited before ${what}:\n${child.output.slice(-4000)}`));
+    const timer = setTimeout(
+      () => finish(new Error(`no ${what} in ${ms} ms:\n${child.output.slice(-4000)}`)), ms);
+    child.on("output", check);
+    child.once("exit", onExit);
+    check();
+  });
 }

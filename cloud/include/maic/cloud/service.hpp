@@ -46,6 +46,9 @@ struct CloudOptions {
   // Events worth a log line (logins refused, devices registered, storage
   // failures). Called from handler threads; empty: silent.
   std::function<void(std::string_view)> log;
+  // Routine events, one line per upload ("device 1828719372: 120 minutes
+  // stored, newest 1700000040"): for debugging. Empty: not even formatted.
+  std::function<void(std::string_view)> debug;
 };
 
 class CloudService {
