@@ -86,7 +86,9 @@ test(
     const killOnExit = () => device?.kill("SIGKILL");
     process.once("exit", killOnExit);
     try {
+      // A data server that is not there: the page shows the uplink's state.
       device = spawn(DEVICE_BIN, ["--listen", "127.0.0.1:0", "--time-scale", "50",
+                                 "--server", "http://127.0.0.1:9",
                                  "--data-dir", path.join(tmp, "data"), ...DEVICE_ARGS], {
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -119,6 +121,8 @@ test(
       }
       assert.ok(totals.some(Number.isFinite), `total power cells: ${totals.join(", ")}`);
       assert.match(await page.locator("#status").innerText(), /^live/);
+      await page.locator("#server").filter({ hasText: /^Data server: (connecting|error) · \d+ minutes? waiting/ })
+        .waitFor({ timeout: READING_MS });
       assert.match(await page.locator("#title").innerText(), /\S/);
       assert.deepEqual(pageErrors, []);
 

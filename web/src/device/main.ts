@@ -16,6 +16,8 @@ const POLL_MS = 2000; // the device refreshes every 5 s (manual §11); 2 s keeps
 const TIMEOUT_MS = 5000; // a request slower than this counts as a lost connection
 // Relative, so the site also works behind a proxy under a sub-path.
 const READINGS_URL = "api/v1/readings";
+const STATUS_URL = "api/v1/status";
+const SERVER_POLL_MS = 10_000; // the uplink reports a change within a second or two
 
 type State = "waiting" | "live" | "lost";
 
@@ -37,6 +39,7 @@ const ui = {
   status: element("status", HTMLParagraphElement),
   table: element("readings", HTMLTableElement),
   device: element("device", HTMLDListElement),
+  server: element("server", HTMLParagraphElement),
 };
 
 let shown: Layout | undefined;
@@ -156,5 +159,43 @@ async function poll(): Promise<void> {
   setTimeout(() => void poll(), POLL_MS);
 }
 
+// The manual's "Data Server" section: is the device connected to its data
+// server, and how much of its journal is still to be uploaded.
+interface ServerStatus {
+  state: string; // "disabled", "connecting", "connected", "error"
+  last_success: number; // unix seconds, 0: never
+  backlog: number; // minute records not yet acknowledged
+  error: string;
+}
+
+function describeServer(s: ServerStatus): string {
+  const parts = [`Data server: ${s.state}`];
+  if (s.last_success > 0) {
+    parts.push(`last upload ${new Date(s.last_success * 1000).toLocaleString()}`);
+  }
+  parts.push(`${s.backlog} minute${s.backlog === 1 ? "" : "s"} waiting`);
+  if (s.error) parts.push(s.error);
+  return parts.join(" · ");
+}
+
+async function pollServer(): Promise<void> {
+  try {
+    const response = await fetch(STATUS_URL, { cache: "no-store" });
+    if (response.ok) {
+      const body = (await response.json()) as { server?: ServerStatus };
+      const s = body.server;
+      if (s && typeof s.state === "string") {
+        ui.server.dataset["state"] = s.state;
+        ui.server.hidden = s.state === "disabled";
+        ui.server.textContent = describeServer(s);
+      }
+    }
+  } catch {
+    // The readings' status line already says when the device is unreachable.
+  }
+  setTimeout(() => void pollServer(), SERVER_POLL_MS);
+}
+
 setStatus("waiting");
 void poll();
+void pollServer();
