@@ -27,48 +27,26 @@ bool in_api_row(const Quantity& q) {
 
 double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 
-template <typename ValueOf>
-nlohmann::ordered_json row(std::string_view devid, std::int64_t time, int phases,
-                           const ValueOf& value) {
+// V, A, PF and T mean the same in every row; W and rW are the minute's
+// mean power or the period's energy, as value_of() reads each kind of row.
+template <typename Record>
+nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
   nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
-  for (const Quantity& q : catalogue(phases == 1 ? 1 : 3)) {
-    if (in_api_row(q)) out[q.key] = finite(value(q));
+  for (const Quantity& q : catalogue(r.phases == 1 ? 1 : 3)) {
+    if (in_api_row(q)) out[q.key] = finite(value_of(r, q));
   }
   return out;
-}
-
-double period_value(const PeriodRow& r, const Quantity& q) {
-  if (q.family == Family::kTemperature) return r.temperature_c;
-  const PhaseRollup& p = r.phase[static_cast<std::size_t>(q.phase - 1)];
-  switch (q.family) {
-    case Family::kVoltage:
-      return p.volts;
-    case Family::kCurrent:
-      return p.amps;
-    case Family::kPower:
-      return p.wh_energy;
-    case Family::kReversePower:
-      return p.rwh_energy;
-    case Family::kEnergy:
-      return p.wh;
-    case Family::kReverseEnergy:
-      return p.rwh;
-    case Family::kPowerFactor:
-      return p.power_factor;
-    default:
-      return 0;
-  }
 }
 
 }  // namespace
 
 nlohmann::ordered_json api_row(std::string_view devid, const MinuteRecord& m) {
-  return row(devid, m.minute, m.phases, [&](const Quantity& q) { return value_of(m, q); });
+  return row(devid, m.minute, m);
 }
 
 nlohmann::ordered_json api_row(std::string_view devid, std::int64_t period_start,
                                const PeriodRow& r) {
-  return row(devid, period_start, r.phases, [&](const Quantity& q) { return period_value(r, q); });
+  return row(devid, period_start, r);
 }
 
 }  // namespace maic::cloud

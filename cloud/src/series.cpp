@@ -5,31 +5,6 @@
 namespace maic::cloud {
 namespace {
 
-double phase_value(const PhaseRollup& p, Family f) {
-  switch (f) {
-    case Family::kVoltage:
-      return p.volts;
-    case Family::kCurrent:
-      return p.amps;
-    case Family::kPower:
-      return p.wh_energy;
-    case Family::kReversePower:
-      return p.rwh_energy;
-    case Family::kEnergy:
-      return p.wh;
-    case Family::kReverseEnergy:
-      return p.rwh;
-    case Family::kPowerFactor:
-      return p.power_factor;
-    case Family::kFrequency:
-      return p.hertz;
-    case Family::kTemperature:
-    case Family::kOutput:
-      break;
-  }
-  return 0;
-}
-
 // Whether a column's values add up when points merge: the energy of
 // periods does; power (the minute rows' W) and everything else does not.
 bool additive(Period p, const Quantity& q) {
@@ -55,23 +30,6 @@ std::int64_t nominal_seconds(Period p) {
 }
 
 }  // namespace
-
-double period_value(const PeriodRow& row, const Quantity& q) {
-  switch (q.family) {
-    case Family::kTemperature:
-      return row.temperature_c;
-    case Family::kOutput:
-      return row.output_on ? 1 : 0;
-    default:
-      break;
-  }
-  if (q.phase > 0) return phase_value(row.phase[static_cast<std::size_t>(q.phase - 1)], q.family);
-  // A total: the sum over the row's phases (a mean for the frequency).
-  double sum = 0;
-  for (int i = 0; i < row.phases; ++i)
-    sum += phase_value(row.phase[static_cast<std::size_t>(i)], q.family);
-  return q.family == Family::kFrequency && row.phases > 0 ? sum / row.phases : sum;
-}
 
 Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points) {
   const std::int64_t span = std::max<std::int64_t>(to - from, 0) + 1;
@@ -101,7 +59,7 @@ Series series_of(Period p, std::span<const std::int64_t> starts, std::span<const
   s.time.assign(starts.begin(), starts.end());
   s.columns.resize(qs.size());
   for (const PeriodRow& row : rows) {
-    for (std::size_t i = 0; i < qs.size(); ++i) s.columns[i].push_back(period_value(row, *qs[i]));
+    for (std::size_t i = 0; i < qs.size(); ++i) s.columns[i].push_back(value_of(row, *qs[i]));
   }
   return s;
 }

@@ -27,12 +27,12 @@ TEST(Series, PeriodValuesFollowTheManualsTable) {
   }
   row.temperature_c = 31;
   row.output_on = true;
-  EXPECT_EQ(period_value(row, *q("V2")), 231);
-  EXPECT_EQ(period_value(row, *q("W3")), 300);  // energy of the period
-  EXPECT_EQ(period_value(row, *q("W")), 600);   // totals add up
-  EXPECT_EQ(period_value(row, *q("TWh")), 3000);
-  EXPECT_EQ(period_value(row, *q("T")), 31);
-  EXPECT_EQ(period_value(row, *q("OUT")), 1);
+  EXPECT_EQ(value_of(row, *q("V2")), 231);
+  EXPECT_EQ(value_of(row, *q("W3")), 300);  // energy of the period
+  EXPECT_EQ(value_of(row, *q("W")), 600);   // totals add up
+  EXPECT_EQ(value_of(row, *q("TWh")), 3000);
+  EXPECT_EQ(value_of(row, *q("T")), 31);
+  EXPECT_EQ(value_of(row, *q("OUT")), 1);
 }
 
 TEST(Series, DownsamplingKeepsMeansMeansSumsEnergiesAndTakesLastMeters) {

@@ -153,4 +153,29 @@ PeriodRow RollupAccumulator::row() const {
   return r;
 }
 
+double phase_value(const PhaseRollup& p, Family f) {
+  switch (f) {
+    case Family::kPower:
+      return p.wh_energy;
+    case Family::kReversePower:
+      return p.rwh_energy;
+    case Family::kVoltage:
+      return p.volts;
+    case Family::kCurrent:
+      return p.amps;
+    case Family::kEnergy:
+      return p.wh;
+    case Family::kReverseEnergy:
+      return p.rwh;
+    case Family::kPowerFactor:
+      return p.power_factor;
+    case Family::kFrequency:
+      return p.hertz;
+    case Family::kTemperature:
+    case Family::kOutput:
+      break;
+  }
+  return 0;
+}
+
 }  // namespace maic

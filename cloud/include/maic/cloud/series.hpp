@@ -18,12 +18,6 @@
 
 namespace maic::cloud {
 
-// The value of `q` in a period row, by the manual's table: means for V, A,
-// PF, Hz and T; the period's energy in Wh for W and rW (totals summed over
-// phases); the meters at the period's end for Wh and rWh; the output at
-// the end.
-double period_value(const PeriodRow& row, const Quantity& q);
-
 struct Series {
   Period period = Period::kMinute;
   std::vector<std::int64_t> time;            // unix seconds of each point's start

@@ -48,6 +48,14 @@ struct PeriodRow {
   bool output_on = false;    // at the period's end
 };
 
+// A period row's phase as the catalogue reads it (catalogue_value in
+// reading.hpp): W and rW are the period's energy in Wh, the manual's rule
+// for hour to year rows; the other families as named.
+double phase_value(const PhaseRollup& p, Family f);
+
+// The value of quantity `q` in a period row: totals are sums over the phases.
+inline double value_of(const PeriodRow& r, const Quantity& q) { return catalogue_value(r, q); }
+
 class RollupAccumulator {
  public:
   void add(const MinuteRecord& m);
