@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "maic/core/testing/child_output.hpp"
+
 namespace maic::cloud::testing {
 namespace {
 
@@ -353,11 +355,10 @@ struct PostgresServer::Impl {
   int port = 0;
 
   Child server;
-  int out = -1;       // read end of the server's stdout and stderr
-  std::thread drain;  // reads `out` after start-up, so the server never blocks on a full pipe
-
-  mutable std::mutex log_mutex;
-  std::string log;
+  // The server's stdout and stderr. Every process of the server
+  // (postmaster, backends, auxiliaries) holds the pipe's write end, so its
+  // end of file means all are gone.
+  maic::testing::ChildOutput output;
 
   std::atomic<int> databases{0};
 
@@ -365,16 +366,6 @@ struct PostgresServer::Impl {
     stop();
     std::error_code ignored;
     if (!dir.empty()) fs::remove_all(dir, ignored);
-  }
-
-  void append(std::string_view bytes) {
-    std::lock_guard lock(log_mutex);
-    log.append(bytes);
-  }
-
-  std::string log_since(std::size_t offset) const {
-    std::lock_guard lock(log_mutex);
-    return offset < log.size() ? log.substr(offset) : std::string();
   }
 
   // The server's directory, with a copy of the template cluster in it.
@@ -392,57 +383,28 @@ struct PostgresServer::Impl {
   // connections. Dynamic shared memory in files of the data directory
   // (mmap), not /dev/shm segments: a killed server's go with the directory.
   Status launch() {
-    const std::size_t log_start = log_since(0).size();
-    std::array<int, 2> pipe_fds{-1, -1};
-    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return os_error("pipe2");
+    const std::size_t log_start = output.size();
+    Result<int> writer = output.open();
+    if (!writer) return writer.error();
     Result<Child> child =
         spawn({bin("postgres"), "-D", data.string(), "-p", std::to_string(port), "-c",
                "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir.string(), "-c",
                "fsync=off", "-c", "full_page_writes=off", "-c", "dynamic_shared_memory_type=mmap",
                "-c", "shared_buffers=32MB", "-c", "max_connections=100"},
-              pipe_fds[1], account);
-    close_fd(pipe_fds[1]);
-    out = pipe_fds[0];
+              *writer, account);
+    output.writer_handed_over();
     if (!child) {
-      close_fd(out);
+      output.finish();
       return child.error();
     }
     server = *child;
-
-    const Clock::time_point deadline = Clock::now() + kPostgresWaitLimit;
-    while (log_since(log_start).find(kReadyLine) == std::string::npos) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      pollfd p{out, POLLIN, 0};
-      const int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
-      if (n < 0 && errno == EINTR) continue;
-      std::array<char, 4096> buf{};
-      const ssize_t got = n > 0 ? ::read(out, buf.data(), buf.size()) : 0;
-      if (got <= 0) {  // timed out, or the server exited
-        const std::string said = log_since(log_start);
-        kill();
-        return make_error(fmt::format("postgres did not start on port {}: {}", port, said));
-      }
-      append(std::string_view(buf.data(), static_cast<std::size_t>(got)));
+    if (Status ready = output.wait_for(kReadyLine, log_start, kPostgresWaitLimit); !ready) {
+      kill();
+      return make_error(
+          fmt::format("postgres did not start on port {}: {}", port, ready.error().message));
     }
-    drain = std::thread([this] {
-      std::array<char, 4096> buf{};
-      for (;;) {
-        const ssize_t got = ::read(out, buf.data(), buf.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return;  // every server process is gone
-        append(std::string_view(buf.data(), static_cast<std::size_t>(got)));
-      }
-    });
+    output.start_drain();
     return ok_status();
-  }
-
-  // Waits for the end of the log: every process of the server (postmaster,
-  // backends, auxiliaries) held the pipe's write end, so end of file means
-  // all are gone.
-  void finish_drain() {
-    if (drain.joinable()) drain.join();
-    close_fd(out);
   }
 
   void stop() {
@@ -450,12 +412,12 @@ struct PostgresServer::Impl {
       ::kill(server.pid, SIGINT);  // fast shutdown: roll back, disconnect, checkpoint
       if (!wait_exit(server, Clock::now() + kPostgresWaitLimit)) kill_and_reap(server);
     }
-    finish_drain();
+    output.finish();
   }
 
   void kill() {
     kill_and_reap(server);
-    finish_drain();
+    output.finish();
   }
 };
 
@@ -519,6 +481,6 @@ Status PostgresServer::restart() {
   return impl_->launch();
 }
 
-std::string PostgresServer::log() const { return impl_->log_since(0); }
+std::string PostgresServer::log() const { return impl_->output.since(0); }
 
 }  // namespace maic::cloud::testing

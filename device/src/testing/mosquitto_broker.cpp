@@ -22,6 +22,8 @@
 #include <set>
 #include <thread>
 
+#include "maic/core/testing/child_output.hpp"
+
 namespace maic::device::testing {
 namespace {
 
@@ -38,11 +40,6 @@ constexpr int kPortAttempts = 5;
 
 Error os_error(std::string_view what) {
   return make_error(fmt::format("mosquitto: {}: {}", what, std::strerror(errno)));
-}
-
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
 }
 
 void reap(pid_t pid) {
@@ -161,26 +158,12 @@ struct MosquittoBroker::Impl {
   int tls_port = 0;
 
   pid_t pid = -1;
-  int out = -1;       // read end of the broker's stdout and stderr
-  std::thread drain;  // reads `out` after start-up, so the broker never blocks on a full pipe
-
-  mutable std::mutex log_mutex;
-  std::string log;
+  maic::testing::ChildOutput output;  // the broker's stdout and stderr
 
   ~Impl() {
     kill();
     std::error_code ignored;
     fs::remove_all(dir, ignored);
-  }
-
-  void append(std::string_view bytes) {
-    std::lock_guard lock(log_mutex);
-    log.append(bytes);
-  }
-
-  std::string log_since(std::size_t offset) const {
-    std::lock_guard lock(log_mutex);
-    return offset < log.size() ? log.substr(offset) : std::string();
   }
 
   Status write_config() {
@@ -208,43 +191,22 @@ struct MosquittoBroker::Impl {
 
   // Starts the broker and waits until it logs that it runs.
   Status launch() {
-    const std::size_t log_start = log_since(0).size();
-    std::array<int, 2> pipe_fds{-1, -1};
-    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return os_error("pipe2");
-    Result<pid_t> child = spawn({kMosquitto, "-c", config.string()}, pipe_fds[1]);
-    close_fd(pipe_fds[1]);
-    out = pipe_fds[0];
+    const std::size_t log_start = output.size();
+    Result<int> writer = output.open();
+    if (!writer) return writer.error();
+    Result<pid_t> child = spawn({kMosquitto, "-c", config.string()}, *writer);
+    output.writer_handed_over();
     if (!child) {
-      close_fd(out);
+      output.finish();
       return child.error();
     }
     pid = *child;
-
-    const Clock::time_point deadline = Clock::now() + kWaitLimit;
-    while (log_since(log_start).find(kReadyLine) == std::string::npos) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      pollfd p{out, POLLIN, 0};
-      const int n = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
-      if (n < 0 && errno == EINTR) continue;
-      std::array<char, 4096> buf{};
-      const ssize_t got = n > 0 ? ::read(out, buf.data(), buf.size()) : 0;
-      if (got <= 0) {  // timed out, or the broker exited
-        const std::string said = log_since(log_start);
-        kill();
-        return make_error(fmt::format("mosquitto did not start on port {}: {}", port, said));
-      }
-      append(std::string_view(buf.data(), static_cast<std::size_t>(got)));
+    if (Status ready = output.wait_for(kReadyLine, log_start, kWaitLimit); !ready) {
+      kill();
+      return make_error(
+          fmt::format("mosquitto did not start on port {}: {}", port, ready.error().message));
     }
-    drain = std::thread([this] {
-      std::array<char, 4096> buf{};
-      for (;;) {
-        const ssize_t got = ::read(out, buf.data(), buf.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return;  // the broker is gone
-        append(std::string_view(buf.data(), static_cast<std::size_t>(got)));
-      }
-    });
+    output.start_drain();
     return ok_status();
   }
 
@@ -254,8 +216,7 @@ struct MosquittoBroker::Impl {
       reap(pid);
       pid = -1;
     }
-    if (drain.joinable()) drain.join();  // ends at end of file: the broker held the only writer
-    close_fd(out);
+    output.finish();  // ends at end of file: the broker held the only writer
   }
 };
 
@@ -317,7 +278,7 @@ Status MosquittoBroker::restart() {
   return impl_->launch();
 }
 
-std::string MosquittoBroker::log() const { return impl_->log_since(0); }
+std::string MosquittoBroker::log() const { return impl_->output.since(0); }
 
 // --- MqttTestClient --------------------------------------------------------
 
