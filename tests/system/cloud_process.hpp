@@ -4,10 +4,8 @@
 #pragma once
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -17,6 +15,8 @@
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include "maic/core/testing/child_output.hpp"
 
 extern char** environ;
 
@@ -32,33 +32,25 @@ class CloudProcess {
   ~CloudProcess() { kill_now(); }
 
   void start() {
-    int out[2];
-    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+    const std::size_t since = output_.size();
+    Result<int> writer = output_.open();
+    ASSERT_TRUE(writer.ok()) << writer.error().message;
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, *writer, 1);
     const std::string listen = "127.0.0.1:" + std::to_string(port_);
     std::vector<std::string> args{MAIC_CLOUD_BIN, "--data-dir", data_dir_, "--listen", listen};
     args.insert(args.end(), extra_.begin(), extra_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&pid_, MAIC_CLOUD_BIN, &actions, nullptr, argv.data(), environ), 0);
+    const int spawned = posix_spawn(&pid_, MAIC_CLOUD_BIN, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    // Waits for "listening on", bounded.
-    std::string seen;
-    const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
-    while (seen.find("listening on") == std::string::npos) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "maic-cloud did not start: " << seen;
-      pollfd p{out[0], POLLIN, 0};
-      if (::poll(&p, 1, 1000) <= 0) continue;
-      char buf[512];
-      const ssize_t n = read(out[0], buf, sizeof buf);
-      ASSERT_GT(n, 0) << "maic-cloud exited: " << seen;
-      seen.append(buf, static_cast<std::size_t>(n));
-    }
-    close(out[0]);
+    output_.writer_handed_over();
+    ASSERT_EQ(spawned, 0);
+    const Status ready = output_.wait_for("listening on", since, kWaitLimit);
+    ASSERT_TRUE(ready.ok()) << "maic-cloud did not start: " << ready.error().message;
+    output_.start_drain();
   }
 
   void kill_now() {
@@ -66,6 +58,7 @@ class CloudProcess {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
+    output_.finish();
   }
 
   void stop() {
@@ -74,6 +67,7 @@ class CloudProcess {
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+    output_.finish();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
   }
 
@@ -82,6 +76,7 @@ class CloudProcess {
   std::uint16_t port_;
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
+  ChildOutput output_;  // its stdout
 };
 
 inline std::uint16_t free_port() {
