@@ -152,7 +152,7 @@ class DataServer {
   }
 
   http::Response minutes(const http::Request& q) {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     if (!known_) return http::Response::error(409, "unknown device: send hello first");
     auto batch = decode_upload(q.body);
     if (!batch) return http::Response::error(400, batch.error().message);
@@ -183,13 +183,21 @@ class DataServer {
     }
     std::uint32_t last_seq = commit ? batch->records[commit - 1].seq : 0;
     if (mode == Minutes::kOverclaim) last_seq += 10;
+    http::Response reply = answer({{"committed", commit}, {"last_seq", last_seq}});
     if (mode == Minutes::kLoseAnswer) {
-      // Committed, but the device gave up waiting (its timeout is 300 ms).
-      lock.unlock();
-      std::this_thread::sleep_for(milliseconds(800));
-      lock.lock();
+      // Committed, but the answer is held back until after the device gave
+      // up waiting (its timeout is 300 ms): a long poll that never becomes
+      // ready, answered only when the server stops or after 30 s.
+      auto held = std::make_shared<http::Response::Wait>();
+      held->poll = [] { return std::optional<http::Response>(); };
+      held->on_timeout = [reply] { return reply; };
+      held->interval = milliseconds(50);
+      held->timeout = seconds(30);
+      http::Response late;
+      late.wait = std::move(held);
+      return late;
     }
-    return answer({{"committed", commit}, {"last_seq", last_seq}});
+    return reply;
   }
 
   http::Response commands(const http::Request& q) {
@@ -243,7 +251,7 @@ struct Rig {
 
   static UplinkOptions options() {
     UplinkOptions o;
-    o.request_timeout = milliseconds(300);  // DataServer::kLoseAnswer outwaits it
+    o.request_timeout = milliseconds(300);  // DataServer::kLoseAnswer holds its answer longer
     return o;
   }
 
