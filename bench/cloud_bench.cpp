@@ -33,12 +33,12 @@
 #include "maic/core/clock.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "maic/core/minute_blob.hpp"
-#include "maic/core/testing/temp_dir.hpp"
 #include "maic/core/upload_codec.hpp"
 #include "maic/http/server.hpp"
 #include "maic/platform/system_clock.hpp"
+#include "maic/testing/postgres_server.hpp"
+#include "maic/testing/temp_dir.hpp"
 #include "postgres_arrays.hpp"
-#include "testing/postgres_server.hpp"
 
 namespace maic {
 namespace {
@@ -349,7 +349,7 @@ int main(int argc, char** argv) {
                raw, 100 * http / raw);
   }
   if (postgres) {
-    auto server = must(cloud::testing::PostgresServer::start(), "postgres");
+    auto server = must(maic::testing::PostgresServer::start(), "postgres");
     auto store = must(cloud::PostgresStore::open(must(server->create_database(), "db"), 4), "pg");
     const double http = ingest_over_http(*store, fleet, 2);
     const double raw = postgres_raw(must(server->create_database(), "db"), fleet);

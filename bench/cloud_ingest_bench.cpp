@@ -12,7 +12,7 @@
 
 #include "maic/cloud/period_deltas.hpp"
 #include "maic/cloud/sqlite_store.hpp"
-#include "maic/core/testing/temp_dir.hpp"
+#include "maic/testing/temp_dir.hpp"
 
 namespace maic::cloud {
 namespace {

@@ -8,9 +8,9 @@
 #include <optional>
 
 #include "maic/core/storage.hpp"
-#include "maic/core/testing/temp_dir.hpp"
 #include "maic/device/journal.hpp"
 #include "maic/platform/directory_storage.hpp"
+#include "maic/testing/temp_dir.hpp"
 
 namespace maic::device {
 namespace {

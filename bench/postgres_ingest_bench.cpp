@@ -22,8 +22,8 @@
 
 #include "maic/cloud/postgres_store.hpp"
 #include "maic/core/minute_blob.hpp"
+#include "maic/testing/postgres_server.hpp"
 #include "postgres_arrays.hpp"
-#include "testing/postgres_server.hpp"
 
 namespace maic::cloud {
 namespace {

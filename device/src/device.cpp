@@ -7,9 +7,9 @@
 
 #include "maic/core/energy_register.hpp"
 #include "maic/device/journal.hpp"
-#include "maic/device/meter_store.hpp"
 #include "maic/device/mqtt_service.hpp"
 #include "maic/device/settings_json.hpp"
+#include "meter_store.hpp"
 
 namespace maic::device {
 namespace {

@@ -1,4 +1,4 @@
-#include "maic/device/meter_store.hpp"
+#include "meter_store.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "maic/device/metrics.hpp"
+#include "metrics.hpp"
 
 #include <gtest/gtest.h>
 

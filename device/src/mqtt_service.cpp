@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "maic/device/mqtt_topics.hpp"
+#include "mqtt_topics.hpp"
 
 namespace maic::device {
 namespace {

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "maic/device/mqtt_topics.hpp"
-#include "testing/mosquitto_broker.hpp"
+#include "maic/testing/mosquitto_broker.hpp"
+#include "mqtt_topics.hpp"
 
 namespace maic::device {
 namespace {

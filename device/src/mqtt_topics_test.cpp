@@ -1,4 +1,4 @@
-#include "maic/device/mqtt_topics.hpp"
+#include "mqtt_topics.hpp"
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>

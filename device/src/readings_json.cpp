@@ -1,4 +1,4 @@
-#include "maic/device/readings_json.hpp"
+#include "readings_json.hpp"
 
 #include <cmath>
 

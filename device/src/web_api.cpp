@@ -6,9 +6,9 @@
 #include <limits>
 #include <memory>
 
-#include "maic/device/metrics.hpp"
-#include "maic/device/readings_json.hpp"
 #include "maic/device/settings_json.hpp"
+#include "metrics.hpp"
+#include "readings_json.hpp"
 
 namespace maic::device {
 namespace {

@@ -12,7 +12,7 @@
 #include <limits>
 
 #include "maic/metering/sdm630_registers.hpp"
-#include "testing/modbus_test_server.hpp"
+#include "maic/testing/modbus_test_server.hpp"
 
 namespace maic::metering {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "maic/core/testing/storage_contract.hpp"
-#include "maic/core/testing/temp_dir.hpp"
+#include "maic/testing/temp_dir.hpp"
 
 namespace maic::platform {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "maic/core/testing/temp_dir.hpp"
+#include "maic/testing/temp_dir.hpp"
 
 namespace maic::platform {
 namespace {

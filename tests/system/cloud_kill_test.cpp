@@ -14,12 +14,12 @@
 
 #include "cloud_process.hpp"
 #include "maic/cloud/sqlite_store.hpp"
-#include "maic/core/testing/temp_dir.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
+#include "maic/testing/temp_dir.hpp"
 #include "testing/journal_filler.hpp"
 
 namespace maic {
@@ -86,10 +86,11 @@ struct UploadingDevice {
 
 TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   maic::testing::TempDir dir("maic-cloud-kill");
-  const std::uint16_t port = testing::free_port();
-  testing::CloudProcess cloud(dir.path().string(), port);
+  const Result<int> port = testing::free_port();
+  ASSERT_TRUE(port.ok()) << port.error().message;
+  testing::CloudProcess cloud(dir.path().string(), *port);
   cloud.start();
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  const std::string url = "http://127.0.0.1:" + std::to_string(*port);
 
   std::vector<std::unique_ptr<UploadingDevice>> devices;
   for (int i = 0; i < kDevices; ++i) devices.push_back(std::make_unique<UploadingDevice>(url, i));

@@ -15,13 +15,13 @@
 #include "maic/cloud/sqlite_store.hpp"
 #include "maic/core/corrected_clock.hpp"
 #include "maic/core/storage.hpp"
-#include "maic/core/testing/temp_dir.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/http/server.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
+#include "maic/testing/temp_dir.hpp"
 #include "testing/journal_filler.hpp"
 
 namespace maic {

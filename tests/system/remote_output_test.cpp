@@ -10,14 +10,14 @@
 
 #include "cloud_process.hpp"
 #include "maic/core/storage.hpp"
-#include "maic/core/testing/temp_dir.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
 #include "maic/platform/system_clock.hpp"
-#include "testing/postgres_server.hpp"
+#include "maic/testing/postgres_server.hpp"
+#include "maic/testing/temp_dir.hpp"
 
 namespace maic {
 namespace {
@@ -44,18 +44,19 @@ struct Script {
 };
 
 TEST(RemoteOutput, ACommandGivenToOneProcessReachesADeviceOnTheOther) {
-  auto postgres = cloud::testing::PostgresServer::start();
+  auto postgres = maic::testing::PostgresServer::start();
   ASSERT_TRUE(postgres.ok()) << postgres.error().message;
   auto database = (*postgres)->create_database();
   ASSERT_TRUE(database.ok()) << database.error().message;
   maic::testing::TempDir dir("maic-remote-output");
-  const std::uint16_t port_a = testing::free_port(), port_b = testing::free_port();
-  testing::CloudProcess a((dir.path() / "a").string(), port_a, {"--database", *database});
-  testing::CloudProcess b((dir.path() / "b").string(), port_b, {"--database", *database});
+  const Result<int> port_a = testing::free_port(), port_b = testing::free_port();
+  ASSERT_TRUE(port_a.ok() && port_b.ok());
+  testing::CloudProcess a((dir.path() / "a").string(), *port_a, {"--database", *database});
+  testing::CloudProcess b((dir.path() / "b").string(), *port_b, {"--database", *database});
   a.start();
   b.start();
-  const std::string url_a = "http://127.0.0.1:" + std::to_string(port_a);
-  const std::string url_b = "http://127.0.0.1:" + std::to_string(port_b);
+  const std::string url_a = "http://127.0.0.1:" + std::to_string(*port_a);
+  const std::string url_b = "http://127.0.0.1:" + std::to_string(*port_b);
 
   // The device talks to B, on real time (the poll's wait is real).
   const auto clock = platform::system_clock();

@@ -1,0 +1,185 @@
+// Accounts: register, log in, log out, the profile with its API key,
+// password changes (docs/api.md, "Accounts").
+#include <algorithm>
+#include <cctype>
+
+#include "auth.hpp"
+#include "context.hpp"
+#include "maic/core/device_secrets.hpp"
+#include "secrets.hpp"
+
+namespace maic::cloud {
+namespace {
+
+constexpr std::size_t kMaxEmail = 254;  // RFC 5321's path limit
+constexpr std::size_t kMaxPassword = 1024;
+
+// A deliberately loose check: something@something.something, no spaces or
+// control characters. Whether it receives mail is the mail system's business.
+bool plausible_email(std::string_view e) {
+  const auto at = e.find('@');
+  if (at == 0 || at == std::string_view::npos || e.find('@', at + 1) != std::string_view::npos)
+    return false;
+  const auto dot = e.find('.', at);
+  if (dot == std::string_view::npos || dot == at + 1 || dot + 1 == e.size()) return false;
+  return std::none_of(e.begin(), e.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+nlohmann::json profile(const User& u) {
+  return {{"id", u.id}, {"email", u.email}, {"api_key", u.api_key}, {"created", u.created}};
+}
+
+// The answer to a successful register or log-in: the profile and the CSRF
+// token, and the session cookie for a browser.
+http::Response logged_in(Context& ctx, const User& user, int status) {
+  std::string csrf;
+  auto cookie = open_session(ctx, user, csrf);
+  if (auto* refusal = std::get_if<http::Response>(&cookie)) return std::move(*refusal);
+  nlohmann::json body = profile(user);
+  body["csrf_token"] = csrf;
+  http::Response r = http::Response::json(body, status);
+  r.headers.add("Set-Cookie", std::get<std::string>(cookie));
+  return r;
+}
+
+struct Credentials {
+  std::string email;
+  std::string password;
+};
+
+std::variant<Credentials, http::Response> credentials(const http::Request& r) {
+  auto body = json_object_body(r);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const auto& json = std::get<nlohmann::json>(body);
+  auto email = string_field(json, "email", kMaxEmail);
+  if (auto* bad = std::get_if<http::Response>(&email)) return std::move(*bad);
+  auto password = string_field(json, "password", kMaxPassword);
+  if (auto* bad = std::get_if<http::Response>(&password)) return std::move(*bad);
+  return Credentials{lower(std::get<std::string>(email)), std::get<std::string>(password)};
+}
+
+http::Response register_user(const http::Request& r, Context& ctx) {
+  auto given = credentials(r);
+  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
+  auto& c = std::get<Credentials>(given);
+  if (!plausible_email(c.email))
+    return http::Response::error(400, "email: an address like name@example.org is required");
+  if (auto policy = check_password_policy(c.password); !policy)
+    return http::Response::error(400, "password: " + policy.error().message);
+  if (!ctx.login_by_address.allow(r.remote))
+    return http::Response::error(429, "too many attempts from this address; wait a minute");
+  auto hash = hash_password(c.password);
+  if (!hash) return http::Response::error(503, hash.error().message);
+  auto user = ctx.store.create_user(c.email, *hash, new_api_key(), ctx.now());
+  if (!user) return storage_failure(ctx, user.error());
+  if (!*user) return http::Response::error(409, "an account with this e-mail address exists");
+  ctx.log("account registered: " + c.email);
+  return logged_in(ctx, **user, 201);
+}
+
+http::Response log_in(const http::Request& r, Context& ctx) {
+  auto given = credentials(r);
+  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
+  auto& c = std::get<Credentials>(given);
+  if (!ctx.login_by_address.allow(r.remote) || !ctx.login_by_account.allow(c.email)) {
+    ctx.log("log-in throttled: " + c.email + " from " + r.remote);
+    http::Response refused = http::Response::error(429, "too many log-in attempts; wait a minute");
+    refused.headers.set("Retry-After", "60");
+    return refused;
+  }
+  auto user = ctx.store.user_by_email(c.email);
+  if (!user) return storage_failure(ctx, user.error());
+  // The same answer for an unknown address and a wrong password: the
+  // server does not tell who has an account.
+  if (!*user || !verify_password((*user)->password_hash, c.password))
+    return http::Response::error(401, "wrong e-mail address or password");
+  if (needs_rehash((*user)->password_hash)) {
+    if (auto rehashed = hash_password(c.password))
+      (void)ctx.store.set_password_hash((*user)->id, *rehashed);
+  }
+  return logged_in(ctx, **user, 200);
+}
+
+http::Response log_out(const http::Request& r, Context& ctx) {
+  return with_caller(r, ctx, [&](const Caller& caller) {
+    if (caller.session) {
+      if (auto gone = ctx.store.delete_session(caller.session->token_hash); !gone)
+        return storage_failure(ctx, gone.error());
+    }
+    http::Response out;
+    out.status = 204;
+    out.headers.add("Set-Cookie", expired_session_cookie(ctx));
+    return out;
+  });
+}
+
+http::Response change_password(const http::Request& r, Context& ctx) {
+  return with_caller(r, ctx, [&](const Caller& caller) {
+    auto body = json_object_body(r);
+    if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+    const auto& json = std::get<nlohmann::json>(body);
+    auto current = string_field(json, "current", kMaxPassword);
+    if (auto* bad = std::get_if<http::Response>(&current)) return std::move(*bad);
+    auto next = string_field(json, "new", kMaxPassword);
+    if (auto* bad = std::get_if<http::Response>(&next)) return std::move(*bad);
+    if (!ctx.login_by_account.allow(caller.user.email))
+      return http::Response::error(429, "too many attempts; wait a minute");
+    if (!verify_password(caller.user.password_hash, std::get<std::string>(current)))
+      return http::Response::error(403, "current: the password is wrong");
+    if (auto policy = check_password_policy(std::get<std::string>(next)); !policy)
+      return http::Response::error(400, "new: " + policy.error().message);
+    auto hash = hash_password(std::get<std::string>(next));
+    if (!hash) return http::Response::error(503, hash.error().message);
+    if (auto set = ctx.store.set_password_hash(caller.user.id, *hash); !set)
+      return storage_failure(ctx, set.error());
+    // Other browsers logged in with the old password are logged out.
+    const std::string keep = caller.session ? caller.session->token_hash : "";
+    if (auto dropped = ctx.store.delete_sessions_of(caller.user.id, keep); !dropped)
+      return storage_failure(ctx, dropped.error());
+    http::Response ok;
+    ok.status = 204;
+    return ok;
+  });
+}
+
+http::Response show_profile(const http::Request& r, Context& ctx) {
+  return with_caller(r, ctx, [&](const Caller& caller) {
+    nlohmann::json body = profile(caller.user);
+    if (caller.session) body["csrf_token"] = caller.session->csrf_token;
+    return http::Response::json(body);
+  });
+}
+
+http::Response regenerate_api_key(const http::Request& r, Context& ctx) {
+  return with_caller(r, ctx, [&](const Caller& caller) {
+    User user = caller.user;
+    user.api_key = new_api_key();
+    if (auto set = ctx.store.set_api_key(user.id, user.api_key); !set)
+      return storage_failure(ctx, set.error());
+    return http::Response::json(profile(user));
+  });
+}
+
+}  // namespace
+
+void add_account_routes(http::Router& router, Context& ctx) {
+  router.add("POST", "/api/v1/register",
+             [&ctx](const http::Request& r) { return register_user(r, ctx); });
+  router.add("POST", "/api/v1/login", [&ctx](const http::Request& r) { return log_in(r, ctx); });
+  router.add("POST", "/api/v1/logout", [&ctx](const http::Request& r) { return log_out(r, ctx); });
+  router.add("GET", "/api/v1/profile",
+             [&ctx](const http::Request& r) { return show_profile(r, ctx); });
+  router.add("POST", "/api/v1/password",
+             [&ctx](const http::Request& r) { return change_password(r, ctx); });
+  router.add("POST", "/api/v1/apikey",
+             [&ctx](const http::Request& r) { return regenerate_api_key(r, ctx); });
+}
+
+}  // namespace maic::cloud

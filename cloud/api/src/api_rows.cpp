@@ -1,0 +1,52 @@
+#include "api_rows.hpp"
+
+#include <cmath>
+
+namespace maic::cloud {
+namespace {
+
+// The families an /api row carries (compat.md §3), per phase, and T.
+bool in_api_row(const Quantity& q) {
+  switch (q.family) {
+    case Family::kVoltage:
+    case Family::kCurrent:
+    case Family::kPower:
+    case Family::kReversePower:
+    case Family::kEnergy:
+    case Family::kReverseEnergy:
+    case Family::kPowerFactor:
+      return !q.is_total;
+    case Family::kTemperature:
+      return true;
+    case Family::kFrequency:
+    case Family::kOutput:
+      return false;
+  }
+  return false;
+}
+
+double finite(double v) { return std::isfinite(v) ? v : 0.0; }
+
+// V, A, PF and T mean the same in every row; W and rW are the minute's
+// mean power or the period's energy, as value_of() reads each kind of row.
+template <typename Record>
+nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
+  nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
+  for (const Quantity& q : catalogue(r.phases == 1 ? 1 : 3)) {
+    if (in_api_row(q)) out[q.key] = finite(value_of(r, q));
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json api_row(std::string_view devid, const MinuteRecord& m) {
+  return row(devid, m.minute, m);
+}
+
+nlohmann::ordered_json api_row(std::string_view devid, std::int64_t period_start,
+                               const PeriodRow& r) {
+  return row(devid, period_start, r);
+}
+
+}  // namespace maic::cloud

@@ -1,0 +1,91 @@
+#include "auth.hpp"
+
+#include <fmt/format.h>
+
+#include "maic/core/device_secrets.hpp"
+#include "secrets.hpp"
+
+namespace maic::cloud {
+namespace {
+
+bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD"; }
+
+// The host part of an Origin ("https://host:port" -> "host:port").
+std::string_view origin_host(std::string_view origin) {
+  const auto scheme = origin.find("://");
+  return scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+}
+
+http::Response unauthorized(std::string_view why) {
+  http::Response r = http::Response::error(401, why);
+  r.headers.set("WWW-Authenticate", "Bearer realm=\"maic\"");
+  return r;
+}
+
+}  // namespace
+
+std::optional<std::string> session_token(const http::Request& r) {
+  const auto cookies = r.headers.get("Cookie");
+  if (!cookies) return std::nullopt;
+  std::string_view rest = *cookies;
+  while (!rest.empty()) {
+    const auto semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie)
+      return std::string(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+std::variant<Caller, http::Response> authenticate(const http::Request& r, const Context& ctx) {
+  if (const auto auth = r.headers.get("Authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!auth->starts_with(kBearer))
+      return unauthorized("Authorization must be \"Bearer <API key>\"");
+    const std::string key(auth->substr(kBearer.size()));
+    auto user = ctx.store.user_by_api_key(key);
+    if (!user) return storage_failure(ctx, user.error());
+    if (!*user) return unauthorized("the API key is not valid");
+    return Caller{std::move(**user), std::nullopt};
+  }
+  const auto token = session_token(r);
+  if (!token) return unauthorized("log in first, or send an API key");
+  auto session = ctx.store.session(secret_hash(*token), ctx.now());
+  if (!session) return storage_failure(ctx, session.error());
+  if (!*session) return unauthorized("the session has ended; log in again");
+  if (!safe_method(r.method)) {
+    const auto origin = r.headers.get("Origin");
+    const auto host = r.headers.get("Host");
+    if (origin && (!host || origin_host(*origin) != *host))
+      return http::Response::error(403, "cross-site request refused");
+    const auto csrf = r.headers.get("X-CSRF-Token");
+    if (!csrf || !secrets_equal(*csrf, (*session)->csrf_token))
+      return http::Response::error(403, "the X-CSRF-Token header is missing or wrong");
+  }
+  auto user = ctx.store.user_by_id((*session)->user);
+  if (!user) return storage_failure(ctx, user.error());
+  if (!*user) return unauthorized("the account no longer exists");
+  return Caller{std::move(**user), std::move(**session)};
+}
+
+std::variant<std::string, http::Response> open_session(const Context& ctx, const User& user,
+                                                       std::string& csrf) {
+  const std::string token = new_api_key();
+  csrf = new_api_key();
+  const auto ttl = ctx.options.session_ttl.count();
+  Session s{secret_hash(token), user.id, csrf, ctx.now() + ttl};
+  if (auto stored = ctx.store.create_session(s); !stored)
+    return storage_failure(ctx, stored.error());
+  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}", kSessionCookie, token,
+                     ttl, ctx.options.secure_cookies ? "; Secure" : "");
+}
+
+std::string expired_session_cookie(const Context& ctx) {
+  return fmt::format("{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{}", kSessionCookie,
+                     ctx.options.secure_cookies ? "; Secure" : "");
+}
+
+}  // namespace maic::cloud

@@ -1,0 +1,64 @@
+// What the route modules of CloudService share (private to the cloud
+// library): the store, the clock, the options, the limiters and the command
+// board, and the small helpers every handler uses.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "command_board.hpp"
+#include "maic/cloud/service.hpp"
+#include "maic/cloud/store.hpp"
+#include "maic/core/rate_limiter.hpp"
+#include "maic/http/message.hpp"
+#include "maic/http/router.hpp"
+
+namespace maic::cloud {
+
+struct Context {
+  Context(Store& s, const Clock& c, CloudOptions o);
+
+  Store& store;
+  const Clock& clock;
+  CloudOptions options;
+  // Log-in attempts per address and per account: a burst of 10, then one
+  // every 6 s — a person never notices, a guesser gets 600 an hour.
+  RateLimiter login_by_address;
+  RateLimiter login_by_account;
+  // Claims of a device by PIN, per (user, device) and per device: a PIN of
+  // 4 digits must not be guessable by trying.
+  RateLimiter claims_by_user;
+  RateLimiter claims_by_device;
+  CommandBoard commands;
+
+  std::int64_t now() const { return unix_seconds(clock.wall_now()); }
+  void log(std::string_view line) const {
+    if (options.log) options.log(line);
+  }
+  bool debugging() const { return static_cast<bool>(options.debug); }
+  void debug(std::string_view line) const {
+    if (options.debug) options.debug(line);
+  }
+};
+
+// The uniform answer to a storage failure: the client may retry.
+http::Response storage_failure(const Context& ctx, const Error& e);
+
+// Parses a JSON object body; the error response names what is wrong.
+using JsonBody = std::variant<nlohmann::json, http::Response>;
+JsonBody json_object_body(const http::Request& r);
+
+// A string member of a JSON object: absent or not a string is an error
+// naming the field; `max` bounds its length in bytes.
+std::variant<std::string, http::Response> string_field(const nlohmann::json& body,
+                                                       std::string_view name, std::size_t max);
+
+void add_account_routes(http::Router& router, Context& ctx);
+void add_device_routes(http::Router& router, Context& ctx);
+void add_uplink_routes(http::Router& router, Context& ctx);
+void add_data_routes(http::Router& router, Context& ctx);
+
+}  // namespace maic::cloud

@@ -1,0 +1,94 @@
+#include "series.hpp"
+
+#include <algorithm>
+
+namespace maic::cloud {
+namespace {
+
+// Whether a column's values add up when points merge: the energy of
+// periods does; power (the minute rows' W) and everything else does not.
+bool additive(Period p, const Quantity& q) {
+  return p != Period::kMinute && q.rollup == Rollup::kPeriodEnergy;
+}
+
+std::int64_t nominal_seconds(Period p) {
+  switch (p) {
+    case Period::kMinute:
+      return 60;
+    case Period::kHour:
+      return 3600;
+    case Period::kDay:
+      return 86'400;
+    case Period::kWeek:
+      return 7 * 86'400;
+    case Period::kMonth:
+      return 30 * 86'400;
+    case Period::kYear:
+      return 365 * 86'400;
+  }
+  return 60;
+}
+
+}  // namespace
+
+Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points) {
+  const std::int64_t span = std::max<std::int64_t>(to - from, 0) + 1;
+  for (Period p : {Period::kMinute, Period::kHour, Period::kDay, Period::kWeek, Period::kMonth}) {
+    if (static_cast<std::size_t>((span + nominal_seconds(p) - 1) / nominal_seconds(p)) <=
+        max_points)
+      return p;
+  }
+  return Period::kYear;
+}
+
+Series series_of(std::span<const MinuteRecord> minutes, std::span<const Quantity* const> qs) {
+  Series s;
+  s.period = Period::kMinute;
+  s.columns.resize(qs.size());
+  for (const MinuteRecord& m : minutes) {
+    s.time.push_back(m.minute);
+    for (std::size_t i = 0; i < qs.size(); ++i) s.columns[i].push_back(value_of(m, *qs[i]));
+  }
+  return s;
+}
+
+Series series_of(Period p, std::span<const std::int64_t> starts, std::span<const PeriodRow> rows,
+                 std::span<const Quantity* const> qs) {
+  Series s;
+  s.period = p;
+  s.time.assign(starts.begin(), starts.end());
+  s.columns.resize(qs.size());
+  for (const PeriodRow& row : rows) {
+    for (std::size_t i = 0; i < qs.size(); ++i) s.columns[i].push_back(value_of(row, *qs[i]));
+  }
+  return s;
+}
+
+Series downsample(Series s, std::span<const Quantity* const> qs, std::size_t max_points) {
+  const std::size_t n = s.time.size();
+  max_points = std::max<std::size_t>(max_points, 1);
+  if (n <= max_points) return s;
+  const std::size_t per_bucket = (n + max_points - 1) / max_points;
+  Series out;
+  out.period = s.period;
+  out.downsampled = true;
+  out.columns.resize(s.columns.size());
+  for (std::size_t first = 0; first < n; first += per_bucket) {
+    const std::size_t last = std::min(n, first + per_bucket);  // exclusive
+    out.time.push_back(s.time[first]);
+    for (std::size_t c = 0; c < s.columns.size(); ++c) {
+      const auto& col = s.columns[c];
+      double v = 0;
+      if (qs[c]->rollup == Rollup::kLast) {
+        v = col[last - 1];
+      } else {
+        for (std::size_t i = first; i < last; ++i) v += col[i];
+        if (!additive(s.period, *qs[c])) v /= static_cast<double>(last - first);
+      }
+      out.columns[c].push_back(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace maic::cloud

@@ -1,0 +1,253 @@
+// What devices call (docs/uplink.md): hello, minute batches, the command
+// long poll and its acknowledgement. A device authenticates with its ID and
+// factory secret (HTTP Basic); the server keeps only the secret's hash and
+// learns it on first contact.
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "context.hpp"
+#include "maic/core/device_secrets.hpp"
+#include "maic/core/upload_codec.hpp"
+#include "secrets.hpp"
+
+namespace maic::cloud {
+namespace {
+
+struct DeviceCredentials {
+  std::string devid;
+  std::string secret;
+};
+
+bool hex_of_length(std::string_view s, std::size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+bool digits_of_length(std::string_view s, std::size_t n) {
+  return s.size() == n &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+http::Response unauthorized(std::string_view why) {
+  http::Response r = http::Response::error(401, why);
+  r.headers.set("WWW-Authenticate", "Basic realm=\"maic uplink\"");
+  return r;
+}
+
+std::variant<DeviceCredentials, http::Response> credentials(const http::Request& r) {
+  const auto auth = r.headers.get("Authorization");
+  constexpr std::string_view kBasic = "Basic ";
+  if (!auth || !auth->starts_with(kBasic))
+    return unauthorized("devices authenticate with Basic <ID:secret>");
+  const std::string_view encoded = auth->substr(kBasic.size());
+  std::string decoded(encoded.size(), '\0');
+  std::size_t n = 0;
+  if (encoded.size() > 200 ||
+      sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
+                        encoded.data(), encoded.size(), nullptr, &n, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0)
+    return unauthorized("the Authorization field is not valid base64");
+  decoded.resize(n);
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return unauthorized("credentials must be ID:secret");
+  DeviceCredentials c{decoded.substr(0, colon), decoded.substr(colon + 1)};
+  if (!digits_of_length(c.devid, 10)) return unauthorized("the device ID must be 10 digits");
+  if (!hex_of_length(c.secret, 64)) return unauthorized("the secret must be 64 hex digits");
+  return c;
+}
+
+std::int64_t now_ms(const Context& ctx) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             ctx.clock.wall_now().time_since_epoch())
+      .count();
+}
+
+nlohmann::json commands_json(const std::vector<Command>& commands) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Command& c : commands) out.push_back({{"id", c.id}, {"out", c.output_on ? 1 : 0}});
+  return out;
+}
+
+// The known device these credentials open, or the refusal.
+std::variant<DeviceRow, http::Response> known_device(Context& ctx, const DeviceCredentials& c) {
+  auto device = ctx.store.device(c.devid);
+  if (!device) return storage_failure(ctx, device.error());
+  if (!*device) return http::Response::error(409, "unknown device: send hello first");
+  if (!secrets_equal((*device)->identity.secret_hash, secret_hash(c.secret)))
+    return unauthorized("wrong secret for device " + c.devid);
+  return std::move(**device);
+}
+
+http::Response hello(const http::Request& r, Context& ctx) {
+  auto given = credentials(r);
+  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
+  const auto& c = std::get<DeviceCredentials>(given);
+  auto body = json_object_body(r);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const auto& json = std::get<nlohmann::json>(body);
+
+  DeviceIdentity id;
+  id.devid = c.devid;
+  id.secret_hash = secret_hash(c.secret);
+  for (auto [field, target, max] : {std::tuple{"devid", &id.devid, std::size_t{10}},
+                                    std::tuple{"devtype", &id.devtype, std::size_t{16}},
+                                    std::tuple{"firmware", &id.firmware, std::size_t{64}},
+                                    std::tuple{"pin_salt", &id.pin_salt, std::size_t{32}},
+                                    std::tuple{"pin_hash", &id.pin_hash, std::size_t{64}}}) {
+    auto value = string_field(json, field, max);
+    if (auto* bad = std::get_if<http::Response>(&value)) return std::move(*bad);
+    if (std::string_view(field) == "devid") {
+      if (std::get<std::string>(value) != c.devid)
+        return http::Response::error(403, "devid: not the device that authenticated");
+      continue;
+    }
+    *target = std::get<std::string>(value);
+  }
+  if (!hex_of_length(id.pin_salt, 32)) return http::Response::error(400, "pin_salt: 32 hex digits");
+  if (!hex_of_length(id.pin_hash, 64)) return http::Response::error(400, "pin_hash: 64 hex digits");
+  const auto phases = json.find("phases");
+  if (phases == json.end() || !phases->is_number_integer() || phases->get<int>() < 1 ||
+      phases->get<int>() > 3)
+    return http::Response::error(400, "phases: 1, 2 or 3 is required");
+  id.phases = phases->get<int>();
+
+  auto existing = ctx.store.device(c.devid);
+  if (!existing) return storage_failure(ctx, existing.error());
+  if (*existing && !secrets_equal((*existing)->identity.secret_hash, id.secret_hash))
+    return unauthorized("wrong secret for device " + c.devid);
+  if (auto stored = ctx.store.upsert_device(id, ctx.now()); !stored)
+    return storage_failure(ctx, stored.error());
+  if (!*existing) ctx.log("device " + c.devid + " connected for the first time");
+  ctx.debug("device " + c.devid + ": hello, firmware " + id.firmware);
+  auto pending = ctx.store.pending_commands(c.devid);
+  if (!pending) return storage_failure(ctx, pending.error());
+  const DeviceRow* row = *existing ? &**existing : nullptr;
+  return http::Response::json({{"time", now_ms(ctx)},
+                               {"newest_seq", row ? row->newest_seq : 0u},
+                               {"newest_minute", row ? row->newest_minute : -1},
+                               {"commands", commands_json(*pending)}});
+}
+
+http::Response minutes(const http::Request& r, Context& ctx) {
+  auto given = credentials(r);
+  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
+  const auto& credentials = std::get<DeviceCredentials>(given);
+  // Decoded before the store is asked anything: the store serialises its
+  // writers (SQLite has one), so work done outside it runs in parallel with
+  // another device's commit.
+  auto batch = decode_upload(r.body);
+  if (!batch) return http::Response::error(400, batch.error().message);
+  if (batch->devid != credentials.devid)
+    return http::Response::error(403, "devid: not the device that authenticated");
+  auto device = known_device(ctx, credentials);
+  if (auto* bad = std::get_if<http::Response>(&device)) return std::move(*bad);
+  const std::string& devid = credentials.devid;
+  IngestResult result;
+  if (!batch->records.empty()) {
+    auto ingested = ctx.store.ingest(devid, batch->records, ctx.now());
+    if (!ingested) return storage_failure(ctx, ingested.error());
+    result = *ingested;
+    if (ctx.debugging()) {
+      ctx.debug(fmt::format("device {}: {} minutes stored, {} already there, newest {}", devid,
+                            result.inserted, result.duplicates,
+                            batch->records.back().minute.minute));
+    }
+  }
+  // Commands ride along when the board knows of one (the long poll is
+  // their main road): no query per batch otherwise.
+  std::vector<Command> pending;
+  if (ctx.commands.may_have_command(devid)) {
+    auto found = ctx.store.pending_commands(devid);
+    if (!found) return storage_failure(ctx, found.error());
+    pending = std::move(*found);
+  }
+  return http::Response::json({{"time", now_ms(ctx)},
+                               {"committed", batch->records.size()},
+                               {"inserted", result.inserted},
+                               {"duplicates", result.duplicates},
+                               {"last_seq", batch->records.empty() ? 0 : batch->records.back().seq},
+                               {"commands", commands_json(pending)}});
+}
+
+http::Response command_poll(const http::Request& r, Context& ctx) {
+  auto given = credentials(r);
+  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
+  auto device = known_device(ctx, std::get<DeviceCredentials>(given));
+  if (auto* bad = std::get_if<http::Response>(&device)) return std::move(*bad);
+  std::int64_t wait_s = 25;
+  if (const auto w = r.query.get("wait")) {
+    const std::string text(*w);
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || v < 0 || v > ctx.options.max_command_wait.count())
+      return http::Response::error(
+          400, fmt::format("wait: 0 to {} seconds", ctx.options.max_command_wait.count()));
+    wait_s = v;
+  }
+  // Being connected counts as being seen: a device with nothing to upload
+  // stays online on the Dashboard.
+  const DeviceRow& row = std::get<DeviceRow>(device);
+  if (auto seen = ctx.store.upsert_device(row.identity, ctx.now()); !seen)
+    return storage_failure(ctx, seen.error());
+  const std::string devid = row.identity.devid;
+  auto wait = std::make_shared<http::Response::Wait>();
+  wait->poll = [&ctx, devid]() -> std::optional<http::Response> {
+    if (!ctx.commands.may_have_command(devid)) return std::nullopt;
+    auto pending = ctx.store.pending_commands(devid);
+    if (!pending) return storage_failure(ctx, pending.error());
+    if (pending->empty()) {
+      ctx.commands.settle(devid, std::numeric_limits<std::int64_t>::max());
+      return std::nullopt;
+    }
+    return http::Response::json({{"time", now_ms(ctx)}, {"commands", commands_json(*pending)}});
+  };
+  wait->on_timeout = [&ctx] {
+    return http::Response::json({{"time", now_ms(ctx)}, {"commands", nlohmann::json::array()}});
+  };
+  wait->interval = ctx.options.command_check_interval;
+  wait->timeout = std::chrono::seconds(wait_s);
+  http::Response deferred;
+  deferred.wait = std::move(wait);
+  return deferred;
+}
+
+http::Response command_ack(const http::Request& r, Context& ctx) {
+  auto given = credentials(r);
+  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
+  auto device = known_device(ctx, std::get<DeviceCredentials>(given));
+  if (auto* bad = std::get_if<http::Response>(&device)) return std::move(*bad);
+  auto body = json_object_body(r);
+  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
+  const auto& json = std::get<nlohmann::json>(body);
+  const auto id = json.find("id");
+  const auto out = json.find("out");
+  if (id == json.end() || !id->is_number_integer() || id->get<std::int64_t>() <= 0)
+    return http::Response::error(400, "id: a command id is required");
+  if (out == json.end() || !out->is_number_integer() || out->get<int>() < 0 || out->get<int>() > 1)
+    return http::Response::error(400, "out: 0 or 1 is required");
+  const std::string& devid = std::get<DeviceRow>(device).identity.devid;
+  auto acked =
+      ctx.store.ack_command(devid, id->get<std::int64_t>(), out->get<int>() == 1, ctx.now());
+  if (!acked) return storage_failure(ctx, acked.error());
+  ctx.commands.settle(devid, id->get<std::int64_t>());
+  // A command superseded or acknowledged before is done all the same.
+  return http::Response::json({{"time", now_ms(ctx)}, {"acknowledged", *acked}});
+}
+
+}  // namespace
+
+void add_uplink_routes(http::Router& router, Context& ctx) {
+  router.add("POST", "/uplink/v1/hello", [&ctx](const http::Request& r) { return hello(r, ctx); });
+  router.add("POST", "/uplink/v1/minutes",
+             [&ctx](const http::Request& r) { return minutes(r, ctx); });
+  router.add("GET", "/uplink/v1/commands",
+             [&ctx](const http::Request& r) { return command_poll(r, ctx); });
+  router.add("POST", "/uplink/v1/commands/ack",
+             [&ctx](const http::Request& r) { return command_ack(r, ctx); });
+}
+
+}  // namespace maic::cloud

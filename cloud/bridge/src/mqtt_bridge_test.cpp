@@ -1,0 +1,595 @@
+// The MQTT bridge: the pure part (URL, topics, JSON, minutes) on its own,
+// then the bridge against a real mosquitto on loopback (device/src/testing/
+// mosquitto_broker.hpp) writing into a SqliteStore. Every wait is for a log
+// line or a handled message, bounded by kWaitLimit; time is a virtual clock
+// the test advances.
+#include "maic/cloud/mqtt_bridge.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <mutex>
+#include <stdexcept>
+
+#include "maic/cloud/sqlite_store.hpp"
+#include "maic/core/device_secrets.hpp"
+#include "maic/testing/mosquitto_broker.hpp"
+#include "maic/testing/temp_dir.hpp"
+
+namespace maic::cloud {
+namespace {
+
+using namespace std::chrono_literals;
+namespace peers = maic::testing;
+
+template <typename T>
+T must(Result<T> r) {
+  if (!r) throw std::runtime_error(r.error().message);
+  return std::move(r).value();
+}
+
+void must(const Status& s) {
+  if (!s) throw std::runtime_error(s.error().message);
+}
+
+// A minute's start (1'700'000'040 = 28'333'334 minutes), 14 minutes into its hour.
+constexpr std::int64_t kT0 = 1'700'000'040;
+
+WallTime at(std::int64_t unix, Duration plus = {}) { return from_unix_seconds(unix) + plus; }
+
+// --- The URL and the topics -------------------------------------------------------
+
+TEST(MqttBridgeUrl, HostAloneTakesTheDefaults) {
+  const MqttBridgeOptions o = must(parse_bridge_url("mqtt://broker.local"));
+  EXPECT_EQ(o.host, "broker.local");
+  EXPECT_EQ(o.port, 1883);
+  EXPECT_EQ(o.prefix, "smart-maic/");
+  EXPECT_EQ(o.username, "");
+  EXPECT_EQ(o.password, "");
+}
+
+TEST(MqttBridgeUrl, EveryPart) {
+  const MqttBridgeOptions o = must(parse_bridge_url("mqtt://me:p%40ss:w@10.0.0.2:1884/home/maic/"));
+  EXPECT_EQ(o.username, "me");
+  EXPECT_EQ(o.password, "p@ss:w");
+  EXPECT_EQ(o.host, "10.0.0.2");
+  EXPECT_EQ(o.port, 1884);
+  EXPECT_EQ(o.prefix, "home/maic/");
+  EXPECT_EQ(describe(o), "mqtt://me@10.0.0.2:1884/home/maic/");  // no password
+}
+
+TEST(MqttBridgeUrl, ASlashAloneIsTheDefaultPrefix) {
+  EXPECT_EQ(must(parse_bridge_url("mqtt://h/")).prefix, "smart-maic/");
+  EXPECT_EQ(must(parse_bridge_url("mqtt://h/x")).prefix, "x");
+  EXPECT_EQ(must(parse_bridge_url("mqtt://h:1/")).port, 1);
+}
+
+TEST(MqttBridgeUrl, Ipv6InBrackets) {
+  const MqttBridgeOptions o = must(parse_bridge_url("mqtt://[::1]:1885/x/"));
+  EXPECT_EQ(o.host, "::1");
+  EXPECT_EQ(o.port, 1885);
+  EXPECT_EQ(describe(o), "mqtt://[::1]:1885/x/");
+}
+
+TEST(MqttBridgeUrl, RefusesWhatItCannotUse) {
+  for (const char* bad :
+       {"mqtts://h/", "http://h/", "mqtt://", "mqtt:///x/", "mqtt://h:/", "mqtt://h:0/",
+        "mqtt://h:65536/", "mqtt://h:12a/", "mqtt://::1/", "mqtt://[::1/", "mqtt://:pw@h/",
+        "mqtt://h/a+/", "mqtt://h/#", "mqtt://h/%zz", "mqtt://h/?x=1"}) {
+    EXPECT_FALSE(parse_bridge_url(bad).ok()) << bad;
+  }
+}
+
+TEST(MqttBridgeOptions, ThePinIsOneToTenDigits) {
+  MqttBridgeOptions o;
+  o.host = "h";
+  for (const char* pin : {"", "0", "1234", "0123456789"}) {
+    o.pin = pin;
+    EXPECT_TRUE(validate(o).ok()) << pin;
+  }
+  for (const char* pin : {"12345678901", "12a4", " 1234"}) {
+    o.pin = pin;
+    EXPECT_FALSE(validate(o).ok()) << pin;
+  }
+}
+
+TEST(MqttBridgeTopics, SubscriptionCoversThePrefix) {
+  EXPECT_EQ(bridge_subscription("smart-maic/"), "smart-maic/+/JSON");
+  EXPECT_EQ(bridge_subscription(""), "+/JSON");
+  EXPECT_EQ(bridge_subscription("a/b/"), "a/b/+/JSON");
+  // An unfinished level: + must fill a whole one.
+  EXPECT_EQ(bridge_subscription("maic-"), "+/JSON");
+  EXPECT_EQ(bridge_subscription("home/maic-"), "home/+/JSON");
+}
+
+TEST(MqttBridgeTopics, DeviceIdOfTheTopic) {
+  EXPECT_EQ(bridge_device_of("smart-maic/1828719372/JSON", "smart-maic/"), "1828719372");
+  EXPECT_EQ(bridge_device_of("1828719372/JSON", ""), "1828719372");
+  EXPECT_EQ(bridge_device_of("home/maic-1828719372/JSON", "home/maic-"), "1828719372");
+  EXPECT_EQ(bridge_device_of("smart-maic/1828719372/V1", "smart-maic/"), std::nullopt);
+  EXPECT_EQ(bridge_device_of("smart-maic/182871937/JSON", "smart-maic/"), std::nullopt);
+  EXPECT_EQ(bridge_device_of("smart-maic/18287193720/JSON", "smart-maic/"), std::nullopt);
+  EXPECT_EQ(bridge_device_of("smart-maic/18287x9372/JSON", "smart-maic/"), std::nullopt);
+  EXPECT_EQ(bridge_device_of("other/1828719372/JSON", "smart-maic/"), std::nullopt);
+  EXPECT_EQ(bridge_device_of("home/other1828719372/JSON", "home/maic-"), std::nullopt);
+  EXPECT_EQ(bridge_device_of("smart-maic/JSON", "smart-maic/"), std::nullopt);
+}
+
+// --- The payload ------------------------------------------------------------------
+
+// The original's JSON for three phases: every phase alike but its voltage.
+std::string three_phase_json(double v1, double w, double wh1, double rwh1 = 0, int out = 1) {
+  return fmt::format(
+      R"({{"V1":{},"V2":230.0,"V3":231.0,"A1":2.5,"A2":2.5,"A3":2.5,"W1":{},"W2":{},"W3":{},)"
+      R"("rW1":0,"rW2":0,"rW3":0,"Wh1":{},"Wh2":2000,"Wh3":3000,"rWh1":{},"rWh2":0,"rWh3":0,)"
+      R"("PF1":0.95,"PF2":0.9,"PF3":1,"Temp":31.5,"OUT":{}}})",
+      v1, w, w, w, wh1, rwh1, out);
+}
+
+TEST(MqttBridgeJson, ThreePhases) {
+  const Reading r = must(parse_device_json(three_phase_json(229.5, 600, 1234.5, 7), at(kT0)));
+  EXPECT_EQ(r.phases, 3);
+  EXPECT_EQ(r.wall_end, at(kT0));
+  EXPECT_DOUBLE_EQ(r.phase[0].volts, 229.5);
+  EXPECT_DOUBLE_EQ(r.phase[2].volts, 231.0);
+  EXPECT_DOUBLE_EQ(r.phase[1].amps, 2.5);
+  EXPECT_DOUBLE_EQ(r.phase[0].watts, 600);
+  EXPECT_DOUBLE_EQ(r.phase[0].wh, 1234.5);
+  EXPECT_DOUBLE_EQ(r.phase[2].wh, 3000);
+  EXPECT_DOUBLE_EQ(r.phase[0].rwh, 7);
+  EXPECT_DOUBLE_EQ(r.phase[1].power_factor, 0.9);
+  EXPECT_DOUBLE_EQ(r.temperature_c, 31.5);
+  EXPECT_TRUE(r.output_on);
+  // The meters are kept as published; the deltas are the aggregator's.
+  EXPECT_EQ(r.phase[0].wh_delta, 0);
+}
+
+TEST(MqttBridgeJson, SinglePhaseByItsKeys) {
+  const Reading r = must(parse_device_json(
+      R"({"V":229.1,"A":1.5,"W":300,"rW":0,"Wh":500,"rWh":1,"PF":0.8,"Temp":30,"OUT":0})",
+      at(kT0)));
+  EXPECT_EQ(r.phases, 1);
+  EXPECT_DOUBLE_EQ(r.phase[0].volts, 229.1);
+  EXPECT_DOUBLE_EQ(r.phase[0].amps, 1.5);  // "A" is the phase's, not a total
+  EXPECT_DOUBLE_EQ(r.phase[0].watts, 300);
+  EXPECT_DOUBLE_EQ(r.phase[0].wh, 500);
+  EXPECT_DOUBLE_EQ(r.phase[0].rwh, 1);
+  EXPECT_FALSE(r.output_on);
+  EXPECT_EQ(r.phase[1].volts, 0);
+}
+
+TEST(MqttBridgeJson, TotalsAndUnknownKeysAreIgnored) {
+  // maic's own JSON carries totals and kWh copies; none of them may win over the phases.
+  const Reading r = must(parse_device_json(
+      R"({"V1":230,"A":99,"W":99,"TWh":99,"kWh1":99,"Fr1":50.01,"note":"x","Wh1":5})", at(kT0)));
+  EXPECT_EQ(r.phases, 3);
+  EXPECT_DOUBLE_EQ(r.phase[0].wh, 5);
+  EXPECT_DOUBLE_EQ(r.phase[0].hertz, 50.01);
+  EXPECT_EQ(r.phase[0].amps, 0);  // absent
+  EXPECT_EQ(r.phase[0].watts, 0);
+}
+
+TEST(MqttBridgeJson, NegativePowerFactorIsItsMagnitude) {
+  EXPECT_DOUBLE_EQ(
+      must(parse_device_json(R"({"V1":230,"PF1":-0.5})", at(kT0))).phase[0].power_factor, 0.5);
+}
+
+TEST(MqttBridgeJson, ClearErrors) {
+  auto error_of = [](std::string_view payload) {
+    Result<Reading> r = parse_device_json(payload, at(kT0));
+    return r.ok() ? std::string("<ok>") : r.error().message;
+  };
+  EXPECT_EQ(error_of("V1=230"), "the message is not JSON");
+  EXPECT_EQ(error_of("[230]"), "the message is not a JSON object");
+  EXPECT_NE(error_of(R"({"Temp":30,"OUT":1})").find("no measured value"), std::string::npos);
+  EXPECT_EQ(error_of(R"({"V1":"230.1"})"), "V1: a number within 0..100000 is required");
+  EXPECT_EQ(error_of(R"({"V1":230,"W2":-5})"), "W2: a number within 0..1e+09 is required");
+  EXPECT_EQ(error_of(R"({"V1":230,"Wh3":null})"), "Wh3: a number within 0..1e+15 is required");
+  EXPECT_EQ(error_of(R"({"V1":230,"PF1":1.5})"), "PF1: a number within -1..1 is required");
+  EXPECT_EQ(error_of(R"({"V1":230,"OUT":0.5})"), "OUT: 0 or 1 is required");
+  EXPECT_EQ(error_of(R"({"V1":230,"OUT":true})"), "OUT: a number within 0..1 is required");
+  EXPECT_EQ(error_of(std::string(kMaxBridgePayload + 1, ' ')),
+            "the message is longer than 16384 bytes");
+}
+
+// --- Minutes ----------------------------------------------------------------------
+
+// A message received at `unix` with phase 1's voltage, power and meters.
+Reading message(std::int64_t unix, double v1, double w1, double wh1, double rwh1 = 0) {
+  return must(parse_device_json(three_phase_json(v1, w1, wh1, rwh1), at(unix)));
+}
+
+TEST(BridgeAggregator, MeansAndMeterDifferences) {
+  BridgeAggregator agg;
+  // Every 10 s from :05: the minute kT0 gets six messages.
+  for (int k = 0; k < 6; ++k) {
+    EXPECT_FALSE(agg.add(message(kT0 + 5 + 10 * k, 230 + k, 600 + 60 * k, 1000 + 2 * k)));
+  }
+  const std::optional<MinuteRecord> m = agg.add(message(kT0 + 65, 240, 0, 1013));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->minute, kT0);
+  EXPECT_EQ(m->phases, 3);
+  EXPECT_EQ(m->readings, 6);
+  EXPECT_DOUBLE_EQ(m->phase[0].volts, 232.5);  // the mean of 230..235
+  EXPECT_DOUBLE_EQ(m->phase[0].watts, 750);    // the mean reported power
+  EXPECT_DOUBLE_EQ(m->phase[0].amps, 2.5);
+  EXPECT_DOUBLE_EQ(m->phase[0].power_factor, 0.95);
+  EXPECT_DOUBLE_EQ(m->temperature_c, 31.5);
+  EXPECT_TRUE(m->output_on);
+  // The first message has nothing to differ from; five steps of 2 Wh follow.
+  EXPECT_DOUBLE_EQ(m->phase[0].wh_delta, 10);
+  EXPECT_DOUBLE_EQ(m->phase[0].wh, 1010);  // the last meter of the minute
+  EXPECT_DOUBLE_EQ(m->phase[1].wh_delta, 0);
+  EXPECT_DOUBLE_EQ(m->phase[1].wh, 2000);
+
+  // The next minute counts from the last meter of this one.
+  const std::optional<MinuteRecord> next = agg.flush();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->minute, kT0 + 60);
+  EXPECT_DOUBLE_EQ(next->phase[0].wh_delta, 3);
+  EXPECT_DOUBLE_EQ(next->phase[0].wh, 1013);
+  EXPECT_FALSE(agg.flush());
+}
+
+TEST(BridgeAggregator, AMeterGoingBackCountsNothingForThatStep) {
+  BridgeAggregator agg;
+  agg.add(message(kT0 + 5, 230, 0, 5000, 100));
+  agg.add(message(kT0 + 15, 230, 0, 5004, 101));
+  agg.add(message(kT0 + 25, 230, 0, 0, 0));  // the user set the meters to 0
+  agg.add(message(kT0 + 35, 230, 0, 3, 2));
+  const std::optional<MinuteRecord> m = agg.flush();
+  ASSERT_TRUE(m);
+  EXPECT_DOUBLE_EQ(m->phase[0].wh_delta, 4 + 0 + 3);
+  EXPECT_DOUBLE_EQ(m->phase[0].rwh_delta, 1 + 0 + 2);
+  EXPECT_DOUBLE_EQ(m->phase[0].wh, 3);
+}
+
+TEST(BridgeAggregator, AMessageOnTheMinuteClosesTheMinuteBefore) {
+  BridgeAggregator agg;
+  agg.add(message(kT0 + 30, 230, 0, 0));
+  // Received exactly at kT0 + 60: still the minute kT0, as minute_of() says.
+  EXPECT_FALSE(agg.add(message(kT0 + 60, 230, 0, 1)));
+  EXPECT_FALSE(agg.add(message(kT0 + 60, 230, 0, 2)));
+  Reading late = message(kT0 + 60, 230, 0, 3);
+  late.wall_end += 1ns;
+  const std::optional<MinuteRecord> closed = agg.add(late);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->minute, kT0);
+  EXPECT_EQ(closed->readings, 3);
+  EXPECT_DOUBLE_EQ(closed->phase[0].wh_delta, 2);
+}
+
+TEST(BridgeAggregator, AMinuteEndsWithTime) {
+  BridgeAggregator agg;
+  agg.add(message(kT0 + 5, 230, 0, 0));
+  EXPECT_FALSE(agg.finish_ended(at(kT0 + 59)));
+  EXPECT_FALSE(agg.finish_ended(at(kT0 + 60)));
+  const std::optional<MinuteRecord> m = agg.finish_ended(at(kT0 + 61));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->minute, kT0);
+  EXPECT_FALSE(agg.finish_ended(at(kT0 + 200)));
+  // The energy of the silence goes to the minute of the next message.
+  agg.add(message(kT0 + 185, 230, 0, 7));
+  const std::optional<MinuteRecord> after = agg.flush();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->minute, kT0 + 180);
+  EXPECT_DOUBLE_EQ(after->phase[0].wh_delta, 7);
+}
+
+TEST(BridgeAggregator, MinutesComeOutOnceAndInOrder) {
+  BridgeAggregator agg;
+  agg.add(message(kT0 + 65, 230, 0, 10));
+  ASSERT_TRUE(agg.add(message(kT0 + 125, 230, 0, 11)));  // minute kT0 + 60 out
+  // The wall clock goes back a minute: not aggregated, meters not taken.
+  EXPECT_FALSE(agg.add(message(kT0 + 70, 999, 0, 12)));
+  EXPECT_FALSE(agg.add(message(kT0 + 5, 999, 0, 13)));
+  const std::optional<MinuteRecord> m = agg.add(message(kT0 + 185, 230, 0, 14));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->minute, kT0 + 120);
+  EXPECT_DOUBLE_EQ(m->phase[0].volts, 230);
+  EXPECT_DOUBLE_EQ(m->phase[0].wh_delta, 1);
+  const std::optional<MinuteRecord> last = agg.flush();
+  ASSERT_TRUE(last);
+  EXPECT_DOUBLE_EQ(last->phase[0].wh_delta, 3);  // 11 -> 14: nothing lost
+}
+
+TEST(BridgeAggregator, ResumesAfterTheStoredMinute) {
+  MinuteRecord stored;
+  stored.minute = kT0;
+  stored.phases = 3;
+  stored.phase[0].wh = 1000;
+  stored.phase[0].rwh = 50;
+  BridgeAggregator agg;
+  agg.resume_after(stored);
+  // A restart within the stored minute: that minute is final.
+  EXPECT_FALSE(agg.add(message(kT0 + 40, 230, 0, 1003, 50)));
+  EXPECT_FALSE(agg.flush());
+  agg.add(message(kT0 + 65, 230, 0, 1005, 51));
+  const std::optional<MinuteRecord> m = agg.flush();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->minute, kT0 + 60);
+  EXPECT_DOUBLE_EQ(m->phase[0].wh_delta, 5);
+  EXPECT_DOUBLE_EQ(m->phase[0].rwh_delta, 1);
+}
+
+TEST(BridgeAggregator, ChangedPhasesStartTheMetersAfresh) {
+  BridgeAggregator agg;
+  agg.add(message(kT0 + 5, 230, 0, 1000));
+  agg.add(must(parse_device_json(R"({"V":230,"Wh":1500})", at(kT0 + 65))));
+  agg.add(must(parse_device_json(R"({"V":230,"Wh":1502})", at(kT0 + 75))));
+  const std::optional<MinuteRecord> m = agg.flush();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->phases, 1);
+  EXPECT_DOUBLE_EQ(m->phase[0].wh_delta, 2);
+}
+
+// --- The bridge against a broker and a store --------------------------------------
+
+// The bridge reads the clock on its network thread while the test advances
+// it: a VirtualClock behind a lock.
+class SharedClock final : public Clock {
+ public:
+  explicit SharedClock(WallTime start) : clock_(start) {}
+  SteadyTime steady_now() const override {
+    std::lock_guard lock(mutex_);
+    return clock_.steady_now();
+  }
+  WallTime wall_now() const override {
+    std::lock_guard lock(mutex_);
+    return clock_.wall_now();
+  }
+  void advance(Duration d) {
+    std::lock_guard lock(mutex_);
+    clock_.advance(d);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  VirtualClock clock_;
+};
+
+constexpr std::string_view kThreePhase = "1828719372";
+constexpr std::string_view kSinglePhase = "1234567890";
+constexpr std::string_view kPin = "4321";
+
+std::string json_topic(std::string_view id) { return fmt::format("smart-maic/{}/JSON", id); }
+
+class MqttBridgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ = must(peers::MosquittoBroker::start());
+    store_ = must(SqliteStore::open((dir_.path() / "maic.db").string()));
+    client_ = must(peers::MqttTestClient::connect(broker_->port()));
+  }
+
+  MqttBridgeOptions options() const {
+    MqttBridgeOptions o;
+    o.host = "127.0.0.1";
+    o.port = broker_->port();
+    o.pin = std::string(kPin);
+    return o;
+  }
+
+  // A started bridge, subscribed.
+  std::unique_ptr<MqttBridge> bridge(MqttBridgeOptions o) {
+    auto b = std::make_unique<MqttBridge>(
+        *store_, clock_, std::move(o), [this](std::string_view l) { log_.push(std::string(l)); },
+        [this](std::string_view topic) { handled_.push(std::string(topic)); });
+    must(b->start());
+    EXPECT_TRUE(subscribed(++subscriptions_)) << broker_->log();
+    return b;
+  }
+
+  bool subscribed(std::size_t times) {
+    return log_.wait_until([&](const std::vector<std::string>& lines) {
+      return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [](const auto& l) {
+               return l.find("subscribed to smart-maic/+/JSON") != std::string::npos;
+             })) >= times;
+    });
+  }
+
+  bool logged(std::string_view part) {
+    return log_.wait_for([&](const std::string& l) { return l.find(part) != std::string::npos; })
+        .has_value();
+  }
+
+  // Publishes and waits until the bridge handled it.
+  void publish(std::string_view topic, std::string_view payload) {
+    must(client_->publish(topic, payload));
+    const std::size_t n = ++published_;
+    ASSERT_TRUE(handled_.wait_until([n](const auto& items) { return items.size() >= n; }))
+        << "the bridge did not handle " << topic;
+  }
+
+  std::vector<MinuteRecord> minutes(std::string_view id) {
+    return must(store_->minutes(std::string(id), 0, kT0 * 2, 100));
+  }
+
+  maic::testing::TempDir dir_{"maic-mqtt-bridge"};
+  std::unique_ptr<peers::MosquittoBroker> broker_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<peers::MqttTestClient> client_;
+  SharedClock clock_{at(kT0)};
+  peers::Inbox<std::string> log_;
+  peers::Inbox<std::string> handled_;
+  std::size_t published_ = 0;
+  std::size_t subscriptions_ = 0;  // "subscribed" lines expected so far
+};
+
+// Three simulated minutes of a three-phase device, every 10 s from :05, and
+// a single-phase one alongside: the minutes and the hour in the store are
+// what was published.
+TEST_F(MqttBridgeTest, StoresMinutesAndRollupsOfWhatWasPublished) {
+  auto b = bridge(options());
+  constexpr int kMessages = 18;
+  constexpr double kStep = 600.0 * 10 / 3600;  // Wh in 10 s at 600 W
+  clock_.advance(5s);
+  for (int k = 0; k < kMessages; ++k) {
+    publish(json_topic(kThreePhase), three_phase_json(230 + 0.1 * k, 600, 10'000 + kStep * k));
+    publish(json_topic(kSinglePhase),
+            fmt::format(R"({{"V":{},"A":1,"W":100,"Wh":{},"PF":1,"Temp":20,"OUT":0}})", 220 + k,
+                        500 + k));
+    if (k == 6) {
+      // The first message of the second minute stored the first.
+      EXPECT_EQ(minutes(kThreePhase).size(), 1u);
+    }
+    clock_.advance(10s);
+  }
+  // Past the third minute's end: nobody speaks, the caller's timer stores it.
+  clock_.advance(10s);
+  b->store_ended_minutes();
+
+  const MqttBridgeStatus s = b->status();
+  EXPECT_TRUE(s.connected);
+  EXPECT_EQ(s.messages, 2u * kMessages);
+  EXPECT_EQ(s.malformed, 0u);
+  EXPECT_EQ(s.devices, 2u);
+  EXPECT_EQ(s.minutes_stored, 6u);
+  EXPECT_EQ(s.last_error, "");
+
+  const std::optional<DeviceRow> row = must(store_->device(std::string(kThreePhase)));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->identity.devtype, kBridgeDevtype);
+  EXPECT_EQ(row->identity.phases, 3);
+  EXPECT_EQ(row->owner, 0);
+  EXPECT_EQ(row->newest_minute, kT0 + 120);
+  EXPECT_EQ(row->newest_seq, static_cast<std::uint32_t>((kT0 + 120) / 60));
+  // The installer's PIN opens it; nothing else does.
+  EXPECT_EQ(must(pin_digest(row->identity.pin_salt, kPin)), row->identity.pin_hash);
+  EXPECT_NE(must(pin_digest(row->identity.pin_salt, "0000")), row->identity.pin_hash);
+
+  const std::vector<MinuteRecord> ms = minutes(kThreePhase);
+  ASSERT_EQ(ms.size(), 3u);
+  double energy = 0;
+  for (int m = 0; m < 3; ++m) {
+    const MinuteRecord& r = ms[static_cast<std::size_t>(m)];
+    EXPECT_EQ(r.minute, kT0 + 60 * m);
+    EXPECT_EQ(r.readings, 6);
+    EXPECT_NEAR(r.phase[0].volts, 230 + 0.1 * (6 * m + 2.5), 1e-9);
+    EXPECT_NEAR(r.phase[1].volts, 230, 1e-9);
+    EXPECT_NEAR(r.phase[0].watts, 600, 1e-9);
+    EXPECT_NEAR(r.phase[0].power_factor, 0.95, 1e-9);
+    EXPECT_NEAR(r.temperature_c, 31.5, 1e-9);
+    EXPECT_TRUE(r.output_on);
+    // Six steps a minute, but the very first message has no predecessor.
+    EXPECT_NEAR(r.phase[0].wh_delta, kStep * (m == 0 ? 5 : 6), 1e-6);
+    EXPECT_NEAR(r.phase[0].wh, 10'000 + kStep * (6 * m + 5), 1e-6);
+    EXPECT_NEAR(r.phase[2].wh, 3000, 1e-9);
+    EXPECT_EQ(r.phase[2].wh_delta, 0);
+    energy += r.phase[0].wh_delta;
+  }
+
+  const std::int64_t hour = kT0 - kT0 % 3600;
+  const std::vector<PeriodValue> hours =
+      must(store_->periods(std::string(kThreePhase), Period::kHour, hour, hour, 10));
+  ASSERT_EQ(hours.size(), 1u);
+  const PeriodRow& h = hours[0].row;
+  EXPECT_EQ(h.minutes, 3);
+  EXPECT_NEAR(h.phase[0].wh_energy, energy, 1e-3);
+  EXPECT_NEAR(h.phase[0].wh_energy, kStep * (kMessages - 1), 1e-3);  // first to last meter
+  EXPECT_NEAR(h.phase[0].wh, 10'000 + kStep * (kMessages - 1), 1e-3);
+  EXPECT_NEAR(h.phase[0].volts, 230 + 0.1 * 8.5, 1e-3);
+
+  const std::vector<MinuteRecord> single = minutes(kSinglePhase);
+  ASSERT_EQ(single.size(), 3u);
+  EXPECT_EQ(single[1].phases, 1);
+  EXPECT_NEAR(single[1].phase[0].volts, 220 + 8.5, 1e-9);
+  EXPECT_NEAR(single[1].phase[0].wh_delta, 6, 1e-9);
+  EXPECT_NEAR(single[1].phase[0].wh, 511, 1e-9);
+  EXPECT_FALSE(single[1].output_on);
+  EXPECT_EQ(must(store_->device(std::string(kSinglePhase)))->identity.phases, 1);
+}
+
+TEST_F(MqttBridgeTest, MalformedMessagesAreCountedNotFatal) {
+  auto b = bridge(options());
+  clock_.advance(5s);
+  publish(json_topic(kThreePhase), "V1=230");
+  publish(json_topic(kThreePhase), R"({"V1":"230"})");
+  publish("smart-maic/42/JSON", three_phase_json(230, 0, 1));
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 1));
+  EXPECT_TRUE(logged("V1: a number within 0..100000 is required"));
+  EXPECT_TRUE(logged("smart-maic/42/JSON: the device ID must be 10 digits"));
+  b->stop();
+  const MqttBridgeStatus s = b->status();
+  EXPECT_FALSE(s.running);
+  EXPECT_EQ(s.messages, 4u);
+  EXPECT_EQ(s.malformed, 3u);
+  EXPECT_EQ(s.devices, 1u);
+  // stop() stored the open minute.
+  EXPECT_EQ(minutes(kThreePhase).size(), 1u);
+  EXPECT_FALSE(must(store_->device("42")));
+}
+
+TEST_F(MqttBridgeTest, LeavesDevicesOfTheUplinkAlone) {
+  DeviceIdentity uplink{
+      std::string(kThreePhase), "D103", "1.0", 3, secret_hash("s"), new_pin_salt(),
+      std::string(64, 'a')};
+  must(store_->upsert_device(uplink, kT0));
+  auto b = bridge(options());
+  clock_.advance(5s);
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 1));
+  EXPECT_TRUE(logged("is a D103 of the HTTP uplink"));
+  b->stop();
+  EXPECT_EQ(b->status().ignored, 1u);
+  EXPECT_EQ(b->status().devices, 0u);
+  EXPECT_EQ(must(store_->device(std::string(kThreePhase)))->identity, uplink);
+  EXPECT_TRUE(minutes(kThreePhase).empty());
+}
+
+TEST_F(MqttBridgeTest, WithoutAPinNobodyCanAddTheDevice) {
+  MqttBridgeOptions o = options();
+  o.pin.clear();
+  auto b = bridge(o);
+  clock_.advance(5s);
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 1));
+  const std::optional<DeviceRow> row = must(store_->device(std::string(kThreePhase)));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->identity.pin_hash.size(), 64u);
+  for (const char* pin : {"", "0", "0000", "1234", "4321"}) {
+    EXPECT_NE(must(pin_digest(row->identity.pin_salt, pin)), row->identity.pin_hash) << pin;
+  }
+}
+
+// Stopped mid-minute and started again: the flushed minute is final, and
+// the energy counts on from its meters, none lost.
+TEST_F(MqttBridgeTest, ARestartedBridgeCountsOnFromTheStoredMeters) {
+  auto b = bridge(options());
+  clock_.advance(5s);
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 100));
+  clock_.advance(10s);
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 101));
+  b->stop();
+  b.reset();
+
+  auto again = bridge(options());
+  clock_.advance(10s);  // :25, the stored minute
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 104));
+  clock_.advance(50s);  // the next minute
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 110));
+  again->stop();
+  const std::vector<MinuteRecord> ms = minutes(kThreePhase);
+  ASSERT_EQ(ms.size(), 2u);
+  EXPECT_DOUBLE_EQ(ms[0].phase[0].wh_delta, 1);
+  EXPECT_DOUBLE_EQ(ms[0].phase[0].wh, 101);
+  EXPECT_EQ(ms[1].minute, kT0 + 60);
+  EXPECT_DOUBLE_EQ(ms[1].phase[0].wh_delta, 9);
+  EXPECT_DOUBLE_EQ(ms[1].phase[0].wh, 110);
+}
+
+// The one slow test (about 1 s): libmosquitto's reconnect delay.
+TEST_F(MqttBridgeTest, ReconnectsAndSubscribesAgain) {
+  auto b = bridge(options());
+  broker_->kill();
+  EXPECT_TRUE(logged("connection to 127.0.0.1"));
+  must(broker_->restart());
+  ASSERT_TRUE(subscribed(++subscriptions_)) << broker_->log();
+  client_ = must(peers::MqttTestClient::connect(broker_->port()));
+  clock_.advance(5s);
+  publish(json_topic(kThreePhase), three_phase_json(230, 0, 1));
+  EXPECT_TRUE(b->status().connected);
+  EXPECT_EQ(b->status().devices, 1u);
+}
+
+}  // namespace
+}  // namespace maic::cloud
