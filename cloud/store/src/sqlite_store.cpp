@@ -285,6 +285,17 @@ class Query {
     if (!r) return r.error();
     return ok_status();
   }
+  // Every remaining row, each made into a T by `row_to(*this)`.
+  template <typename T, typename RowTo>
+  Result<std::vector<T>> rows(RowTo row_to) {
+    std::vector<T> out;
+    for (;;) {
+      auto row = step();
+      if (!row) return row.error();
+      if (!*row) return out;
+      out.push_back(row_to(*this));
+    }
+  }
   // For another row's worth of parameters; the bindings stay.
   void reset() { sqlite3_reset(stmt_); }
   int changes() const { return sqlite3_changes(db_); }
@@ -698,13 +709,7 @@ Result<std::vector<DeviceRow>> SqliteStore::devices_of(UserId user) {
   std::lock_guard lock(impl_->mu);
   Query q = impl_->query(kDevicesOf);
   q.bind(user);
-  std::vector<DeviceRow> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(device_of(q));
-  }
+  return q.rows<DeviceRow>(device_of);
 }
 
 Result<ClaimOutcome> SqliteStore::claim_device(const std::string& devid, UserId user,
@@ -807,13 +812,7 @@ Result<std::vector<Board>> SqliteStore::boards(const std::string& devid) {
   std::lock_guard lock(impl_->mu);
   Query q = impl_->query(kBoards);
   q.bind(devid);
-  std::vector<Board> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(Board{q.text(0), q.text(1)});
-  }
+  return q.rows<Board>([](const Query& row) { return Board{row.text(0), row.text(1)}; });
 }
 
 Result<bool> SqliteStore::set_board(const std::string& devid, const Board& board) {
@@ -937,26 +936,14 @@ Result<std::vector<Command>> SqliteStore::pending_commands(const std::string& de
   std::lock_guard lock(impl_->mu);
   Query q = impl_->query(kPendingCommands);
   q.bind(devid);
-  std::vector<Command> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(command_of(q));
-  }
+  return q.rows<Command>(command_of);
 }
 
 Result<std::vector<Command>> SqliteStore::commands_after(std::int64_t after_id, std::size_t limit) {
   std::lock_guard lock(impl_->mu);
   Query q = impl_->query(kCommandsAfter);
   q.bind(after_id, sql_limit(limit));
-  std::vector<Command> out;
-  for (;;) {
-    auto row = q.step();
-    if (!row) return row.error();
-    if (!*row) return out;
-    out.push_back(command_of(q));
-  }
+  return q.rows<Command>(command_of);
 }
 
 Result<bool> SqliteStore::ack_command(const std::string& devid, std::int64_t id, bool output_on,
