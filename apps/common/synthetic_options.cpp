@@ -3,40 +3,22 @@
 namespace maic::apps {
 
 void SyntheticOptions::add_to(CLI::App& app) {
-  const char* group = "Synthetic source";
-  app.add_option("--sample-rate", sample_rate, "samples per second per channel, 1000..32000")
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--phases", phases, "1 or 3")
-      ->check(CLI::IsMember({1, 3}))
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--frequency", frequency, "grid frequency in Hz, 45..65")
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--profile", profile, "household (a day with solar on L1) or constant")
-      ->check(CLI::IsMember({"household", "constant"}))
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--solar-amps", solar_amps, "household: solar generation on L1 at noon, A")
-      ->check(CLI::NonNegativeNumber)
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--amps", amps, "constant: current per phase, A")
-      ->check(CLI::NonNegativeNumber)
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--angle", angle,
-                 "constant: degrees the current lags the voltage (0: PF 1; 180: generation)")
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--noise", noise_lsb, "white noise on every channel, LSB RMS")
-      ->check(CLI::NonNegativeNumber)
-      ->group(group)
-      ->capture_default_str();
-  app.add_option("--seed", seed, "seed of the noise and of the household's appliances")
-      ->group(group)
-      ->capture_default_str();
+  // Every option of the synthetic source is in one help group, with its default shown.
+  const auto add = [&app](const char* name, auto& value, const char* help) {
+    return app.add_option(name, value, help)->group("Synthetic source")->capture_default_str();
+  };
+  add("--sample-rate", sample_rate, "samples per second per channel, 1000..32000");
+  add("--phases", phases, "1 or 3")->check(CLI::IsMember({1, 3}));
+  add("--frequency", frequency, "grid frequency in Hz, 45..65");
+  add("--profile", profile, "household (a day with solar on L1) or constant")
+      ->check(CLI::IsMember({"household", "constant"}));
+  add("--solar-amps", solar_amps, "household: solar generation on L1 at noon, A")
+      ->check(CLI::NonNegativeNumber);
+  add("--amps", amps, "constant: current per phase, A")->check(CLI::NonNegativeNumber);
+  add("--angle", angle,
+      "constant: degrees the current lags the voltage (0: PF 1; 180: generation)");
+  add("--noise", noise_lsb, "white noise on every channel, LSB RMS")->check(CLI::NonNegativeNumber);
+  add("--seed", seed, "seed of the noise and of the household's appliances");
 }
 
 Result<metering::SyntheticConfig> SyntheticOptions::config(WallTime wall_start) const {
