@@ -5,6 +5,8 @@
 #include <numbers>
 #include <string>
 
+#include "maic/metering/waveform_source.hpp"
+
 namespace maic::metering {
 namespace {
 
@@ -239,12 +241,17 @@ struct Engine::State {
   std::int64_t window_first = 0;
 };
 
-Status validate(const EngineConfig& c) {
-  if (c.phases < 1 || c.phases > kMaxPhases) return make_error("phases must be 1, 2 or 3");
-  if (!(c.sample_rate_hz >= 1000 && c.sample_rate_hz <= 32000) ||
-      c.sample_rate_hz != std::floor(c.sample_rate_hz)) {
+Status validate_sampling(int phases, double sample_rate_hz) {
+  if (phases < 1 || phases > kMaxPhases) return make_error("phases must be 1, 2 or 3");
+  if (!(sample_rate_hz >= 1000 && sample_rate_hz <= 32000) ||
+      sample_rate_hz != std::floor(sample_rate_hz)) {
     return make_error("sample rate must be a whole number of Hz from 1000 to 32000");
   }
+  return ok_status();
+}
+
+Status validate(const EngineConfig& c) {
+  if (Status s = validate_sampling(c.phases, c.sample_rate_hz); !s) return s;
   if (!(c.nominal_hz >= 40 && c.nominal_hz <= 70)) {
     return make_error("nominal frequency must be within 40..70 Hz");
   }

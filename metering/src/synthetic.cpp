@@ -98,11 +98,7 @@ std::shared_ptr<const LoadProfile> household_profile(const HouseholdOptions& opt
 }
 
 Status validate(const SyntheticConfig& c) {
-  if (c.phases < 1 || c.phases > kMaxPhases) return make_error("phases must be 1, 2 or 3");
-  if (!(c.sample_rate_hz >= 1000 && c.sample_rate_hz <= 32000) ||
-      c.sample_rate_hz != std::floor(c.sample_rate_hz)) {
-    return make_error("sample rate must be a whole number of Hz from 1000 to 32000");
-  }
+  if (Status s = validate_sampling(c.phases, c.sample_rate_hz); !s) return s;
   if (!(c.frequency_hz >= 45 && c.frequency_hz <= 65)) {
     return make_error("frequency must be within 45..65 Hz");
   }

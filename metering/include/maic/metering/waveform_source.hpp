@@ -17,6 +17,11 @@ struct WaveformInfo {
   Calibration calibration{};
 };
 
+// The sampling every waveform path takes: 1 to 3 phases and a whole number
+// of samples per second per channel from 1,000 to 32,000 (what the engine's
+// filters are designed for). The error names the rule that failed.
+Status validate_sampling(int phases, double sample_rate_hz);
+
 // Not thread-safe: one reader.
 class WaveformSource {
  public:
