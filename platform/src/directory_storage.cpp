@@ -34,33 +34,18 @@ class DirectoryFile final : public File {
   DirectoryFile& operator=(const DirectoryFile&) = delete;
 
   Result<std::size_t> read_at(std::uint64_t offset, std::span<std::byte> out) override {
-    std::size_t done = 0;
-    // pread may return less than asked before the end (signals, pipes);
-    // only 0 means the end of the file.
-    while (done < out.size()) {
-      const ssize_t n =
-          ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return os_error("pread", path_, errno);
-      }
-      if (n == 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    return done;
+    return transfer("pread", out.size(), [&](std::size_t done) {
+      return ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    });
   }
 
   Status write_at(std::uint64_t offset, std::span<const std::byte> data) override {
-    std::size_t done = 0;
-    while (done < data.size()) {
-      const ssize_t n =
-          ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return os_error("pwrite", path_, errno);
-      }
-      done += static_cast<std::size_t>(n);
-    }
+    Result<std::size_t> written = transfer("pwrite", data.size(), [&](std::size_t done) {
+      return ::pwrite(fd_, data.data() + done, data.size() - done,
+                      static_cast<off_t>(offset + done));
+    });
+    if (!written) return written.error();
+    if (*written != data.size()) return os_error("pwrite", path_, EIO);  // wrote nothing more
     return ok_status();
   }
 
@@ -81,6 +66,24 @@ class DirectoryFile final : public File {
   }
 
  private:
+  // Repeats `io(done)` (a pread or pwrite of what is left) until `size`
+  // bytes are done: both may do less than asked (signals), and EINTR means
+  // try again. Only a read returns 0, at the end of the file: it stops there.
+  template <typename Io>
+  Result<std::size_t> transfer(std::string_view operation, std::size_t size, Io io) const {
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = io(done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return os_error(operation, path_, errno);
+      }
+      if (n == 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    return done;
+  }
+
   int fd_;
   std::filesystem::path path_;
 };
