@@ -24,6 +24,24 @@ void AccessControl::bound(Map& map) {
   }
 }
 
+namespace {
+
+// Whether `key` holds a grant that has not expired at `now`: a live grant is
+// extended to now + `extend`, an expired one removed.
+template <typename Grants>
+bool renew(Grants& grants, std::string_view key, SteadyTime now, Duration extend) {
+  auto g = grants.find(key);
+  if (g == grants.end()) return false;
+  if (g->second.expires <= now) {
+    grants.erase(g);
+    return false;
+  }
+  g->second.expires = now + extend;
+  return true;
+}
+
+}  // namespace
+
 AccessControl::Login AccessControl::login(std::string_view address, std::string_view pin,
                                           std::string_view expected_pin) {
   std::lock_guard lock(mutex_);
@@ -55,26 +73,10 @@ AccessControl::Login AccessControl::login(std::string_view address, std::string_
 bool AccessControl::authorised(std::string_view address, std::string_view token) {
   std::lock_guard lock(mutex_);
   const SteadyTime now = clock_.steady_now();
-  bool ok = false;
-  if (auto a = addresses_.find(address); a != addresses_.end()) {
-    if (a->second.expires > now) {
-      a->second.expires = now + options_.address_grant;
-      ok = true;
-    } else {
-      addresses_.erase(a);
-    }
-  }
-  if (!token.empty()) {
-    if (auto s = sessions_.find(token); s != sessions_.end()) {
-      if (s->second.expires > now) {
-        s->second.expires = now + options_.session;
-        ok = true;
-      } else {
-        sessions_.erase(s);
-      }
-    }
-  }
-  return ok;
+  // Either grant lets the request in; both are renewed (sliding expiry).
+  const bool by_address = renew(addresses_, address, now, options_.address_grant);
+  const bool by_session = !token.empty() && renew(sessions_, token, now, options_.session);
+  return by_address || by_session;
 }
 
 void AccessControl::revoke_all() {
