@@ -2,12 +2,13 @@
 //
 // Start-up order: parse and validate options, open the data directory, the
 // sample source and the device (identity, settings, meters, journal,
-// output, MQTT), start the web server and the uplink to the data server,
-// then meter until SIGINT/SIGTERM (or the end of a replay played once).
-// SIGHUP restarts the services (the manual's short press of Reset:
-// "reboot"); SIGUSR1 restores the factory settings (the long press), keeping
-// the ID, the meters and the journal. Shutdown: stop the web server, stop
-// the uplink (cancelling its requests), save the meters, stop MQTT, exit 0.
+// output) and its services (MQTT, the uplink to the data server), start the
+// web server and the services, then meter until SIGINT/SIGTERM (or the end
+// of a replay played once). SIGHUP restarts every service (the manual's
+// short press of Reset: "reboot"); SIGUSR1 restores the factory settings
+// (the long press), keeping the ID, the meters and the journal. Shutdown:
+// stop the web server, stop the services (the uplink cancelling its
+// requests, MQTT announcing "offline"), save the meters, exit 0.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include "../common/synthetic_options.hpp"
 #include "maic/core/corrected_clock.hpp"
 #include "maic/device/device.hpp"
+#include "maic/device/mqtt_service.hpp"
 #include "maic/device/reading_line.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/device/web_api.hpp"
@@ -112,6 +114,8 @@ class UplinkThreads {
     poller_ = std::thread([this] { loop([this] { return uplink_.poll_commands(); }); });
   }
   ~UplinkThreads() { stop(); }
+  UplinkThreads(const UplinkThreads&) = delete;
+  UplinkThreads& operator=(const UplinkThreads&) = delete;
 
   void stop() {
     {
@@ -144,31 +148,100 @@ class UplinkThreads {
   const Clock& clock_;
   double scale_;
   std::mutex mutex_;
+  std::condition_variable wait_mutex_unused_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread uploader_;
   std::thread poller_;
 };
 
-int run(const Options& o) {
-  auto endpoint = http::parse_endpoint(o.listen);
-  if (!endpoint) {
-    fmt::print(stderr, "maic-device: --listen {}: {}\n", o.listen, endpoint.error().message);
-    return 2;
+void log_line(std::string_view line) { fmt::print(stderr, "maic-device: {}\n", line); }
+
+// The uplink to the data server as the "server" service: an Uplink over
+// two curl transports, driven by UplinkThreads. The uplink follows the
+// settings (server.url, the PIN) by itself; a restart makes it say hello
+// again at once, whatever its back-off.
+class UplinkService final : public device::Service {
+ public:
+  UplinkService(device::Device& device, const Clock& clock, double time_scale,
+                std::function<void(WallTime)> set_wall)
+      : device_(device), clock_(clock), scale_(time_scale), set_wall_(std::move(set_wall)) {
+    curl_options_.user_agent = std::string("maic-device/") + MAIC_VERSION;
   }
+  ~UplinkService() override { stop(); }
+
+  std::string_view name() const override { return "server"; }
+
+  Status start(const device::Settings&) override {
+    if (uplink_ != nullptr) return ok_status();
+    // An uplink stopped is stopped for good (its transports cancelled): a
+    // start makes new ones. uplink.json says where the server left off.
+    uploads_ = device::curl_transport(curl_options_);
+    commands_ = device::curl_transport(curl_options_);
+    uplink_ = std::make_unique<device::Uplink>(
+        device::UplinkDependencies{device_, *uploads_, *commands_, clock_, set_wall_, log_line});
+    threads_ = std::make_unique<UplinkThreads>(*uplink_, clock_, scale_);
+    return ok_status();
+  }
+
+  Status reconfigure(const device::Settings&) override { return ok_status(); }
+
+  Status restart(const device::Settings& settings) override {
+    if (uplink_ == nullptr) return start(settings);
+    uplink_->reconnect();
+    return ok_status();
+  }
+
+  void stop() override {
+    threads_.reset();  // cancels the requests in flight and joins
+    uplink_.reset();
+    uploads_.reset();
+    commands_.reset();
+  }
+
+  device::ServiceStatus report() const override {
+    const device::ServerReport r = device_.server_report();
+    return {r.state, r.last_error, 0};
+  }
+
+ private:
+  device::Device& device_;
+  const Clock& clock_;
+  double scale_;
+  std::function<void(WallTime)> set_wall_;
+  device::CurlOptions curl_options_;
+  std::unique_ptr<device::HttpTransport> uploads_;
+  std::unique_ptr<device::HttpTransport> commands_;
+  std::unique_ptr<device::Uplink> uplink_;
+  std::unique_ptr<UplinkThreads> threads_;
+};
+// What run() opens, in the order it opens it (and closes it in reverse).
+struct Daemon {
+  std::unique_ptr<platform::DirectoryStorage> storage;
+  std::unique_ptr<Clock> system;
+  std::unique_ptr<CorrectedClock> corrected;
+  // Before the device: the device tells them of readings; they outlive it.
+  device::ServiceSet services{log_line};
+  std::unique_ptr<device::Device> device;
+  http::Router router;
+  std::optional<http::Server> server;
+};
+
+// Open: the data directory, the clock, the source and the device; then the
+// services, wired to the device (one line each). Returns the exit code on
+// failure.
+std::optional<int> open(const Options& o, Daemon& d) {
   auto storage = platform::DirectoryStorage::open_directory(o.data_dir);
   if (!storage) {
     fmt::print(stderr, "maic-device: --data-dir {}: {}\n", o.data_dir, storage.error().message);
     return 1;
   }
-  std::unique_ptr<Clock> system = platform::scaled_clock(
+  d.storage = std::move(storage).value();
+  d.system = platform::scaled_clock(
       o.time_scale, o.start_time ? std::optional(from_unix_seconds(*o.start_time)) : std::nullopt);
-  // The data server corrects the device's wall time (docs/uplink.md); a
-  // simulation (--time-scale, --start-time) keeps its own.
-  const bool simulated = o.time_scale != 1 || o.start_time.has_value();
-  CorrectedClock corrected(*system);
-  const Clock* clock = &corrected;
-  auto source = open_source(o, clock->steady_now(), clock->wall_now());
+  d.corrected = std::make_unique<CorrectedClock>(*d.system);
+  const Clock& clock = *d.corrected;
+  auto source = open_source(o, clock.steady_now(), clock.wall_now());
   if (!source) {
     fmt::print(stderr, "maic-device: {}\n", source.error().message);
     return 2;
@@ -180,40 +253,65 @@ int run(const Options& o) {
     return platform::open_gpio_output(s.gpio_chip, s.gpio_line, s.active_low);
   };
   device_options.temperature = platform::thermal_sensor();
-  device_options.log = [](std::string_view line) { fmt::print(stderr, "maic-device: {}\n", line); };
+  device_options.services = &d.services;
   auto opened =
-      device::Device::open({*clock, **storage, std::move(source).value(), platform::random_bytes},
+      device::Device::open({clock, *d.storage, std::move(source).value(), platform::random_bytes},
                            std::move(device_options));
   if (!opened) {
     fmt::print(stderr, "maic-device: {}: {}\n", o.data_dir, opened.error().message);
     return 1;
   }
-  device::Device& device = **opened;
+  d.device = std::move(opened).value();
+  device::Device& device = *d.device;
   if (o.server) {
-    if (Status set = device.update_settings({{"server", {{"url", *o.server}}}}); !set) {
+    const Status set = device.update_settings([&](device::Settings s) -> Result<device::Settings> {
+      s.server.url = *o.server;
+      return s;
+    });
+    if (!set) {
       fmt::print(stderr, "maic-device: --server {}: {}\n", *o.server, set.error().message);
       return 2;
     }
   }
 
-  http::Router router;
-  device::add_web_routes(router, device, *clock, http::static_handler(web::device_assets()));
+  device::MqttService::Options mqtt_options;
+  mqtt_options.phases = device.phases();
+  d.services.add(std::make_unique<device::MqttService>(
+      device.identity(), device::MqttSettings{},
+      [&device](bool on) { (void)device.set_output(on); }, log_line, mqtt_options));
+  // The data server corrects the device's wall time (docs/uplink.md); a
+  // simulation (--time-scale, --start-time) keeps its own.
+  const bool simulated = o.time_scale != 1 || o.start_time.has_value();
+  std::function<void(WallTime)> set_wall;
+  if (!simulated) set_wall = [&corrected = *d.corrected](WallTime t) { corrected.set_wall(t); };
+  d.services.add(std::make_unique<UplinkService>(device, clock, o.time_scale, set_wall));
+  return std::nullopt;
+}
+
+// Serve: the web server, then the services; prints where to find them.
+std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endpoint) {
+  device::Device& device = *d.device;
+  device::add_web_routes(d.router, device, *d.corrected,
+                         http::static_handler(web::device_assets()));
   http::ServerOptions server_options;
-  server_options.listen = *endpoint;
+  server_options.listen = endpoint;
   server_options.on_error = [](std::string_view what) {
     fmt::print(stderr, "maic-device: web: {}\n", what);
   };
-  auto server = http::Server::start(server_options,
-                                    [&router](const http::Request& q) { return router.handle(q); });
+  auto server = http::Server::start(
+      server_options, [&router = d.router](const http::Request& q) { return router.handle(q); });
   if (!server) {
     fmt::print(stderr, "maic-device: cannot listen on {}: {}\n", o.listen, server.error().message);
     return 1;
   }
+  d.server.emplace(std::move(server).value());
+  d.services.start_all(device.settings());
+
   const device::DeviceStatus status = device.status();
   fmt::print("maic-device {} — device {} ({}), data in {}\n", MAIC_VERSION, status.identity.devid,
              status.identity.devtype, o.data_dir);
   fmt::print("source: {}, time scale {}\n", status.source.description, o.time_scale);
-  fmt::print("listening on http://{}:{}\n", server->endpoint().host, server->port());
+  fmt::print("listening on http://{}:{}\n", d.server->endpoint().host, d.server->port());
   const std::string server_url = device.settings().server.url;
   fmt::print("data server: {}\n", server_url.empty() ? "none (--server URL)" : server_url);
   if (device.settings().pin == "0000") {
@@ -221,21 +319,18 @@ int run(const Options& o) {
   }
   if (!o.quiet) fmt::print("{}\n", device::reading_line_legend(3));
   std::fflush(stdout);
+  return std::nullopt;
+}
 
-  device::CurlOptions curl_options;
-  curl_options.user_agent = std::string("maic-device/") + MAIC_VERSION;
-  const auto uploads = device::curl_transport(curl_options);
-  const auto commands = device::curl_transport(curl_options);
-  std::function<void(WallTime)> set_wall;
-  if (!simulated) set_wall = [&corrected](WallTime t) { corrected.set_wall(t); };
-  device::Uplink uplink({device, *uploads, *commands, *clock, set_wall, [](std::string_view line) {
-                           fmt::print(stderr, "maic-device: {}\n", line);
-                         }});
-  UplinkThreads uplink_threads(uplink, *clock, o.time_scale);
-
+// Meter until a signal, the end of a replay played once, or --run-for.
+// SIGHUP reboots (every service restarts); SIGUSR1 restores the factory
+// settings.
+void meter(const Options& o, Daemon& d) {
+  device::Device& device = *d.device;
+  const Clock& clock = *d.corrected;
   const Duration run_for =
       std::chrono::duration_cast<Duration>(std::chrono::duration<double>(o.run_for_s));
-  const SteadyTime start = clock->steady_now();
+  const SteadyTime start = clock.steady_now();
   // Poll often enough that readings appear on time at any time scale and a
   // signal is noticed within a tenth of a second.
   const Duration poll_every =
@@ -248,7 +343,6 @@ int run(const Options& o) {
     if (g_restart.exchange(false)) {
       fmt::print("maic-device: restarting services\n");
       device.restart_services();
-      uplink.reconnect();
     }
     if (g_factory_reset.exchange(false)) {
       const Status reset = device.factory_reset();
@@ -265,14 +359,32 @@ int run(const Options& o) {
     }
     std::fflush(stdout);
     if (device.source_exhausted()) break;
-    if (run_for > Duration::zero() && clock->steady_now() - start >= run_for) break;
+    if (run_for > Duration::zero() && clock.steady_now() - start >= run_for) break;
     std::unique_lock lock(idle);
     never.wait_for(lock, poll_every);
   }
-  server->stop();
-  uplink_threads.stop();
-  device.shutdown();
+}
+
+// Stop: the web server, the services (the uplink cancelling its requests,
+// MQTT announcing "offline"), then the meters are saved.
+void stop(Daemon& d) {
+  if (d.server) d.server->stop();
+  d.services.stop_all();
+  d.device->shutdown();
   fmt::print("maic-device: stopped\n");
+}
+
+int run(const Options& o) {
+  auto endpoint = http::parse_endpoint(o.listen);
+  if (!endpoint) {
+    fmt::print(stderr, "maic-device: --listen {}: {}\n", o.listen, endpoint.error().message);
+    return 2;
+  }
+  Daemon d;
+  if (std::optional<int> failed = open(o, d)) return *failed;
+  if (std::optional<int> failed = serve(o, d, *endpoint)) return *failed;
+  meter(o, d);
+  stop(d);
   return 0;
 }
 

@@ -7,8 +7,6 @@
 
 #include "maic/core/energy_register.hpp"
 #include "maic/device/journal.hpp"
-#include "maic/device/mqtt_service.hpp"
-#include "maic/device/settings_json.hpp"
 #include "meter_store.hpp"
 
 namespace maic::device {
@@ -45,7 +43,7 @@ struct Device::State {
         lifetime(from_micro_wh(meters.lifetime())),
         started(now) {}
 
-  mutable std::mutex mutex;  // guards everything below but `source` and `mqtt`
+  mutable std::mutex mutex;  // guards everything below but `source`
   DeviceConfig config;
   std::unique_ptr<metering::MeterSource> source;  // the metering thread's alone
   Journal journal;
@@ -59,7 +57,6 @@ struct Device::State {
   ServerReport server;
   SteadyTime started;
   int phases = 3;
-  std::unique_ptr<MqttService> mqtt;  // its own thread-safety
 
   // Journal records as minute records, in order (caller holds `mutex`).
   std::vector<MinuteRecord> to_minutes(const std::vector<JournalRecord>& records) const {
@@ -110,14 +107,6 @@ Result<std::unique_ptr<Device>> Device::open(Dependencies deps, DeviceOptions op
   State& s = *device->state_;
   s.source_status.description = s.source->describe();
   s.phases = s.source->phases() == 1 ? 1 : 3;
-  if (device->options_.enable_mqtt) {
-    MqttService::Options mqtt_options;
-    mqtt_options.phases = s.phases;
-    Device* self = device.get();
-    s.mqtt = std::make_unique<MqttService>(
-        s.config.identity, s.config.settings.mqtt, [self](bool on) { (void)self->set_output(on); },
-        device->options_.log, mqtt_options);
-  }
   return device;
 }
 
@@ -171,7 +160,9 @@ std::vector<Reading> Device::step() {
       s.storage_error = "meters: " + saved.error().message;
     }
   }
-  if (s.mqtt && !readings.empty()) s.mqtt->on_reading(readings.back(), now);
+  if (options_.services != nullptr && !readings.empty()) {
+    options_.services->on_reading(readings.back(), now);
+  }
   return readings;
 }
 
@@ -180,7 +171,6 @@ bool Device::source_exhausted() const { return state_->source->exhausted(); }
 void Device::shutdown() {
   if (!state_) return;
   State& s = *state_;
-  if (s.mqtt) s.mqtt->stop();
   std::lock_guard lock(s.mutex);
   (void)s.meters.update(micro_wh(s.lifetime), clock_.steady_now());
   (void)s.meters.flush(clock_.steady_now());
@@ -196,24 +186,27 @@ Settings Device::settings() const {
   return state_->config.settings;
 }
 
-Status Device::update_settings(const nlohmann::json& patch) {
+Status Device::update_settings(const SettingsEdit& edit) {
   State& s = *state_;
-  MqttSettings mqtt;
-  bool mqtt_changed = false;
+  Settings applied;
   {
     std::lock_guard lock(s.mutex);
-    auto next = apply_json(s.config.settings, patch);
+    auto next = edit(s.config.settings);
     if (!next) return next.error();
+    // The edge validated it; a settings file the device cannot load again
+    // is worth the check.
+    if (Status valid = validate(*next); !valid) return valid.error();
     DeviceConfig config{s.config.identity, *next};
     if (Status saved = save(storage_, config); !saved) {
       return make_error("settings not saved: " + saved.error().message);
     }
     if (next->pin != s.config.settings.pin) access_.revoke_all();
-    mqtt_changed = next->mqtt != s.config.settings.mqtt;
-    mqtt = next->mqtt;
+    applied = *next;
     s.config = std::move(config);
   }
-  if (mqtt_changed && s.mqtt) s.mqtt->configure(mqtt);
+  // Outside the lock: a service's callback may be waiting for it (an MQTT
+  // command switching the output) while the service is reconfigured.
+  if (options_.services != nullptr) options_.services->reconfigure(applied);
   return ok_status();
 }
 
@@ -229,7 +222,7 @@ Status Device::set_output(bool on) {
     if (Status st = s.output->set(on); !st) return st;
     if (s.latest) s.latest->output_on = on;
   }
-  if (s.mqtt) s.mqtt->on_output(on);
+  if (options_.services != nullptr) options_.services->on_output(on);
   return ok_status();
 }
 
@@ -271,7 +264,7 @@ DeviceStatus Device::status() const {
     out.server_state = s.server.state;
     out.server_last_success = s.server.last_success;
     out.server_error = s.server.last_error;
-    if (s.server.state != "disabled" && s.journal.size() > 0) {
+    if (s.server.state != ServiceState::kDisabled && s.journal.size() > 0) {
       // Seqs are consecutive but for slots lost to rot: close enough.
       const std::uint32_t sent = std::max(s.server.acked_seq, s.journal.oldest_seq() - 1);
       out.server_backlog = s.journal.newest_seq() > sent ? s.journal.newest_seq() - sent : 0;
@@ -280,13 +273,17 @@ DeviceStatus Device::status() const {
   out.firmware_version = options_.firmware_version;
   out.web_address = options_.web_address;
   out.uptime = clock_.steady_now() - s.started;
-  if (s.mqtt) {
-    const MqttStatus m = s.mqtt->status();
-    out.mqtt_state = std::string(to_string(m.state));
-    out.mqtt_error = m.last_error;
-    out.mqtt_published = m.published;
-  } else {
-    out.mqtt_state = "disabled";
+  if (options_.services != nullptr) out.services = options_.services->status();
+  for (const ServiceSet::Report& r : out.services) {
+    if (r.name == "mqtt") {
+      out.mqtt_state = r.status.state;
+      out.mqtt_error = r.status.error;
+      out.mqtt_published = r.status.sent;
+    } else if (r.name == "server" && r.status.state == ServiceState::kFailed) {
+      // The uplink reports the rest itself (report_server).
+      out.server_state = r.status.state;
+      out.server_error = r.status.error;
+    }
   }
   return out;
 }
@@ -324,6 +321,11 @@ void Device::report_server(const ServerReport& report) {
   state_->server = report;
 }
 
+ServerReport Device::server_report() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->server;
+}
+
 Result<std::optional<std::string>> Device::read_state_file(std::string_view name) const {
   std::lock_guard lock(state_->mutex);
   auto content = storage_.read_file(name);
@@ -348,12 +350,12 @@ Status Device::factory_reset() {
     s.config = std::move(config);
   }
   access_.revoke_all();
-  if (s.mqtt) s.mqtt->configure(MqttSettings{});
+  if (options_.services != nullptr) options_.services->reconfigure(Settings{});
   return ok_status();
 }
 
 void Device::restart_services() {
-  if (state_->mqtt) state_->mqtt->configure(settings().mqtt);
+  if (options_.services != nullptr) options_.services->restart_all(settings());
 }
 
 }  // namespace maic::device

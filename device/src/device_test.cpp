@@ -33,7 +33,6 @@ struct Bench {
     EXPECT_TRUE(source.ok());
     DeviceOptions options;
     options.firmware_version = "test";
-    options.enable_mqtt = false;
     auto device =
         Device::open({clock, storage, std::move(source).value(), fixed_random()}, options);
     EXPECT_TRUE(device.ok()) << device.error().message;
@@ -108,18 +107,18 @@ TEST(Device, BadSettingsChangeNothing) {
   Bench b;
   auto d = b.open();
   const Settings before = d->settings();
-  const Status s = d->update_settings({{"mqtt", {{"port", 0}}}});
+  const Status s = d->update_settings(json_patch({{"mqtt", {{"port", 0}}}}));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("mqtt.port"), std::string::npos);
   EXPECT_EQ(d->settings(), before);
-  ASSERT_TRUE(d->update_settings({{"pin", "2468"}}).ok());
+  ASSERT_TRUE(d->update_settings(json_patch({{"pin", "2468"}})).ok());
   EXPECT_EQ(b.open()->settings().pin, "2468") << "saved";
 }
 
 TEST(Device, FactoryResetKeepsIdentityMetersAndJournal) {
   Bench b;
   auto d = b.open();
-  ASSERT_TRUE(d->update_settings({{"pin", "2468"}, {"led", false}}).ok());
+  ASSERT_TRUE(d->update_settings(json_patch({{"pin", "2468"}, {"led", false}})).ok());
   b.run(*d, minutes(3) + seconds(5));
   const double wh = total_wh(*d->latest());
   const std::string devid = d->identity().devid;
@@ -140,7 +139,7 @@ TEST(Device, StatusSaysWhatItIs) {
   const DeviceStatus s = d->status();
   EXPECT_EQ(s.identity.devtype, "D103");
   EXPECT_EQ(s.firmware_version, "test");
-  EXPECT_EQ(s.mqtt_state, "disabled");
+  EXPECT_EQ(to_string(s.mqtt_state), "disabled");
   EXPECT_EQ(s.journal_records, 1u);
   EXPECT_TRUE(s.source.last_error.empty());
   EXPECT_EQ(s.uptime, minutes(1) + seconds(5));

@@ -1,42 +1,20 @@
 #include "maic/device/mqtt_service.hpp"
 
 #include <fmt/format.h>
-#include <mosquitto.h>
-#include <pthread.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
-#include <set>
 #include <utility>
 #include <vector>
 
+#include "maic/mqtt/client.hpp"
 #include "mqtt_topics.hpp"
 
 namespace maic::device {
 namespace {
 
 using mqtt::Message;
-
-void init_library() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-// stop() may cancel the network thread (mosquitto_loop_stop(force)) when it
-// hangs in a blocking reconnect or a stalled broker. Our callbacks defer
-// that cancellation: they run C++ code with locks and user callbacks, which
-// must not be torn through; libmosquitto's own waits are where it lands.
-class CancelGuard {
- public:
-  CancelGuard() { pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old_); }
-  ~CancelGuard() { pthread_setcancelstate(old_, nullptr); }
-  CancelGuard(const CancelGuard&) = delete;
-  CancelGuard& operator=(const CancelGuard&) = delete;
-
- private:
-  int old_ = PTHREAD_CANCEL_ENABLE;
-};
+namespace broker = maic::mqtt;  // the client; mqtt:: here is mqtt_topics.hpp
 
 // A payload as a log can show it: printable ASCII, the rest escaped, cut short.
 std::string printable(std::string_view bytes) {
@@ -64,58 +42,31 @@ void release(std::atomic<int>& count) {
 
 }  // namespace
 
-std::string_view to_string(MqttState s) {
-  switch (s) {
-    case MqttState::kDisabled:
-      return "disabled";
-    case MqttState::kConnecting:
-      return "connecting";
-    case MqttState::kConnected:
-      return "connected";
-    case MqttState::kError:
-      return "error";
-  }
-  return "";
-}
-
 struct MqttService::Impl {
   // One connection's worth of state: the settings it was made with (never
-  // changed: configure() makes a new session) and libmosquitto's handle, whose
-  // network thread calls back with this session as userdata.
+  // changed: configure() makes a new session) and the client, whose
+  // network thread calls back with this session.
   struct Session {
     Session(Impl& o, const MqttSettings& s, std::string_view devid)
         : owner(o), settings(s), topics(s.prefix, devid) {}
-    ~Session() {
-      // The network thread was joined by shut_down() (or never started).
-      if (mosq != nullptr) mosquitto_destroy(mosq);
-    }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
     Impl& owner;
     const MqttSettings settings;
     const mqtt::Topics topics;
-    mosquitto* mosq = nullptr;
-    bool loop_started = false;  // touched only under Impl::lifecycle
+    // Set before it starts, reset never: the handlers use it while it runs.
+    std::unique_ptr<broker::Client> client;
 
-    std::atomic<bool> connected{false};
-    std::atomic<int> in_flight{0};  // handed to libmosquitto, not yet written to the socket
+    std::atomic<int> in_flight{0};  // handed to the client, not yet written to the socket
 
     // Serialises batches of messages (the hello of a connection, a reading,
     // the goodbye) so that none interleaves with another: a hello running
     // late on the network thread must not re-announce entities after the
-    // goodbye removed them. Held across mosquitto_publish, which never
+    // goodbye removed them. Held across Client::publish, which never
     // waits for the network thread.
     std::mutex batch_mutex;
     bool closing = false;  // under batch_mutex: the goodbye is out, nothing follows it
-
-    // What shut_down() waits for, bounded: the broker's PUBACK of the
-    // goodbye and the end of the connection.
-    std::mutex wait_mutex;
-    std::condition_variable wait_cv;
-    bool track_acks = false;  // record acknowledged message ids in `acked`
-    std::set<int> acked;
-    bool closed = false;
   };
 
   Impl(Identity i, OutputCommand c, Log l, Options o)
@@ -130,7 +81,7 @@ struct MqttService::Impl {
   // holding it while joining that thread cannot deadlock.
   std::mutex lifecycle;
 
-  // Guards everything below. Never held across a libmosquitto call: the
+  // Guards everything below. Never held across a client call: the
   // network thread holds the library's locks when it calls us.
   mutable std::mutex mutex;
   MqttSettings settings;
@@ -162,13 +113,12 @@ struct MqttService::Impl {
       release(s.in_flight);
       return false;
     }
-    const int rc =
-        mosquitto_publish(s.mosq, mid, m.topic.c_str(), static_cast<int>(m.payload.size()),
-                          m.payload.data(), qos, m.retain);
-    if (rc != MOSQ_ERR_SUCCESS) {
+    const Result<int> sent = s.client->publish(m.topic, m.payload, qos, m.retain);
+    if (!sent) {
       release(s.in_flight);
       return false;
     }
+    if (mid != nullptr) *mid = *sent;
     return true;
   }
 
@@ -178,7 +128,7 @@ struct MqttService::Impl {
     std::size_t sent = 0;
     {
       std::lock_guard batch(s.batch_mutex);
-      if (s.connected && !s.closing) {
+      if (s.client->connected() && !s.closing) {
         for (const Message& m : messages) sent += send(s, m) ? 1 : 0;
       }
     }
@@ -195,21 +145,16 @@ struct MqttService::Impl {
   // --- callbacks (the network thread) --------------------------------------
 
   void handle_connect(Session& s, int rc) {
-    const CancelGuard no_cancel;
     const std::string where = fmt::format("{}:{}", s.settings.host, s.settings.port);
     if (rc != 0) {
-      failed(s, fmt::format("connection to {} refused: {}", where, mosquitto_connack_string(rc)));
+      failed(s, fmt::format("connection to {} refused: {}", where, broker::connack_string(rc)));
       return;
     }
     // Packets of an earlier connection were discarded without a callback.
     s.in_flight = 0;
-    {
-      std::lock_guard wait(s.wait_mutex);
-      s.closed = false;
-    }
-    // Before the state says so: a reading published on "connected" must find
-    // the session connected. A session being shut down still gets its goodbye.
-    s.connected = true;
+    // The client is connected before the state says so: a reading published
+    // on "connected" finds the session connected. A session being shut down
+    // still gets its goodbye.
     {
       std::lock_guard lock(mutex);
       if (session.get() != &s) return;
@@ -219,10 +164,8 @@ struct MqttService::Impl {
     say(fmt::format("mqtt: connected to {}", where));
     if (s.settings.control_enabled) {
       // QoS 1: a retained command (manual §8) reaches us reliably.
-      const int sub = mosquitto_subscribe(s.mosq, nullptr, s.topics.setout.c_str(), 1);
-      if (sub != MOSQ_ERR_SUCCESS) {
-        say(fmt::format("mqtt: cannot subscribe to {}: {}", s.topics.setout,
-                        mosquitto_strerror(sub)));
+      if (Status sub = s.client->subscribe(s.topics.setout, 1); !sub) {
+        say(fmt::format("mqtt: cannot subscribe to {}: {}", s.topics.setout, sub.error().message));
       }
     }
     std::vector<Message> hello{mqtt::availability(s.topics, true)};
@@ -234,16 +177,9 @@ struct MqttService::Impl {
     send_all(s, hello);
   }
 
-  void handle_disconnect(Session& s, int rc) {
-    const CancelGuard no_cancel;
-    const bool was_connected = s.connected.exchange(false);
-    {
-      std::lock_guard wait(s.wait_mutex);
-      s.closed = true;
-    }
-    s.wait_cv.notify_all();
-    if (rc == MOSQ_ERR_SUCCESS) return;  // we asked for it (shut_down)
-    const std::string why = mosquitto_strerror(rc);
+  void handle_disconnect(Session& s, int rc, bool was_connected) {
+    if (rc == 0) return;  // we asked for it (shut_down)
+    const std::string why = broker::error_string(rc);
     if (was_connected) {
       failed(s, "connection lost: " + why);
     } else {
@@ -267,19 +203,9 @@ struct MqttService::Impl {
     say("mqtt: " + message);
   }
 
-  // libmosquitto reports some failures only in its log: a certificate that
-  // does not verify ends the connection attempt without a disconnect
-  // callback when the handshake completes on the network thread.
-  void handle_library_log(Session& s, int level, const char* text) {
-    const CancelGuard no_cancel;
-    if (level == MOSQ_LOG_ERR) failed(s, fmt::format("libmosquitto: {}", text));
-  }
-
-  void handle_message(Session& s, const mosquitto_message& m) {
-    const CancelGuard no_cancel;
+  void handle_message(Session& s, const broker::IncomingMessage& m) {
     if (!s.settings.control_enabled || s.topics.setout != m.topic || !is_current(s)) return;
-    const std::string_view payload(static_cast<const char*>(m.payload),
-                                   static_cast<std::size_t>(m.payloadlen));
+    const std::string_view payload = m.payload;
     const std::optional<bool> on = mqtt::parse_setout(payload, s.settings);
     if (!on) {
       say(fmt::format("mqtt: ignored {} payload \"{}\" (expected \"{}\" or \"{}\")",
@@ -294,9 +220,9 @@ struct MqttService::Impl {
 
   // --- lifecycle (under `lifecycle`) ---------------------------------------
 
-  // Makes the session current and connects in the background.
-  void start(const MqttSettings& s) {
-    init_library();
+  // Makes the session current and connects in the background. The error
+  // is a permanent one (no retries): also in the state, as kError.
+  Status start(const MqttSettings& s) {
     auto fresh = std::make_shared<Session>(*this, s, identity.devid);
     if (Status made = make_client(*fresh); !made) {
       {
@@ -305,106 +231,53 @@ struct MqttService::Impl {
         last_error = made.error().message;
       }
       say("mqtt: " + made.error().message);  // a permanent error: no retries
-      return;
+      return made;
     }
     {
       std::lock_guard lock(mutex);
       session = fresh;
     }
-    // The loop first: if the first connect fails at once (name resolution),
-    // the running loop retries it; started after a failure it would not.
-    if (const int rc = mosquitto_loop_start(fresh->mosq); rc != MOSQ_ERR_SUCCESS) {
-      failed(*fresh, fmt::format("cannot start the network thread: {}", mosquitto_strerror(rc)));
-      return;
+    // A first connect that fails at once is reported (handle_disconnect)
+    // and retried by the network thread.
+    if (Status started = fresh->client->start(); !started) {
+      failed(*fresh, started.error().message);
+      return started;
     }
-    fresh->loop_started = true;
-    const int rc = mosquitto_connect_async(fresh->mosq, s.host.c_str(), s.port,
-                                           static_cast<int>(options.keepalive.count()));
-    if (rc != MOSQ_ERR_SUCCESS) {
-      failed(*fresh,
-             fmt::format("connection to {}:{} failed: {}", s.host, s.port, mosquitto_strerror(rc)),
-             /*keep_earlier=*/true);
-    }
+    return ok_status();
   }
 
   Status make_client(Session& s) {
     const MqttSettings& m = s.settings;
-    const std::string client_id = "maic_" + identity.devid;
-    s.mosq = mosquitto_new(client_id.c_str(), /*clean_session=*/true, &s);
-    if (s.mosq == nullptr) return make_error("cannot create the MQTT client");
-    auto check = [](int rc, std::string_view what) -> Status {
-      if (rc == MOSQ_ERR_SUCCESS) return ok_status();
-      return make_error(fmt::format("{}: {}", what, mosquitto_strerror(rc)));
+    broker::ClientOptions o;
+    o.client_id = "maic_" + identity.devid;
+    o.host = m.host;
+    o.port = m.port;
+    // Manual §8: blank user name and password, no authorisation.
+    o.username = m.username;
+    o.password = m.password;
+    o.will = broker::Will{s.topics.status, std::string(mqtt::kOffline), /*qos=*/1,
+                          /*retain=*/true};
+    o.tls = m.tls;
+    o.ca_file = m.ca_file;
+    o.timing = {options.keepalive, options.reconnect_min, options.reconnect_max};
+    broker::ClientHandlers h;
+    Session* self = &s;
+    h.on_connect = [this, self](int rc) { handle_connect(*self, rc); };
+    h.on_disconnect = [this, self](int rc, bool was_connected) {
+      handle_disconnect(*self, rc, was_connected);
     };
-    if (!m.username.empty()) {
-      // Manual §8: blank user name and password, no authorisation.
-      const char* password = m.password.empty() ? nullptr : m.password.c_str();
-      if (Status st =
-              check(mosquitto_username_pw_set(s.mosq, m.username.c_str(), password), "user name");
-          !st) {
-        return st;
-      }
-    }
-    // A reading is a burst of small packets, and stop() waits for a PUBACK:
-    // Nagle's algorithm against delayed ACKs would add 40 ms to each, for
-    // no gain at a few dozen packets per interval.
-    if (Status st = check(mosquitto_int_option(s.mosq, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY");
-        !st) {
-      return st;
-    }
-    const std::string offline(mqtt::kOffline);
-    if (Status st = check(mosquitto_will_set(s.mosq, s.topics.status.c_str(),
-                                             static_cast<int>(offline.size()), offline.data(),
-                                             /*qos=*/1, /*retain=*/true),
-                          "last will");
-        !st) {
-      return st;
-    }
-    if (m.tls) {
-      const int rc = m.ca_file.empty() ? mosquitto_int_option(s.mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1)
-                                       : mosquitto_tls_set(s.mosq, m.ca_file.c_str(), nullptr,
-                                                           nullptr, nullptr, nullptr);
-      if (Status st = check(rc, m.ca_file.empty() ? "TLS with the system's CAs"
-                                                  : "TLS with CA file " + m.ca_file);
-          !st) {
-        return st;
-      }
-    }
-    if (Status st = check(mosquitto_reconnect_delay_set(
-                              s.mosq, static_cast<unsigned>(options.reconnect_min.count()),
-                              static_cast<unsigned>(options.reconnect_max.count()),
-                              /*exponential=*/true),
-                          "reconnect delay");
-        !st) {
-      return st;
-    }
-    mosquitto_log_callback_set(s.mosq, [](mosquitto*, void* user, int level, const char* text) {
-      auto* self = static_cast<Session*>(user);
-      self->owner.handle_library_log(*self, level, text);
-    });
-    mosquitto_connect_callback_set(s.mosq, [](mosquitto*, void* user, int rc) {
-      auto* self = static_cast<Session*>(user);
-      self->owner.handle_connect(*self, rc);
-    });
-    mosquitto_disconnect_callback_set(s.mosq, [](mosquitto*, void* user, int rc) {
-      auto* self = static_cast<Session*>(user);
-      self->owner.handle_disconnect(*self, rc);
-    });
-    mosquitto_message_callback_set(s.mosq,
-                                   [](mosquitto*, void* user, const mosquitto_message* msg) {
-                                     auto* self = static_cast<Session*>(user);
-                                     self->owner.handle_message(*self, *msg);
-                                   });
+    h.on_message = [this, self](const broker::IncomingMessage& msg) { handle_message(*self, msg); };
     // QoS 0: the message was written to the socket; QoS 1: the broker acknowledged it.
-    mosquitto_publish_callback_set(s.mosq, [](mosquitto*, void* user, int mid) {
-      auto* self = static_cast<Session*>(user);
-      release(self->in_flight);
-      {
-        std::lock_guard wait(self->wait_mutex);
-        if (self->track_acks) self->acked.insert(mid);
-      }
-      self->wait_cv.notify_all();
-    });
+    h.on_publish = [self](int) { release(self->in_flight); };
+    // libmosquitto reports some failures only in its log: a certificate
+    // that does not verify ends the connection attempt without a
+    // disconnect callback when the handshake completes on the network thread.
+    h.on_library_error = [this, self](std::string_view text) {
+      failed(*self, fmt::format("libmosquitto: {}", text));
+    };
+    auto made = broker::Client::create(std::move(o), std::move(h));
+    if (!made) return made.error();
+    s.client = std::move(made).value();
     return ok_status();
   }
 
@@ -418,20 +291,15 @@ struct MqttService::Impl {
   // could reach the broker first and take over the old connection with its
   // goodbye still unread.
   void shut_down(Session& s, const std::vector<Message>& farewell) {
-    if (!s.loop_started) return;
     const auto deadline = std::chrono::steady_clock::now() + options.stop_timeout;
-    bool clean = false;
     std::optional<int> goodbye;
     {
       std::lock_guard batch(s.batch_mutex);
       s.closing = true;
-      if (s.connected) {
+      if (s.client->connected()) {
         std::size_t sent = 0;
         for (const Message& m : farewell) sent += send(s, m) ? 1 : 0;
-        {
-          std::lock_guard wait(s.wait_mutex);
-          s.track_acks = true;
-        }
+        s.client->track_acks();
         int mid = 0;
         if (send(s, mqtt::availability(s.topics, false), /*qos=*/1, &mid)) {
           goodbye = mid;
@@ -440,22 +308,9 @@ struct MqttService::Impl {
         count(sent, farewell.size() + 1 - sent);
       }
     }
-    if (goodbye) {
-      std::unique_lock wait(s.wait_mutex);
-      s.wait_cv.wait_until(wait, deadline, [&] { return s.acked.count(*goodbye) > 0 || s.closed; });
-    }
-    if (goodbye && s.connected && mosquitto_disconnect(s.mosq) == MOSQ_ERR_SUCCESS) {
-      std::unique_lock wait(s.wait_mutex);
-      clean = s.wait_cv.wait_until(wait, deadline, [&] { return s.closed; });
-    } else {
-      // Not connected: the thread sleeps before a retry or is in a (blocking)
-      // reconnect that may hang on an unreachable host. Marking the client
-      // disconnecting ends the first; only cancellation ends the second.
-      mosquitto_disconnect(s.mosq);
-    }
-    mosquitto_loop_stop(s.mosq, /*force=*/!clean);
-    s.loop_started = false;
-    if (clean) say("mqtt: disconnected");
+    if (goodbye) s.client->wait_acked(*goodbye, deadline);
+    // Without a goodbye (not connected) nothing waits: the client is cut off.
+    if (s.client->stop(deadline, /*clean=*/goodbye.has_value())) say("mqtt: disconnected");
   }
 };
 
@@ -468,12 +323,14 @@ MqttService::MqttService(Identity identity, const MqttSettings& settings, Output
 
 MqttService::~MqttService() { stop(); }
 
-void MqttService::configure(const MqttSettings& settings) {
+void MqttService::configure(const MqttSettings& settings) { (void)apply(settings); }
+
+Status MqttService::apply(const MqttSettings& settings) {
   std::lock_guard life(impl_->lifecycle);
   std::shared_ptr<Impl::Session> old;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->session != nullptr && impl_->settings == settings) return;
+    if (impl_->session != nullptr && impl_->settings == settings) return ok_status();
     old = std::move(impl_->session);
     impl_->settings = settings;
     impl_->state = settings.enabled ? MqttState::kConnecting : MqttState::kDisabled;
@@ -491,7 +348,21 @@ void MqttService::configure(const MqttSettings& settings) {
                      remove ? mqtt::discovery_removals(was, impl_->identity, impl_->options.phases)
                             : std::vector<Message>{});
   }
-  if (settings.enabled) impl_->start(settings);
+  return settings.enabled ? impl_->start(settings) : ok_status();
+}
+
+Status MqttService::start(const Settings& settings) { return apply(settings.mqtt); }
+
+Status MqttService::reconfigure(const Settings& settings) { return apply(settings.mqtt); }
+
+Status MqttService::restart(const Settings& settings) {
+  stop();
+  return apply(settings.mqtt);
+}
+
+ServiceStatus MqttService::report() const {
+  const MqttStatus s = status();
+  return {s.state, s.last_error, s.published};
 }
 
 void MqttService::on_reading(const Reading& r, SteadyTime now) {

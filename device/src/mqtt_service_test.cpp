@@ -441,6 +441,40 @@ TEST_F(MqttServiceTest, ReconnectsAfterTheBrokerRestarts) {
   EXPECT_TRUE(sub->inbox().wait_for(on_topic(topics_.json)));
 }
 
+// The manual's "reboot" (Service::restart): the connection is made anew
+// even though the settings did not change (configure() would keep it).
+TEST_F(MqttServiceTest, RestartReconnectsWithUnchangedSettings) {
+  Settings all;
+  all.mqtt = settings();
+  MqttService svc(Identity{std::string(kDevid), "D103", ""}, MqttSettings{}, [](bool) {});
+  auto sub = client({topics_.status});
+  must(svc.start(all));
+  expect_online(*sub, topics_);
+  sub->inbox().clear();
+  must(svc.restart(all));
+  ASSERT_TRUE(sub->inbox().wait_until([&](const std::vector<ReceivedMessage>& ms) {
+    const auto offline = std::find_if(ms.begin(), ms.end(), on_topic(topics_.status, "offline"));
+    return offline != ms.end() &&
+           std::find_if(offline, ms.end(), on_topic(topics_.status, "online")) != ms.end();
+  })) << "no offline, then online";
+  EXPECT_EQ(svc.report().state, ServiceState::kConnected);
+}
+
+TEST(MqttServiceOffline, APermanentErrorFailsTheServiceStart) {
+  Settings all;
+  all.mqtt.enabled = true;
+  all.mqtt.host = "127.0.0.1";
+  all.mqtt.tls = true;
+  all.mqtt.ca_file = "/nonexistent/ca.pem";
+  MqttService svc({"1", "D103", ""}, MqttSettings{}, [](bool) {});
+  const Status started = svc.start(all);
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("/nonexistent/ca.pem"), std::string::npos);
+  all.mqtt.enabled = false;
+  EXPECT_TRUE(svc.reconfigure(all).ok());
+  EXPECT_EQ(svc.report().state, ServiceState::kDisabled);
+}
+
 class MqttAuthTest : public MqttServiceTest {
  protected:
   void SetUp() override {

@@ -132,6 +132,10 @@ Result<Settings> apply_json(const Settings& base, const json& patch) {
   return s;
 }
 
+SettingsEdit json_patch(json patch) {
+  return [patch = std::move(patch)](Settings current) { return apply_json(current, patch); };
+}
+
 Result<Identity> identity_from_json(const json& j) {
   if (!j.is_object()) return make_error("identity: a JSON object is expected");
   Identity id;

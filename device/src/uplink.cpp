@@ -167,8 +167,8 @@ Result<Uplink::Answer> Uplink::call(HttpTransport& transport, const std::string&
   if (!answer.body.is_object()) return make_error(what + ": the answer is not a JSON object");
   correct_clock(answer.body, deps_.clock.steady_now() - sent, long_poll);
   std::lock_guard lock(mutex_);
-  if (report_.state != "connected") log("connected to " + url_);
-  report_.state = "connected";
+  if (report_.state != ServiceState::kConnected) log("connected to " + url_);
+  report_.state = ServiceState::kConnected;
   report_.last_success = unix_seconds(deps_.clock.wall_now());
   report_.last_error.clear();
   logged_error_.clear();
@@ -236,7 +236,7 @@ void Uplink::follow_settings(const Settings& settings) {
     // A mark belongs to one server: another starts from the oldest record.
     acked_ = persisted_.url == url ? persisted_.acked_seq : 0;
     report_ = ServerReport{};
-    report_.state = url.empty() ? "disabled" : "connecting";
+    report_.state = url.empty() ? ServiceState::kDisabled : ServiceState::kConnecting;
     report_.acked_seq = acked_;
     logged_error_.clear();
     report();
@@ -345,7 +345,7 @@ SteadyTime Uplink::failed(const std::string& error, SteadyTime now, Duration& ba
                                         : std::min(backoff * 2, options_.max_backoff);
   if (stopped_) return now + backoff;  // cancelled: not the server's failure
   std::lock_guard lock(mutex_);
-  report_.state = "error";
+  report_.state = ServiceState::kError;
   report_.last_error = error;
   report();
   if (error != logged_error_) {

@@ -17,6 +17,7 @@
 #include "maic/core/corrected_clock.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "maic/device/journal.hpp"
+#include "maic/device/settings_json.hpp"
 #include "maic/http/router.hpp"
 #include "maic/http/server.hpp"
 #include "maic/metering/synthetic.hpp"
@@ -266,7 +267,6 @@ struct Rig {
     ASSERT_TRUE(source.ok());
     DeviceOptions options;
     options.firmware_version = "test";
-    options.enable_mqtt = false;
     auto d = Device::open({clock, storage, std::move(source).value(),
                            [n = 0](std::span<std::byte> out) mutable {
                              for (auto& b : out) b = static_cast<std::byte>(++n * 13);
@@ -275,7 +275,7 @@ struct Rig {
     ASSERT_TRUE(d.ok()) << d.error().message;
     device = std::move(d).value();
     if (url) {
-      ASSERT_TRUE(device->update_settings({{"server", {{"url", *url}}}}).ok());
+      ASSERT_TRUE(device->update_settings(json_patch({{"server", {{"url", *url}}}})).ok());
     }
     uplink = std::make_unique<Uplink>(
         UplinkDependencies{*device, *transport, *command_transport, clock,
@@ -334,7 +334,7 @@ TEST(Uplink, DisabledWithoutAServer) {
   EXPECT_EQ(rig.uplink->step(), rig.clock.steady_now() + seconds(1));
   EXPECT_EQ(rig.server.requests(), 0u);
   const DeviceStatus s = rig.device->status();
-  EXPECT_EQ(s.server_state, "disabled");
+  EXPECT_EQ(to_string(s.server_state), "disabled");
   EXPECT_EQ(s.server_backlog, 0u);
 }
 
@@ -342,7 +342,7 @@ TEST(Uplink, UploadsOldestFirstInBatchesAndMarksWhatTheServerCommitted) {
   Rig rig;
   append_minutes(rig.storage, 4500);
   rig.open(rig.server.url());
-  EXPECT_EQ(rig.device->status().server_state, "connecting");
+  EXPECT_EQ(to_string(rig.device->status().server_state), "connecting");
   EXPECT_EQ(rig.backlog(), 4500u);
 
   rig.uplink->step();
@@ -365,7 +365,7 @@ TEST(Uplink, UploadsOldestFirstInBatchesAndMarksWhatTheServerCommitted) {
   EXPECT_EQ(second.minute.readings, 12);
 
   const DeviceStatus s = rig.device->status();
-  EXPECT_EQ(s.server_state, "connected");
+  EXPECT_EQ(to_string(s.server_state), "connected");
   EXPECT_EQ(s.server_backlog, 0u);
   EXPECT_EQ(s.server_last_success, kStart);
   EXPECT_EQ(s.server_error, "");
@@ -403,7 +403,7 @@ TEST(Uplink, AFailedRequestMarksNothingAndBacksOffOneSecondDoublingToFiveMinutes
   }
   EXPECT_EQ(waits, (std::vector<std::int64_t>{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300}));
   const DeviceStatus failing = rig.device->status();
-  EXPECT_EQ(failing.server_state, "error");
+  EXPECT_EQ(to_string(failing.server_state), "error");
   EXPECT_EQ(failing.server_backlog, 10u);
   EXPECT_NE(failing.server_error.find("500 the database is down"), std::string::npos)
       << failing.server_error;
@@ -412,7 +412,7 @@ TEST(Uplink, AFailedRequestMarksNothingAndBacksOffOneSecondDoublingToFiveMinutes
   rig.uplink->step();
   EXPECT_EQ(rig.uplink->acked_seq(), 10u);
   expect_all_arrived_in_order(rig.server, 10);
-  EXPECT_EQ(rig.device->status().server_state, "connected");
+  EXPECT_EQ(to_string(rig.device->status().server_state), "connected");
   rig.server.script({DataServer::Minutes::kFail500, DataServer::Minutes::kFail500});
   rig.meter(minutes(1) + seconds(5));
   EXPECT_EQ(rig.uplink->step(), rig.clock.steady_now() + seconds(1));
@@ -473,7 +473,7 @@ TEST(Uplink, ALostAnswerMeansTheBatchIsSentAgainAndStoredOnce) {
   const SteadyTime next = rig.uplink->step();
   EXPECT_EQ(rig.uplink->acked_seq(), 0u);
   EXPECT_EQ(rig.server.committed().size(), 50u) << "the server has them";
-  EXPECT_EQ(rig.device->status().server_state, "error");
+  EXPECT_EQ(to_string(rig.device->status().server_state), "error");
   rig.advance(next - rig.clock.steady_now());
   rig.uplink->step();
   EXPECT_EQ(rig.uplink->acked_seq(), 50u);
@@ -494,7 +494,7 @@ TEST(Uplink, ARefusedConnectionMarksNothing) {
   EXPECT_EQ(next, rig.clock.steady_now() + seconds(1));
   EXPECT_EQ(rig.uplink->acked_seq(), 0u);
   const DeviceStatus s = rig.device->status();
-  EXPECT_EQ(s.server_state, "error");
+  EXPECT_EQ(to_string(s.server_state), "error");
   EXPECT_NE(s.server_error.find("POST /uplink/v1/hello"), std::string::npos) << s.server_error;
   EXPECT_EQ(s.server_backlog, 10u);
   EXPECT_EQ(s.server_last_success, 0);
@@ -533,7 +533,7 @@ TEST(Uplink, AnotherServerGetsTheWholeJournal) {
 
   DataServer other;
   other.set_time(rig.base.wall_now());
-  ASSERT_TRUE(rig.device->update_settings({{"server", {{"url", other.url()}}}}).ok());
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"server", {{"url", other.url()}}}})).ok());
   EXPECT_EQ(rig.uplink->acked_seq(), 30u) << "until the uplink notices";
   rig.uplink->step();
   EXPECT_EQ(other.hellos().size(), 1u);
@@ -542,17 +542,18 @@ TEST(Uplink, AnotherServerGetsTheWholeJournal) {
 
   // Back to the first: its mark was replaced by the other's, so it gets
   // everything again, which costs it nothing.
-  ASSERT_TRUE(rig.device->update_settings({{"server", {{"url", rig.server.url()}}}}).ok());
+  ASSERT_TRUE(
+      rig.device->update_settings(json_patch({{"server", {{"url", rig.server.url()}}}})).ok());
   rig.uplink->step();
   EXPECT_EQ(rig.server.batches().back().front(), 1u);
   expect_all_arrived_in_order(rig.server, 30);
 
-  ASSERT_TRUE(rig.device->update_settings({{"server", {{"url", ""}}}}).ok());
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"server", {{"url", ""}}}})).ok());
   const std::size_t requests = rig.server.requests();
   rig.meter(minutes(1) + seconds(5));
   rig.uplink->step();
   EXPECT_EQ(rig.server.requests(), requests);
-  EXPECT_EQ(rig.device->status().server_state, "disabled");
+  EXPECT_EQ(to_string(rig.device->status().server_state), "disabled");
 }
 
 TEST(Uplink, AMarkBehindTheRingStartsFromTheOldestRecordKept) {
@@ -593,7 +594,7 @@ TEST(Uplink, AuthenticatesWithIdAndSecretAndReportsThePinOnlyAsADigest) {
   Rig rig;
   append_minutes(rig.storage, 3);
   rig.open(rig.server.url());
-  ASSERT_TRUE(rig.device->update_settings({{"pin", "97531"}}).ok());
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"pin", "97531"}})).ok());
   rig.uplink->step();
   const Identity id = rig.device->identity();
   const auto seen = rig.server.seen();
@@ -618,7 +619,7 @@ TEST(Uplink, AuthenticatesWithIdAndSecretAndReportsThePinOnlyAsADigest) {
   EXPECT_EQ(hello["pin_hash"], *pin_digest(hello["pin_salt"].get<std::string>(), "97531"));
 
   // A new PIN: a new hello, with a new salt.
-  ASSERT_TRUE(rig.device->update_settings({{"pin", "8642"}}).ok());
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"pin", "8642"}})).ok());
   rig.advance(seconds(1));
   rig.uplink->step();
   ASSERT_EQ(rig.server.hellos().size(), 2u);
@@ -658,7 +659,7 @@ TEST(Uplink, CorrectsTheDevicesClockFromTheServersTime) {
   // The device's clock is an hour slow: the server's time wins, and the
   // minutes journaled from then on carry it.
   rig.clock.set_wall(rig.base.wall_now() - std::chrono::hours(1));
-  ASSERT_TRUE(rig.device->update_settings({{"pin", "1357"}}).ok());  // a hello is due
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"pin", "1357"}})).ok());  // a hello is due
   rig.advance(seconds(1));
   rig.uplink->step();
   EXPECT_EQ(rig.clock.wall_now(), rig.base.wall_now());
@@ -675,7 +676,7 @@ TEST(Uplink, CorrectsTheDevicesClockFromTheServersTime) {
 
   // A time no server can mean is not taken.
   rig.server.set_time(from_unix_seconds(0));
-  ASSERT_TRUE(rig.device->update_settings({{"pin", "2468"}}).ok());
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"pin", "2468"}})).ok());
   rig.uplink->step();
   EXPECT_EQ(rig.server.hellos().size(), 3u);
   EXPECT_EQ(rig.clock.wall_now(), rig.base.wall_now());
@@ -686,7 +687,8 @@ TEST(Uplink, CorrectsTheDevicesClockFromTheServersTime) {
   sim.uplink = std::make_unique<Uplink>(
       UplinkDependencies{*sim.device, *sim.transport, *sim.command_transport, sim.clock, {}, {}},
       Rig::options());
-  ASSERT_TRUE(sim.device->update_settings({{"server", {{"url", sim.server.url()}}}}).ok());
+  ASSERT_TRUE(
+      sim.device->update_settings(json_patch({{"server", {{"url", sim.server.url()}}}})).ok());
   sim.server.set_time(sim.base.wall_now() + std::chrono::hours(5));
   sim.uplink->step();
   EXPECT_EQ(sim.server.hellos().size(), 1u);
@@ -756,7 +758,7 @@ TEST(Uplink, StopsForGood) {
   rig.uplink->step();
   rig.uplink->poll_commands();
   EXPECT_EQ(rig.server.requests(), 0u);
-  EXPECT_EQ(rig.device->status().server_state, "connecting");
+  EXPECT_EQ(to_string(rig.device->status().server_state), "connecting");
 }
 
 TEST(CurlTransport, CancelEndsCallsAtOnce) {

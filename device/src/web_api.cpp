@@ -126,7 +126,7 @@ class Api {
     if (*page == "mqtt") {
       auto patch = mqtt_page_patch(q.query);
       if (!patch) return Response::error(400, patch.error().message);
-      return from_status(device_.update_settings(*patch));
+      return from_status(device_.update_settings(json_patch(*patch)));
     }
     if (*page == "initval") {
       auto values = initval_page_values(q.query);
@@ -162,10 +162,12 @@ class Api {
          {"output", {{"on", s.output_on}, {"driver", s.output_driver}}},
          {"led", s.led},
          {"mqtt",
-          {{"state", s.mqtt_state}, {"error", s.mqtt_error}, {"published", s.mqtt_published}}},
+          {{"state", to_string(s.mqtt_state)},
+           {"error", s.mqtt_error},
+           {"published", s.mqtt_published}}},
          {"journal", {{"records", s.journal_records}, {"newest_seq", s.journal_newest_seq}}},
          {"server",
-          {{"state", s.server_state},
+          {{"state", to_string(s.server_state)},
            {"last_success", s.server_last_success},
            {"backlog", s.server_backlog},
            {"error", s.server_error}}}});
@@ -177,13 +179,18 @@ class Api {
         {"maic_output_on", "The controlled output: 1 on, 0 off", s.output_on ? 1.0 : 0.0},
         {"maic_uptime_seconds", "Seconds since the daemon started", seconds(s.uptime), "counter"},
         {"maic_mqtt_connected", "1 while connected to the MQTT broker",
-         s.mqtt_state == "connected" ? 1.0 : 0.0},
+         s.mqtt_state == ServiceState::kConnected ? 1.0 : 0.0},
         {"maic_mqtt_published_total", "MQTT messages published",
          static_cast<double>(s.mqtt_published), "counter"},
         {"maic_journal_records", "Minute records in the journal",
          static_cast<double>(s.journal_records)},
         {"maic_server_connected", "1 while the data server answers the uplink",
-         s.server_state == "connected" ? 1.0 : 0.0},
+         s.server_state == ServiceState::kConnected ? 1.0 : 0.0},
+        {"maic_mqtt_failed",
+         "1 while the MQTT service is disabled by a failure (status: mqtt.error)",
+         s.mqtt_state == ServiceState::kFailed ? 1.0 : 0.0},
+        {"maic_server_failed", "1 while the uplink is disabled by a failure (status: server.error)",
+         s.server_state == ServiceState::kFailed ? 1.0 : 0.0},
         {"maic_server_backlog_records", "Journal records the data server has not acknowledged",
          static_cast<double>(s.server_backlog)},
         {"maic_server_last_success_timestamp_seconds",
@@ -274,7 +281,7 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   }));
   router.add("PATCH", "/api/v1/settings", a.guard_authorised([api](const Request& q) {
     return api->json_body(q, [&](const json& body) {
-      if (Status s = api->device_.update_settings(body); !s)
+      if (Status s = api->device_.update_settings(json_patch(body)); !s)
         return Response::error(400, s.error().message);
       return Response::json(to_json(api->device_.settings(), false));
     });

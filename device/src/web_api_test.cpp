@@ -28,7 +28,6 @@ struct Site {
     auto source = metering::WaveformMeter::create(std::make_unique<metering::SyntheticSource>(c),
                                                   clock.steady_now(), "synthetic");
     DeviceOptions o;
-    o.enable_mqtt = false;
     o.firmware_version = "test";
     auto d = Device::open({clock, storage, std::move(source).value(),
                            [](std::span<std::byte> out) {
@@ -155,7 +154,7 @@ TEST(WebApi, OpenEndpointsAndTheSite) {
   EXPECT_EQ(server,
             (json{{"state", "disabled"}, {"last_success", 0}, {"backlog", 0}, {"error", ""}}));
   ServerReport report;
-  report.state = "error";
+  report.state = ServiceState::kError;
   report.last_success = 1'700'000'000;
   report.last_error = "POST /uplink/v1/minutes: 503 busy";
   s.device->report_server(report);

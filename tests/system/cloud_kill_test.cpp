@@ -16,6 +16,7 @@
 #include "maic/cloud/sqlite_store.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
+#include "maic/device/settings_json.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
@@ -43,7 +44,6 @@ struct UploadingDevice {
                                                   clock.steady_now(), "synthetic");
     device::DeviceOptions options;
     options.firmware_version = "test";
-    options.enable_mqtt = false;
     auto d = device::Device::open({clock, storage, std::move(source).value(),
                                    [n](std::span<std::byte> out) mutable {
                                      for (auto& b : out) b = static_cast<std::byte>(++n * 31);
@@ -51,7 +51,7 @@ struct UploadingDevice {
                                   options);
     if (!d) throw std::runtime_error(d.error().message);
     device = std::move(d).value();
-    if (!device->update_settings({{"server", {{"url", url}}}}))
+    if (!device->update_settings(device::json_patch({{"server", {{"url", url}}}})))
       throw std::runtime_error("settings");
     device::UplinkOptions o;
     o.batch_records = 250;  // more commits, more moments to be killed in
@@ -68,7 +68,7 @@ struct UploadingDevice {
       const SteadyTime next = uplink->step();
       if (next > clock.steady_now()) clock.advance(next - clock.steady_now());
       progress.notify_all();
-      if (device->status().server_state == "error") {
+      if (to_string(device->status().server_state) == "error") {
         std::unique_lock lock(mutex);
         const std::uint64_t seen = restarts;
         progress.wait_for(lock, testing::kWaitLimit, [&] { return stop || restarts != seen; });

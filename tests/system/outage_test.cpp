@@ -17,6 +17,7 @@
 #include "maic/core/storage.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
+#include "maic/device/settings_json.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/http/server.hpp"
 #include "maic/metering/synthetic.hpp"
@@ -76,7 +77,6 @@ class DeviceWithUplink {
     if (!source) throw std::runtime_error(source.error().message);
     device::DeviceOptions options;
     options.firmware_version = "test";
-    options.enable_mqtt = false;
     auto d = device::Device::open({clock_, storage_, std::move(source).value(),
                                    [n = 0](std::span<std::byte> out) mutable {
                                      for (auto& b : out) b = static_cast<std::byte>(++n * 7);
@@ -84,7 +84,9 @@ class DeviceWithUplink {
                                   options);
     if (!d) throw std::runtime_error(d.error().message);
     device_ = std::move(d).value();
-    if (auto s = device_->update_settings({{"pin", "4711"}, {"server", {{"url", url}}}}); !s)
+    if (auto s = device_->update_settings(
+            device::json_patch({{"pin", "4711"}, {"server", {{"url", url}}}}));
+        !s)
       throw std::runtime_error(s.error().message);
     uplink_ = std::make_unique<device::Uplink>(
         device::UplinkDependencies{*device_, *transport_, *command_transport_, clock_, {}, {}});
@@ -96,7 +98,8 @@ class DeviceWithUplink {
     const SteadyTime end = clock_.steady_now() + limit;
     while (clock_.steady_now() < end) {
       const SteadyTime next = uplink_->step();
-      if (device_->status().server_backlog == 0 && device_->status().server_state == "connected")
+      if (device_->status().server_backlog == 0 &&
+          to_string(device_->status().server_state) == "connected")
         return;
       if (next > clock_.steady_now()) clock_.advance(next - clock_.steady_now());
     }
@@ -137,7 +140,7 @@ TEST(Outage, TwelveDaysOfflineThenEveryMinuteArrivesOnce) {
   device::testing::append_minutes(storage, kTwelveDays - 60, kFirstMinute);
   DeviceWithUplink d(storage, cloud.url());
   d.run_uplink(minutes(20));
-  EXPECT_EQ(d.device().status().server_state, "error");
+  EXPECT_EQ(to_string(d.device().status().server_state), "error");
   EXPECT_EQ(d.device().status().server_backlog, kTwelveDays - 60);
 
   // The server comes back on its address: the device catches up alone.

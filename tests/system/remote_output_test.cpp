@@ -12,6 +12,7 @@
 #include "maic/core/storage.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
+#include "maic/device/settings_json.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
@@ -68,7 +69,6 @@ TEST(RemoteOutput, ACommandGivenToOneProcessReachesADeviceOnTheOther) {
                                                 clock->steady_now(), "synthetic");
   device::DeviceOptions options;
   options.firmware_version = "test";
-  options.enable_mqtt = false;
   auto opened = device::Device::open({*clock, storage, std::move(source).value(),
                                       [n = 0](std::span<std::byte> out) mutable {
                                         for (auto& x : out) x = static_cast<std::byte>(++n * 3);
@@ -76,14 +76,16 @@ TEST(RemoteOutput, ACommandGivenToOneProcessReachesADeviceOnTheOther) {
                                      options);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   device::Device& dev = **opened;
-  ASSERT_TRUE(dev.update_settings({{"pin", "4711"}, {"server", {{"url", url_b}}}}).ok());
+  ASSERT_TRUE(
+      dev.update_settings(device::json_patch({{"pin", "4711"}, {"server", {{"url", url_b}}}}))
+          .ok());
   auto transport = device::curl_transport();
   auto poll_transport = device::curl_transport();
   device::UplinkOptions uplink_options;
   uplink_options.command_wait = std::chrono::seconds(2);  // the requirement: within 2 s
   device::Uplink uplink({dev, *transport, *poll_transport, *clock, {}, {}}, uplink_options);
   uplink.step();  // hello
-  ASSERT_EQ(dev.status().server_state, "connected") << dev.status().server_error;
+  ASSERT_EQ(to_string(dev.status().server_state), "connected") << dev.status().server_error;
 
   // The owner, on A.
   Script owner{url_a, "", device::curl_transport()};

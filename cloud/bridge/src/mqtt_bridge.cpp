@@ -1,13 +1,9 @@
 #include "maic/cloud/mqtt_bridge.hpp"
 
 #include <fmt/format.h>
-#include <mosquitto.h>
-#include <pthread.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -17,6 +13,7 @@
 #include "maic/core/device_secrets.hpp"
 #include "maic/core/quantity.hpp"
 #include "maic/core/upload_codec.hpp"
+#include "maic/mqtt/client.hpp"
 
 namespace maic::cloud {
 namespace {
@@ -127,28 +124,6 @@ int phases_of(const nlohmann::json& object) {
   }
   return 0;
 }
-
-// --- libmosquitto -----------------------------------------------------------------
-
-void init_library() {
-  static std::once_flag once;
-  std::call_once(once, [] { mosquitto_lib_init(); });
-}
-
-// stop() may cancel the network thread (mosquitto_loop_stop(force)) when it
-// hangs in a blocking reconnect. Our callbacks defer that cancellation: they
-// hold locks and write to the store, which must not be torn through
-// (as in device/src/mqtt_service.cpp).
-class CancelGuard {
- public:
-  CancelGuard() { pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old_); }
-  ~CancelGuard() { pthread_setcancelstate(old_, nullptr); }
-  CancelGuard(const CancelGuard&) = delete;
-  CancelGuard& operator=(const CancelGuard&) = delete;
-
- private:
-  int old_ = PTHREAD_CANCEL_ENABLE;
-};
 
 // 64 hex digits nobody knows: 256 bits from the OS.
 std::string random_hex64() { return new_pin_salt() + new_pin_salt(); }
@@ -388,14 +363,7 @@ struct MqttBridge::Impl {
   // Serialises start() and stop(). Never taken by the network thread, so
   // holding it while joining that thread cannot deadlock.
   std::mutex lifecycle;
-  mosquitto* mosq = nullptr;  // under lifecycle
-  bool loop_started = false;  // under lifecycle
-
-  // What stop() waits for, bounded: the end of the connection.
-  std::atomic<bool> socket_connected{false};
-  std::mutex wait_mutex;
-  std::condition_variable wait_cv;
-  bool closed = false;
+  std::unique_ptr<mqtt::Client> client;  // under lifecycle; the handlers use it while it runs
 
   // The devices: taken by the network thread for a whole message, held
   // across store calls so that a device's minutes reach the store in order.
@@ -450,55 +418,33 @@ struct MqttBridge::Impl {
   // --- callbacks (the network thread) --------------------------------------
 
   void handle_connect(int rc) {
-    const CancelGuard no_cancel;
     if (rc != 0) {
-      failed(fmt::format("connection to {} refused: {}", where, mosquitto_connack_string(rc)));
+      failed(fmt::format("connection to {} refused: {}", where, mqtt::connack_string(rc)));
       return;
     }
-    {
-      std::lock_guard wait(wait_mutex);
-      closed = false;
-    }
-    socket_connected = true;
     // QoS 1 at most: the original publishes with QoS 0 anyway.
-    if (const int sub = mosquitto_subscribe(mosq, nullptr, subscription.c_str(), 1);
-        sub != MOSQ_ERR_SUCCESS) {
-      failed(fmt::format("cannot subscribe to {}: {}", subscription, mosquitto_strerror(sub)));
+    if (Status sub = client->subscribe(subscription, 1); !sub) {
+      failed(fmt::format("cannot subscribe to {}: {}", subscription, sub.error().message));
     }
   }
 
   void handle_subscribe() {
-    const CancelGuard no_cancel;
     update([](MqttBridgeStatus& s) { s.connected = true; });
     say(fmt::format("mqtt bridge: connected to {}, subscribed to {}", where, subscription));
   }
 
-  void handle_disconnect(int rc) {
-    const CancelGuard no_cancel;
-    const bool was_connected = socket_connected.exchange(false);
-    {
-      std::lock_guard wait(wait_mutex);
-      closed = true;
-    }
-    wait_cv.notify_all();
+  void handle_disconnect(int rc, bool was_connected) {
     update([](MqttBridgeStatus& s) { s.connected = false; });
-    if (rc == MOSQ_ERR_SUCCESS) return;  // we asked for it (stop)
+    if (rc == 0) return;  // we asked for it (stop)
     failed(was_connected
-               ? fmt::format("connection to {} lost: {}", where, mosquitto_strerror(rc))
-               : fmt::format("connection to {} failed: {}", where, mosquitto_strerror(rc)));
+               ? fmt::format("connection to {} lost: {}", where, mqtt::error_string(rc))
+               : fmt::format("connection to {} failed: {}", where, mqtt::error_string(rc)));
   }
 
-  void handle_library_log(int level, const char* text) {
-    const CancelGuard no_cancel;
-    if (level == MOSQ_LOG_ERR) error(fmt::format("libmosquitto: {}", text));
-  }
-
-  void handle_message(const mosquitto_message& m) {
-    const CancelGuard no_cancel;
+  void handle_message(const mqtt::IncomingMessage& m) {
     const WallTime received = clock.wall_now();
-    const std::string_view topic = m.topic != nullptr ? m.topic : "";
-    const std::string_view payload(static_cast<const char*>(m.payload),
-                                   static_cast<std::size_t>(std::max(0, m.payloadlen)));
+    const std::string_view topic = m.topic;
+    const std::string_view payload = m.payload;
     update([](MqttBridgeStatus& s) { ++s.messages; });
     handle(topic, payload, m.retain, received);
     if (handled) handled(topic);
@@ -649,71 +595,26 @@ struct MqttBridge::Impl {
   // --- lifecycle (under `lifecycle`) ---------------------------------------
 
   Status make_client() {
-    init_library();
+    mqtt::ClientOptions o;
     // No client id of ours: libmosquitto picks a random one, so two
     // processes bridging the same broker do not take over each other.
-    mosq = mosquitto_new(nullptr, /*clean_session=*/true, this);
-    if (mosq == nullptr) return make_error("cannot create the MQTT client");
-    auto check = [](int rc, std::string_view what) -> Status {
-      if (rc == MOSQ_ERR_SUCCESS) return ok_status();
-      return make_error(fmt::format("{}: {}", what, mosquitto_strerror(rc)));
+    o.host = options.host;
+    o.port = options.port;
+    o.username = options.username;
+    o.password = options.password;
+    o.timing = {options.keepalive, options.reconnect_min, options.reconnect_max};
+    mqtt::ClientHandlers h;
+    h.on_connect = [this](int rc) { handle_connect(rc); };
+    h.on_subscribe = [this] { handle_subscribe(); };
+    h.on_disconnect = [this](int rc, bool was_connected) { handle_disconnect(rc, was_connected); };
+    h.on_message = [this](const mqtt::IncomingMessage& m) { handle_message(m); };
+    h.on_library_error = [this](std::string_view text) {
+      error(fmt::format("libmosquitto: {}", text));
     };
-    if (!options.username.empty()) {
-      const char* password = options.password.empty() ? nullptr : options.password.c_str();
-      if (Status s = check(mosquitto_username_pw_set(mosq, options.username.c_str(), password),
-                           "user name");
-          !s) {
-        return s;
-      }
-    }
-    if (Status s = check(mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY"); !s) {
-      return s;
-    }
-    if (Status s = check(mosquitto_reconnect_delay_set(
-                             mosq, static_cast<unsigned>(options.reconnect_min.count()),
-                             static_cast<unsigned>(options.reconnect_max.count()),
-                             /*exponential=*/true),
-                         "reconnect delay");
-        !s) {
-      return s;
-    }
-    mosquitto_log_callback_set(mosq, [](mosquitto*, void* user, int level, const char* text) {
-      static_cast<Impl*>(user)->handle_library_log(level, text);
-    });
-    mosquitto_connect_callback_set(
-        mosq, [](mosquitto*, void* user, int rc) { static_cast<Impl*>(user)->handle_connect(rc); });
-    mosquitto_subscribe_callback_set(mosq, [](mosquitto*, void* user, int, int, const int*) {
-      static_cast<Impl*>(user)->handle_subscribe();
-    });
-    mosquitto_disconnect_callback_set(mosq, [](mosquitto*, void* user, int rc) {
-      static_cast<Impl*>(user)->handle_disconnect(rc);
-    });
-    mosquitto_message_callback_set(mosq, [](mosquitto*, void* user, const mosquitto_message* m) {
-      static_cast<Impl*>(user)->handle_message(*m);
-    });
+    auto made = mqtt::Client::create(std::move(o), std::move(h));
+    if (!made) return made.error();
+    client = std::move(made).value();
     return ok_status();
-  }
-
-  void destroy_client() {
-    if (mosq != nullptr) mosquitto_destroy(mosq);
-    mosq = nullptr;
-  }
-
-  // Disconnects and joins the network thread within options.stop_timeout.
-  void shut_down() {
-    if (!loop_started) return;
-    const auto deadline = std::chrono::steady_clock::now() + options.stop_timeout;
-    bool clean = false;
-    if (socket_connected && mosquitto_disconnect(mosq) == MOSQ_ERR_SUCCESS) {
-      std::unique_lock wait(wait_mutex);
-      clean = wait_cv.wait_until(wait, deadline, [&] { return closed; });
-    } else {
-      // Not connected: the thread waits before a retry, which this ends, or
-      // is in a (blocking) connect, which only cancellation ends.
-      mosquitto_disconnect(mosq);
-    }
-    mosquitto_loop_stop(mosq, /*force=*/!clean);
-    loop_started = false;
   }
 };
 
@@ -726,40 +627,30 @@ MqttBridge::~MqttBridge() { stop(); }
 
 Status MqttBridge::start() {
   std::lock_guard life(impl_->lifecycle);
-  if (impl_->mosq != nullptr) return ok_status();
+  if (impl_->client != nullptr) return ok_status();
   if (Status s = validate(impl_->options); !s) return s;
-  if (Status s = impl_->make_client(); !s) {
-    impl_->destroy_client();
-    return s;
-  }
-  // The loop first: if the first connect fails at once (name resolution),
-  // the running loop retries it; started after a failure it would not.
-  if (const int rc = mosquitto_loop_start(impl_->mosq); rc != MOSQ_ERR_SUCCESS) {
-    impl_->destroy_client();
-    return make_error(fmt::format("cannot start the network thread: {}", mosquitto_strerror(rc)));
-  }
-  impl_->loop_started = true;
+  if (Status s = impl_->make_client(); !s) return s;
   impl_->update([](MqttBridgeStatus& s) {
     s.running = true;
     s.last_error.clear();
   });
   impl_->say(fmt::format("mqtt bridge: connecting to {} for {}", describe(impl_->options),
                          impl_->subscription));
-  const int rc =
-      mosquitto_connect_async(impl_->mosq, impl_->options.host.c_str(), impl_->options.port,
-                              static_cast<int>(impl_->options.keepalive.count()));
-  if (rc != MOSQ_ERR_SUCCESS) {
-    impl_->failed(fmt::format("connection to {} failed: {}", impl_->where, mosquitto_strerror(rc)));
+  // A first connect that fails at once is reported (failed()) and retried.
+  if (Status s = impl_->client->start(); !s) {
+    impl_->client.reset();
+    impl_->update([](MqttBridgeStatus& c) { c.running = false; });
+    return s;
   }
   return ok_status();
 }
 
 void MqttBridge::stop() {
   std::lock_guard life(impl_->lifecycle);
-  if (impl_->mosq == nullptr) return;
-  impl_->shut_down();
-  impl_->destroy_client();
-  impl_->socket_connected = false;
+  if (impl_->client == nullptr) return;
+  // Disconnects and joins the network thread within options.stop_timeout.
+  impl_->client->stop(std::chrono::steady_clock::now() + impl_->options.stop_timeout);
+  impl_->client.reset();
   impl_->flush_all(impl_->clock.wall_now());
   MqttBridgeStatus s;
   impl_->update([&](MqttBridgeStatus& c) {

@@ -4,10 +4,13 @@
 // shutdown() flushes.
 //
 // Each step: poll the source; apply each new reading to the energy meters;
-// publish it (live readings, MQTT); build minute records and append them to
-// the journal; save the meters when due. Commands from the web and MQTT
-// (switch the output, change settings, set the meters' starting values,
-// factory reset) are thread-safe and take effect at once.
+// hand it to the services (service.hpp: MQTT, the uplink, ...); build minute
+// records and append them to the journal; save the meters when due.
+// Commands from the web and the services (switch the output, change
+// settings, set the meters' starting values, factory reset, reboot) are
+// thread-safe and take effect at once. The device owns no service: they
+// are peers, wired by the daemon, that the device tells of readings,
+// output changes, settings and reboots.
 //
 // Threads: step() and shutdown() from one thread (the metering loop);
 // everything else from any thread.
@@ -16,7 +19,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,12 +31,12 @@
 #include "maic/device/access_control.hpp"
 #include "maic/device/output.hpp"
 #include "maic/device/page_api.hpp"
+#include "maic/device/service.hpp"
 #include "maic/device/settings_store.hpp"
 #include "maic/metering/meter_source.hpp"
 
 namespace maic::device {
 
-class MqttService;
 class Journal;
 class MeterStore;
 
@@ -43,11 +45,12 @@ struct DeviceOptions {
   std::string web_address;  // where the web server listens, for the status
   // Builds the relay driver for the output settings (GPIO); null: none.
   std::function<Result<std::unique_ptr<Output>>(const OutputSettings&)> relay_driver;
-  bool enable_mqtt = true;  // tests of other parts may leave MQTT out
+  // The services the device tells of readings, output changes, settings
+  // and reboots, and whose states its status reports; null: none. Must
+  // outlive the device; the daemon starts and stops them.
+  ServiceSet* services = nullptr;
   // The board's temperature where the source does not know it; null: none.
   std::function<std::optional<double>()> temperature;
-  // Service events (MQTT connections, ignored commands), one line each.
-  std::function<void(std::string_view)> log;
 };
 
 struct SourceStatus {
@@ -64,24 +67,26 @@ struct DeviceStatus {
   bool output_on = false;
   std::string output_driver;
   bool led = true;
-  std::string mqtt_state;  // "disabled", "connecting", "connected", "error"
+  ServiceState mqtt_state = ServiceState::kDisabled;  // the "mqtt" service's
   std::string mqtt_error;
   std::uint64_t mqtt_published = 0;
   std::uint64_t journal_records = 0;
   std::uint64_t journal_newest_seq = 0;
   std::string storage_error;  // the last journal or meter save that failed
-  // The data server (uplink.hpp): "disabled" (no server.url), "connecting",
-  // "connected", "error".
-  std::string server_state = "disabled";
-  std::int64_t server_last_success = 0;  // unix s of the last request it answered; 0: never
-  std::uint64_t server_backlog = 0;      // journal records it has not acknowledged
-  std::string server_error;              // the last failure; empty after a success
+  // The data server (uplink.hpp, the "server" service): kDisabled (no
+  // server.url), kConnecting, kConnected, kError; kFailed when the service
+  // is disabled by a failure.
+  ServiceState server_state = ServiceState::kDisabled;
+  std::int64_t server_last_success = 0;      // unix s of the last request it answered; 0: never
+  std::uint64_t server_backlog = 0;          // journal records it has not acknowledged
+  std::string server_error;                  // the last failure; empty after a success
+  std::vector<ServiceSet::Report> services;  // every service, in the order they were added
 };
 
 // What the uplink reports of the data server (Device::report_server).
 struct ServerReport {
-  std::string state = "disabled";  // as DeviceStatus::server_state
-  std::int64_t last_success = 0;   // unix s; 0: never
+  ServiceState state = ServiceState::kDisabled;  // as DeviceStatus::server_state
+  std::int64_t last_success = 0;                 // unix s; 0: never
   std::string last_error;
   std::uint32_t acked_seq = 0;  // the newest journal record the server committed
 };
@@ -102,7 +107,7 @@ class Device {
   };
 
   // Loads (or creates) identity and settings, the meters and the journal,
-  // the output's remembered state; starts MQTT if enabled.
+  // the output's remembered state. Starts no service.
   static Result<std::unique_ptr<Device>> open(Dependencies deps, DeviceOptions options);
   ~Device();
 
@@ -111,14 +116,15 @@ class Device {
   std::vector<Reading> step();
   // True once a finite source has no more data.
   bool source_exhausted() const;
-  // Saves the meters, stops MQTT (announcing "offline").
+  // Saves the meters. (The daemon stops the services before.)
   void shutdown();
 
   Identity identity() const;
   Settings settings() const;
-  // Applies a settings patch (settings_json.hpp): validated, saved, then
-  // applied to the services; on error nothing changes.
-  Status update_settings(const nlohmann::json& patch);
+  // Applies a settings change (settings.hpp; a JSON patch: json_patch()):
+  // the result validated, saved, then handed to the services (which may
+  // block for a few seconds: MQTT reconnects). On error nothing changes.
+  Status update_settings(const SettingsEdit& edit);
   std::optional<Reading> latest() const;
   Status set_output(bool on);
   bool output_on() const;
@@ -139,6 +145,8 @@ class Device {
   // The uplink's state: the data server's status for status(), and the
   // acknowledged position (from which status() counts the backlog).
   void report_server(const ServerReport& report);
+  // The last report_server(), for the uplink's service report.
+  ServerReport server_report() const;
   // Small files of other components in the device's storage (the uplink's
   // uplink.json), read and replaced atomically under the device's lock, as
   // a Storage need not be thread-safe. nullopt: no such file.
@@ -146,7 +154,9 @@ class Device {
   Status write_state_file(std::string_view name, std::string_view text);
   // Default settings, identity kept; meters and journal untouched (manual §6).
   Status factory_reset();
-  // Restarts the services (MQTT) with the current settings.
+  // The manual's "reboot": restarts every service with the current
+  // settings (MQTT connects anew, the uplink says hello again), also one
+  // disabled by a failure. Not from a service's callback.
   void restart_services();
 
   AccessControl& access() { return access_; }

@@ -2,8 +2,8 @@
 // a broker, takes output commands from it, and tells Home Assistant what the
 // device is (discovery) and whether it is there (availability).
 //
-// The I/O edge is libmosquitto in its threaded mode: each connection has one
-// network thread of the library's (mosquitto_loop_start), which connects,
+// The I/O edge is the shared MQTT client (maic/mqtt/client.hpp): each
+// connection has one network thread of libmosquitto's, which connects,
 // reconnects with backoff, writes what the caller queued and runs the
 // callbacks below. What to say is decided by the pure functions of
 // mqtt_topics.hpp; when to say it by the time the caller hands in. The
@@ -23,18 +23,18 @@
 
 #include "maic/core/clock.hpp"
 #include "maic/core/reading.hpp"
+#include "maic/device/service.hpp"
 #include "maic/device/settings.hpp"
 
 namespace maic::device {
 
-enum class MqttState {
-  kDisabled,    // MQTT is off (settings) or the service was stopped
-  kConnecting,  // the first attempt since configure() is under way
-  kConnected,   // connected; data is published
-  kError,       // the last attempt failed or the connection was lost (see last_error);
-                // the client keeps retrying with backoff unless the error is permanent
-};
-std::string_view to_string(MqttState s);  // "disabled", "connecting", "connected", "error"
+// kDisabled: MQTT is off (settings) or the service was stopped;
+// kConnecting: the first attempt since configure() is under way;
+// kConnected: connected, data is published; kError: the last attempt failed
+// or the connection was lost (see last_error): the client keeps retrying
+// with backoff unless the error is permanent (then start() and
+// reconfigure() return it, and the ServiceSet reports the service kFailed).
+using MqttState = ServiceState;
 
 // For the status API and /metrics. The counters only grow over the
 // service's lifetime (configure() does not reset them).
@@ -63,7 +63,9 @@ struct MqttServiceOptions {
   int max_in_flight = 1000;
 };
 
-class MqttService {
+// As a Service (service.hpp), "mqtt": start(), reconfigure() and restart()
+// take the settings' mqtt part; restart() always makes a new connection.
+class MqttService final : public Service {
  public:
   // Called on the MQTT network thread when a SETOUT command arrives
   // (on = the on phrase). The callee must be thread-safe with respect to the
@@ -88,7 +90,7 @@ class MqttService {
   MqttService(Identity identity, const MqttSettings& settings, OutputCommand on_command,
               Log log = {}, Options options = {});
   // stop()s; the same limits as stop().
-  ~MqttService();
+  ~MqttService() override;
   MqttService(const MqttService&) = delete;
   MqttService& operator=(const MqttService&) = delete;
 
@@ -108,13 +110,13 @@ class MqttService {
   // the last due reading. A due reading while disconnected is dropped and
   // counted, not queued. `now` is the caller's steady time (normally r.end).
   // Thread-safe; never waits for the network.
-  void on_reading(const Reading& r, SteadyTime now);
+  void on_reading(const Reading& r, SteadyTime now) override;
 
   // Publishes the output state at once (OUT and/or the JSON of the last
   // reading, per layout). Dropped when disconnected. Call it when the
   // output really changed, also after an MQTT command. Thread-safe, also
   // from the OutputCommand callback; never waits for the network.
-  void on_output(bool on);
+  void on_output(bool on) override;
 
   // Thread-safe; a snapshot.
   MqttStatus status() const;
@@ -125,9 +127,19 @@ class MqttService {
   // gets cut off). Afterwards the state is kDisabled and readings are
   // ignored until configure(). Idempotent. Thread-safe, with the same
   // limits as configure().
-  void stop();
+  void stop() override;
+
+  // Service: configure() with settings.mqtt; an error is the permanent one
+  // (a client that cannot be made, a CA file that cannot be read).
+  std::string_view name() const override { return "mqtt"; }
+  Status start(const Settings& settings) override;
+  Status reconfigure(const Settings& settings) override;
+  // stop(), then connects anew even with unchanged settings.
+  Status restart(const Settings& settings) override;
+  ServiceStatus report() const override;
 
  private:
+  Status apply(const MqttSettings& settings);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -5,6 +5,7 @@
 // JSON file, written atomically (settings_store.hpp).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "maic/core/result.hpp"
@@ -64,6 +65,12 @@ struct Settings {
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
+
+// A change of settings, made by the edge that parsed it (a JSON patch, the
+// page API's query, a command-line option): the settings in force in, the
+// new ones out, or why the change is refused. Device::update_settings runs
+// it under its lock, so concurrent changes do not lose each other.
+using SettingsEdit = std::function<Result<Settings>(Settings current)>;
 
 // Validation, naming the bad field ("mqtt.port must be 1..65535").
 Status validate(const Settings& s);

@@ -21,6 +21,8 @@ nlohmann::json to_json(const Identity& id);
 // Applies the fields `patch` names to a copy of `base` and validates the
 // result. On error nothing is applied.
 Result<Settings> apply_json(const Settings& base, const nlohmann::json& patch);
+// The edit that applies `patch` (apply_json), for Device::update_settings.
+SettingsEdit json_patch(nlohmann::json patch);
 Result<Identity> identity_from_json(const nlohmann::json& j);
 
 }  // namespace maic::device

@@ -1,0 +1,226 @@
+#include "maic/device/service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "maic/device/device.hpp"
+#include "maic/device/settings_json.hpp"
+#include "maic/device/web_api.hpp"
+#include "maic/metering/meter_source.hpp"
+
+namespace maic::device {
+namespace {
+
+using std::chrono::seconds;
+
+// A service that counts what it is told and fails its start while told to.
+class FakeService final : public Service {
+ public:
+  explicit FakeService(std::string name) : name_(std::move(name)) {}
+
+  std::string_view name() const override { return name_; }
+  Status start(const Settings& s) override {
+    ++starts;
+    last_settings = s;
+    if (!fail_start.empty()) return make_error(fail_start);
+    state = ServiceState::kConnected;
+    return ok_status();
+  }
+  Status reconfigure(const Settings& s) override {
+    ++reconfigures;
+    last_settings = s;
+    return ok_status();
+  }
+  Status restart(const Settings& s) override {
+    ++restarts;
+    last_settings = s;
+    return ok_status();
+  }
+  void on_reading(const Reading&, SteadyTime) override { ++readings; }
+  void on_output(bool on) override { output = on; }
+  void stop() override {
+    ++stops;
+    state = ServiceState::kDisabled;
+  }
+  ServiceStatus report() const override { return {state, "", 7}; }
+
+  std::string fail_start;  // non-empty: start() fails with it
+  int starts = 0;
+  int reconfigures = 0;
+  int restarts = 0;
+  int stops = 0;
+  std::atomic<int> readings{0};
+  std::optional<bool> output;
+  Settings last_settings;
+  ServiceState state = ServiceState::kDisabled;
+
+ private:
+  std::string name_;
+};
+
+// One reading a poll, 5 s long, whatever the time: the services count them.
+class TickSource final : public metering::MeterSource {
+ public:
+  std::string describe() const override { return "ticks"; }
+  int phases() const override { return 3; }
+  Status poll(SteadyTime now, std::vector<Reading>& out) override {
+    Reading r;
+    r.end = now;
+    r.span = seconds(5);
+    out.push_back(r);
+    return ok_status();
+  }
+};
+
+// A device on memory storage and a virtual clock with two services wired
+// to it, "mqtt" and "server", as the daemon wires its own.
+struct Rig {
+  VirtualClock clock{from_unix_seconds(1'700'000'040)};
+  MemoryStorage storage;
+  ServiceSet services;
+  FakeService* mqtt = nullptr;
+  FakeService* server = nullptr;
+  std::unique_ptr<Device> device;
+
+  Rig() {
+    for (FakeService** fake : {&mqtt, &server}) {
+      auto service = std::make_unique<FakeService>(fake == &mqtt ? "mqtt" : "server");
+      *fake = service.get();
+      services.add(std::move(service));
+    }
+    DeviceOptions options;
+    options.services = &services;
+    const RandomBytes sevens = [](std::span<std::byte> out) {
+      std::fill(out.begin(), out.end(), std::byte{7});
+    };
+    device = std::move(
+        Device::open({clock, storage, std::make_unique<TickSource>(), sevens}, options).value());
+  }
+
+  void step(int n) {
+    for (int i = 0; i < n; ++i) {
+      clock.advance(seconds(1));
+      device->step();
+    }
+  }
+};
+
+TEST(ServiceState, StringsOnlyAtTheEdge) {
+  EXPECT_EQ(to_string(ServiceState::kDisabled), "disabled");
+  EXPECT_EQ(to_string(ServiceState::kConnecting), "connecting");
+  EXPECT_EQ(to_string(ServiceState::kConnected), "connected");
+  EXPECT_EQ(to_string(ServiceState::kError), "error");
+  EXPECT_EQ(to_string(ServiceState::kFailed), "failed");
+}
+
+TEST(ServiceSet, StartedServicesGetTheDevicesReadingsAndOutputChanges) {
+  Rig rig;
+  rig.services.start_all(rig.device->settings());
+  rig.step(10);
+  EXPECT_GT(rig.mqtt->readings, 0);
+  EXPECT_EQ(rig.mqtt->readings, rig.server->readings);
+  ASSERT_TRUE(rig.device->set_output(false).ok());
+  EXPECT_EQ(rig.mqtt->output, false);
+  EXPECT_EQ(rig.server->output, false);
+  const DeviceStatus s = rig.device->status();
+  EXPECT_EQ(s.mqtt_state, ServiceState::kConnected);
+  EXPECT_EQ(s.mqtt_published, 7u);
+  ASSERT_EQ(s.services.size(), 2u);
+  EXPECT_EQ(s.services[1].name, "server");
+}
+
+TEST(ServiceSet, AFailingServiceIsDisabledAndReportedTheOthersKeepRunning) {
+  Rig rig;
+  rig.mqtt->fail_start = "cannot read the CA file";
+  rig.services.start_all(rig.device->settings());
+  rig.step(10);
+  EXPECT_EQ(rig.mqtt->readings, 0) << "a disabled service takes no steps";
+  EXPECT_GT(rig.server->readings, 0);
+  const DeviceStatus s = rig.device->status();
+  EXPECT_EQ(s.mqtt_state, ServiceState::kFailed);
+  EXPECT_EQ(s.mqtt_error, "cannot read the CA file");
+  EXPECT_EQ(rig.services.status_of("server")->state, ServiceState::kConnected);
+  EXPECT_FALSE(rig.services.status_of("notifier").has_value());
+}
+
+// The line of /metrics that starts with `name`, without its newline.
+std::string metric_line(const std::string& text, std::string_view name) {
+  const std::size_t at = text.find(std::string("\n") + std::string(name));
+  if (at == std::string::npos) return "";
+  return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+}
+
+TEST(ServiceSet, AFailureShowsInTheStatusApiAndMetrics) {
+  Rig rig;
+  rig.mqtt->fail_start = "TLS with CA file /x.pem: File not found";
+  rig.services.start_all(rig.device->settings());
+  rig.step(5);
+  http::Router router;
+  add_web_routes(router, *rig.device, rig.clock,
+                 [](const http::Request&) { return http::Response::text(""); });
+  http::Request q;
+  q.method = "GET";
+  q.remote = "10.0.0.2";
+  q.path = q.target = "/api/v1/status";
+  const nlohmann::json mqtt = nlohmann::json::parse(router.handle(q).body)["mqtt"];
+  EXPECT_EQ(mqtt["state"], "failed");
+  EXPECT_EQ(mqtt["error"], "TLS with CA file /x.pem: File not found");
+  q.path = q.target = "/metrics";
+  const std::string metrics = router.handle(q).body;
+  EXPECT_TRUE(metric_line(metrics, "maic_mqtt_failed").ends_with(" 1")) << metrics;
+  EXPECT_TRUE(metric_line(metrics, "maic_server_failed").ends_with(" 0")) << metrics;
+}
+
+TEST(ServiceSet, ReconfiguringReEnablesADisabledService) {
+  Rig rig;
+  rig.mqtt->fail_start = "no broker host";
+  rig.services.start_all(rig.device->settings());
+  rig.mqtt->fail_start.clear();
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"mqtt", {{"port", 1884}}}})).ok());
+  EXPECT_EQ(rig.mqtt->starts, 2) << "started again";
+  EXPECT_EQ(rig.mqtt->last_settings.mqtt.port, 1884);
+  EXPECT_EQ(rig.server->reconfigures, 1) << "a running one is reconfigured";
+  EXPECT_EQ(rig.server->last_settings.mqtt.port, 1884);
+  EXPECT_EQ(rig.device->status().mqtt_state, ServiceState::kConnected);
+  rig.step(10);
+  EXPECT_GT(rig.mqtt->readings, 0);
+}
+
+TEST(ServiceSet, RebootRestartsEveryServiceAlsoADisabledOne) {
+  Rig rig;
+  rig.server->fail_start = "no transport";
+  rig.services.start_all(rig.device->settings());
+  rig.server->fail_start.clear();
+  rig.device->restart_services();
+  EXPECT_EQ(rig.mqtt->restarts, 1);
+  EXPECT_EQ(rig.server->starts, 2);
+  EXPECT_EQ(rig.device->status().server_state, ServiceState::kDisabled)
+      << "no uplink reported: the fake is no uplink";
+  EXPECT_EQ(rig.services.status_of("server")->state, ServiceState::kConnected);
+}
+
+TEST(ServiceSet, FactoryResetHandsTheServicesDefaultSettings) {
+  Rig rig;
+  rig.services.start_all(rig.device->settings());
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"mqtt", {{"port", 1884}}}})).ok());
+  ASSERT_TRUE(rig.device->factory_reset().ok());
+  EXPECT_EQ(rig.mqtt->last_settings, Settings{});
+}
+
+TEST(ServiceSet, StopAllEndsTheSteps) {
+  Rig rig;
+  rig.services.start_all(rig.device->settings());
+  rig.services.stop_all();
+  rig.services.stop_all();
+  EXPECT_EQ(rig.mqtt->stops, 2);  // stop() is idempotent: called each time
+  const int before = rig.mqtt->readings;
+  rig.step(10);
+  EXPECT_EQ(rig.mqtt->readings, before);
+  rig.device->restart_services();
+  EXPECT_EQ(rig.mqtt->restarts, 0) << "a stopped set is not restarted";
+}
+
+}  // namespace
+}  // namespace maic::device
