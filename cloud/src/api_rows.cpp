@@ -32,7 +32,7 @@ double finite(double v) { return std::isfinite(v) ? v : 0.0; }
 template <typename Record>
 nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
   nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
-  for (const Quantity& q : catalogue(r.phases == 1 ? 1 : 3)) {
+  for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
     if (in_api_row(q)) out[q.key] = finite(value_of(r, q));
   }
   return out;

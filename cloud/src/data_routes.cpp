@@ -21,7 +21,7 @@ namespace {
 constexpr std::size_t kMaxMinuteRows = 130'000;
 constexpr std::size_t kMaxCsvRows = 200'000;
 
-int catalogue_phases(const DeviceRow& d) { return d.identity.phases == 1 ? 1 : 3; }
+int catalogue_phases(const DeviceRow& d) { return maic::catalogue_phases(d.identity.phases); }
 
 // An optional integer query parameter, or the response naming it.
 std::variant<std::optional<std::int64_t>, http::Response> int_param(const http::Request& r,
@@ -244,7 +244,7 @@ http::Response device_totals(const http::Request& r, Context& ctx, const DeviceR
     for (const MinuteRecord& m : *rows) {
       ++minutes_counted;
       for (std::size_t i = 0; i < static_cast<std::size_t>(m.phases); ++i) {
-        const PhaseMinute& p = m.phase[i];
+        const PhaseValues& p = m.phase[i];
         sums[i].wh += p.wh_delta;
         sums[i].rwh += p.rwh_delta;
         sums[i].peak_w = std::max(sums[i].peak_w, p.watts);
