@@ -62,7 +62,7 @@ UploadRecord record(std::int64_t minute, std::uint32_t seq) {
   r.minute.temperature_c = 31.5;
   const double wave = static_cast<double>(minute % 86'400) / 86'400;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    PhaseMinute& ph = r.minute.phase[p];
+    PhaseValues& ph = r.minute.phase[p];
     ph.volts = 228 + 4 * wave + static_cast<double>(p);
     ph.watts = 200 + 1800 * wave + 50 * static_cast<double>(p);
     ph.amps = ph.watts / ph.volts;

@@ -44,7 +44,7 @@ std::vector<UploadRecord> batch(std::int64_t b) {
     r.minute.temperature_c = 31.25;
     r.minute.readings = 12;
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      PhaseMinute& ph = r.minute.phase[p];
+      PhaseValues& ph = r.minute.phase[p];
       ph.volts = 230.137 + static_cast<double>(p) + static_cast<double>(k % 17) * 0.01;
       ph.amps = 12.4567;
       ph.power_factor = 0.9531;

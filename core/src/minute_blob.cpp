@@ -9,17 +9,17 @@ namespace maic {
 namespace {
 
 // The per-phase fields in their stored order (the layout in the header).
-constexpr std::array<double PhaseMinute::*, 10> kPhaseFields{
-    &PhaseMinute::volts,    &PhaseMinute::amps,          &PhaseMinute::power_factor,
-    &PhaseMinute::watts,    &PhaseMinute::reverse_watts, &PhaseMinute::hertz,
-    &PhaseMinute::wh_delta, &PhaseMinute::rwh_delta,     &PhaseMinute::wh,
-    &PhaseMinute::rwh,
+constexpr std::array<double PhaseValues::*, 10> kPhaseFields{
+    &PhaseValues::volts,    &PhaseValues::amps,          &PhaseValues::power_factor,
+    &PhaseValues::watts,    &PhaseValues::reverse_watts, &PhaseValues::hertz,
+    &PhaseValues::wh_delta, &PhaseValues::rwh_delta,     &PhaseValues::wh,
+    &PhaseValues::rwh,
 };
 
 constexpr std::size_t kHeaderBytes = 24;
 constexpr std::size_t kPhaseBytes = 8 * kPhaseFields.size();
 
-bool all_zero(const PhaseMinute& p) {
+bool all_zero(const PhaseValues& p) {
   // Bits, not values: -0.0 must survive the round trip too.
   for (auto field : kPhaseFields) {
     if (std::bit_cast<std::uint64_t>(p.*field) != 0) return false;

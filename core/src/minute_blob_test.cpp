@@ -19,12 +19,12 @@ void expect_identical(const MinuteRecord& a, const MinuteRecord& b) {
   EXPECT_EQ(std::bit_cast<std::uint64_t>(a.temperature_c),
             std::bit_cast<std::uint64_t>(b.temperature_c));
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    const PhaseMinute& x = a.phase[p];
-    const PhaseMinute& y = b.phase[p];
+    const PhaseValues& x = a.phase[p];
+    const PhaseValues& y = b.phase[p];
     for (auto field :
-         {&PhaseMinute::volts, &PhaseMinute::amps, &PhaseMinute::power_factor, &PhaseMinute::watts,
-          &PhaseMinute::reverse_watts, &PhaseMinute::hertz, &PhaseMinute::wh_delta,
-          &PhaseMinute::rwh_delta, &PhaseMinute::wh, &PhaseMinute::rwh}) {
+         {&PhaseValues::volts, &PhaseValues::amps, &PhaseValues::power_factor, &PhaseValues::watts,
+          &PhaseValues::reverse_watts, &PhaseValues::hertz, &PhaseValues::wh_delta,
+          &PhaseValues::rwh_delta, &PhaseValues::wh, &PhaseValues::rwh}) {
       EXPECT_EQ(std::bit_cast<std::uint64_t>(x.*field), std::bit_cast<std::uint64_t>(y.*field))
           << "phase " << p;
     }
@@ -40,7 +40,7 @@ MinuteRecord random_record(std::mt19937_64& rng, int phases) {
   m.readings = static_cast<int>(rng() % 13);
   m.temperature_c = any(rng) / 1e4 - 20;
   for (int p = 0; p < phases; ++p) {
-    PhaseMinute& v = m.phase[static_cast<std::size_t>(p)];
+    PhaseValues& v = m.phase[static_cast<std::size_t>(p)];
     v.volts = any(rng) / 3000;
     v.amps = any(rng) / 1e4;
     v.power_factor = any(rng) / 1e6;

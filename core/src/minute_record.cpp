@@ -1,7 +1,29 @@
 #include "maic/core/minute_record.hpp"
 
 namespace maic {
+namespace {
+
+// The per-phase values a minute takes as the window-weighted mean of its
+// readings. Power is not among them: it follows from the minute's energy.
+constexpr std::array kMeanMembers{&PhaseValues::volts, &PhaseValues::amps,
+                                  &PhaseValues::power_factor, &PhaseValues::hertz};
+
+}  // namespace
+
 double value_of(const MinuteRecord& m, const Quantity& q) { return catalogue_value(m, q); }
+
+double mean_power_w(double energy_wh, Duration covered) {
+  const double s = seconds(covered);
+  // × (3600 / s): a full minute is exactly × 60, as the wire always had it.
+  return s > 0 ? energy_wh * (3600 / s) : 0;
+}
+
+void set_mean_powers(MinuteRecord& m) {
+  for (PhaseValues& p : m.phase) {
+    p.watts = mean_power_w(p.wh_delta, m.covered);
+    p.reverse_watts = mean_power_w(p.rwh_delta, m.covered);
+  }
+}
 
 std::int64_t minute_of(WallTime window_end) {
   const auto ns = (window_end - Duration(1)).time_since_epoch();
@@ -17,6 +39,7 @@ std::optional<MinuteRecord> MinuteAggregator::add(const Reading& r) {
     current_ = MinuteRecord{};
     current_.minute = minute;
     current_.phases = r.phases;
+    current_.covered = Duration::zero();
     weight_ = 0;
     weighted_ = {};
     weighted_temperature_ = 0;
@@ -26,20 +49,16 @@ std::optional<MinuteRecord> MinuteAggregator::add(const Reading& r) {
   weighted_temperature_ += w * r.temperature_c;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const PhaseValues& in = r.phase[p];
-    PhaseMinute& acc = weighted_[p];
-    acc.volts += w * in.volts;
-    acc.amps += w * in.amps;
-    acc.power_factor += w * in.power_factor;
-    acc.watts += w * in.watts;
-    acc.reverse_watts += w * in.reverse_watts;
-    acc.hertz += w * in.hertz;
-    PhaseMinute& out = current_.phase[p];
+    PhaseValues& acc = weighted_[p];
+    for (auto member : kMeanMembers) acc.*member += w * in.*member;
+    PhaseValues& out = current_.phase[p];
     out.wh_delta += in.wh_delta;
     out.rwh_delta += in.rwh_delta;
     out.wh = in.wh;
     out.rwh = in.rwh;
   }
   current_.output_on = r.output_on;
+  current_.covered += r.span;
   ++current_.readings;
   return done;
 }
@@ -52,17 +71,11 @@ std::optional<MinuteRecord> MinuteAggregator::flush() {
 
 MinuteRecord MinuteAggregator::finish() const {
   MinuteRecord m = current_;
+  set_mean_powers(m);
   if (weight_ <= 0) return m;
   m.temperature_c = weighted_temperature_ / weight_;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    const PhaseMinute& acc = weighted_[p];
-    PhaseMinute& out = m.phase[p];
-    out.volts = acc.volts / weight_;
-    out.amps = acc.amps / weight_;
-    out.power_factor = acc.power_factor / weight_;
-    out.watts = acc.watts / weight_;
-    out.reverse_watts = acc.reverse_watts / weight_;
-    out.hertz = acc.hertz / weight_;
+    for (auto member : kMeanMembers) m.phase[p].*member = weighted_[p].*member / weight_;
   }
   return m;
 }

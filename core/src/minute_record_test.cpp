@@ -34,6 +34,41 @@ TEST(MinuteAggregator, TwelveReadingsMakeAMinute) {
   EXPECT_NEAR(value_of(*next, *total), 1800, 1e-9);
 }
 
+TEST(MeanPower, IsTheEnergyOverTheTimeCovered) {
+  EXPECT_DOUBLE_EQ(mean_power_w(40, kFullMinute), 2400);  // Wh × 60 for a full minute
+  EXPECT_DOUBLE_EQ(mean_power_w(10, std::chrono::seconds(15)), 2400);
+  EXPECT_DOUBLE_EQ(mean_power_w(10, Duration::zero()), 0);
+}
+
+TEST(MinuteAggregator, MeanPowerFollowsTheEnergyWhateverTheReadingInterval) {
+  for (const int interval : {1, 5, 10}) {
+    MinuteAggregator agg;
+    const std::int64_t start = 1'700'000'040;
+    for (int t = interval; t <= 60; t += interval) {
+      Reading r = reading_at(start + t, 230, 2400);
+      r.span = std::chrono::seconds(interval);
+      for (auto& p : r.phase) p.wh_delta = 2400.0 * interval / 3600;
+      (void)agg.add(r);
+    }
+    const auto m = agg.flush();
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->covered, kFullMinute) << interval;
+    EXPECT_NEAR(m->phase[0].watts, 2400, 1e-9) << interval;
+  }
+}
+
+TEST(MinuteAggregator, APartialMinuteIsTheMeanOverWhatItCovered) {
+  MinuteAggregator agg;
+  const std::int64_t start = 1'700'000'040;
+  // The device started at :40: four readings, 20 s of the minute.
+  for (int t = 45; t <= 60; t += 5) (void)agg.add(reading_at(start + t, 230, 1200));
+  const auto m = agg.flush();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->covered, std::chrono::seconds(20));
+  EXPECT_NEAR(m->phase[0].wh_delta, 1200.0 * 20 / 3600, 1e-12);
+  EXPECT_NEAR(m->phase[0].watts, 1200, 1e-9);
+}
+
 TEST(MinuteAggregator, AWindowEndingOnTheMinuteBelongsToTheMinuteBefore) {
   EXPECT_EQ(minute_of(from_unix_seconds(120)), 60);
   EXPECT_EQ(minute_of(from_unix_seconds(121)), 120);

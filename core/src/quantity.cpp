@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace maic {
@@ -15,25 +16,26 @@ struct FamilyRow {
   std::string_view total_alias;
 };
 
-// The manual's §5 table, plus frequency, temperature and the output.
+// The manual's §5 table, plus frequency, temperature and the output; the
+// ranges are the uplink's (docs/uplink.md).
+// clang-format off
 constexpr std::array<FamilyRow, 10> kFamilies{{
-    {{Family::kVoltage, "V", "V", "Voltage", Rollup::kMean, 1}, true, "", ""},
-    {{Family::kCurrent, "A", "A", "Current", Rollup::kMean, 3}, true, "A", "TA"},
-    {{Family::kPower, "W", "W", "Active power", Rollup::kPeriodEnergy, 1}, true, "W", "TW"},
-    {{Family::kReversePower, "rW", "W", "Reverse power", Rollup::kPeriodEnergy, 1},
-     true,
-     "TrW",
-     ""},
-    {{Family::kEnergy, "Wh", "Wh", "Energy", Rollup::kLast, 1}, true, "TWh", ""},
-    {{Family::kReverseEnergy, "rWh", "Wh", "Reverse energy", Rollup::kLast, 1},
-     true,
-     "rTWh",
-     "TrWh"},
-    {{Family::kPowerFactor, "PF", "", "Power factor", Rollup::kMean, 3}, true, "", ""},
-    {{Family::kFrequency, "Fr", "Hz", "Frequency", Rollup::kMean, 2}, true, "", ""},
-    {{Family::kTemperature, "T", "°C", "Temperature", Rollup::kMean, 1}, false, "", ""},
-    {{Family::kOutput, "OUT", "", "Output", Rollup::kLast, 0}, false, "", ""},
+    //  family                 key    unit  name              rollup                decimals min   max   JSON name         per phase total  alias
+    {{Family::kVoltage,       "V",   "V",  "Voltage",        Rollup::kMean,         1,    0,    1e5,  "voltage"},        true,  "",     ""},
+    {{Family::kCurrent,       "A",   "A",  "Current",        Rollup::kMean,         3,    0,    1e6,  "current"},        true,  "A",    "TA"},
+    {{Family::kPower,         "W",   "W",  "Active power",   Rollup::kPeriodEnergy, 1,    0,    1e9,  "power"},          true,  "W",    "TW"},
+    {{Family::kReversePower,  "rW",  "W",  "Reverse power",  Rollup::kPeriodEnergy, 1,    0,    1e9,  "reverse_power"},  true,  "TrW",  ""},
+    {{Family::kEnergy,        "Wh",  "Wh", "Energy",         Rollup::kLast,         1,    0,    1e15, "energy"},         true,  "TWh",  ""},
+    {{Family::kReverseEnergy, "rWh", "Wh", "Reverse energy", Rollup::kLast,         1,    0,    1e15, "reverse_energy"}, true,  "rTWh", "TrWh"},
+    {{Family::kPowerFactor,   "PF",  "",   "Power factor",   Rollup::kMean,         3,    0,    1,    "power_factor"},   true,  "",     ""},
+    {{Family::kFrequency,     "Fr",  "Hz", "Frequency",      Rollup::kMean,         2,    0,    1000, "frequency"},      true,  "",     ""},
+    {{Family::kTemperature,   "T",   "°C", "Temperature",    Rollup::kMean,         1,    -100, 200,  "temperature"},    false, "",     ""},
+    {{Family::kOutput,        "OUT", "",   "Output",         Rollup::kLast,         0,    0,    1,    "output"},         false, "",     ""},
 }};
+// clang-format on
+
+// Keys the MQTT topics name otherwise (quantity.hpp, key_of_mqtt_key).
+constexpr std::pair<std::string_view, std::string_view> kMqttAliases[] = {{"T", "Temp"}};
 
 std::vector<Quantity> build(int phases) {
   std::vector<Quantity> out;
@@ -72,7 +74,7 @@ const FamilyRow& row_of(Family f) {
 }  // namespace
 
 std::span<const Quantity> catalogue(int phases) {
-  assert(phases == 1 || phases == 3);
+  assert(phases == catalogue_phases(phases));
   static const std::vector<Quantity> three = build(3);
   static const std::vector<Quantity> one = build(1);
   return phases == 1 ? std::span<const Quantity>(one) : std::span<const Quantity>(three);
@@ -101,5 +103,19 @@ std::span<const FamilyInfo> families() {
 }
 
 const FamilyInfo& family_info(Family f) { return row_of(f).info; }
+
+std::string_view key_of_mqtt_key(std::string_view mqtt_key) {
+  for (const auto& [key, alias] : kMqttAliases) {
+    if (alias == mqtt_key) return key;
+  }
+  return mqtt_key;
+}
+
+std::string_view mqtt_key_of(const Quantity& q) {
+  for (const auto& [key, alias] : kMqttAliases) {
+    if (key == q.key) return alias;
+  }
+  return q.key;
+}
 
 }  // namespace maic

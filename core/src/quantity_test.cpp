@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "maic/core/reading.hpp"
+
 namespace maic {
 namespace {
 
@@ -68,6 +70,30 @@ TEST(Catalogue, ManualsAlternativeTotalNamesAreFound) {
   EXPECT_EQ(find_quantity("TrWh"), find_quantity("rTWh"));
   EXPECT_EQ(find_quantity("nope"), nullptr);
   EXPECT_EQ(find_quantity("V1", 1), nullptr);
+}
+
+TEST(Catalogue, ThePhasesRuleNamesTwoCatalogues) {
+  EXPECT_EQ(catalogue_phases(1), 1);
+  EXPECT_EQ(catalogue_phases(2), 3);
+  EXPECT_EQ(catalogue_phases(3), 3);
+}
+
+TEST(Catalogue, FamiliesCarryRangeJsonNameMemberAndAlias) {
+  for (const FamilyInfo& f : families()) {
+    EXPECT_LT(f.min, f.max) << f.prefix;
+    EXPECT_FALSE(f.json_name.empty()) << f.prefix;
+    const bool device_wide = f.family == Family::kTemperature || f.family == Family::kOutput;
+    EXPECT_EQ(phase_member(f.family) == nullptr, device_wide) << f.prefix;
+  }
+  EXPECT_EQ(family_info(Family::kReversePower).json_name, "reverse_power");
+  EXPECT_EQ(family_info(Family::kPowerFactor).max, 1);
+  EXPECT_EQ(key_of_mqtt_key("Temp"), "T");
+  EXPECT_EQ(key_of_mqtt_key("V1"), "V1");
+  EXPECT_EQ(mqtt_key_of(*find_quantity("T")), "Temp");
+  EXPECT_EQ(mqtt_key_of(*find_quantity("Wh2")), "Wh2");
+  PhaseValues p;
+  p.reverse_watts = 7;
+  EXPECT_EQ(phase_value(p, Family::kReversePower), 7);
 }
 
 }  // namespace

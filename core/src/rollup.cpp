@@ -30,7 +30,7 @@ void RollupAccumulator::add(const MinuteRecord& m) {
     output_at_last_ = m.output_on;
   }
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    const PhaseMinute& in = m.phase[p];
+    const PhaseValues& in = m.phase[p];
     PhaseSums& s = sums_[p];
     const std::int64_t mv = fixed(in.volts, 1e3);
     s.millivolts += mv;
@@ -154,28 +154,17 @@ PeriodRow RollupAccumulator::row() const {
 }
 
 double phase_value(const PhaseRollup& p, Family f) {
-  switch (f) {
-    case Family::kPower:
-      return p.wh_energy;
-    case Family::kReversePower:
-      return p.rwh_energy;
-    case Family::kVoltage:
-      return p.volts;
-    case Family::kCurrent:
-      return p.amps;
-    case Family::kEnergy:
-      return p.wh;
-    case Family::kReverseEnergy:
-      return p.rwh;
-    case Family::kPowerFactor:
-      return p.power_factor;
-    case Family::kFrequency:
-      return p.hertz;
-    case Family::kTemperature:
-    case Family::kOutput:
-      break;
-  }
-  return 0;
+  // W and rW of a period row are its energy, the manual's rule for hour to
+  // year rows; every other family reads as it does in a minute.
+  if (f == Family::kPower) return p.wh_energy;
+  if (f == Family::kReversePower) return p.rwh_energy;
+  const PhaseValues as_minute{.volts = p.volts,
+                              .amps = p.amps,
+                              .power_factor = p.power_factor,
+                              .hertz = p.hertz,
+                              .wh = p.wh,
+                              .rwh = p.rwh};
+  return phase_value(as_minute, f);
 }
 
 }  // namespace maic

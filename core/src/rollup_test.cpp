@@ -20,7 +20,7 @@ std::vector<MinuteRecord> an_hour() {
     m.temperature_c = 30 + 0.1 * k;
     m.output_on = k >= 45;
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      PhaseMinute& v = m.phase[p];
+      PhaseValues& v = m.phase[p];
       v.volts = 228 + (k % 7) * 0.37 + static_cast<double>(p);
       v.amps = 5 + (k % 3);
       v.power_factor = 0.9;

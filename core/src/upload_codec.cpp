@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace maic {
@@ -15,19 +17,38 @@ using simdjson::ondemand::value;
 std::string num(double v) { return fmt::format("{}", std::isfinite(v) ? v : 0.0); }
 
 // The per-phase fields, as a table: key and member, with the range each
-// must be in.
+// must be in (the catalogue's family range; the minute's energies their own).
 struct PhaseField {
   std::string_view key;
-  double PhaseMinute::*member;
+  double PhaseValues::*member;
   double min;
   double max;
 };
-constexpr PhaseField kPhaseFields[] = {
-    {"v", &PhaseMinute::volts, 0, 1e5},       {"a", &PhaseMinute::amps, 0, 1e6},
-    {"pf", &PhaseMinute::power_factor, 0, 1}, {"hz", &PhaseMinute::hertz, 0, 1000},
-    {"wh_d", &PhaseMinute::wh_delta, 0, 1e9}, {"rwh_d", &PhaseMinute::rwh_delta, 0, 1e9},
-    {"wh", &PhaseMinute::wh, 0, 1e15},        {"rwh", &PhaseMinute::rwh, 0, 1e15},
-};
+
+PhaseField family_field(std::string_view key, Family f) {
+  const FamilyInfo& info = family_info(f);
+  return {key, phase_member(f), info.min, info.max};
+}
+
+const std::array<PhaseField, 8>& phase_fields() {
+  static const std::array<PhaseField, 8> fields{
+      family_field("v", Family::kVoltage),
+      family_field("a", Family::kCurrent),
+      family_field("pf", Family::kPowerFactor),
+      family_field("hz", Family::kFrequency),
+      PhaseField{"wh_d", &PhaseValues::wh_delta, 0, kMaxMinuteEnergyWh},
+      PhaseField{"rwh_d", &PhaseValues::rwh_delta, 0, kMaxMinuteEnergyWh},
+      family_field("wh", Family::kEnergy),
+      family_field("rwh", Family::kReverseEnergy),
+  };
+  return fields;
+}
+
+const FamilyInfo& temperature() { return family_info(Family::kTemperature); }
+
+constexpr std::int64_t kMaxReadings = 10'000;
+// "s", the seconds a minute's energies cover: absent means a full minute.
+constexpr std::int64_t kMaxCoveredSeconds = 3600;
 
 Error at(const std::string& where, std::string_view what) {
   return make_error(where + ": " + std::string(what));
@@ -50,13 +71,13 @@ Result<std::int64_t> integer(value v, const std::string& where, std::int64_t min
   return i;
 }
 
-Status decode_phase(object o, const std::string& where, PhaseMinute& out) {
+Status decode_phase(object o, const std::string& where, PhaseValues& out) {
   std::size_t seen = 0;
   for (auto field : o) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return at(where, "a bad key");
     const PhaseField* f = nullptr;
-    for (const PhaseField& candidate : kPhaseFields) {
+    for (const PhaseField& candidate : phase_fields()) {
       if (candidate.key == key) f = &candidate;
     }
     if (!f) return at(where, fmt::format("unknown field '{}'", key));
@@ -65,11 +86,9 @@ Status decode_phase(object o, const std::string& where, PhaseMinute& out) {
     out.*(f->member) = *d;
     ++seen;
   }
-  if (seen != std::size(kPhaseFields)) {
+  if (seen != phase_fields().size()) {
     return at(where, "needs v, a, pf, hz, wh_d, rwh_d, wh and rwh, each once");
   }
-  out.watts = out.wh_delta * 60;  // Wh in a minute -> mean W
-  out.reverse_watts = out.rwh_delta * 60;
   return ok_status();
 }
 
@@ -100,13 +119,17 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
       if (!i) return i.error();
       m.output_on = *i == 1;
     } else if (key == "t") {
-      auto d = number(field.value(), here, -100, 200);
+      auto d = number(field.value(), here, temperature().min, temperature().max);
       if (!d) return d.error();
       m.temperature_c = *d;
     } else if (key == "n") {
-      auto i = integer(field.value(), here, 0, 10'000);
+      auto i = integer(field.value(), here, 0, kMaxReadings);
       if (!i) return i.error();
       m.readings = static_cast<int>(*i);
+    } else if (key == "s") {
+      auto d = number(field.value(), here, 0, static_cast<double>(kMaxCoveredSeconds));
+      if (!d) return d.error();
+      m.covered = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*d));
     } else if (key == "p") {
       simdjson::ondemand::array phases;
       if (field.value().get_array().get(phases) != simdjson::SUCCESS) {
@@ -134,25 +157,42 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
   // Checked after the loop: "phases" may come after "p".
   if (static_cast<int>(phases_seen) != m.phases)
     return at(where + ".p", "needs one entry per phase");
+  set_mean_powers(m);
   return r;
 }
 
 }  // namespace
+
+void fit_to_upload(MinuteRecord& m) {
+  const auto fit = [](double& v, double lo, double hi) {
+    v = std::isfinite(v) ? std::clamp(v, lo, hi) : lo;
+  };
+  fit(m.temperature_c, temperature().min, temperature().max);
+  m.readings = std::clamp(m.readings, 0, static_cast<int>(kMaxReadings));
+  m.covered =
+      std::clamp<Duration>(m.covered, Duration::zero(), std::chrono::seconds(kMaxCoveredSeconds));
+  for (PhaseValues& p : m.phase) {
+    for (const PhaseField& f : phase_fields()) fit(p.*(f.member), f.min, f.max);
+  }
+}
 
 std::string encode_upload(const UploadBatch& batch) {
   std::string out = fmt::format("{{\"devid\":\"{}\",\"records\":[", batch.devid);
   for (std::size_t k = 0; k < batch.records.size(); ++k) {
     const UploadRecord& r = batch.records[k];
     const MinuteRecord& m = r.minute;
-    out += fmt::format(
-        "{}{{\"seq\":{},\"minute\":{},\"phases\":{},\"out\":{},\"t\":{},\"n\":{},\"p\":[",
-        k ? "," : "", r.seq, m.minute, m.phases, m.output_on ? 1 : 0, num(m.temperature_c),
-        m.readings);
+    out += fmt::format("{}{{\"seq\":{},\"minute\":{},\"phases\":{},\"out\":{},\"t\":{},\"n\":{},",
+                       k ? "," : "", r.seq, m.minute, m.phases, m.output_on ? 1 : 0,
+                       num(m.temperature_c), m.readings);
+    // Only a partial minute says how much it covered: a full one encodes
+    // as before "s" existed, which servers of any version read.
+    if (m.covered != kFullMinute) out += fmt::format("\"s\":{},", num(seconds(m.covered)));
+    out += "\"p\":[";
     for (int p = 0; p < m.phases; ++p) {
-      const PhaseMinute& ph = m.phase[static_cast<std::size_t>(p)];
+      const PhaseValues& ph = m.phase[static_cast<std::size_t>(p)];
       out += p ? ",{" : "{";
       bool first = true;
-      for (const PhaseField& f : kPhaseFields) {
+      for (const PhaseField& f : phase_fields()) {
         out += fmt::format("{}\"{}\":{}", first ? "" : ",", f.key, num(ph.*(f.member)));
         first = false;
       }

@@ -16,7 +16,7 @@ UploadBatch batch_of(int n) {
     r.minute.readings = 12;
     r.minute.output_on = k % 2 == 1;
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      PhaseMinute& ph = r.minute.phase[p];
+      PhaseValues& ph = r.minute.phase[p];
       ph.volts = 230.1 + static_cast<double>(p) / 3;
       ph.amps = 1.25;
       ph.power_factor = 0.95;
@@ -53,6 +53,42 @@ TEST(UploadCodec, RoundTripsExactly) {
       EXPECT_EQ(x.minute.phase[p].watts, y.minute.phase[p].watts);
     }
   }
+}
+
+TEST(UploadCodec, APartialMinuteCarriesItsCoveredTime) {
+  UploadBatch b = batch_of(2);
+  b.records[1].minute.covered = std::chrono::seconds(20);
+  const std::string json = encode_upload(b);
+  // A full minute encodes as before the field existed.
+  EXPECT_EQ(json.find("\"s\":"), json.rfind("\"s\":"));
+  EXPECT_NE(json.find(R"("n":12,"s":20,"p":)"), std::string::npos) << json;
+  auto back = decode_upload(json);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->records[0].minute.covered, kFullMinute);
+  EXPECT_EQ(back->records[1].minute.covered, std::chrono::seconds(20));
+  // 5.3125 Wh in 20 s is 956.25 W; in a full minute 4.3125 Wh is 258.75 W.
+  EXPECT_DOUBLE_EQ(back->records[1].minute.phase[0].watts, 956.25);
+  EXPECT_DOUBLE_EQ(back->records[0].minute.phase[0].watts, 258.75);
+}
+
+TEST(UploadCodec, AnUploadWithoutCoveredTimeIsAFullMinute) {
+  auto b = decode_upload(
+      R"({"devid":"1828719372","records":[{"seq":1,"minute":60,"phases":1,"out":0,"t":20,)"
+      R"("n":12,"p":[{"v":230,"a":1,"pf":1,"hz":50,"wh_d":2,"rwh_d":0.5,"wh":5,"rwh":1}]}]})");
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b->records[0].minute.covered, kFullMinute);
+  EXPECT_DOUBLE_EQ(b->records[0].minute.phase[0].watts, 120);
+  EXPECT_DOUBLE_EQ(b->records[0].minute.phase[0].reverse_watts, 30);
+}
+
+TEST(UploadCodec, CoveredTimeOutOfRangeIsRefused) {
+  UploadBatch b = batch_of(1);
+  b.records[0].minute.covered = std::chrono::seconds(3601);
+  auto back = decode_upload(encode_upload(b));
+  ASSERT_FALSE(back.ok());
+  EXPECT_NE(back.error().message.find("records[0].s"), std::string::npos);
+  fit_to_upload(b.records[0].minute);
+  EXPECT_TRUE(decode_upload(encode_upload(b)).ok());
 }
 
 TEST(UploadCodec, FieldsInAnyOrder) {

@@ -46,7 +46,7 @@ constexpr std::size_t kSeqAt = 0;
 constexpr std::size_t kMinuteAt = 4;
 constexpr std::size_t kFlagsAt = 8;
 constexpr std::size_t kTemperatureAt = 9;
-constexpr std::size_t kReadingsAt = 10;
+constexpr std::size_t kCoveredAt = 10;  // seconds; before kSecondsBit, 5-s readings
 constexpr std::size_t kReservedAt = 11;
 constexpr std::size_t kPhasesAt = 12;
 constexpr std::size_t kPhaseSize = 16;
@@ -62,6 +62,11 @@ static_assert(kReverseAt + kCounterWidth == kPhaseSize);
 
 constexpr std::uint64_t kPhasesMask = 0x03;
 constexpr std::uint64_t kOutputBit = 0x04;
+// Set in every slot this version writes: byte 10 holds the seconds the
+// minute's energy covers. Without it (a version 1 slot) byte 10 counts
+// 5-s readings, which is what those slots meant.
+constexpr std::uint64_t kSecondsBit = 0x08;
+constexpr int kVersion1ReadingSeconds = 5;
 constexpr double kVoltsUnit = 0.01;
 constexpr double kPowerFactorUnit = 1e-4;
 constexpr std::uint64_t kMaxPowerFactor = 10'000;
@@ -123,9 +128,9 @@ JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime)
   r.phases = std::clamp(m.phases, 1, kMaxPhases);
   r.output_on = m.output_on;
   r.temperature_c = clamp_int(m.temperature_c, -128, 127);
-  r.readings = std::clamp(m.readings, 0, 255);
+  r.covered_s = clamp_int(seconds(m.covered), 0, kMaxCoveredSeconds);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    const PhaseMinute& in = m.phase[p];
+    const PhaseValues& in = m.phase[p];
     JournalPhase& out = r.phase[p];
     out.volts = in.volts;
     out.amps = in.amps;
@@ -143,11 +148,11 @@ MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previ
   m.phases = r.phases;
   m.temperature_c = r.temperature_c;
   m.output_on = r.output_on;
-  m.readings = r.readings;
-  const double span_hours = r.readings * kReadingSeconds / 3600.0;
+  m.covered = std::chrono::seconds(r.covered_s);
+  m.readings = clamp_int(static_cast<double>(r.covered_s) / kReadingSeconds, 0, 255);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const JournalPhase& in = r.phase[p];
-    PhaseMinute& out = m.phase[p];
+    PhaseValues& out = m.phase[p];
     out.volts = in.volts;
     out.amps = in.amps;
     out.power_factor = in.power_factor;
@@ -159,18 +164,16 @@ MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previ
                     (static_cast<double>(kMicroWhPerCount) / 1e6);
       const std::int64_t lifetime = unwrap_counter(in.counter(f), reference[f][p]);
       const double meter_wh = static_cast<double>(lifetime + offsets[f][p]) / 1e6;
-      const double mean_watts = span_hours > 0 ? delta_wh / span_hours : 0.0;
       if (f == Flow::kForward) {
         out.wh_delta = delta_wh;
         out.wh = meter_wh;
-        out.watts = mean_watts;
       } else {
         out.rwh_delta = delta_wh;
         out.rwh = meter_wh;
-        out.reverse_watts = mean_watts;
       }
     }
   }
+  set_mean_powers(m);
   return m;
 }
 
@@ -179,7 +182,7 @@ MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previ
 Slot encode_header(const JournalHeader& h) {
   Slot slot{};
   std::memcpy(slot.data(), kMagic.data(), kMagic.size());
-  put(slot, kVersionAt, JournalHeader::kVersion, 2);
+  put(slot, kVersionAt, h.version, 2);
   put(slot, kSlotSizeAt, kSlotSize, 2);
   put(slot, kCapacityAt, h.capacity, 4);
   put(slot, kAmpsLsbAt, h.amps_lsb_ua, 4);
@@ -192,8 +195,10 @@ Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot) 
     return make_error("not a maic journal (no MAICJRNL magic)");
   }
   if (!sealed(slot)) return make_error("header checksum mismatch (damaged header)");
-  if (const auto v = get(slot, kVersionAt, 2); v != JournalHeader::kVersion) {
-    return make_error("format version " + std::to_string(v) + ", this build reads " +
+  const auto version = get(slot, kVersionAt, 2);
+  if (version < JournalHeader::kOldestVersion || version > JournalHeader::kVersion) {
+    return make_error("format version " + std::to_string(version) + ", this build reads " +
+                      std::to_string(JournalHeader::kOldestVersion) + " to " +
                       std::to_string(JournalHeader::kVersion));
   }
   if (const auto size = get(slot, kSlotSizeAt, 2); size != kSlotSize) {
@@ -204,6 +209,7 @@ Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot) 
   h.amps_lsb_ua = static_cast<std::uint32_t>(get(slot, kAmpsLsbAt, 4));
   if (h.capacity == 0) return make_error("capacity 0 in header");
   if (h.amps_lsb_ua == 0) return make_error("amps_lsb 0 in header");
+  h.version = static_cast<std::uint16_t>(version);
   return h;
 }
 
@@ -212,11 +218,12 @@ Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
   put(slot, kSeqAt, r.seq, 4);
   put(slot, kMinuteAt, static_cast<std::uint64_t>(r.minute / 60), 4);
   const auto phases = static_cast<std::uint64_t>(std::clamp(r.phases, 1, kMaxPhases));
-  put(slot, kFlagsAt, phases | (r.output_on ? kOutputBit : 0), 1);
+  put(slot, kFlagsAt, phases | (r.output_on ? kOutputBit : 0) | kSecondsBit, 1);
   put(slot, kTemperatureAt,
       static_cast<std::uint8_t>(static_cast<std::int8_t>(std::clamp(r.temperature_c, -128, 127))),
       1);
-  put(slot, kReadingsAt, static_cast<std::uint64_t>(std::clamp(r.readings, 0, 255)), 1);
+  put(slot, kCoveredAt, static_cast<std::uint64_t>(std::clamp(r.covered_s, 0, kMaxCoveredSeconds)),
+      1);
   put(slot, kReservedAt, 0, 1);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const JournalPhase& in = r.phase[p];
@@ -239,14 +246,15 @@ std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize>
   const std::uint64_t flags = get(slot, kFlagsAt, 1);
   r.phases = static_cast<int>(flags & kPhasesMask);
   // A valid checksum over fields no writer produces is not ours either.
-  if (r.seq == 0 || r.phases == 0 || (flags & ~(kPhasesMask | kOutputBit)) != 0 ||
+  if (r.seq == 0 || r.phases == 0 || (flags & ~(kPhasesMask | kOutputBit | kSecondsBit)) != 0 ||
       get(slot, kReservedAt, 1) != 0) {
     return std::nullopt;
   }
   r.minute = static_cast<std::int64_t>(get(slot, kMinuteAt, 4)) * 60;
   r.output_on = (flags & kOutputBit) != 0;
   r.temperature_c = static_cast<std::int8_t>(get(slot, kTemperatureAt, 1));
-  r.readings = static_cast<int>(get(slot, kReadingsAt, 1));
+  const auto covered = static_cast<int>(get(slot, kCoveredAt, 1));
+  r.covered_s = (flags & kSecondsBit) != 0 ? covered : covered * kVersion1ReadingSeconds;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     JournalPhase& out = r.phase[p];
     const std::size_t at = kPhasesAt + p * kPhaseSize;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -23,7 +24,7 @@ JournalRecord sample(std::uint32_t k, std::uint64_t counter_base = 0) {
   r.phases = 3;
   r.output_on = k % 2 == 0;
   r.temperature_c = static_cast<int>(k % 50) - 10;
-  r.readings = 12;
+  r.covered_s = 60;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     JournalPhase& ph = r.phase[p];
     ph.volts = 229.5 + 0.01 * static_cast<double>(k % 100) + static_cast<double>(p);
@@ -81,7 +82,7 @@ TEST(JournalFormat, RecordFieldsSitWhereTheTableSays) {
   r.phases = 3;
   r.output_on = true;
   r.temperature_c = -5;
-  r.readings = 12;
+  r.covered_s = 60;
   r.phase[1].volts = 230.01;      // 23001 = 0x59D9
   r.phase[1].amps = 10.0;         // 2000 × 5 mA = 0x07D0
   r.phase[1].power_factor = 0.5;  // 5000 = 0x1388
@@ -93,9 +94,9 @@ TEST(JournalFormat, RecordFieldsSitWhereTheTableSays) {
   EXPECT_EQ(byte(3), 0x01u);
   EXPECT_EQ(byte(4), 0x0Du);  // minute
   EXPECT_EQ(byte(7), 0x0Au);
-  EXPECT_EQ(byte(8), 0x07u);  // 3 phases | output
+  EXPECT_EQ(byte(8), 0x0Fu);  // 3 phases | output | byte 10 in seconds
   EXPECT_EQ(byte(9), 0xFBu);  // -5
-  EXPECT_EQ(byte(10), 12u);
+  EXPECT_EQ(byte(10), 60u);
   EXPECT_EQ(byte(11), 0u);
   const std::size_t p1 = 12 + 16;
   EXPECT_EQ(byte(p1 + 0), 0xD9u);
@@ -132,7 +133,7 @@ TEST(JournalFormat, ValuesAreQuantisedAndClamped) {
   r.seq = 1;
   r.phases = 1;
   r.temperature_c = 300;
-  r.readings = 1000;
+  r.covered_s = 1000;
   r.phase[0] = {.volts = 700, .amps = 400, .power_factor = 1.5, .forward = 0, .reverse = 0};
   r.phase[1] = {.volts = -3,
                 .amps = std::numeric_limits<double>::quiet_NaN(),
@@ -144,7 +145,7 @@ TEST(JournalFormat, ValuesAreQuantisedAndClamped) {
   const auto back = *decode_record(encode_record(r, 5'000), 5'000);
   EXPECT_EQ(back.phases, 1);
   EXPECT_EQ(back.temperature_c, 127);
-  EXPECT_EQ(back.readings, 255);
+  EXPECT_EQ(back.covered_s, 255);
   EXPECT_NEAR(back.phase[0].volts, 655.35, 1e-9);
   EXPECT_NEAR(back.phase[0].amps, 327.675, 1e-9);
   EXPECT_NEAR(back.phase[0].power_factor, 1.0, 1e-12);
@@ -276,6 +277,111 @@ TEST(JournalToMinuteRecord, ComesFromAMinuteRecordAndTheLifetimeRegisters) {
   EXPECT_EQ(r.phase[2].forward, 12'345'678u);
   EXPECT_EQ(r.phase[2].reverse, 1u);
   EXPECT_DOUBLE_EQ(r.phase[2].volts, 231.234);  // quantised only when stored
+}
+
+// A minute of a meter read every `interval` s at a constant `watts` on
+// phase 1, through MinuteAggregator and the journal's slot, as the uplink
+// and the journal CSV read it back; `seconds` of the minute are read.
+MinuteRecord journaled_minute(int interval, double watts, int seconds = 60) {
+  const std::int64_t micro_wh_before = 5'000'000'000;  // 5 kWh on the lifetime register
+  MinuteAggregator agg;
+  double energy_wh = 0;
+  for (int t = 60 - seconds + interval; t <= 60; t += interval) {
+    Reading r;
+    r.wall_end = from_unix_seconds(kStartMinute + t);
+    r.span = std::chrono::seconds(interval);
+    r.phase[0].watts = watts;
+    r.phase[0].wh_delta = watts * interval / 3600;
+    energy_wh += r.phase[0].wh_delta;
+    (void)agg.add(r);
+  }
+  const std::optional<MinuteRecord> minute = agg.flush();
+  EXPECT_TRUE(minute.has_value());
+  MeterValues before, after;
+  before.forward[0] = micro_wh_before;
+  after.forward[0] = micro_wh_before + std::llround(energy_wh * 1e6);
+  MinuteRecord earlier;
+  earlier.minute = kStartMinute - 60;
+  JournalRecord previous = journal_record(earlier, before);
+  previous.seq = 1;
+  JournalRecord current = journal_record(*minute, after);
+  current.seq = 2;
+  previous = *decode_record(encode_record(previous, 5'000), 5'000);
+  current = *decode_record(encode_record(current, 5'000), 5'000);
+  return to_minute_record(current, &previous, MeterValues{}, after);
+}
+
+TEST(JournalToMinuteRecord, MeanPowerIsRightWhateverTheReadingInterval) {
+  // A Modbus meter read every 10 s at 2,400 W once showed 4,807 W here
+  // (six readings taken as 30 s), one read every second 481 W.
+  for (const int interval : {1, 5, 10}) {
+    const MinuteRecord m = journaled_minute(interval, 2400);
+    EXPECT_EQ(m.covered, kFullMinute) << interval;
+    EXPECT_NEAR(m.phase[0].watts, 2400, 2400 * 0.002) << interval;
+    EXPECT_NEAR(value_of(m, *find_quantity("W")), 2400, 2400 * 0.002) << interval;
+  }
+}
+
+TEST(JournalToMinuteRecord, APartialMinuteIsTheMeanOverWhatItCovered) {
+  const MinuteRecord m = journaled_minute(10, 2400, 20);
+  EXPECT_EQ(m.covered, std::chrono::seconds(20));
+  EXPECT_NEAR(m.phase[0].wh_delta, 2400.0 * 20 / 3600, 0.01);
+  EXPECT_NEAR(m.phase[0].watts, 2400, 2400 * 0.002);
+}
+
+// A slot as version 1 wrote it: byte 10 counts 5-s readings, flag bit 3 clear.
+Slot version1_slot(JournalRecord r, int readings) {
+  Slot s = encode_record(r, 5'000);
+  s[8] &= std::byte{0x07};
+  s[10] = std::byte(readings);
+  const std::uint32_t crc = crc32c(std::span(s).first(60));
+  for (std::size_t i = 0; i < 4; ++i) s[60 + i] = std::byte((crc >> (8 * i)) & 0xFF);
+  return s;
+}
+
+TEST(JournalFormat, AVersion1JournalIsReadAsItMeantAndAppendedTo) {
+  MemoryStorage memory;
+  {
+    auto file = memory.open("journal.bin", true);
+    ASSERT_TRUE(file.ok());
+    JournalHeader old{17'280, 5'000};
+    old.version = 1;
+    ASSERT_TRUE((*file)->write_at(0, encode_header(old)).ok());
+    for (std::uint32_t k = 1; k <= 2; ++k) {
+      JournalRecord r = sample(k);
+      r.seq = k;
+      ASSERT_TRUE((*file)->write_at(64 * k, version1_slot(r, k == 1 ? 12 : 7)).ok());
+    }
+    ASSERT_TRUE((*file)->sync().ok());
+  }
+  Journal j = open_or_die(memory);
+  JournalRecord next = sample(3);
+  next.covered_s = 42;
+  ASSERT_TRUE(j.append(next).ok());
+  const std::vector<JournalRecord> records = all_records(j);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].covered_s, 60);  // 12 readings of 5 s
+  EXPECT_EQ(records[1].covered_s, 35);  // 7 readings: a partial minute
+  EXPECT_EQ(records[2].covered_s, 42);
+  // Its header stays as it was written: version 1 reads on.
+  Slot header{};
+  auto file = memory.open("journal.bin", false);
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->read_at(0, header).ok());
+  EXPECT_EQ(decode_header(header)->version, 1);
+  // The old minute's power is its energy over 35 s.
+  const MinuteRecord m = to_minute_record(records[1], &records[0], MeterValues{}, MeterValues{});
+  const double wh = m.phase[0].wh_delta;
+  EXPECT_GT(wh, 0);
+  EXPECT_NEAR(m.phase[0].watts, wh * 3600 / 35, 1e-6);
+}
+
+TEST(JournalFormat, AFutureVersionIsRefused) {
+  JournalHeader future{17'280, 5'000};
+  future.version = JournalHeader::kVersion + 1;
+  EXPECT_EQ(decode_header(encode_header(future)).error().message,
+            "format version 3, this build reads 1 to 2");
+  EXPECT_EQ(decode_header(encode_header(JournalHeader{17'280, 5'000}))->version, 2);
 }
 
 // --- The journal -------------------------------------------------------------------

@@ -38,10 +38,6 @@ constexpr std::array<FamilyStyle, 10> kStyles{{
     {Family::kOutput, "", "", ""},
 }};
 
-// Topic names that differ from the catalogue key: Home Assistant reads the
-// temperature under "Temp" (compat.md §2), the page API under "T".
-constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kRenamed{{{"T", "Temp"}}};
-
 // The kWh copy of a meter's key: "Wh1" -> "kWh1", "rWh1" -> "rkWh1",
 // "TWh" -> "TkWh", "rTWh" -> "rTkWh" (the manual's table names them by unit).
 constexpr std::string_view kMeterStem = "Wh";
@@ -55,12 +51,9 @@ const FamilyStyle& style_of(Family f) {
   return kStyles[0];
 }
 
-std::string mqtt_name(const Quantity& q) {
-  for (const auto& [key, name] : kRenamed) {
-    if (q.key == key) return std::string(name);
-  }
-  return q.key;
-}
+// Topic names may differ from the catalogue key: Home Assistant reads the
+// temperature under "Temp" (compat.md §2), the page API under "T".
+std::string mqtt_name(const Quantity& q) { return std::string(mqtt_key_of(q)); }
 
 std::vector<Value> build(int phases) {
   std::vector<Value> out;
@@ -162,7 +155,7 @@ OutputEntities output_entities(const MqttSettings& s, const Identity& id, const 
 }  // namespace
 
 std::span<const Value> values(int phases) {
-  assert(phases == 1 || phases == 3);
+  assert(phases == catalogue_phases(phases));
   static const std::vector<Value> three = build(3);
   static const std::vector<Value> one = build(1);
   return phases == 1 ? std::span<const Value>(one) : std::span<const Value>(three);
@@ -192,7 +185,7 @@ Topics::Topics(std::string_view prefix, std::string_view devid)
 
 std::string json_payload(const Reading& r) {
   Json j = Json::object();
-  for (const Value& v : values(r.phases == 1 ? 1 : 3)) {
+  for (const Value& v : values(catalogue_phases(r.phases))) {
     j[v.name] = number(v, published_value(r, v));
   }
   return j.dump();
@@ -201,7 +194,7 @@ std::string json_payload(const Reading& r) {
 std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout) {
   std::vector<Message> out;
   if (has_separate(layout)) {
-    for (const Value& v : values(r.phases == 1 ? 1 : 3)) {
+    for (const Value& v : values(catalogue_phases(r.phases))) {
       out.push_back({t.of(v.name), format_number(published_value(r, v), v.decimals)});
     }
   }

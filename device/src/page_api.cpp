@@ -47,8 +47,7 @@ Result<long> integer(std::string_view text, std::string_view name) {
 
 ordered_json page_data(const Reading& r) {
   ordered_json data = ordered_json::object();
-  const int phases = r.phases == 1 ? 1 : 3;
-  for (const Quantity& q : catalogue(phases)) {
+  for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
     for (const Heading& h : kHeadings) {
       if (h.before == q.family && !data.contains(h.key)) data[h.key] = {{"name", h.name}};
     }

@@ -13,10 +13,9 @@ bool shown(Family f) { return f != Family::kOutput; }
 std::string reading_line(const Reading& r) {
   std::string out =
       fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(r.wall_end));
-  const int catalogue_phases = r.phases == 1 ? 1 : 3;
   Family current = Family::kOutput;
   bool first = true;
-  for (const Quantity& q : catalogue(catalogue_phases)) {
+  for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
     if (!shown(q.family) || (!q.is_total && q.phase > r.phases)) continue;
     const bool energy = q.family == Family::kEnergy || q.family == Family::kReverseEnergy;
     const double v = value_of(r, q) / (energy ? 1000.0 : 1.0);

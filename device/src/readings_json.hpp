@@ -14,7 +14,4 @@ namespace maic::device {
 //  "quantities": [{"key","name","unit","family","phase","total","value"}]}
 nlohmann::json readings_json(const Reading& r, const Identity& id);
 
-// The family's name in JSON: "voltage", "reverse_power", ...
-std::string_view family_json_name(Family f);
-
 }  // namespace maic::device

@@ -29,29 +29,6 @@ std::string without_trailing_slashes(std::string url) {
   return url;
 }
 
-// A value the server would refuse blocks the uplink for good (the batch is
-// sent again and again), so records are brought within the wire format's
-// ranges (docs/uplink.md; upload_codec.cpp checks the same). Only damaged
-// or absurd values are touched: -128 °C from a broken sensor, a negative
-// user meter, an energy step from a rotted slot.
-void fit_to_wire(MinuteRecord& m) {
-  const auto fit = [](double& v, double lo, double hi) {
-    v = std::isfinite(v) ? std::clamp(v, lo, hi) : lo;
-  };
-  fit(m.temperature_c, -100, 200);
-  m.readings = std::clamp(m.readings, 0, 10'000);
-  for (PhaseMinute& p : m.phase) {
-    fit(p.volts, 0, 1e5);
-    fit(p.amps, 0, 1e6);
-    fit(p.power_factor, 0, 1);
-    fit(p.hertz, 0, 1000);
-    fit(p.wh_delta, 0, 1e9);
-    fit(p.rwh_delta, 0, 1e9);
-    fit(p.wh, 0, 1e15);
-    fit(p.rwh, 0, 1e15);
-  }
-}
-
 // The error an answer that is not 200 stands for: the server's message
 // when it sent one ({"error": "..."}).
 std::string refusal(int status, const json& body) {
@@ -310,7 +287,12 @@ Status Uplink::upload() {
     auto records = deps_.device.records_after(from, options_.batch_records);
     if (!records) return records.error();
     if (records->empty()) return ok_status();
-    for (UploadRecord& r : *records) fit_to_wire(r.minute);
+    // A value the server would refuse blocks the uplink for good (the batch
+    // is sent again and again), so records are brought within the wire
+    // format's ranges. Only damaged or absurd values are touched: -128 °C
+    // from a broken sensor, a negative user meter, an energy step from a
+    // rotted slot.
+    for (UploadRecord& r : *records) fit_to_upload(r.minute);
     const std::uint32_t first = records->front().seq;
     const std::uint32_t last = records->back().seq;
     auto answer =

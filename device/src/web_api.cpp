@@ -243,7 +243,7 @@ class Api {
 }  // namespace
 
 std::string minutes_csv(std::span<const MinuteRecord> minutes, int phases) {
-  const auto quantities = catalogue(phases == 1 ? 1 : 3);
+  const auto quantities = catalogue(catalogue_phases(phases));
   std::string out = "time";
   for (const Quantity& q : quantities) out += "," + q.key;
   out += "\n";

@@ -5,7 +5,21 @@
 namespace maic::cloud {
 namespace {
 
-// The families an /api row carries (compat.md §3), per phase, and T.
+double finite(double v) { return std::isfinite(v) ? v : 0.0; }
+
+// V, A, PF and T mean the same in every row; W and rW are the minute's
+// mean power or the period's energy, as value_of() reads each kind of row.
+template <typename Record>
+nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
+  nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
+  for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
+    if (in_api_row(q)) out[q.key] = finite(value_of(r, q));
+  }
+  return out;
+}
+
+}  // namespace
+
 bool in_api_row(const Quantity& q) {
   switch (q.family) {
     case Family::kVoltage:
@@ -25,20 +39,9 @@ bool in_api_row(const Quantity& q) {
   return false;
 }
 
-double finite(double v) { return std::isfinite(v) ? v : 0.0; }
-
-// V, A, PF and T mean the same in every row; W and rW are the minute's
-// mean power or the period's energy, as value_of() reads each kind of row.
-template <typename Record>
-nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
-  nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
-  for (const Quantity& q : catalogue(r.phases == 1 ? 1 : 3)) {
-    if (in_api_row(q)) out[q.key] = finite(value_of(r, q));
-  }
-  return out;
+bool in_csv_totals(const Quantity& q) {
+  return q.is_total && (q.family == Family::kPower || q.family == Family::kEnergy);
 }
-
-}  // namespace
 
 nlohmann::ordered_json api_row(std::string_view devid, const MinuteRecord& m) {
   return row(devid, m.minute, m);

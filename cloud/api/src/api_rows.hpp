@@ -18,6 +18,13 @@
 
 namespace maic::cloud {
 
+// The one rule for which quantities an /api row carries (compat.md §3): the
+// per-phase V, A, W, rW, Wh, rWh, PF, and T. The Dashboard's CSV export
+// carries the same columns, so a spreadsheet made from one reads the other,
+// and after them the totals in_csv_totals() names: W and TWh.
+bool in_api_row(const Quantity& q);
+bool in_csv_totals(const Quantity& q);
+
 nlohmann::ordered_json api_row(std::string_view devid, const MinuteRecord& m);
 nlohmann::ordered_json api_row(std::string_view devid, std::int64_t period_start,
                                const PeriodRow& row);

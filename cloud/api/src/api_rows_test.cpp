@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace maic::cloud {
 namespace {
 
@@ -51,6 +55,19 @@ TEST(ApiRows, SinglePhaseKeys) {
   EXPECT_TRUE(row.contains("V"));
   EXPECT_TRUE(row.contains("rWh"));
   EXPECT_FALSE(row.contains("V1"));
+}
+
+TEST(ApiRows, TheCsvCarriesTheRowsKeysAndThePowerAndEnergyTotals) {
+  std::vector<std::string> row_keys, csv_keys;
+  for (const Quantity& q : catalogue(3)) {
+    if (in_api_row(q)) row_keys.push_back(q.key);
+    if (in_api_row(q) || in_csv_totals(q)) csv_keys.push_back(q.key);
+  }
+  EXPECT_EQ(row_keys.size(), 22u);  // 7 families × 3 phases and T
+  EXPECT_EQ(csv_keys.size(), 24u);
+  EXPECT_NE(std::find(csv_keys.begin(), csv_keys.end(), "W"), csv_keys.end());
+  EXPECT_NE(std::find(csv_keys.begin(), csv_keys.end(), "TWh"), csv_keys.end());
+  EXPECT_EQ(std::find(csv_keys.begin(), csv_keys.end(), "A"), csv_keys.end());
 }
 
 }  // namespace

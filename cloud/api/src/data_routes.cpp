@@ -21,7 +21,7 @@ namespace {
 constexpr std::size_t kMaxMinuteRows = 130'000;
 constexpr std::size_t kMaxCsvRows = 200'000;
 
-int catalogue_phases(const DeviceRow& d) { return d.identity.phases == 1 ? 1 : 3; }
+int catalogue_phases(const DeviceRow& d) { return maic::catalogue_phases(d.identity.phases); }
 
 // An optional integer query parameter, or the response naming it.
 std::variant<std::optional<std::int64_t>, http::Response> int_param(const http::Request& r,
@@ -207,13 +207,9 @@ http::Response device_totals(const http::Request& r, Context& ctx, const DeviceR
   const Range& rg = std::get<Range>(range);
   const std::string& devid = device.identity.devid;
   // Whole hours from the rollups, the partial hours at the edges from the
-  // minutes: a year costs 8,760 rows, not half a million.
-  struct Sums {
-    double wh = 0, rwh = 0, peak_w = 0, peak_rw = 0;
-    double min_v = INFINITY, max_v = 0;
-  };
-  std::array<Sums, kMaxPhases> sums{};
-  std::int64_t minutes_counted = 0;
+  // minutes: a year costs 8,760 rows, not half a million. Both go into one
+  // accumulator, so the totals follow the rollups' rules and exactness.
+  RollupAccumulator total;
   std::int64_t hours_from = rg.to, hours_to = rg.to;  // [hours_from, hours_to) covered by hours
   if (rg.to - rg.from >= 3600) {
     auto hours = ctx.store.periods(devid, Period::kHour, rg.from, rg.to - 3600, 1'000'000);
@@ -222,37 +218,13 @@ http::Response device_totals(const http::Request& r, Context& ctx, const DeviceR
       hours_from = hours->front().start;
       hours_to = hours->back().start + 3600;
     }
-    for (const PeriodValue& h : *hours) {
-      minutes_counted += h.row.minutes;
-      for (std::size_t i = 0; i < kMaxPhases; ++i) {
-        const PhaseRollup& p = h.row.phase[i];
-        sums[i].wh += p.wh_energy;
-        sums[i].rwh += p.rwh_energy;
-        sums[i].peak_w = std::max(sums[i].peak_w, p.max_watts);
-        sums[i].peak_rw = std::max(sums[i].peak_rw, p.max_reverse_watts);
-        if (h.row.minutes > 0 && static_cast<int>(i) < h.row.phases) {
-          sums[i].min_v = std::min(sums[i].min_v, p.min_volts);
-          sums[i].max_v = std::max(sums[i].max_v, p.max_volts);
-        }
-      }
-    }
+    for (const PeriodValue& h : *hours) total.merge(h.rollup);
   }
   const auto add_minutes = [&](std::int64_t from, std::int64_t to) -> std::optional<Error> {
     if (to - from < 60) return std::nullopt;
     auto rows = ctx.store.minutes(devid, from, to - 60, 10'000);
     if (!rows) return rows.error();
-    for (const MinuteRecord& m : *rows) {
-      ++minutes_counted;
-      for (std::size_t i = 0; i < static_cast<std::size_t>(m.phases); ++i) {
-        const PhaseMinute& p = m.phase[i];
-        sums[i].wh += p.wh_delta;
-        sums[i].rwh += p.rwh_delta;
-        sums[i].peak_w = std::max(sums[i].peak_w, p.watts);
-        sums[i].peak_rw = std::max(sums[i].peak_rw, p.reverse_watts);
-        sums[i].min_v = std::min(sums[i].min_v, p.volts);
-        sums[i].max_v = std::max(sums[i].max_v, p.volts);
-      }
-    }
+    for (const MinuteRecord& m : *rows) total.add(m);
     return std::nullopt;
   };
   const std::int64_t head_end = hours_from < hours_to ? hours_from : rg.to;
@@ -260,24 +232,25 @@ http::Response device_totals(const http::Request& r, Context& ctx, const DeviceR
   if (hours_from < hours_to) {
     if (auto e = add_minutes(hours_to, rg.to)) return storage_failure(ctx, *e);
   }
+  const PeriodRow sums = total.row();
   nlohmann::json phases = nlohmann::json::array();
   double wh = 0, rwh = 0;
   for (int i = 0; i < device.identity.phases; ++i) {
-    const Sums& s = sums[static_cast<std::size_t>(i)];
-    wh += s.wh;
-    rwh += s.rwh;
+    const PhaseRollup& s = sums.phase[static_cast<std::size_t>(i)];
+    wh += s.wh_energy;
+    rwh += s.rwh_energy;
     phases.push_back({{"phase", i + 1},
-                      {"wh", s.wh},
-                      {"rwh", s.rwh},
-                      {"peak_w", s.peak_w},
-                      {"peak_rw", s.peak_rw},
-                      {"min_v", std::isfinite(s.min_v) ? s.min_v : 0.0},
-                      {"max_v", s.max_v}});
+                      {"wh", s.wh_energy},
+                      {"rwh", s.rwh_energy},
+                      {"peak_w", s.max_watts},
+                      {"peak_rw", s.max_reverse_watts},
+                      {"min_v", s.min_volts},
+                      {"max_v", s.max_volts}});
   }
   return http::Response::json({{"devid", devid},
                                {"from", rg.from},
                                {"to", rg.to},
-                               {"minutes", minutes_counted},
+                               {"minutes", sums.minutes},
                                {"wh", wh},
                                {"rwh", rwh},
                                {"phases", phases}});
@@ -292,12 +265,12 @@ http::Response device_csv(const http::Request& r, Context& ctx, const DeviceRow&
     if (!parsed) return http::Response::error(400, "period: " + parsed.error().message);
     period = *parsed;
   }
-  // The columns of an /api row, so a spreadsheet made from one reads the other.
+  // The columns of an /api row, so a spreadsheet made from one reads the
+  // other, and the totals of power and energy.
   std::vector<const Quantity*> keys;
   std::string header = "TIME,local time";
   for (const Quantity& q : catalogue(catalogue_phases(device))) {
-    if (q.family == Family::kFrequency || q.family == Family::kOutput) continue;
-    if (q.is_total && q.family != Family::kPower && q.family != Family::kEnergy) continue;
+    if (!in_api_row(q) && !in_csv_totals(q)) continue;
     keys.push_back(&q);
     header += "," + q.key;
   }

@@ -56,58 +56,24 @@ Result<std::string> percent_decode(std::string_view s, std::string_view what) {
 
 // --- The payload ------------------------------------------------------------------
 
-// What the bridge accepts per family: the uplink's ranges (upload_codec.cpp)
-// for what both carry, the power factor signed (taken as its magnitude).
+// What the bridge accepts of a family: the catalogue's range, the power
+// factor also signed (taken as its magnitude).
 struct Range {
-  Family family;
   double min;
   double max;
 };
-constexpr Range kRanges[] = {
-    {Family::kVoltage, 0, 1e5},        {Family::kCurrent, 0, 1e6},
-    {Family::kPower, 0, 1e9},          {Family::kReversePower, 0, 1e9},
-    {Family::kEnergy, 0, 1e15},        {Family::kReverseEnergy, 0, 1e15},
-    {Family::kPowerFactor, -1, 1},     {Family::kFrequency, 0, 1000},
-    {Family::kTemperature, -100, 300}, {Family::kOutput, 0, 1},
-};
 
-const Range& range_of(Family f) {
-  for (const Range& r : kRanges) {
-    if (r.family == f) return r;
-  }
-  return kRanges[0];  // every family has a row
-}
-
-double PhaseValues::*member_of(Family f) {
-  switch (f) {
-    case Family::kVoltage:
-      return &PhaseValues::volts;
-    case Family::kCurrent:
-      return &PhaseValues::amps;
-    case Family::kPower:
-      return &PhaseValues::watts;
-    case Family::kReversePower:
-      return &PhaseValues::reverse_watts;
-    case Family::kEnergy:
-      return &PhaseValues::wh;
-    case Family::kReverseEnergy:
-      return &PhaseValues::rwh;
-    case Family::kPowerFactor:
-      return &PhaseValues::power_factor;
-    case Family::kFrequency:
-      return &PhaseValues::hertz;
-    case Family::kTemperature:
-    case Family::kOutput:
-      break;
-  }
-  return nullptr;
+Range range_of(Family f) {
+  const FamilyInfo& info = family_info(f);
+  if (f == Family::kPowerFactor) return {-info.max, info.max};
+  return {info.min, info.max};
 }
 
 // The quantity a key of the JSON topic names in a catalogue of `phases`;
 // nullptr for totals and unknown keys. The MQTT topics call the temperature
 // `Temp` (compat.md §2), the catalogue `T`.
 const Quantity* quantity_of(std::string_view key, int phases) {
-  const Quantity* q = find_quantity(key == "Temp" ? "T" : key, phases);
+  const Quantity* q = find_quantity(key_of_mqtt_key(key), phases);
   return q != nullptr && !q->is_total ? q : nullptr;
 }
 
@@ -257,7 +223,7 @@ Result<Reading> parse_device_json(std::string_view payload, WallTime received) {
   for (const auto& item : json.items()) {
     const Quantity* q = quantity_of(item.key(), r.phases);
     if (q == nullptr) continue;
-    const Range& range = range_of(q->family);
+    const Range range = range_of(q->family);
     const nlohmann::json& v = item.value();
     const double d = v.is_number() ? v.get<double>() : NAN;
     if (!std::isfinite(d) || d < range.min || d > range.max) {
@@ -276,7 +242,7 @@ Result<Reading> parse_device_json(std::string_view payload, WallTime received) {
         r.phase[static_cast<std::size_t>(q->phase - 1)].power_factor = std::abs(d);
         break;
       default:
-        r.phase[static_cast<std::size_t>(q->phase - 1)].*member_of(q->family) = d;
+        r.phase[static_cast<std::size_t>(q->phase - 1)].*phase_member(q->family) = d;
         break;
     }
   }
@@ -286,6 +252,8 @@ Result<Reading> parse_device_json(std::string_view payload, WallTime received) {
 void BridgeAggregator::resume_after(const MinuteRecord& stored) {
   done_through_ = std::max(done_through_, stored.minute);
   meter_phases_ = stored.phases;
+  // Its meters were read at about its end.
+  meters_at_ = from_unix_seconds(stored.minute) + kFullMinute;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     wh_[p] = stored.phase[p].wh;
     rwh_[p] = stored.phase[p].rwh;
@@ -298,13 +266,18 @@ std::optional<MinuteRecord> BridgeAggregator::add(Reading r) {
   // would be handed out after a later one. The meters stay where they
   // were, so the next message of a new minute counts the energy.
   if (minute <= done_through_ || (open_ && minute < *open_)) return std::nullopt;
+  // The time this message's energy was measured over: since the meters it
+  // differs from.
+  Duration step = Duration::zero();
   if (meter_phases_ == r.phases) {
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
       r.phase[p].wh_delta = std::max(0.0, r.phase[p].wh - wh_[p]);
       r.phase[p].rwh_delta = std::max(0.0, r.phase[p].rwh - rwh_[p]);
     }
+    step = std::max(Duration::zero(), r.wall_end - meters_at_);
   }
   meter_phases_ = r.phases;
+  meters_at_ = r.wall_end;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     wh_[p] = r.phase[p].wh;
     rwh_[p] = r.phase[p].rwh;
@@ -314,6 +287,7 @@ std::optional<MinuteRecord> BridgeAggregator::add(Reading r) {
   std::optional<MinuteRecord> done;
   if (open_ && minute != *open_) done = finish();
   open_ = minute;
+  covered_ += step;
   minutes_.add(r);  // never closes a minute: finish() flushed the last one
   return done;
 }
@@ -328,7 +302,12 @@ std::optional<MinuteRecord> BridgeAggregator::flush() { return finish(); }
 std::optional<MinuteRecord> BridgeAggregator::finish() {
   open_.reset();
   std::optional<MinuteRecord> m = minutes_.flush();
-  if (m) done_through_ = m->minute;
+  if (m) {
+    done_through_ = m->minute;
+    m->covered = covered_;
+    set_mean_powers(*m);
+  }
+  covered_ = Duration::zero();
   return m;
 }
 

@@ -212,7 +212,7 @@ TEST(BridgeAggregator, MeansAndMeterDifferences) {
   EXPECT_EQ(m->phases, 3);
   EXPECT_EQ(m->readings, 6);
   EXPECT_DOUBLE_EQ(m->phase[0].volts, 232.5);  // the mean of 230..235
-  EXPECT_DOUBLE_EQ(m->phase[0].watts, 750);    // the mean reported power
+  EXPECT_DOUBLE_EQ(m->phase[0].watts, 720);    // 10 Wh in the 50 s after the first message
   EXPECT_DOUBLE_EQ(m->phase[0].amps, 2.5);
   EXPECT_DOUBLE_EQ(m->phase[0].power_factor, 0.95);
   EXPECT_DOUBLE_EQ(m->temperature_c, 31.5);
@@ -230,6 +230,27 @@ TEST(BridgeAggregator, MeansAndMeterDifferences) {
   EXPECT_DOUBLE_EQ(next->phase[0].wh_delta, 3);
   EXPECT_DOUBLE_EQ(next->phase[0].wh, 1013);
   EXPECT_FALSE(agg.flush());
+}
+
+TEST(BridgeAggregator, MeanPowerIsTheMetersEnergyOverTheTimeItCovers) {
+  BridgeAggregator agg;
+  // Reported powers sample 100 W, but the meter counts 2,400 W: 6.67 Wh in
+  // every 10 s.
+  const auto meter = [](int tens) { return 1000 + 2400.0 * tens / 360; };
+  for (int k = 0; k < 6; ++k) agg.add(message(kT0 + 5 + 10 * k, 230, 100, meter(k)));
+  const std::optional<MinuteRecord> m = agg.flush();
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->minute, kT0);
+  EXPECT_EQ(m->covered, 50s);  // the first message has nothing to differ from
+  EXPECT_NEAR(m->phase[0].watts, 2400, 1e-9);
+  EXPECT_EQ(m->phase[1].watts, 0);
+
+  // After a silence the energy and its time go to the next message's minute.
+  agg.add(message(kT0 + 185, 230, 100, meter(18)));
+  const std::optional<MinuteRecord> after = agg.flush();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->covered, 130s);
+  EXPECT_NEAR(after->phase[0].watts, 2400, 1e-9);
 }
 
 TEST(BridgeAggregator, AMeterGoingBackCountsNothingForThatStep) {

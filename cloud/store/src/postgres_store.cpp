@@ -788,7 +788,7 @@ Result<std::vector<PeriodValue>> PostgresStore::periods(const std::string& devid
       if (!acc) {
         return make_error(fmt::format("postgres: device {}: {}", devid, acc.error().message));
       }
-      out.push_back(PeriodValue{row[0].as<std::int64_t>(), acc->row()});
+      out.push_back(PeriodValue{row[0].as<std::int64_t>(), acc->row(), *acc});
     }
     return out;
   });

@@ -79,7 +79,7 @@ std::vector<UploadRecord> batch(std::int64_t first, int count, std::uint32_t fir
     m.output_on = k % 2 == 0;
     m.readings = 60;
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      PhaseMinute& ph = m.phase[p];
+      PhaseValues& ph = m.phase[p];
       ph.volts = 228 + static_cast<double>((k + static_cast<int>(p)) % 9) * 0.5;
       ph.amps = 1 + (k % 5) * 0.125;
       ph.power_factor = 0.95;

@@ -914,7 +914,7 @@ Result<std::vector<PeriodValue>> SqliteStore::periods(const std::string& devid, 
     if (!*row) return out;
     auto acc = RollupAccumulator::decode(q.blob(1));
     if (!acc) return make_error("device " + devid + ": " + acc.error().message);
-    out.push_back(PeriodValue{q.i64(0), acc->row()});
+    out.push_back(PeriodValue{q.i64(0), acc->row(), *acc});
   }
 }
 

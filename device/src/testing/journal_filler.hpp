@@ -22,7 +22,7 @@ inline void append_minutes(Storage& storage, std::uint32_t count, std::int64_t f
     const auto& newest = journal->newest();
     r.minute = newest ? newest->minute + 60 : first_minute;
     r.phases = 3;
-    r.readings = 12;
+    r.covered_s = 60;
     r.temperature_c = 31;
     const std::uint64_t seq = journal->newest_seq() + 1;
     for (JournalPhase& p : r.phase) {

@@ -92,7 +92,7 @@ inline MinuteRecord sample_minute(std::int64_t minute, int phases = 3) {
   m.temperature_c = std::round(2000 + 1500 * unit(1)) / 100;
   const double hours = static_cast<double>(minute) / 3600;
   for (int p = 0; p < phases; ++p) {
-    PhaseMinute& v = m.phase[static_cast<std::size_t>(p)];
+    PhaseValues& v = m.phase[static_cast<std::size_t>(p)];
     const auto k = static_cast<std::uint64_t>(10 * (p + 1));
     v.volts = 225 + 10 * unit(k);
     v.amps = 25 * unit(k + 1) * unit(k + 2);
@@ -190,7 +190,7 @@ inline ReferenceRollups reference_rollups(std::span<const MinuteRecord> minutes,
         r.output_on = m.output_on;
       }
       for (std::size_t k = 0; k < kMaxPhases; ++k) {
-        const PhaseMinute& in = m.phase[k];
+        const PhaseValues& in = m.phase[k];
         ReferencePhase& s = r.phase[k];
         s.volts += in.volts;
         s.amps += in.amps;
@@ -283,12 +283,12 @@ inline void expect_same_minute(const MinuteRecord& a, const MinuteRecord& b) {
   EXPECT_EQ(a.readings, b.readings);
   EXPECT_EQ(bits(a.temperature_c), bits(b.temperature_c));
   for (std::size_t k = 0; k < kMaxPhases; ++k) {
-    const PhaseMinute& x = a.phase[k];
-    const PhaseMinute& y = b.phase[k];
+    const PhaseValues& x = a.phase[k];
+    const PhaseValues& y = b.phase[k];
     for (auto field :
-         {&PhaseMinute::volts, &PhaseMinute::amps, &PhaseMinute::power_factor, &PhaseMinute::watts,
-          &PhaseMinute::reverse_watts, &PhaseMinute::hertz, &PhaseMinute::wh_delta,
-          &PhaseMinute::rwh_delta, &PhaseMinute::wh, &PhaseMinute::rwh}) {
+         {&PhaseValues::volts, &PhaseValues::amps, &PhaseValues::power_factor, &PhaseValues::watts,
+          &PhaseValues::reverse_watts, &PhaseValues::hertz, &PhaseValues::wh_delta,
+          &PhaseValues::rwh_delta, &PhaseValues::wh, &PhaseValues::rwh}) {
       EXPECT_EQ(bits(x.*field), bits(y.*field)) << "minute " << a.minute << " phase " << k;
     }
   }

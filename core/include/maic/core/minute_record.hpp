@@ -11,27 +11,38 @@
 
 namespace maic {
 
-struct PhaseMinute {
-  double volts = 0;          // mean of the minute's readings
-  double amps = 0;           // mean
-  double power_factor = 0;   // mean
-  double watts = 0;          // mean power towards the consumer
-  double reverse_watts = 0;  // mean power back
-  double hertz = 0;          // mean
-  double wh_delta = 0;       // energy consumed within the minute, Wh
-  double rwh_delta = 0;      // energy generated within the minute, Wh
-  double wh = 0;             // cumulative meter at the minute's end, Wh
-  double rwh = 0;            // cumulative reverse meter at the minute's end, Wh
-};
+// A minute's mean power: the energy of the minute (Wh) over the time its
+// readings covered, W = Wh × 3600 / s; 0 when nothing was covered. The one
+// definition, for full and partial minutes alike: a full minute's power is
+// its energy × 60 per Wh, one read for 20 s of it its energy × 180. Taking
+// the time from how many readings there were, or a mean of reported powers,
+// is wrong whenever readings are not 5 s apart or not evenly spaced.
+double mean_power_w(double energy_wh, Duration covered);
 
+inline constexpr Duration kFullMinute = std::chrono::seconds(60);
+
+// A minute: per phase, the means of its readings (volts, amps, power
+// factor, hertz, weighted by window length), the energies within it
+// (wh_delta, rwh_delta), the meters at its end (wh, rwh), and the mean
+// powers (watts, reverse_watts), always mean_power_w(energy, covered).
 struct MinuteRecord {
   std::int64_t minute = 0;  // unix seconds (UTC) of the minute's start, a multiple of 60
   int phases = 3;
-  std::array<PhaseMinute, kMaxPhases> phase{};
+  std::array<PhaseValues, kMaxPhases> phase{};
   double temperature_c = 0;  // mean
   bool output_on = false;    // at the minute's end
   int readings = 0;          // how many readings it was built from
+  // The time the minute's energies were measured over: the sum of its
+  // readings' windows, 60 s for a full minute, less for the first minute
+  // after a start or a gap (a window ending in the minute may begin in the
+  // one before, so a few seconds more are possible).
+  Duration covered = kFullMinute;
 };
+
+// Sets each phase's watts and reverse_watts from its energies and
+// m.covered (mean_power_w): for code that builds minutes from stored or
+// received energies (the journal, the wire, the MQTT bridge).
+void set_mean_powers(MinuteRecord& m);
 
 // The value of quantity `q` in a minute record, as the server's minute rows
 // show it: W and rW as mean power, Wh and rWh as the meters, totals as sums.
@@ -56,7 +67,7 @@ class MinuteAggregator {
   bool open_ = false;
   MinuteRecord current_{};
   double weight_ = 0;  // seconds of readings in current_
-  std::array<PhaseMinute, kMaxPhases> weighted_{};
+  std::array<PhaseValues, kMaxPhases> weighted_{};
   double weighted_temperature_ = 0;
 };
 

@@ -49,6 +49,12 @@ struct Quantity {
 // Precondition: phases is 1 or 3.
 std::span<const Quantity> catalogue(int phases = 3);
 
+// The catalogue a device with `phases` phases reads from: a single-phase
+// device has its own (keys without a phase number); two or three phases
+// use the D103's three-phase one (its third phase reads 0). The one place
+// this rule is written.
+constexpr int catalogue_phases(int phases) { return phases == 1 ? 1 : 3; }
+
 // Finds a quantity by key, also by the manual's alternative names of the
 // totals (TA, TW, TrWh). Returns nullptr for an unknown key.
 const Quantity* find_quantity(std::string_view key, int phases = 3);
@@ -61,8 +67,21 @@ struct FamilyInfo {
   std::string_view name;
   Rollup rollup;
   int decimals;  // as text (page API, MQTT, console): enough to see change, no more
+  // The values a device may report, in `unit`: what the uplink's wire
+  // format (docs/uplink.md) and the MQTT bridge accept and the device's
+  // uplink clamps to. Wider than any D103 measures, narrow enough to refuse
+  // garbage.
+  double min;
+  double max;
+  std::string_view json_name;  // in JSON documents: "voltage", "reverse_power"
 };
 std::span<const FamilyInfo> families();
 const FamilyInfo& family_info(Family f);
+
+// The catalogue key a key on the MQTT topics stands for, and back: the
+// topics call the temperature "Temp" (compat.md §2; Home Assistant reads
+// it so), the catalogue "T". Keys without an alias map to themselves.
+std::string_view key_of_mqtt_key(std::string_view mqtt_key);
+std::string_view mqtt_key_of(const Quantity& q);
 
 }  // namespace maic

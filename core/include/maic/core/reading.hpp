@@ -11,18 +11,48 @@ namespace maic {
 
 inline constexpr int kMaxPhases = 3;
 
+// One phase's values: of a reading (over its window) and of a minute record
+// (over its minute: the means weighted by window length, the energies
+// summed, the meters at the end; minute_record.hpp).
 struct PhaseValues {
-  double volts = 0;          // true RMS over the window
-  double amps = 0;           // true RMS over the window
-  double watts = 0;          // mean power towards the consumer over the window, >= 0
+  double volts = 0;          // true RMS, mean
+  double amps = 0;           // true RMS, mean
+  double watts = 0;          // mean power towards the consumer, >= 0
   double reverse_watts = 0;  // mean power back from the consumer, >= 0
   double power_factor = 0;   // |P| / (Vrms * Irms), 0..1
   double hertz = 0;          // 0 when no voltage
-  double wh_delta = 0;       // energy consumed within the window, Wh
-  double rwh_delta = 0;      // energy generated within the window, Wh
-  double wh = 0;             // cumulative meter at the window's end, Wh
-  double rwh = 0;            // cumulative reverse meter at the window's end, Wh
+  double wh_delta = 0;       // energy consumed within the window or minute, Wh
+  double rwh_delta = 0;      // energy generated within the window or minute, Wh
+  double wh = 0;             // cumulative meter at the end, Wh
+  double rwh = 0;            // cumulative reverse meter at the end, Wh
 };
+
+// The member of PhaseValues each per-phase family reads: the catalogue's
+// link to the struct, for code that loops over families (decoders,
+// aggregators) rather than naming fields.
+struct PhaseMember {
+  Family family;
+  double PhaseValues::*member;
+};
+inline constexpr std::array<PhaseMember, 8> kPhaseMembers{{
+    {Family::kVoltage, &PhaseValues::volts},
+    {Family::kCurrent, &PhaseValues::amps},
+    {Family::kPower, &PhaseValues::watts},
+    {Family::kReversePower, &PhaseValues::reverse_watts},
+    {Family::kEnergy, &PhaseValues::wh},
+    {Family::kReverseEnergy, &PhaseValues::rwh},
+    {Family::kPowerFactor, &PhaseValues::power_factor},
+    {Family::kFrequency, &PhaseValues::hertz},
+}};
+
+// The member family `f` reads; nullptr for the device-wide families
+// (temperature, output).
+constexpr double PhaseValues::*phase_member(Family f) {
+  for (const PhaseMember& m : kPhaseMembers) {
+    if (m.family == f) return m.member;
+  }
+  return nullptr;
+}
 
 struct Reading {
   SteadyTime end{};  // end of the measuring window
@@ -34,32 +64,11 @@ struct Reading {
   bool output_on = false;
 };
 
-// The value of one family in one phase's values. Works for any per-phase
-// type with the fields of PhaseValues (readings and minute records alike).
-template <typename Phase>
-double phase_value(const Phase& p, Family f) {
-  switch (f) {
-    case Family::kVoltage:
-      return p.volts;
-    case Family::kCurrent:
-      return p.amps;
-    case Family::kPower:
-      return p.watts;
-    case Family::kReversePower:
-      return p.reverse_watts;
-    case Family::kEnergy:
-      return p.wh;
-    case Family::kReverseEnergy:
-      return p.rwh;
-    case Family::kPowerFactor:
-      return p.power_factor;
-    case Family::kFrequency:
-      return p.hertz;
-    case Family::kTemperature:
-    case Family::kOutput:
-      return 0;
-  }
-  return 0;
+// The value of one family in one phase's values (readings and minute
+// records alike); 0 for the device-wide families.
+inline double phase_value(const PhaseValues& p, Family f) {
+  const auto member = phase_member(f);
+  return member ? p.*member : 0;
 }
 
 // The value of quantity `q` in a reading or a minute record: totals are

@@ -9,8 +9,10 @@
 //
 // "p" has one object per phase; per phase: mean volts, amps, power factor,
 // hertz; the energy consumed and generated within the minute (Wh); the
-// meters at the minute's end (Wh). The mean powers are the energies over
-// the minute. A record is identified by (devid, minute): sending it again
+// meters at the minute's end (Wh). An optional "s" (seconds, 0..3600) is
+// the time the minute's energies cover, MinuteRecord::covered; absent, a
+// full minute (what every record meant before it existed). The mean powers
+// are mean_power_w(energy, covered). A record is identified by (devid, minute): sending it again
 // changes nothing on the server.
 //
 // The decoder is on the server's hot path (simdjson) and faces the network:
@@ -40,6 +42,12 @@ struct UploadBatch {
 };
 
 inline constexpr std::size_t kMaxUploadRecords = 2000;
+// The most energy one phase may report within one minute, Wh.
+inline constexpr double kMaxMinuteEnergyWh = 1e9;
+
+// Brings a record within the ranges decode_upload accepts (NaN to the
+// lower bound): a value the server would refuse blocks an uplink for good.
+void fit_to_upload(MinuteRecord& m);
 
 std::string encode_upload(const UploadBatch& batch);
 Result<UploadBatch> decode_upload(std::string_view json);

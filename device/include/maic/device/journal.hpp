@@ -94,7 +94,10 @@ struct JournalRecord {
   int phases = 3;           // 1..3
   bool output_on = false;   // at the minute's end
   int temperature_c = 0;    // rounded, clamped to -128..127
-  int readings = 0;         // 5-s readings the minute was built from, clamped to 0..255
+  // The seconds the minute's energy covers (MinuteRecord::covered),
+  // rounded, clamped to 0..kMaxCoveredSeconds. A slot written by version 1
+  // kept the number of 5-s readings instead and reads back as 5 × that.
+  int covered_s = 0;
   std::array<JournalPhase, kMaxPhases> phase{};
 
   friend bool operator==(const JournalRecord&, const JournalRecord&) = default;
@@ -104,8 +107,12 @@ struct JournalRecord {
 // registers (µWh) at its end. seq is left 0 for Journal::append to assign.
 JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime);
 
-// Seconds of one reading (manual §11, "data refresh interval 5 s"): a
-// record's `readings` times this is the span its mean power is taken over.
+// The most seconds a record says its minute covered: byte 10 of a slot.
+inline constexpr int kMaxCoveredSeconds = 255;
+
+// Seconds of one of the D103's readings (manual §11, "data refresh interval
+// 5 s"): a minute record's `readings` read from the journal is its covered
+// time in such readings, whatever the meter's interval was.
 inline constexpr int kReadingSeconds = 5;
 
 // A journal record as a core minute record, for the uplink and the API.
@@ -113,8 +120,8 @@ inline constexpr int kReadingSeconds = 5;
 //    record before it; nullptr when unknown, e.g. the oldest one kept: then
 //    0). Energy between non-consecutive records (a slot lost to rot) goes
 //    to the later one: nothing is lost or counted twice.
-//  - watts / reverse_watts: the mean power that energy implies over the
-//    minute's readings (readings × 5 s); 0 without readings.
+//  - covered: covered_s; watts / reverse_watts: mean_power_w() of that
+//    energy over it; 0 when nothing was covered. readings: covered_s / 5 s.
 //  - wh / rwh: the user's meters, lifetime + `offsets` (the ones in force
 //    for this record: MeterStore::offsets_for(seq)), the lifetime being the
 //    record's counters unwrapped near `reference` (the current lifetime).
@@ -130,10 +137,17 @@ using Slot = std::array<std::byte, kSlotSize>;
 
 // The header in slot 0: magic "MAICJRNL", u16 version, u16 slot size,
 // u32 capacity, u32 amps_lsb in µA, zeros, u32 CRC-32C of bytes 0..59.
+// Version 2 slots carry the seconds a minute covered (flag bit 3); a
+// version 1 file is read and appended to as it is: its old slots count
+// 5-s readings, and the header, written only when the file is made, is
+// never rewritten. A build that reads only version 1 refuses a version 2
+// file rather than skipping its slots.
 struct JournalHeader {
-  static constexpr std::uint16_t kVersion = 1;
+  static constexpr std::uint16_t kVersion = 2;
+  static constexpr std::uint16_t kOldestVersion = 1;  // still read
   std::uint32_t capacity = 0;
   std::uint32_t amps_lsb_ua = 0;
+  std::uint16_t version = kVersion;  // as found in a file; encode_header writes it
   friend bool operator==(const JournalHeader&, const JournalHeader&) = default;
 };
 Slot encode_header(const JournalHeader& h);
@@ -141,7 +155,8 @@ Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot);
 
 // A record slot, little-endian (docs/storage.md has the table):
 //   0 u32 seq | 4 u32 minute (unix s / 60) | 8 u8 flags (bits 0-1 phases,
-//   bit 2 output) | 9 i8 °C | 10 u8 readings | 11 u8 0 |
+//   bit 2 output, bit 3 set: byte 10 is seconds) | 9 i8 °C | 10 u8 seconds
+//   covered (bit 3 clear, version 1: 5-s readings) | 11 u8 0 |
 //   12 + 16·p: u16 0.01 V, u16 amps/amps_lsb, u16 PF/10000, u40 forward,
 //   u40 reverse (0.01 Wh) | 60 u32 CRC-32C of bytes 0..59.
 // Precondition for encode: r.minute >= 0 and r.minute / 60 < 2^32.

@@ -103,7 +103,8 @@ inline constexpr std::size_t kMaxBridgePayload = 16 * 1024;
 // number, else single-phase; a message with neither is refused. Absent
 // quantities are 0; totals and keys the catalogue does not know are ignored
 // (the original and maic publish more, e.g. kWh copies). Every known key
-// must hold a number in its range (errors name the key: "W1: a number
+// must hold a number in its family's range in the catalogue (FamilyInfo,
+// as the uplink's; errors name the key: "W1: a number
 // within 0..1e+09 is required"); a negative power factor counts as its
 // magnitude.
 //
@@ -117,14 +118,18 @@ Result<Reading> parse_device_json(std::string_view payload, WallTime received);
 //  - a message belongs to the UTC minute of its receipt (minute_of(): a
 //    message received exactly on a minute's start closes the minute before,
 //    as a device's reading window does);
-//  - V, A, PF, Hz, T, W and rW are the arithmetic means of the minute's
-//    messages (each weighs the same: the original publishes at a fixed
-//    interval); W is thus the mean reported power;
+//  - V, A, PF, Hz and T are the arithmetic means of the minute's messages
+//    (each weighs the same: the original publishes at a fixed interval);
 //  - wh_delta/rwh_delta are the sums of the differences of consecutive
 //    meter readings, never negative: a meter that goes backwards (a user
 //    reset, `initval`) counts 0 for that step and counting continues from
 //    the new value; the first message of a device counts 0 (nothing to
 //    differ from) unless resume_after() gave the meters;
+//  - covered is the time from the meters each counted difference starts
+//    at to the message that ends it (after resume_after(): from the stored
+//    minute's end), and W and rW are mean_power_w() of the minute's
+//    energies over it, as everywhere else: not the mean of reported powers,
+//    which sampled at an interval miss what happened between the samples;
 //  - wh/rwh are the last meters of the minute; OUT is the last state.
 // Minutes come out strictly increasing and each once: a message of a minute
 // already handed out (the wall clock went back, a restart within a stored
@@ -157,6 +162,8 @@ class BridgeAggregator {
   int meter_phases_ = 0;  // phases of the meters below; 0: none yet
   std::array<double, kMaxPhases> wh_{};
   std::array<double, kMaxPhases> rwh_{};
+  WallTime meters_at_{};                 // when wh_/rwh_ were read
+  Duration covered_ = Duration::zero();  // of the open minute
 };
 
 // --- I/O part -------------------------------------------------------------------

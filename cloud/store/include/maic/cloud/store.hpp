@@ -102,8 +102,9 @@ struct IngestResult {
 };
 
 struct PeriodValue {
-  std::int64_t start = 0;  // unix seconds of the period's start
-  PeriodRow row;
+  std::int64_t start = 0;    // unix seconds of the period's start
+  PeriodRow row;             // rollup.row()
+  RollupAccumulator rollup;  // as stored: merges exactly with others (totals over periods)
 };
 
 enum class ClaimOutcome { kClaimed, kUnknownDevice, kOwnedByOther, kAlreadyYours };
