@@ -1,0 +1,307 @@
+#include "maic/cloud/bridge_decoding.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "maic/core/quantity.hpp"
+#include "maic/core/upload_codec.hpp"
+
+namespace maic::cloud {
+namespace {
+
+// --- The URL --------------------------------------------------------------------
+
+constexpr std::string_view kScheme = "mqtt://";
+constexpr std::string_view kJsonTopic = "/JSON";
+constexpr std::size_t kDevidDigits = 10;  // as the uplink and the claim require
+constexpr std::size_t kMaxPinDigits = 10;
+
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<std::string> percent_decode(std::string_view s, std::string_view what) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+    const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
+    if (hi < 0 || lo < 0) {
+      return make_error(fmt::format("the bridge URL's {}: '%' must start %XX", what));
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+// --- The payload ------------------------------------------------------------------
+
+// What the bridge accepts of a family: the catalogue's range, the power
+// factor also signed (taken as its magnitude).
+struct Range {
+  double min;
+  double max;
+};
+
+Range range_of(Family f) {
+  const FamilyInfo& info = family_info(f);
+  if (f == Family::kPowerFactor) return {-info.max, info.max};
+  return {info.min, info.max};
+}
+
+// The quantity a key of the JSON topic names in a catalogue of `phases`;
+// nullptr for totals and unknown keys. The MQTT topics call the temperature
+// `Temp` (compat.md §2), the catalogue `T`.
+const Quantity* quantity_of(std::string_view key, int phases) {
+  const Quantity* q = find_quantity(key_of_mqtt_key(key), phases);
+  return q != nullptr && !q->is_total ? q : nullptr;
+}
+
+// Three-phase when any key names a phase's quantity there (V1, Wh3, ...),
+// single-phase when one does in the single-phase catalogue (V, Wh, ...).
+// In the three-phase catalogue A and W are totals, so the single-phase
+// names cannot be mistaken for it.
+int phases_of(const nlohmann::json& object) {
+  for (const int phases : {3, 1}) {
+    for (const auto& item : object.items()) {
+      const Quantity* q = quantity_of(item.key(), phases);
+      if (q != nullptr && q->phase >= 1) return phases;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<MqttBridgeOptions> parse_bridge_url(std::string_view url) {
+  if (!url.starts_with(kScheme)) {
+    return make_error("the bridge URL must start with mqtt:// (the original speaks no TLS)");
+  }
+  if (url.find('?') != std::string_view::npos) {
+    return make_error("the bridge URL takes no query (?...)");
+  }
+  MqttBridgeOptions o;
+  std::string_view rest = url.substr(kScheme.size());
+  const std::size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos && slash + 1 < rest.size()) {
+    auto prefix = percent_decode(rest.substr(slash + 1), "prefix");
+    if (!prefix) return prefix.error();
+    o.prefix = std::move(*prefix);
+  }
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    const std::size_t colon = userinfo.find(':');
+    auto user = percent_decode(userinfo.substr(0, colon), "user name");
+    if (!user) return user.error();
+    if (user->empty()) return make_error("the bridge URL has a password but no user name");
+    o.username = std::move(*user);
+    if (colon != std::string_view::npos) {
+      auto password = percent_decode(userinfo.substr(colon + 1), "password");
+      if (!password) return password.error();
+      o.password = std::move(*password);
+    }
+  }
+  std::optional<std::string_view> port;  // present: ":" was there
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return make_error("the bridge URL's host lacks its ']'");
+    o.host = std::string(authority.substr(1, close - 1));
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) {
+      return make_error("the bridge URL's host must be followed by :PORT or /");
+    }
+    if (!after.empty()) port = after.substr(1);
+  } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    o.host = std::string(authority.substr(0, colon));
+    port = authority.substr(colon + 1);
+    if (o.host.find(':') != std::string::npos) {
+      return make_error("an IPv6 host goes in brackets: mqtt://[::1]:1883/");
+    }
+  } else {
+    o.host = std::string(authority);
+  }
+  if (o.host.empty()) return make_error("the bridge URL names no host");
+  if (port) {
+    if (port->empty() || port->size() > 5 || !all_digits(*port)) {
+      return make_error("the bridge URL's port must be a number within 1..65535");
+    }
+    o.port = std::stoi(std::string(*port));
+  }
+  if (Status s = validate(o); !s) return s.error();
+  return o;
+}
+
+std::string describe(const MqttBridgeOptions& o) {
+  const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+  const std::string user = o.username.empty() ? "" : o.username + "@";
+  return fmt::format("mqtt://{}{}:{}/{}", user, host, o.port, o.prefix);
+}
+
+Status validate(const MqttBridgeOptions& o) {
+  if (o.host.empty()) return make_error("the bridge's broker host is empty");
+  if (o.port < 1 || o.port > 65535) return make_error("the bridge's port must be within 1..65535");
+  if (o.username.empty() && !o.password.empty()) {
+    return make_error("the bridge has a password but no user name");
+  }
+  if (o.prefix.find_first_of(std::string_view("+#\0", 3)) != std::string::npos) {
+    return make_error(fmt::format("the bridge's prefix \"{}\" may not contain + or #", o.prefix));
+  }
+  if (o.prefix.size() > 256) return make_error("the bridge's prefix is longer than 256 bytes");
+  if (!o.pin.empty() && (o.pin.size() > kMaxPinDigits || !all_digits(o.pin))) {
+    return make_error("the bridge's PIN must be 1 to 10 digits");
+  }
+  if (o.keepalive < std::chrono::seconds(5)) {
+    return make_error("the bridge's keepalive must be at least 5 s");
+  }
+  if (o.reconnect_min < std::chrono::seconds(1) || o.reconnect_max < o.reconnect_min) {
+    return make_error("the bridge's reconnect delays must be 1 s <= min <= max");
+  }
+  if (o.max_devices == 0) return make_error("the bridge must track at least one device");
+  return ok_status();
+}
+
+std::string bridge_subscription(std::string_view prefix) {
+  // `+` must fill a whole level: the prefix's unfinished last level belongs
+  // to the ID's level.
+  const std::size_t level = prefix.rfind('/');
+  const std::string_view whole = level == std::string_view::npos ? "" : prefix.substr(0, level + 1);
+  return fmt::format("{}+{}", whole, kJsonTopic);
+}
+
+std::optional<std::string> bridge_device_of(std::string_view topic, std::string_view prefix) {
+  if (!topic.starts_with(prefix) || !topic.ends_with(kJsonTopic)) return std::nullopt;
+  topic.remove_prefix(prefix.size());
+  if (topic.size() < kJsonTopic.size()) return std::nullopt;
+  topic.remove_suffix(kJsonTopic.size());
+  if (topic.size() != kDevidDigits || !all_digits(topic)) return std::nullopt;
+  return std::string(topic);
+}
+
+Result<Reading> parse_device_json(std::string_view payload, WallTime received) {
+  if (payload.size() > kMaxBridgePayload) {
+    return make_error(fmt::format("the message is longer than {} bytes", kMaxBridgePayload));
+  }
+  const nlohmann::json json = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return make_error("the message is not JSON");
+  if (!json.is_object()) return make_error("the message is not a JSON object");
+  Reading r;
+  r.wall_end = received;
+  r.span = Duration::zero();
+  r.phases = phases_of(json);
+  if (r.phases == 0) {
+    return make_error(
+        "the message has no measured value: keys such as V1, W1, Wh1 (three-phase) or V, W, Wh "
+        "(single-phase) are required");
+  }
+  for (const auto& item : json.items()) {
+    const Quantity* q = quantity_of(item.key(), r.phases);
+    if (q == nullptr) continue;
+    const Range range = range_of(q->family);
+    const nlohmann::json& v = item.value();
+    const double d = v.is_number() ? v.get<double>() : NAN;
+    if (!std::isfinite(d) || d < range.min || d > range.max) {
+      return make_error(fmt::format("{}: a number within {:g}..{:g} is required", item.key(),
+                                    range.min, range.max));
+    }
+    switch (q->family) {
+      case Family::kTemperature:
+        r.temperature_c = d;
+        break;
+      case Family::kOutput:
+        if (d != 0 && d != 1) return make_error(item.key() + ": 0 or 1 is required");
+        r.output_on = d == 1;
+        break;
+      case Family::kPowerFactor:
+        r.phase[static_cast<std::size_t>(q->phase - 1)].power_factor = std::abs(d);
+        break;
+      default:
+        r.phase[static_cast<std::size_t>(q->phase - 1)].*phase_member(q->family) = d;
+        break;
+    }
+  }
+  return r;
+}
+
+void BridgeAggregator::resume_after(const MinuteRecord& stored) {
+  done_through_ = std::max(done_through_, stored.minute);
+  meter_phases_ = stored.phases;
+  // Its meters were read at about its end.
+  meters_at_ = from_unix_seconds(stored.minute) + kFullMinute;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    wh_[p] = stored.phase[p].wh;
+    rwh_[p] = stored.phase[p].rwh;
+  }
+}
+
+std::optional<MinuteRecord> BridgeAggregator::add(Reading r) {
+  const std::int64_t minute = minute_of(r.wall_end);
+  // A minute handed out is final; an earlier one than the open minute
+  // would be handed out after a later one. The meters stay where they
+  // were, so the next message of a new minute counts the energy.
+  if (minute <= done_through_ || (open_ && minute < *open_)) return std::nullopt;
+  // The time this message's energy was measured over: since the meters it
+  // differs from.
+  Duration step = Duration::zero();
+  if (meter_phases_ == r.phases) {
+    for (std::size_t p = 0; p < kMaxPhases; ++p) {
+      r.phase[p].wh_delta = std::max(0.0, r.phase[p].wh - wh_[p]);
+      r.phase[p].rwh_delta = std::max(0.0, r.phase[p].rwh - rwh_[p]);
+    }
+    step = std::max(Duration::zero(), r.wall_end - meters_at_);
+  }
+  meter_phases_ = r.phases;
+  meters_at_ = r.wall_end;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    wh_[p] = r.phase[p].wh;
+    rwh_[p] = r.phase[p].rwh;
+  }
+  // Equal weights: MinuteAggregator weighs means by the window's length.
+  r.span = std::chrono::seconds(1);
+  std::optional<MinuteRecord> done;
+  if (open_ && minute != *open_) done = finish();
+  open_ = minute;
+  covered_ += step;
+  minutes_.add(r);  // never closes a minute: finish() flushed the last one
+  return done;
+}
+
+std::optional<MinuteRecord> BridgeAggregator::finish_ended(WallTime now) {
+  if (open_ && minute_of(now) > *open_) return finish();
+  return std::nullopt;
+}
+
+std::optional<MinuteRecord> BridgeAggregator::flush() { return finish(); }
+
+std::optional<MinuteRecord> BridgeAggregator::finish() {
+  open_.reset();
+  std::optional<MinuteRecord> m = minutes_.flush();
+  if (m) {
+    done_through_ = m->minute;
+    m->covered = covered_;
+    set_mean_powers(*m);
+  }
+  covered_ = Duration::zero();
+  return m;
+}
+
+}  // namespace maic::cloud
