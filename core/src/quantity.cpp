@@ -75,9 +75,7 @@ const FamilyRow& row_of(Family f) {
 
 std::span<const Quantity> catalogue(int phases) {
   assert(phases == catalogue_phases(phases));
-  static const std::vector<Quantity> three = build(3);
-  static const std::vector<Quantity> one = build(1);
-  return phases == 1 ? std::span<const Quantity>(one) : std::span<const Quantity>(three);
+  return catalogue_table<Quantity>(phases, [](int p) { return build(p); });
 }
 
 const Quantity* find_quantity(std::string_view key, int phases) {

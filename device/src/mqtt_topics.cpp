@@ -156,9 +156,7 @@ OutputEntities output_entities(const MqttSettings& s, const Identity& id, const 
 
 std::span<const Value> values(int phases) {
   assert(phases == catalogue_phases(phases));
-  static const std::vector<Value> three = build(3);
-  static const std::vector<Value> one = build(1);
-  return phases == 1 ? std::span<const Value>(one) : std::span<const Value>(three);
+  return catalogue_table<Value>(phases, [](int p) { return build(p); });
 }
 
 const Value* find_value(std::string_view name, int phases) {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace maic {
 
@@ -54,6 +55,17 @@ std::span<const Quantity> catalogue(int phases = 3);
 // use the D103's three-phase one (its third phase reads 0). The one place
 // this rule is written.
 constexpr int catalogue_phases(int phases) { return phases == 1 ? 1 : 3; }
+
+// A table with one variant per catalogue (see catalogue_phases), built on
+// first use by `build(1)` and `build(3)` and kept for the program's life:
+// the way tables derived from the catalogue (MQTT values, ...) are made.
+// Each call site passes its own lambda, so each has its own table.
+template <typename T, typename Build>
+std::span<const T> catalogue_table(int phases, Build build) {
+  static const std::vector<T> three = build(3);
+  static const std::vector<T> one = build(1);
+  return catalogue_phases(phases) == 1 ? std::span<const T>(one) : std::span<const T>(three);
+}
 
 // Finds a quantity by key, also by the manual's alternative names of the
 // totals (TA, TW, TrWh). Returns nullptr for an unknown key.
