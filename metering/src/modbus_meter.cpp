@@ -108,22 +108,26 @@ Status set_int(int& field, std::string_view name, std::string_view text, Range r
   return ok_status();
 }
 
+// Sets a duration field from a whole number of `Unit`s within `range`.
+template <typename Unit, typename Field>
+Status set_duration(Field& field, std::string_view name, std::string_view text, Range range) {
+  int count = 0;
+  if (Status st = set_int(count, name, text, range); !st) return st;
+  field = std::chrono::duration_cast<Field>(Unit(count));
+  return ok_status();
+}
+
 constexpr std::array<Param, 7> kParams{{
     {"unit", kBoth,
      [](ModbusSettings& s, std::string_view v) { return set_int(s.unit, "unit", v, kUnitRange); }},
     {"timeout_ms", kBoth,
-     [](ModbusSettings& s, std::string_view v) -> Status {
-       int ms = 0;
-       if (Status st = set_int(ms, "timeout_ms", v, kTimeoutMsRange); !st) return st;
-       s.response_timeout = std::chrono::milliseconds(ms);
-       return ok_status();
+     [](ModbusSettings& s, std::string_view v) {
+       return set_duration<std::chrono::milliseconds>(s.response_timeout, "timeout_ms", v,
+                                                      kTimeoutMsRange);
      }},
     {"interval_s", kBoth,
-     [](ModbusSettings& s, std::string_view v) -> Status {
-       int seconds = 0;
-       if (Status st = set_int(seconds, "interval_s", v, kIntervalSRange); !st) return st;
-       s.poll_interval = std::chrono::seconds(seconds);
-       return ok_status();
+     [](ModbusSettings& s, std::string_view v) {
+       return set_duration<std::chrono::seconds>(s.poll_interval, "interval_s", v, kIntervalSRange);
      }},
     {"baud", kRtuOnly,
      [](ModbusSettings& s, std::string_view v) -> Status {
