@@ -2,31 +2,32 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 
 namespace maic::metering::sdm630 {
 namespace {
 
-std::string_view field_name(Field f) {
-  switch (f) {
-    case Field::kVolts:
-      return "voltage";
-    case Field::kAmps:
-      return "current";
-    case Field::kWatts:
-      return "active power";
-    case Field::kPowerFactor:
-      return "power factor";
-    case Field::kHertz:
-      return "frequency";
-    case Field::kImportWh:
-      return "import energy";
-    case Field::kExportWh:
-      return "export energy";
-  }
-  return "?";
-}
+// What each field is called (in errors) and which member of a phase's
+// values holds it; kHertz is meter-wide (Values::hertz), not a phase's.
+struct FieldInfo {
+  std::string_view name;
+  double PhaseValues::*member;
+};
+// In Field's order: kVolts, kAmps, kWatts, kPowerFactor, kHertz, kImportWh, kExportWh.
+constexpr std::array<FieldInfo, 7> kFields{{
+    {"voltage", &PhaseValues::volts},
+    {"current", &PhaseValues::amps},
+    {"active power", &PhaseValues::watts},
+    {"power factor", &PhaseValues::power_factor},
+    {"frequency", nullptr},
+    {"import energy", &PhaseValues::import_wh},
+    {"export energy", &PhaseValues::export_wh},
+}};
+static_assert(kFields.size() == static_cast<std::size_t>(Field::kExportWh) + 1);
+
+const FieldInfo& info(Field f) { return kFields[static_cast<std::size_t>(f)]; }
 
 const RegisterBlock* block_holding(std::span<const RegisterBlock> blocks, std::uint16_t address) {
   for (const RegisterBlock& b : blocks) {
@@ -42,31 +43,14 @@ const RegisterBlock* block_holding(std::span<const RegisterBlock> blocks, std::u
 template <typename V>
 auto member(V& values, const Register& r) -> decltype((values.hertz)) {
   if (r.field == Field::kHertz) return values.hertz;
-  auto& p = values.phase[static_cast<std::size_t>(r.phase - 1)];
-  switch (r.field) {
-    case Field::kVolts:
-      return p.volts;
-    case Field::kAmps:
-      return p.amps;
-    case Field::kWatts:
-      return p.watts;
-    case Field::kPowerFactor:
-      return p.power_factor;
-    case Field::kImportWh:
-      return p.import_wh;
-    case Field::kExportWh:
-      return p.export_wh;
-    case Field::kHertz:
-      break;
-  }
-  return values.hertz;  // unreachable: well_formed() holds for every map
+  return values.phase[static_cast<std::size_t>(r.phase - 1)].*(info(r.field).member);
 }
 
 }  // namespace
 
 std::string describe(const Register& r) {
-  if (r.phase == 0) return std::string(field_name(r.field));
-  return fmt::format("L{} {}", r.phase, field_name(r.field));
+  if (r.phase == 0) return std::string(info(r.field).name);
+  return fmt::format("L{} {}", r.phase, info(r.field).name);
 }
 
 double& value_of(Values& values, const Register& r) { return member(values, r); }
