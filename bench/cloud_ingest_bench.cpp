@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "busy_minute.hpp"
 #include "maic/cloud/period_deltas.hpp"
 #include "maic/cloud/sqlite_store.hpp"
 #include "maic/testing/temp_dir.hpp"
@@ -23,24 +24,9 @@ constexpr std::int64_t kStart = 1'704'067'200;  // 2024-01-01T00:00Z
 std::vector<UploadRecord> batch(std::int64_t first_minute) {
   std::vector<UploadRecord> out;
   for (std::size_t k = 0; k < kBatch; ++k) {
-    UploadRecord r;
     const std::int64_t t = first_minute + 60 * static_cast<std::int64_t>(k);
-    r.seq = static_cast<std::uint32_t>(t / 60);
-    r.minute.minute = t;
-    r.minute.temperature_c = 31.25;
-    r.minute.readings = 12;
-    for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      PhaseValues& ph = r.minute.phase[p];
-      ph.volts = 230.137 + static_cast<double>(p) + static_cast<double>(k % 17) * 0.01;
-      ph.amps = 12.4567;
-      ph.power_factor = 0.9531;
-      ph.hertz = 50.013;
-      ph.wh_delta = 47.3125 + static_cast<double>(k) * 0.001;
-      ph.watts = ph.wh_delta * 60;
-      ph.wh = 123456.789 + static_cast<double>(t - kStart) / 60 * 47.3125;
-      ph.rwh = 17.5;
-    }
-    out.push_back(r);
+    out.push_back(bench::busy_minute(static_cast<std::uint32_t>(t / 60), t,
+                                     static_cast<std::int64_t>(k), (t - kStart) / 60));
   }
   return out;
 }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "busy_minute.hpp"
 #include "maic/cloud/postgres_store.hpp"
 #include "maic/core/minute_blob.hpp"
 #include "maic/testing/postgres_server.hpp"
@@ -38,22 +39,7 @@ std::vector<UploadRecord> batch(std::int64_t b) {
   std::vector<UploadRecord> out;
   for (std::int64_t k = 0; k < kBatch; ++k) {
     const std::int64_t n = b * kBatch + k;
-    UploadRecord r;
-    r.seq = static_cast<std::uint32_t>(n + 1);
-    r.minute.minute = kStart + 60 * n;
-    r.minute.temperature_c = 31.25;
-    r.minute.readings = 12;
-    for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      PhaseValues& ph = r.minute.phase[p];
-      ph.volts = 230.137 + static_cast<double>(p) + static_cast<double>(k % 17) * 0.01;
-      ph.amps = 12.4567;
-      ph.power_factor = 0.9531;
-      ph.hertz = 50.013;
-      ph.wh_delta = 47.3125 + static_cast<double>(k) * 0.001;
-      ph.watts = ph.wh_delta * 60;
-      ph.wh = 123456.789 + static_cast<double>(n) * 47.3125;
-    }
-    out.push_back(r);
+    out.push_back(bench::busy_minute(static_cast<std::uint32_t>(n + 1), kStart + 60 * n, k, n));
   }
   return out;
 }
