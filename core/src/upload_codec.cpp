@@ -7,6 +7,8 @@
 #include <array>
 #include <cmath>
 
+#include "maic/core/device_id.hpp"
+
 namespace maic {
 namespace {
 
@@ -218,8 +220,7 @@ Result<UploadBatch> decode_upload(std::string_view json) {
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return make_error("a bad key");
     if (key == "devid") {
       std::string_view id;
-      if (field.value().get_string().get(id) != simdjson::SUCCESS || id.size() != 10 ||
-          id.find_first_not_of("0123456789") != std::string_view::npos) {
+      if (field.value().get_string().get(id) != simdjson::SUCCESS || !DeviceId::valid(id)) {
         return make_error("devid: a 10-digit device ID is required");
       }
       batch.devid = std::string(id);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace maic::device {
 namespace {
@@ -30,15 +31,6 @@ Result<double> number(std::string_view text, std::string_view name) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v)) {
     return make_error(fmt::format("{}: '{}' is not a number", name, text));
-  }
-  return v;
-}
-
-Result<long> integer(std::string_view text, std::string_view name) {
-  long v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size()) {
-    return make_error(fmt::format("{}: '{}' is not a whole number", name, text));
   }
   return v;
 }
@@ -93,7 +85,9 @@ ordered_json page_webinit(const Identity& id, const Settings& s, std::string_vie
 }
 
 Result<nlohmann::json> mqtt_page_patch(const http::Query& query) {
-  // page parameter -> settings field, and whether it is a number.
+  // page parameter -> settings field, and whether it is a number. Numbers
+  // are only read here (settings fields are non-negative ints); their
+  // ranges are the settings' own, checked where the patch is applied.
   struct Param {
     std::string_view page;
     std::string_view field;
@@ -124,10 +118,10 @@ Result<nlohmann::json> mqtt_page_patch(const http::Query& query) {
       mqtt[std::string(p->field)] = text;
       continue;
     }
-    Result<long> n = integer(text, key);
+    const bool flag = p->kind == Param::kFlag;
+    auto n = http::parse_int(key, text, 0, flag ? 1 : std::numeric_limits<int>::max());
     if (!n) return n.error();
-    if (p->kind == Param::kFlag) {
-      if (*n != 0 && *n != 1) return make_error(fmt::format("{}: must be 0 or 1", key));
+    if (flag) {
       mqtt[std::string(p->field)] = *n == 1;
     } else {
       mqtt[std::string(p->field)] = *n;

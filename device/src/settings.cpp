@@ -3,16 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "maic/core/ascii.hpp"
 #include "maic/core/calendar.hpp"
 
 namespace maic::device {
-namespace {
-
-bool all_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
 
 bool valid_server_url(std::string_view url) {
   std::string_view rest = url;

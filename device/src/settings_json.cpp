@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "maic/core/device_id.hpp"
+
 namespace maic::device {
 namespace {
 
@@ -147,7 +149,7 @@ Result<Identity> identity_from_json(const json& j) {
     }
     *out = it->get<std::string>();
   }
-  if (id.devid.size() != 10 || id.devid.find_first_not_of("0123456789") != std::string::npos) {
+  if (!DeviceId::valid(id.devid)) {
     return make_error("identity.devid: 10 digits");
   }
   if (id.secret.size() != 64 ||

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include <algorithm>
 #include <limits>
 #include <memory>
 
 #include "maic/device/settings_json.hpp"
+#include "maic/http/cookie.hpp"
+#include "maic/http/expected.hpp"
 #include "metrics.hpp"
 #include "readings_json.hpp"
 
@@ -19,22 +21,6 @@ using nlohmann::json;
 
 constexpr std::string_view kCookie = "maic_session";
 
-std::string session_token(const Request& q) {
-  auto header = q.headers.get("Cookie");
-  if (!header) return "";
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    const auto semi = rest.find(';');
-    std::string_view part = rest.substr(0, semi);
-    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.starts_with(kCookie) && part.size() > kCookie.size() && part[kCookie.size()] == '=') {
-      return std::string(part.substr(kCookie.size() + 1));
-    }
-  }
-  return "";
-}
-
 Response with_cookie(Response r, const std::string& token) {
   r.headers.add("Set-Cookie",
                 fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kCookie, token));
@@ -44,6 +30,13 @@ Response with_cookie(Response r, const std::string& token) {
 Response ok(json extra = json::object()) {
   extra["result"] = "ok";
   return Response::json(extra);
+}
+
+// A JSON body, or the 400 refusing it.
+http::Expected<json> json_body(const Request& q) {
+  json body = json::parse(q.body, nullptr, false);
+  if (body.is_discarded()) return Response::error(400, "the body is not JSON");
+  return body;
 }
 
 Response from_status(const Status& s, json done = json::object()) {
@@ -99,40 +92,41 @@ class Api {
   }
 
   bool authorised(const Request& q) {
-    return device_.access().authorised(q.remote, session_token(q));
+    return device_.access().authorised(q.remote, http::cookie(q, kCookie).value_or(""));
   }
 
-  Response root(const Request& q) {
-    auto page = q.query.get("page");
-    if (!page) return site_(q);
-    if (*page == "devlogin") return login(device_, q, q.query.get("devpass").value_or(""));
-    if (*page == "getdata") return getdata(q);
-    static constexpr std::string_view kProtected[] = {"getwdata", "webinit", "mqtt", "initval",
-                                                      "pout"};
-    if (std::find(std::begin(kProtected), std::end(kProtected), *page) == std::end(kProtected)) {
-      return Response::error(400, fmt::format("unknown page '{}'", *page));
-    }
-    if (!authorised(q)) return Response::error(401, "log in first: page=devlogin&devpass=<PIN>");
-    if (*page == "getwdata") {
-      auto r = device_.latest();
-      if (!r) return Response::error(503, "no reading yet");
-      return Response::json_text(nlohmann::ordered_json{{"data", page_data(*r)}}.dump());
-    }
-    if (*page == "webinit") {
-      return Response::json_text(
-          page_webinit(device_.identity(), device_.settings(), device_.status().firmware_version)
-              .dump());
-    }
-    if (*page == "mqtt") {
-      auto patch = mqtt_page_patch(q.query);
-      if (!patch) return Response::error(400, patch.error().message);
-      return from_status(device_.update_settings(json_patch(*patch)));
-    }
-    if (*page == "initval") {
-      auto values = initval_page_values(q.query);
-      if (!values) return Response::error(400, values.error().message);
-      return from_status(device_.set_initial_values(*values));
-    }
+  // The page API: `GET /?page=<name>`, dispatched by kPages below.
+  Response root(const Request& q);
+
+  Response devlogin(const Request& q) {
+    return login(device_, q, q.query.get("devpass").value_or(""));
+  }
+
+  Response getwdata(const Request&) {
+    auto r = device_.latest();
+    if (!r) return Response::error(503, "no reading yet");
+    return Response::json_text(nlohmann::ordered_json{{"data", page_data(*r)}}.dump());
+  }
+
+  Response webinit(const Request&) {
+    return Response::json_text(
+        page_webinit(device_.identity(), device_.settings(), device_.status().firmware_version)
+            .dump());
+  }
+
+  Response mqtt(const Request& q) {
+    auto patch = mqtt_page_patch(q.query);
+    if (!patch) return Response::error(400, patch.error().message);
+    return from_status(device_.update_settings(json_patch(*patch)));
+  }
+
+  Response initval(const Request& q) {
+    auto values = initval_page_values(q.query);
+    if (!values) return Response::error(400, values.error().message);
+    return from_status(device_.set_initial_values(*values));
+  }
+
+  Response pout(const Request& q) {
     auto state = pout_page_state(q.query);
     if (!state) return Response::error(400, state.error().message);
     return from_status(device_.set_output(*state), {{"pout", *state ? 1 : 0}});
@@ -205,22 +199,14 @@ class Api {
   }
 
   Response journal_csv(const Request& q) {
-    auto bound = [&](std::string_view key, std::int64_t fallback) -> Result<std::int64_t> {
-      auto text = q.query.get(key);
-      if (!text) return fallback;
-      std::int64_t v = 0;
-      const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-      if (ec != std::errc{} || end != text->data() + text->size()) {
-        return make_error(fmt::format("{}: unix seconds expected, not '{}'", key, *text));
-      }
-      return v;
-    };
-    auto from = bound("from", 0);
+    auto from = q.query.get_unix_seconds("from");
     if (!from) return Response::error(400, from.error().message);
-    auto to = bound("to", std::numeric_limits<std::int64_t>::max());
+    auto to = q.query.get_unix_seconds("to");
     if (!to) return Response::error(400, to.error().message);
-    if (*from > *to) return Response::error(400, "from must not be after to");
-    const auto minutes = device_.minutes(*from, *to);
+    const std::int64_t first = from->value_or(0);
+    const std::int64_t last = to->value_or(std::numeric_limits<std::int64_t>::max());
+    if (first > last) return Response::error(400, "from must not be after to");
+    const auto minutes = device_.minutes(first, last);
     Response r =
         Response::text(minutes_csv(minutes, device_.latest() ? device_.latest()->phases : 3));
     r.content_type = "text/csv; charset=utf-8";
@@ -229,16 +215,36 @@ class Api {
     return r;
   }
 
-  Response json_body(const Request& q, const std::function<Response(const json&)>& use) {
-    const json body = json::parse(q.body, nullptr, false);
-    if (body.is_discarded()) return Response::error(400, "the body is not JSON");
-    return use(body);
-  }
-
   Device& device_;
   http::Handler site_;
   RateLimiter limiter_;
 };
+
+// The pages of the page API (compat.md §1). devlogin and getdata carry the
+// PIN themselves; every other page needs a session.
+struct Page {
+  std::string_view name;
+  bool needs_session;
+  Response (Api::*handle)(const Request&);
+};
+constexpr Page kPages[] = {
+    {"devlogin", false, &Api::devlogin}, {"getdata", false, &Api::getdata},
+    {"getwdata", true, &Api::getwdata},  {"webinit", true, &Api::webinit},
+    {"mqtt", true, &Api::mqtt},          {"initval", true, &Api::initval},
+    {"pout", true, &Api::pout},
+};
+
+Response Api::root(const Request& q) {
+  const auto name = q.query.get("page");
+  if (!name) return site_(q);
+  const auto page = std::find_if(std::begin(kPages), std::end(kPages),
+                                 [&](const Page& p) { return p.name == *name; });
+  if (page == std::end(kPages))
+    return Response::error(400, fmt::format("unknown page '{}'", *name));
+  if (page->needs_session && !authorised(q))
+    return Response::error(401, "log in first: page=devlogin&devpass=<PIN>");
+  return (this->*page->handle)(q);
+}
 
 }  // namespace
 
@@ -269,45 +275,45 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   }));
   router.add("GET", "/metrics", a.guard([api](const Request&) { return api->metrics(); }));
   router.add("POST", "/api/v1/login", a.guard([api](const Request& q) {
-    return api->json_body(q, [&](const json& body) {
-      if (!body.is_object() || !body.contains("pin") || !body["pin"].is_string()) {
-        return Response::error(400, "pin: a string is required");
-      }
-      return login(api->device_, q, body["pin"].get<std::string>());
-    });
+    const auto body = json_body(q);
+    if (!body) return body.error();
+    if (!body->is_object() || !body->contains("pin") || !(*body)["pin"].is_string()) {
+      return Response::error(400, "pin: a string is required");
+    }
+    return login(api->device_, q, (*body)["pin"].get<std::string>());
   }));
   router.add("GET", "/api/v1/settings", a.guard_authorised([api](const Request&) {
     return Response::json(to_json(api->device_.settings(), /*include_secrets=*/false));
   }));
   router.add("PATCH", "/api/v1/settings", a.guard_authorised([api](const Request& q) {
-    return api->json_body(q, [&](const json& body) {
-      if (Status s = api->device_.update_settings(json_patch(body)); !s)
-        return Response::error(400, s.error().message);
-      return Response::json(to_json(api->device_.settings(), false));
-    });
+    const auto body = json_body(q);
+    if (!body) return body.error();
+    if (Status s = api->device_.update_settings(json_patch(*body)); !s)
+      return Response::error(400, s.error().message);
+    return Response::json(to_json(api->device_.settings(), false));
   }));
   router.add("POST", "/api/v1/output", a.guard_authorised([api](const Request& q) {
-    return api->json_body(q, [&](const json& body) {
-      if (!body.is_object() || !body.contains("on") || !body["on"].is_boolean()) {
-        return Response::error(400, "on: true or false is required");
-      }
-      return from_status(api->device_.set_output(body["on"].get<bool>()),
-                         {{"on", api->device_.output_on()}});
-    });
+    const auto body = json_body(q);
+    if (!body) return body.error();
+    if (!body->is_object() || !body->contains("on") || !(*body)["on"].is_boolean()) {
+      return Response::error(400, "on: true or false is required");
+    }
+    return from_status(api->device_.set_output((*body)["on"].get<bool>()),
+                       {{"on", api->device_.output_on()}});
   }));
   router.add("POST", "/api/v1/meters", a.guard_authorised([api](const Request& q) {
-    return api->json_body(q, [&](const json& body) {
-      if (!body.is_object())
-        return Response::error(400, "an object such as {\"Wh1\": 123000} is expected");
-      std::vector<http::Query::Param> params;
-      for (const auto& [key, value] : body.items()) {
-        if (!value.is_number()) return Response::error(400, key + ": a number of Wh is expected");
-        params.emplace_back(key, fmt::format("{}", value.get<double>()));
-      }
-      auto values = initval_page_values(http::Query(std::move(params)));
-      if (!values) return Response::error(400, values.error().message);
-      return from_status(api->device_.set_initial_values(*values));
-    });
+    const auto body = json_body(q);
+    if (!body) return body.error();
+    if (!body->is_object())
+      return Response::error(400, "an object such as {\"Wh1\": 123000} is expected");
+    std::vector<http::Query::Param> params;
+    for (const auto& [key, value] : body->items()) {
+      if (!value.is_number()) return Response::error(400, key + ": a number of Wh is expected");
+      params.emplace_back(key, fmt::format("{}", value.get<double>()));
+    }
+    auto values = initval_page_values(http::Query(std::move(params)));
+    if (!values) return Response::error(400, values.error().message);
+    return from_status(api->device_.set_initial_values(*values));
   }));
   router.add("GET", "/api/v1/journal.csv",
              a.guard_authorised([api](const Request& q) { return api->journal_csv(q); }));

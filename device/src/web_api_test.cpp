@@ -122,6 +122,8 @@ TEST(WebApi, BadInputIs400AndChangesNothing) {
   EXPECT_EQ(s.call("POST", "/api/v1/output", R"({"on":"yes"})").status, 400);
   EXPECT_EQ(s.call("POST", "/api/v1/meters", R"({"Wh1":"lots"})").status, 400);
   EXPECT_EQ(s.get("/api/v1/journal.csv?from=yesterday").status, 400);
+  EXPECT_EQ(s.get("/api/v1/journal.csv?from=5%00junk").status, 400);
+  EXPECT_EQ(s.get("/?page=mqtt&port=1883%00junk").status, 400);
   EXPECT_EQ(s.device->settings(), before);
   EXPECT_FALSE(s.device->output_on());
 }

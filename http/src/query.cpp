@@ -1,6 +1,11 @@
 #include "maic/http/query.hpp"
 
+#include <fmt/format.h>
+
+#include <charconv>
 #include <string>
+
+#include "maic/core/ascii.hpp"
 
 namespace maic::http {
 namespace {
@@ -37,7 +42,35 @@ Result<std::string> decode(std::string_view in, Plus plus, std::size_t base) {
   return out;
 }
 
+// Where a typed lookup found nothing.
+constexpr std::optional<std::int64_t> kAbsent;
+
 }  // namespace
+
+Result<std::int64_t> parse_int(std::string_view name, std::string_view text, std::int64_t min,
+                               std::int64_t max) {
+  const auto refuse = [&] {
+    return make_error(max > min && max - 1 == min
+                          ? fmt::format("{}: {} or {} is required, not '{}'", name, min, max, text)
+                          : fmt::format("{}: a whole number from {} to {} is "
+                                        "required, not '{}'",
+                                        name, min, max, text));
+  };
+  const std::string_view digits = min < 0 && text.starts_with('-') ? text.substr(1) : text;
+  if (digits.empty() || !all_digits(digits)) return refuse();
+  // from_chars reads exactly the grammar checked above and reports
+  // overflow instead of wrapping.
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) return refuse();
+  return v;
+}
+
+Result<std::int64_t> parse_unix_seconds(std::string_view name, std::string_view text) {
+  auto v = parse_int(name, text, 0, kMaxUnixSeconds);
+  if (!v) return make_error(fmt::format("{}: unix seconds expected, not '{}'", name, text));
+  return v;
+}
 
 std::optional<std::string_view> Query::get(std::string_view key) const {
   for (const Param& p : params_) {
@@ -52,6 +85,23 @@ std::vector<std::string_view> Query::all(std::string_view key) const {
     if (p.first == key) out.emplace_back(p.second);
   }
   return out;
+}
+
+Result<std::optional<std::int64_t>> Query::get_int(std::string_view key, std::int64_t min,
+                                                   std::int64_t max) const {
+  const auto text = get(key);
+  if (!text) return kAbsent;
+  auto v = parse_int(key, *text, min, max);
+  if (!v) return v.error();
+  return std::optional<std::int64_t>(*v);
+}
+
+Result<std::optional<std::int64_t>> Query::get_unix_seconds(std::string_view key) const {
+  const auto text = get(key);
+  if (!text) return kAbsent;
+  auto v = parse_unix_seconds(key, *text);
+  if (!v) return v.error();
+  return std::optional<std::int64_t>(*v);
 }
 
 Result<std::string> percent_decode(std::string_view in, Plus plus) { return decode(in, plus, 0); }

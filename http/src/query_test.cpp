@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace maic::http {
 namespace {
 
@@ -73,6 +76,82 @@ TEST(ParseForm, IsTheQueryGrammar) {
   const auto f = parse_form("user=ann&pass=a+b%26c");
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->get("pass"), "a b&c");
+}
+
+TEST(ParseInt, ReadsWholeNumbersInRange) {
+  EXPECT_EQ(*parse_int("n", "0", 0, 10), 0);
+  EXPECT_EQ(*parse_int("n", "10", 0, 10), 10);
+  EXPECT_EQ(*parse_int("n", "007", 0, 10), 7);
+  EXPECT_EQ(*parse_int("n", "-5", -10, 10), -5);
+  EXPECT_EQ(*parse_int("n", "-0", -10, 10), 0);
+}
+
+TEST(ParseInt, EnforcesTheBounds) {
+  EXPECT_FALSE(parse_int("n", "11", 0, 10).ok());
+  EXPECT_FALSE(parse_int("n", "-11", -10, 10).ok());
+  EXPECT_FALSE(parse_int("n", "0", 1, 10).ok());
+}
+
+TEST(ParseInt, NeverWrapsOnOverflow) {
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  EXPECT_FALSE(parse_int("n", "4294967297", 0, 65535).ok());  // 2^32 + 1
+  EXPECT_FALSE(parse_int("n", "4294967297", 0, 4294967296).ok());
+  EXPECT_EQ(*parse_int("n", "4294967297", 0, kMax), 4294967297);
+  EXPECT_FALSE(parse_int("n", "18446744073709551616", 0, kMax).ok());  // 2^64
+  EXPECT_FALSE(parse_int("n", "18446744073709551617", 0, kMax).ok());
+  EXPECT_FALSE(parse_int("n", "9223372036854775808", 0, kMax).ok());  // 2^63
+  EXPECT_EQ(*parse_int("n", "9223372036854775807", 0, kMax), kMax);
+  EXPECT_EQ(*parse_int("n", "-9223372036854775808", kMin, kMax), kMin);
+  EXPECT_FALSE(parse_int("n", "-9223372036854775809", kMin, kMax).ok());
+}
+
+TEST(ParseInt, RefusesEverythingButDigits) {
+  for (const std::string_view bad :
+       {"", "-", "+5", " 5", "5 ", "5.0", "1e3", "0x10", "five", "5junk", "--5", "5-"}) {
+    EXPECT_FALSE(parse_int("n", bad, -100, 100).ok()) << bad;
+  }
+  EXPECT_FALSE(parse_int("n", "-5", 0, 100).ok()) << "no sign where negatives are not allowed";
+}
+
+TEST(ParseInt, RefusesANulInTheMiddle) {
+  EXPECT_FALSE(parse_int("n", std::string_view("5\0junk", 6), 0, 100).ok());
+  EXPECT_FALSE(parse_int("n", std::string_view("5\0", 2), 0, 100).ok());
+  const auto q = parse_query("wait=5%00junk");
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(q->get_int("wait", 0, 100).ok());
+}
+
+TEST(ParseInt, ErrorsNameTheParameterAndTheRange) {
+  EXPECT_EQ(parse_int("points", "x", 1, 1000).error().message,
+            "points: a whole number from 1 to 1000 is required, not 'x'");
+  EXPECT_EQ(parse_int("mqtt_on", "2", 0, 1).error().message,
+            "mqtt_on: 0 or 1 is required, not '2'");
+}
+
+TEST(ParseUnixSeconds, IsAWholeNumberUpToTheYear9999) {
+  EXPECT_EQ(*parse_unix_seconds("t", "0"), 0);
+  EXPECT_EQ(*parse_unix_seconds("t", "1700000000"), 1700000000);
+  EXPECT_EQ(*parse_unix_seconds("t", "253402300799"), kMaxUnixSeconds);
+  EXPECT_FALSE(parse_unix_seconds("t", "253402300800").ok());
+  EXPECT_FALSE(parse_unix_seconds("t", "-5").ok());
+  EXPECT_FALSE(parse_unix_seconds("t", "1e9").ok());
+  EXPECT_EQ(parse_unix_seconds("date1", "yesterday").error().message,
+            "date1: unix seconds expected, not 'yesterday'");
+}
+
+TEST(QueryGetInt, AbsentIsNulloptPresentIsCheckedAndTheFirstCounts) {
+  const auto q = parse_query("a=5&b=&c=x&a=99");
+  ASSERT_TRUE(q.ok());
+  const auto absent = q->get_int("z", 0, 10);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(*absent, std::nullopt);
+  EXPECT_EQ(*q->get_int("a", 0, 10), 5);
+  EXPECT_FALSE(q->get_int("b", 0, 10).ok()) << "an empty value is not a number";
+  EXPECT_NE(q->get_int("c", 0, 10).error().message.find("c: "), std::string::npos);
+  EXPECT_EQ(*q->get_unix_seconds("a"), 5);
+  EXPECT_EQ(*q->get_unix_seconds("z"), std::nullopt);
+  EXPECT_FALSE(q->get_unix_seconds("c").ok());
 }
 
 }  // namespace

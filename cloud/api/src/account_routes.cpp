@@ -41,11 +41,11 @@ nlohmann::json profile(const User& u) {
 http::Response logged_in(Context& ctx, const User& user, int status) {
   std::string csrf;
   auto cookie = open_session(ctx, user, csrf);
-  if (auto* refusal = std::get_if<http::Response>(&cookie)) return std::move(*refusal);
+  if (!cookie) return cookie.error();
   nlohmann::json body = profile(user);
   body["csrf_token"] = csrf;
   http::Response r = http::Response::json(body, status);
-  r.headers.add("Set-Cookie", std::get<std::string>(cookie));
+  r.headers.add("Set-Cookie", std::move(*cookie));
   return r;
 }
 
@@ -54,21 +54,20 @@ struct Credentials {
   std::string password;
 };
 
-std::variant<Credentials, http::Response> credentials(const http::Request& r) {
+http::Expected<Credentials> credentials(const http::Request& r) {
   auto body = json_object_body(r);
-  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-  const auto& json = std::get<nlohmann::json>(body);
-  auto email = string_field(json, "email", kMaxEmail);
-  if (auto* bad = std::get_if<http::Response>(&email)) return std::move(*bad);
-  auto password = string_field(json, "password", kMaxPassword);
-  if (auto* bad = std::get_if<http::Response>(&password)) return std::move(*bad);
-  return Credentials{lower(std::get<std::string>(email)), std::get<std::string>(password)};
+  if (!body) return body.error();
+  auto email = string_field(*body, "email", kMaxEmail);
+  if (!email) return email.error();
+  auto password = string_field(*body, "password", kMaxPassword);
+  if (!password) return password.error();
+  return Credentials{lower(std::move(*email)), std::move(*password)};
 }
 
 http::Response register_user(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
-  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
-  auto& c = std::get<Credentials>(given);
+  if (!given) return given.error();
+  const Credentials& c = *given;
   if (!plausible_email(c.email))
     return http::Response::error(400, "email: an address like name@example.org is required");
   if (auto policy = check_password_policy(c.password); !policy)
@@ -86,8 +85,8 @@ http::Response register_user(const http::Request& r, Context& ctx) {
 
 http::Response log_in(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
-  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
-  auto& c = std::get<Credentials>(given);
+  if (!given) return given.error();
+  const Credentials& c = *given;
   if (!ctx.login_by_address.allow(r.remote) || !ctx.login_by_account.allow(c.email)) {
     ctx.log("log-in throttled: " + c.email + " from " + r.remote);
     http::Response refused = http::Response::error(429, "too many log-in attempts; wait a minute");
@@ -123,19 +122,18 @@ http::Response log_out(const http::Request& r, Context& ctx) {
 http::Response change_password(const http::Request& r, Context& ctx) {
   return with_caller(r, ctx, [&](const Caller& caller) {
     auto body = json_object_body(r);
-    if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-    const auto& json = std::get<nlohmann::json>(body);
-    auto current = string_field(json, "current", kMaxPassword);
-    if (auto* bad = std::get_if<http::Response>(&current)) return std::move(*bad);
-    auto next = string_field(json, "new", kMaxPassword);
-    if (auto* bad = std::get_if<http::Response>(&next)) return std::move(*bad);
+    if (!body) return body.error();
+    auto current = string_field(*body, "current", kMaxPassword);
+    if (!current) return current.error();
+    auto next = string_field(*body, "new", kMaxPassword);
+    if (!next) return next.error();
     if (!ctx.login_by_account.allow(caller.user.email))
       return http::Response::error(429, "too many attempts; wait a minute");
-    if (!verify_password(caller.user.password_hash, std::get<std::string>(current)))
+    if (!verify_password(caller.user.password_hash, *current))
       return http::Response::error(403, "current: the password is wrong");
-    if (auto policy = check_password_policy(std::get<std::string>(next)); !policy)
+    if (auto policy = check_password_policy(*next); !policy)
       return http::Response::error(400, "new: " + policy.error().message);
-    auto hash = hash_password(std::get<std::string>(next));
+    auto hash = hash_password(*next);
     if (!hash) return http::Response::error(503, hash.error().message);
     if (auto set = ctx.store.set_password_hash(caller.user.id, *hash); !set)
       return storage_failure(ctx, set.error());

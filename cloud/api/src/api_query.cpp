@@ -1,6 +1,6 @@
 #include "maic/cloud/api_query.hpp"
 
-#include <charconv>
+#include "maic/core/device_id.hpp"
 
 namespace maic::cloud {
 namespace {
@@ -29,16 +29,6 @@ const Limit& limit_of(Period p) {
   return kLimits[0];
 }
 
-Result<std::int64_t> unix_seconds_param(std::string_view name, std::string_view text) {
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || v < 0 || v > 253'402'300'799) {
-    return make_error(std::string(name) + ": unix seconds expected, not '" + std::string(text) +
-                      "'");
-  }
-  return v;
-}
-
 }  // namespace
 
 std::int64_t max_rows(Period p) { return limit_of(p).rows; }
@@ -51,8 +41,7 @@ std::int64_t max_span_seconds(Period p) {
 Result<ApiQuery> parse_api_query(const http::Query& query, std::int64_t now) {
   ApiQuery q;
   const auto devid = query.get("devid");
-  if (!devid || devid->size() != 10 ||
-      devid->find_first_not_of("0123456789") != std::string::npos) {
+  if (!devid || !DeviceId::valid(*devid)) {
     return make_error("devid: the device's 10-digit ID is required");
   }
   q.devid = std::string(*devid);
@@ -76,19 +65,13 @@ Result<ApiQuery> parse_api_query(const http::Query& query, std::int64_t now) {
     q.to = q.period == Period::kMinute ? hour_end - 60 : hour_end - 3600;
     return q;
   }
-  std::int64_t to = now;
-  if (date2) {
-    auto v = unix_seconds_param("date2", *date2);
-    if (!v) return v.error();
-    to = *v;
-  }
+  const auto given_to = query.get_unix_seconds("date2");
+  if (!given_to) return given_to.error();
+  const std::int64_t to = given_to->value_or(now);
   const std::int64_t longest = max_span_seconds(q.period);
-  std::int64_t from = to - longest;
-  if (date1) {
-    auto v = unix_seconds_param("date1", *date1);
-    if (!v) return v.error();
-    from = *v;
-  }
+  const auto given_from = query.get_unix_seconds("date1");
+  if (!given_from) return given_from.error();
+  std::int64_t from = given_from->value_or(to - longest);
   // A badly given interval: the longest allowed one ending at date2.
   if (from > to || to - from > longest) from = to - longest;
   q.from = std::max<std::int64_t>(0, from);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "maic/core/device_secrets.hpp"
+#include "maic/http/cookie.hpp"
 #include "secrets.hpp"
 
 namespace maic::cloud {
@@ -24,23 +25,7 @@ http::Response unauthorized(std::string_view why) {
 
 }  // namespace
 
-std::optional<std::string> session_token(const http::Request& r) {
-  const auto cookies = r.headers.get("Cookie");
-  if (!cookies) return std::nullopt;
-  std::string_view rest = *cookies;
-  while (!rest.empty()) {
-    const auto semi = rest.find(';');
-    std::string_view pair = rest.substr(0, semi);
-    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    const auto eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == kSessionCookie)
-      return std::string(pair.substr(eq + 1));
-  }
-  return std::nullopt;
-}
-
-std::variant<Caller, http::Response> authenticate(const http::Request& r, const Context& ctx) {
+http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx) {
   if (const auto auth = r.headers.get("Authorization")) {
     constexpr std::string_view kBearer = "Bearer ";
     if (!auth->starts_with(kBearer))
@@ -51,7 +36,7 @@ std::variant<Caller, http::Response> authenticate(const http::Request& r, const 
     if (!*user) return unauthorized("the API key is not valid");
     return Caller{std::move(**user), std::nullopt};
   }
-  const auto token = session_token(r);
+  const auto token = http::cookie(r, kSessionCookie);
   if (!token) return unauthorized("log in first, or send an API key");
   auto session = ctx.store.session(secret_hash(*token), ctx.now());
   if (!session) return storage_failure(ctx, session.error());
@@ -71,8 +56,7 @@ std::variant<Caller, http::Response> authenticate(const http::Request& r, const 
   return Caller{std::move(**user), std::move(**session)};
 }
 
-std::variant<std::string, http::Response> open_session(const Context& ctx, const User& user,
-                                                       std::string& csrf) {
+http::Expected<std::string> open_session(const Context& ctx, const User& user, std::string& csrf) {
   const std::string token = new_api_key();
   csrf = new_api_key();
   const auto ttl = ctx.options.session_ttl.count();

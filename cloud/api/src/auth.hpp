@@ -10,7 +10,6 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "context.hpp"
 
@@ -24,23 +23,20 @@ struct Caller {
 inline constexpr std::string_view kSessionCookie = "maic_session";
 
 // The caller, or the response refusing the request (401, 403, 503).
-std::variant<Caller, http::Response> authenticate(const http::Request& r, const Context& ctx);
+http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx);
 
 // Opens a session for `user`: stores it and returns the response headers'
 // Set-Cookie value and the CSRF token in `csrf`.
-std::variant<std::string, http::Response> open_session(const Context& ctx, const User& user,
-                                                       std::string& csrf);
+http::Expected<std::string> open_session(const Context& ctx, const User& user, std::string& csrf);
 // A Set-Cookie value that removes the session cookie.
 std::string expired_session_cookie(const Context& ctx);
-// The value of the request's session cookie, if any.
-std::optional<std::string> session_token(const http::Request& r);
 
 // Runs `f(caller)` for an authenticated request, or answers the refusal.
 template <typename F>
 http::Response with_caller(const http::Request& r, const Context& ctx, F&& f) {
   auto who = authenticate(r, ctx);
-  if (auto* refusal = std::get_if<http::Response>(&who)) return std::move(*refusal);
-  return f(std::get<Caller>(who));
+  if (!who) return who.error();
+  return f(*who);
 }
 
 }  // namespace maic::cloud

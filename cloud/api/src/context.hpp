@@ -7,12 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "command_board.hpp"
 #include "maic/cloud/service.hpp"
 #include "maic/cloud/store.hpp"
 #include "maic/core/rate_limiter.hpp"
+#include "maic/http/expected.hpp"
 #include "maic/http/message.hpp"
 #include "maic/http/router.hpp"
 
@@ -48,13 +48,12 @@ struct Context {
 http::Response storage_failure(const Context& ctx, const Error& e);
 
 // Parses a JSON object body; the error response names what is wrong.
-using JsonBody = std::variant<nlohmann::json, http::Response>;
-JsonBody json_object_body(const http::Request& r);
+http::Expected<nlohmann::json> json_object_body(const http::Request& r);
 
 // A string member of a JSON object: absent or not a string is an error
 // naming the field; `max` bounds its length in bytes.
-std::variant<std::string, http::Response> string_field(const nlohmann::json& body,
-                                                       std::string_view name, std::size_t max);
+http::Expected<std::string> string_field(const nlohmann::json& body, std::string_view name,
+                                         std::size_t max);
 
 void add_account_routes(http::Router& router, Context& ctx);
 void add_device_routes(http::Router& router, Context& ctx);

@@ -23,40 +23,25 @@ constexpr std::size_t kMaxCsvRows = 200'000;
 
 int catalogue_phases(const DeviceRow& d) { return maic::catalogue_phases(d.identity.phases); }
 
-// An optional integer query parameter, or the response naming it.
-std::variant<std::optional<std::int64_t>, http::Response> int_param(const http::Request& r,
-                                                                    std::string_view name) {
-  const auto v = r.query.get(name);
-  if (!v) return std::optional<std::int64_t>{};
-  const std::string text(*v);
-  char* end = nullptr;
-  errno = 0;
-  const long long n = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || n < 0 || n > 32'503'680'000LL)
-    return http::Response::error(400, std::string(name) + ": unix seconds are required");
-  return std::optional<std::int64_t>(n);
-}
-
 struct Range {
   std::int64_t from = 0;
   std::int64_t to = 0;
 };
 
 // from/to in unix seconds; without them the last 24 hours.
-std::variant<Range, http::Response> range_of(const http::Request& r, const Context& ctx) {
-  auto from = int_param(r, "from");
-  if (auto* bad = std::get_if<http::Response>(&from)) return std::move(*bad);
-  auto to = int_param(r, "to");
-  if (auto* bad = std::get_if<http::Response>(&to)) return std::move(*bad);
+http::Expected<Range> range_of(const http::Request& r, const Context& ctx) {
+  auto from = r.query.get_unix_seconds("from");
+  if (!from) return http::Response::error(400, from.error().message);
+  auto to = r.query.get_unix_seconds("to");
+  if (!to) return http::Response::error(400, to.error().message);
   Range range;
-  range.to = std::get<0>(to).value_or(ctx.now());
-  range.from = std::get<0>(from).value_or(range.to - 86'400);
+  range.to = to->value_or(ctx.now());
+  range.from = from->value_or(range.to - 86'400);
   if (range.from > range.to) return http::Response::error(400, "from: must not be after to");
   return range;
 }
 
-std::variant<std::vector<const Quantity*>, http::Response> quantities_of(const http::Request& r,
-                                                                         int phases) {
+http::Expected<std::vector<const Quantity*>> quantities_of(const http::Request& r, int phases) {
   const auto list = r.query.get("q");
   if (!list || list->empty())
     return http::Response::error(400, "q: a comma-separated list of quantities is required");
@@ -90,9 +75,8 @@ TimeZone zone_of(const DeviceRow& d) {
 }
 
 // The rows of a period over [from, to] as a Series, or the refusal.
-std::variant<Series, http::Response> fetch(Context& ctx, const DeviceRow& d, Period p,
-                                           const Range& range, std::span<const Quantity* const> qs,
-                                           std::size_t limit) {
+http::Expected<Series> fetch(Context& ctx, const DeviceRow& d, Period p, const Range& range,
+                             std::span<const Quantity* const> qs, std::size_t limit) {
   const std::string& devid = d.identity.devid;
   if (p == Period::kMinute) {
     auto rows = ctx.store.minutes(devid, range.from, range.to, limit + 1);
@@ -166,30 +150,25 @@ Result<nlohmann::json> last_values(Context& ctx, const DeviceRow& device) {
 
 http::Response device_series(const http::Request& r, Context& ctx, const DeviceRow& device) {
   auto qs = quantities_of(r, catalogue_phases(device));
-  if (auto* bad = std::get_if<http::Response>(&qs)) return std::move(*bad);
+  if (!qs) return qs.error();
   auto range = range_of(r, ctx);
-  if (auto* bad = std::get_if<http::Response>(&range)) return std::move(*bad);
-  std::size_t points = ctx.options.max_series_points;
-  auto asked = int_param(r, "points");
-  if (auto* bad = std::get_if<http::Response>(&asked)) return std::move(*bad);
-  if (const auto p = std::get<0>(asked)) {
-    if (*p < 1 || static_cast<std::size_t>(*p) > ctx.options.max_series_points)
-      return http::Response::error(400,
-                                   fmt::format("points: 1 to {}", ctx.options.max_series_points));
-    points = static_cast<std::size_t>(*p);
-  }
-  const Range& rg = std::get<Range>(range);
+  if (!range) return range.error();
+  const auto most_points = static_cast<std::int64_t>(ctx.options.max_series_points);
+  const auto asked = r.query.get_int("points", 1, most_points);
+  if (!asked) return http::Response::error(400, asked.error().message);
+  const auto points = static_cast<std::size_t>(asked->value_or(most_points));
+  const Range& rg = *range;
   Period period = auto_period(rg.from, rg.to, points);
   if (const auto name = r.query.get("period"); name && *name != "auto") {
     auto parsed = parse_period(*name);
     if (!parsed) return http::Response::error(400, "period: " + parsed.error().message);
     period = *parsed;
   }
-  const auto& keys = std::get<std::vector<const Quantity*>>(qs);
+  const std::vector<const Quantity*>& keys = *qs;
   auto fetched = fetch(ctx, device, period, rg, keys,
                        period == Period::kMinute ? kMaxMinuteRows : kMaxMinuteRows);
-  if (auto* bad = std::get_if<http::Response>(&fetched)) return std::move(*bad);
-  const Series s = downsample(std::move(std::get<Series>(fetched)), keys, points);
+  if (!fetched) return fetched.error();
+  const Series s = downsample(std::move(*fetched), keys, points);
   nlohmann::json columns = nlohmann::json::object();
   for (std::size_t i = 0; i < keys.size(); ++i) columns[keys[i]->key] = s.columns[i];
   return http::Response::json({{"devid", device.identity.devid},
@@ -203,8 +182,8 @@ http::Response device_series(const http::Request& r, Context& ctx, const DeviceR
 
 http::Response device_totals(const http::Request& r, Context& ctx, const DeviceRow& device) {
   auto range = range_of(r, ctx);
-  if (auto* bad = std::get_if<http::Response>(&range)) return std::move(*bad);
-  const Range& rg = std::get<Range>(range);
+  if (!range) return range.error();
+  const Range& rg = *range;
   const std::string& devid = device.identity.devid;
   // Whole hours from the rollups, the partial hours at the edges from the
   // minutes: a year costs 8,760 rows, not half a million. Both go into one
@@ -258,7 +237,7 @@ http::Response device_totals(const http::Request& r, Context& ctx, const DeviceR
 
 http::Response device_csv(const http::Request& r, Context& ctx, const DeviceRow& device) {
   auto range = range_of(r, ctx);
-  if (auto* bad = std::get_if<http::Response>(&range)) return std::move(*bad);
+  if (!range) return range.error();
   Period period = Period::kHour;
   if (const auto name = r.query.get("period")) {
     auto parsed = parse_period(*name);
@@ -274,9 +253,9 @@ http::Response device_csv(const http::Request& r, Context& ctx, const DeviceRow&
     keys.push_back(&q);
     header += "," + q.key;
   }
-  auto fetched = fetch(ctx, device, period, std::get<Range>(range), keys, kMaxCsvRows);
-  if (auto* bad = std::get_if<http::Response>(&fetched)) return std::move(*bad);
-  const Series& s = std::get<Series>(fetched);
+  auto fetched = fetch(ctx, device, period, *range, keys, kMaxCsvRows);
+  if (!fetched) return fetched.error();
+  const Series& s = *fetched;
   const TimeZone zone = zone_of(device);
   std::string body = header + "\r\n";
   for (std::size_t row = 0; row < s.time.size(); ++row) {

@@ -10,6 +10,8 @@
 #include "auth.hpp"
 #include "context.hpp"
 #include "data_views.hpp"
+#include "maic/core/ascii.hpp"
+#include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "secrets.hpp"
 
@@ -19,11 +21,6 @@ namespace {
 constexpr std::size_t kMaxName = 64;
 constexpr std::size_t kMaxBoard = 256 * 1024;
 constexpr std::string_view kPrefix = "/api/v1/devices/";
-
-bool all_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-bool valid_devid(std::string_view s) { return s.size() == 10 && all_digits(s); }
 
 // A name is shown in lists and on boards: printable, 1..64 bytes.
 std::optional<std::string> name_problem(std::string_view name) {
@@ -68,12 +65,11 @@ nlohmann::json device_json(Context& ctx, const DeviceRow& d, bool with_values) {
 }
 
 // The caller's device `devid`, or the 404 every other case gets.
-std::variant<DeviceRow, http::Response> owned(Context& ctx, const Caller& caller,
-                                              std::string_view devid) {
+http::Expected<DeviceRow> owned(Context& ctx, const Caller& caller, std::string_view devid) {
   const auto not_found = [&] {
     return http::Response::error(404, "no device " + std::string(devid) + " in your account");
   };
-  if (!valid_devid(devid)) return not_found();
+  if (!DeviceId::valid(devid)) return not_found();
   auto device = ctx.store.device(std::string(devid));
   if (!device) return storage_failure(ctx, device.error());
   if (!*device || (*device)->owner != caller.user.id) return not_found();
@@ -93,19 +89,17 @@ http::Response list_devices(const http::Request& r, Context& ctx) {
 http::Response add_device(const http::Request& r, Context& ctx) {
   return with_caller(r, ctx, [&](const Caller& caller) {
     auto body = json_object_body(r);
-    if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-    const auto& json = std::get<nlohmann::json>(body);
-    auto name = string_field(json, "name", kMaxName);
-    if (auto* bad = std::get_if<http::Response>(&name)) return std::move(*bad);
-    auto devid = string_field(json, "devid", 10);
-    if (auto* bad = std::get_if<http::Response>(&devid)) return std::move(*bad);
-    auto pin = string_field(json, "pin", 10);
-    if (auto* bad = std::get_if<http::Response>(&pin)) return std::move(*bad);
-    const std::string& id = std::get<std::string>(devid);
-    const std::string& given_pin = std::get<std::string>(pin);
-    if (auto problem = name_problem(std::get<std::string>(name)))
-      return http::Response::error(400, *problem);
-    if (!valid_devid(id)) return http::Response::error(400, "devid: 10 digits are required");
+    if (!body) return body.error();
+    auto name = string_field(*body, "name", kMaxName);
+    if (!name) return name.error();
+    auto devid = string_field(*body, "devid", DeviceId::kDigits);
+    if (!devid) return devid.error();
+    auto pin = string_field(*body, "pin", 10);
+    if (!pin) return pin.error();
+    const std::string& id = *devid;
+    const std::string& given_pin = *pin;
+    if (auto problem = name_problem(*name)) return http::Response::error(400, *problem);
+    if (!DeviceId::valid(id)) return http::Response::error(400, "devid: 10 digits are required");
     if (given_pin.empty() || !all_digits(given_pin))
       return http::Response::error(400, "pin: 1 to 10 digits are required");
     if (given_pin == "0000")
@@ -133,8 +127,8 @@ http::Response add_device(const http::Request& r, Context& ctx) {
     auto digest = pin_digest(identity.pin_salt, given_pin);
     if (!digest || !secrets_equal(*digest, identity.pin_hash))
       return http::Response::error(403, "pin: wrong PIN for device " + id);
-    auto claimed = ctx.store.claim_device(id, caller.user.id, std::get<std::string>(name),
-                                          default_boards(identity.phases));
+    auto claimed =
+        ctx.store.claim_device(id, caller.user.id, *name, default_boards(identity.phases));
     if (!claimed) return storage_failure(ctx, claimed.error());
     switch (*claimed) {
       case ClaimOutcome::kClaimed:
@@ -156,8 +150,8 @@ http::Response add_device(const http::Request& r, Context& ctx) {
 http::Response patch_device(const http::Request& r, Context& ctx, const Caller& caller,
                             const DeviceRow& device) {
   auto body = json_object_body(r);
-  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-  const auto& json = std::get<nlohmann::json>(body);
+  if (!body) return body.error();
+  const nlohmann::json& json = *body;
   for (const auto& [key, value] : json.items()) {
     if (key != "name" && key != "timezone")
       return http::Response::error(400, key + ": not a setting of a device (name, timezone)");
@@ -167,15 +161,14 @@ http::Response patch_device(const http::Request& r, Context& ctx, const Caller& 
   std::optional<TimeZone> zone;
   if (json.contains("name")) {
     auto n = string_field(json, "name", kMaxName);
-    if (auto* bad = std::get_if<http::Response>(&n)) return std::move(*bad);
-    if (auto problem = name_problem(std::get<std::string>(n)))
-      return http::Response::error(400, *problem);
-    name = std::get<std::string>(n);
+    if (!n) return n.error();
+    if (auto problem = name_problem(*n)) return http::Response::error(400, *problem);
+    name = std::move(*n);
   }
   if (json.contains("timezone")) {
     auto z = string_field(json, "timezone", 64);
-    if (auto* bad = std::get_if<http::Response>(&z)) return std::move(*bad);
-    auto located = TimeZone::locate(std::get<std::string>(z));
+    if (!z) return z.error();
+    auto located = TimeZone::locate(*z);
     if (!located) return http::Response::error(400, "timezone: " + located.error().message);
     zone = *located;
   }
@@ -205,12 +198,11 @@ http::Response put_board(const http::Request& r, Context& ctx, const DeviceRow& 
                          std::string_view layout) {
   if (r.body.size() > kMaxBoard) return http::Response::error(413, "a board is at most 256 KiB");
   auto body = json_object_body(r);
-  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-  auto set = ctx.store.set_board(device.identity.devid,
-                                 Board{std::string(layout), std::get<nlohmann::json>(body).dump()});
+  if (!body) return body.error();
+  auto set = ctx.store.set_board(device.identity.devid, Board{std::string(layout), body->dump()});
   if (!set) return storage_failure(ctx, set.error());
   if (!*set) return http::Response::error(404, "no board '" + std::string(layout) + "'");
-  return http::Response::json(std::get<nlohmann::json>(body));
+  return http::Response::json(*body);
 }
 
 http::Response output_state(Context& ctx, const DeviceRow& device) {
@@ -225,8 +217,8 @@ http::Response output_state(Context& ctx, const DeviceRow& device) {
 
 http::Response switch_output(const http::Request& r, Context& ctx, const DeviceRow& device) {
   auto body = json_object_body(r);
-  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-  const auto& json = std::get<nlohmann::json>(body);
+  if (!body) return body.error();
+  const nlohmann::json& json = *body;
   const auto on = json.find("on");
   if (on == json.end() || !on->is_boolean())
     return http::Response::error(400, "on: true or false is required");
@@ -246,8 +238,8 @@ http::Response device_resource(const http::Request& r, Context& ctx) {
     const std::string_view sub =
         slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
     auto found = owned(ctx, caller, devid);
-    if (auto* refusal = std::get_if<http::Response>(&found)) return std::move(*refusal);
-    const DeviceRow& device = std::get<DeviceRow>(found);
+    if (!found) return found.error();
+    const DeviceRow& device = *found;
     const std::string& m = r.method;
     const bool read = m == "GET" || m == "HEAD";
     const auto wrong_method = [&](std::string_view allow) {

@@ -21,15 +21,15 @@ http::Response storage_failure(const Context& ctx, const Error& e) {
   return r;
 }
 
-JsonBody json_object_body(const http::Request& r) {
+http::Expected<nlohmann::json> json_object_body(const http::Request& r) {
   nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
   if (body.is_discarded()) return http::Response::error(400, "the body is not valid JSON");
   if (!body.is_object()) return http::Response::error(400, "the body must be a JSON object");
   return body;
 }
 
-std::variant<std::string, http::Response> string_field(const nlohmann::json& body,
-                                                       std::string_view name, std::size_t max) {
+http::Expected<std::string> string_field(const nlohmann::json& body, std::string_view name,
+                                         std::size_t max) {
   const auto it = body.find(name);
   if (it == body.end() || !it->is_string())
     return http::Response::error(400, std::string(name) + ": a string is required");

@@ -405,6 +405,9 @@ TEST_F(ServiceTest, SeriesTotalsAndCsv) {
 
   EXPECT_EQ(call("GET", base + "/series?q=nope", "", bearer(ann)).status, 400);
   EXPECT_EQ(call("GET", base + "/series?q=W&from=x", "", bearer(ann)).status, 400);
+  // A number is all digits: a NUL does not end it.
+  EXPECT_EQ(call("GET", base + "/series?q=W&from=5%00junk", "", bearer(ann)).status, 400);
+  EXPECT_EQ(call("GET", base + "/series?q=W&points=4294967297", "", bearer(ann)).status, 400);
   EXPECT_EQ(call("GET", base + "/series?q=W&period=fortnight", "", bearer(ann)).status, 400);
 }
 
@@ -462,6 +465,7 @@ TEST_F(ServiceTest, OutputCommandsReachTheDeviceThroughItsPoll) {
   EXPECT_TRUE(json::parse(state.body).at("on").get<bool>());
   EXPECT_EQ(json::parse(state.body).at("pending").size(), 0u);
   EXPECT_EQ(call("GET", "/uplink/v1/commands?wait=99", "", auth).status, 400);
+  EXPECT_EQ(call("GET", "/uplink/v1/commands?wait=5%00junk", "", auth).status, 400);
 }
 
 TEST_F(ServiceTest, HostileRequestsGet4xxAndChangeNothing) {

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "context.hpp"
+#include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "maic/core/upload_codec.hpp"
 #include "secrets.hpp"
@@ -27,18 +28,13 @@ bool hex_of_length(std::string_view s, std::size_t n) {
          });
 }
 
-bool digits_of_length(std::string_view s, std::size_t n) {
-  return s.size() == n &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 http::Response unauthorized(std::string_view why) {
   http::Response r = http::Response::error(401, why);
   r.headers.set("WWW-Authenticate", "Basic realm=\"maic uplink\"");
   return r;
 }
 
-std::variant<DeviceCredentials, http::Response> credentials(const http::Request& r) {
+http::Expected<DeviceCredentials> credentials(const http::Request& r) {
   const auto auth = r.headers.get("Authorization");
   constexpr std::string_view kBasic = "Basic ";
   if (!auth || !auth->starts_with(kBasic))
@@ -55,7 +51,7 @@ std::variant<DeviceCredentials, http::Response> credentials(const http::Request&
   const auto colon = decoded.find(':');
   if (colon == std::string::npos) return unauthorized("credentials must be ID:secret");
   DeviceCredentials c{decoded.substr(0, colon), decoded.substr(colon + 1)};
-  if (!digits_of_length(c.devid, 10)) return unauthorized("the device ID must be 10 digits");
+  if (!DeviceId::valid(c.devid)) return unauthorized("the device ID must be 10 digits");
   if (!hex_of_length(c.secret, 64)) return unauthorized("the secret must be 64 hex digits");
   return c;
 }
@@ -73,7 +69,7 @@ nlohmann::json commands_json(const std::vector<Command>& commands) {
 }
 
 // The known device these credentials open, or the refusal.
-std::variant<DeviceRow, http::Response> known_device(Context& ctx, const DeviceCredentials& c) {
+http::Expected<DeviceRow> known_device(Context& ctx, const DeviceCredentials& c) {
   auto device = ctx.store.device(c.devid);
   if (!device) return storage_failure(ctx, device.error());
   if (!*device) return http::Response::error(409, "unknown device: send hello first");
@@ -84,28 +80,28 @@ std::variant<DeviceRow, http::Response> known_device(Context& ctx, const DeviceC
 
 http::Response hello(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
-  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
-  const auto& c = std::get<DeviceCredentials>(given);
+  if (!given) return given.error();
+  const DeviceCredentials& c = *given;
   auto body = json_object_body(r);
-  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-  const auto& json = std::get<nlohmann::json>(body);
+  if (!body) return body.error();
+  const nlohmann::json& json = *body;
 
   DeviceIdentity id;
   id.devid = c.devid;
   id.secret_hash = secret_hash(c.secret);
-  for (auto [field, target, max] : {std::tuple{"devid", &id.devid, std::size_t{10}},
+  for (auto [field, target, max] : {std::tuple{"devid", &id.devid, DeviceId::kDigits},
                                     std::tuple{"devtype", &id.devtype, std::size_t{16}},
                                     std::tuple{"firmware", &id.firmware, std::size_t{64}},
                                     std::tuple{"pin_salt", &id.pin_salt, std::size_t{32}},
                                     std::tuple{"pin_hash", &id.pin_hash, std::size_t{64}}}) {
     auto value = string_field(json, field, max);
-    if (auto* bad = std::get_if<http::Response>(&value)) return std::move(*bad);
+    if (!value) return value.error();
     if (std::string_view(field) == "devid") {
-      if (std::get<std::string>(value) != c.devid)
+      if (*value != c.devid)
         return http::Response::error(403, "devid: not the device that authenticated");
       continue;
     }
-    *target = std::get<std::string>(value);
+    *target = std::move(*value);
   }
   if (!hex_of_length(id.pin_salt, 32)) return http::Response::error(400, "pin_salt: 32 hex digits");
   if (!hex_of_length(id.pin_hash, 64)) return http::Response::error(400, "pin_hash: 64 hex digits");
@@ -134,8 +130,8 @@ http::Response hello(const http::Request& r, Context& ctx) {
 
 http::Response minutes(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
-  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
-  const auto& credentials = std::get<DeviceCredentials>(given);
+  if (!given) return given.error();
+  const DeviceCredentials& credentials = *given;
   // Decoded before the store is asked anything: the store serialises its
   // writers (SQLite has one), so work done outside it runs in parallel with
   // another device's commit.
@@ -144,7 +140,7 @@ http::Response minutes(const http::Request& r, Context& ctx) {
   if (batch->devid != credentials.devid)
     return http::Response::error(403, "devid: not the device that authenticated");
   auto device = known_device(ctx, credentials);
-  if (auto* bad = std::get_if<http::Response>(&device)) return std::move(*bad);
+  if (!device) return device.error();
   const std::string& devid = credentials.devid;
   IngestResult result;
   if (!batch->records.empty()) {
@@ -175,22 +171,14 @@ http::Response minutes(const http::Request& r, Context& ctx) {
 
 http::Response command_poll(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
-  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
-  auto device = known_device(ctx, std::get<DeviceCredentials>(given));
-  if (auto* bad = std::get_if<http::Response>(&device)) return std::move(*bad);
-  std::int64_t wait_s = 25;
-  if (const auto w = r.query.get("wait")) {
-    const std::string text(*w);
-    char* end = nullptr;
-    const long long v = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || v < 0 || v > ctx.options.max_command_wait.count())
-      return http::Response::error(
-          400, fmt::format("wait: 0 to {} seconds", ctx.options.max_command_wait.count()));
-    wait_s = v;
-  }
+  if (!given) return given.error();
+  auto device = known_device(ctx, *given);
+  if (!device) return device.error();
+  const auto wait_s = r.query.get_int("wait", 0, ctx.options.max_command_wait.count());
+  if (!wait_s) return http::Response::error(400, wait_s.error().message);
   // Being connected counts as being seen: a device with nothing to upload
   // stays online on the Dashboard.
-  const DeviceRow& row = std::get<DeviceRow>(device);
+  const DeviceRow& row = *device;
   if (auto seen = ctx.store.upsert_device(row.identity, ctx.now()); !seen)
     return storage_failure(ctx, seen.error());
   const std::string devid = row.identity.devid;
@@ -209,7 +197,7 @@ http::Response command_poll(const http::Request& r, Context& ctx) {
     return http::Response::json({{"time", now_ms(ctx)}, {"commands", nlohmann::json::array()}});
   };
   wait->interval = ctx.options.command_check_interval;
-  wait->timeout = std::chrono::seconds(wait_s);
+  wait->timeout = std::chrono::seconds(wait_s->value_or(25));
   http::Response deferred;
   deferred.wait = std::move(wait);
   return deferred;
@@ -217,19 +205,19 @@ http::Response command_poll(const http::Request& r, Context& ctx) {
 
 http::Response command_ack(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
-  if (auto* bad = std::get_if<http::Response>(&given)) return std::move(*bad);
-  auto device = known_device(ctx, std::get<DeviceCredentials>(given));
-  if (auto* bad = std::get_if<http::Response>(&device)) return std::move(*bad);
+  if (!given) return given.error();
+  auto device = known_device(ctx, *given);
+  if (!device) return device.error();
   auto body = json_object_body(r);
-  if (auto* bad = std::get_if<http::Response>(&body)) return std::move(*bad);
-  const auto& json = std::get<nlohmann::json>(body);
+  if (!body) return body.error();
+  const nlohmann::json& json = *body;
   const auto id = json.find("id");
   const auto out = json.find("out");
   if (id == json.end() || !id->is_number_integer() || id->get<std::int64_t>() <= 0)
     return http::Response::error(400, "id: a command id is required");
   if (out == json.end() || !out->is_number_integer() || out->get<int>() < 0 || out->get<int>() > 1)
     return http::Response::error(400, "out: 0 or 1 is required");
-  const std::string& devid = std::get<DeviceRow>(device).identity.devid;
+  const std::string& devid = device->identity.devid;
   auto acked =
       ctx.store.ack_command(devid, id->get<std::int64_t>(), out->get<int>() == 1, ctx.now());
   if (!acked) return storage_failure(ctx, acked.error());

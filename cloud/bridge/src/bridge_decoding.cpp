@@ -10,8 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "maic/core/ascii.hpp"
+#include "maic/core/device_id.hpp"
 #include "maic/core/quantity.hpp"
 #include "maic/core/upload_codec.hpp"
+#include "maic/http/query.hpp"
 
 namespace maic::cloud {
 namespace {
@@ -20,35 +23,12 @@ namespace {
 
 constexpr std::string_view kScheme = "mqtt://";
 constexpr std::string_view kJsonTopic = "/JSON";
-constexpr std::size_t kDevidDigits = 10;  // as the uplink and the claim require
 constexpr std::size_t kMaxPinDigits = 10;
 
-bool all_digits(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
+// A part of the URL, %XX-decoded ('+' is itself in a URL's userinfo and path).
 Result<std::string> percent_decode(std::string_view s, std::string_view what) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-    const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      return make_error(fmt::format("the bridge URL's {}: '%' must start %XX", what));
-    }
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
+  auto out = http::percent_decode(s, http::Plus::kLiteral);
+  if (!out) return make_error(fmt::format("the bridge URL's {}: '%' must start %XX", what));
   return out;
 }
 
@@ -142,10 +122,10 @@ Result<MqttBridgeOptions> parse_bridge_url(std::string_view url) {
   }
   if (o.host.empty()) return make_error("the bridge URL names no host");
   if (port) {
-    if (port->empty() || port->size() > 5 || !all_digits(*port)) {
-      return make_error("the bridge URL's port must be a number within 1..65535");
-    }
-    o.port = std::stoi(std::string(*port));
+    // 0 is read here and refused by validate(), with the options' words.
+    auto n = http::parse_int("port", *port, 0, 65535);
+    if (!n) return make_error("the bridge URL's port must be a number within 1..65535");
+    o.port = static_cast<int>(*n);
   }
   if (Status s = validate(o); !s) return s.error();
   return o;
@@ -193,7 +173,7 @@ std::optional<std::string> bridge_device_of(std::string_view topic, std::string_
   topic.remove_prefix(prefix.size());
   if (topic.size() < kJsonTopic.size()) return std::nullopt;
   topic.remove_suffix(kJsonTopic.size());
-  if (topic.size() != kDevidDigits || !all_digits(topic)) return std::nullopt;
+  if (!DeviceId::valid(topic)) return std::nullopt;
   return std::string(topic);
 }
 
