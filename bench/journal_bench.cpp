@@ -18,7 +18,7 @@ namespace {
 JournalRecord record(std::int64_t minute) {
   JournalRecord r;
   r.minute = minute;
-  r.readings = 12;
+  r.covered_s = 60;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     r.phase[p].volts = 230.1;
     r.phase[p].amps = 12.345;

@@ -168,16 +168,12 @@ http::Response regenerate_api_key(const http::Request& r, Context& ctx) {
 }  // namespace
 
 void add_account_routes(http::Router& router, Context& ctx) {
-  router.add("POST", "/api/v1/register",
-             [&ctx](const http::Request& r) { return register_user(r, ctx); });
-  router.add("POST", "/api/v1/login", [&ctx](const http::Request& r) { return log_in(r, ctx); });
-  router.add("POST", "/api/v1/logout", [&ctx](const http::Request& r) { return log_out(r, ctx); });
-  router.add("GET", "/api/v1/profile",
-             [&ctx](const http::Request& r) { return show_profile(r, ctx); });
-  router.add("POST", "/api/v1/password",
-             [&ctx](const http::Request& r) { return change_password(r, ctx); });
-  router.add("POST", "/api/v1/apikey",
-             [&ctx](const http::Request& r) { return regenerate_api_key(r, ctx); });
+  static constexpr Route kRoutes[] = {
+      {"POST", "/api/v1/register", register_user},   {"POST", "/api/v1/login", log_in},
+      {"POST", "/api/v1/logout", log_out},           {"GET", "/api/v1/profile", show_profile},
+      {"POST", "/api/v1/password", change_password}, {"POST", "/api/v1/apikey", regenerate_api_key},
+  };
+  add_routes(router, ctx, kRoutes);
 }
 
 }  // namespace maic::cloud

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,15 @@ http::Expected<nlohmann::json> json_object_body(const http::Request& r);
 // naming the field; `max` bounds its length in bytes.
 http::Expected<std::string> string_field(const nlohmann::json& body, std::string_view name,
                                          std::size_t max);
+
+// A route of the server's table: the method, the path, and the handler.
+struct Route {
+  std::string_view method;
+  std::string_view path;
+  http::Response (*handle)(const http::Request& r, Context& ctx);
+};
+// Adds each route to `router`, its handler bound to `ctx`.
+void add_routes(http::Router& router, Context& ctx, std::span<const Route> routes);
 
 void add_account_routes(http::Router& router, Context& ctx);
 void add_device_routes(http::Router& router, Context& ctx);

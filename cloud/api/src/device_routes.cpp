@@ -279,10 +279,11 @@ http::Response device_resource(const http::Request& r, Context& ctx) {
 }  // namespace
 
 void add_device_routes(http::Router& router, Context& ctx) {
-  router.add("GET", "/api/v1/devices",
-             [&ctx](const http::Request& r) { return list_devices(r, ctx); });
-  router.add("POST", "/api/v1/devices",
-             [&ctx](const http::Request& r) { return add_device(r, ctx); });
+  static constexpr Route kRoutes[] = {
+      {"GET", "/api/v1/devices", list_devices},
+      {"POST", "/api/v1/devices", add_device},
+  };
+  add_routes(router, ctx, kRoutes);
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     router.add_prefix(method, std::string(kPrefix),
                       [&ctx](const http::Request& r) { return device_resource(r, ctx); });

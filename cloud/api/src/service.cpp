@@ -21,6 +21,13 @@ http::Response storage_failure(const Context& ctx, const Error& e) {
   return r;
 }
 
+void add_routes(http::Router& router, Context& ctx, std::span<const Route> routes) {
+  for (const Route& route : routes) {
+    router.add(std::string(route.method), std::string(route.path),
+               [&ctx, handle = route.handle](const http::Request& r) { return handle(r, ctx); });
+  }
+}
+
 http::Expected<nlohmann::json> json_object_body(const http::Request& r) {
   nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
   if (body.is_discarded()) return http::Response::error(400, "the body is not valid JSON");

@@ -229,13 +229,13 @@ http::Response command_ack(const http::Request& r, Context& ctx) {
 }  // namespace
 
 void add_uplink_routes(http::Router& router, Context& ctx) {
-  router.add("POST", "/uplink/v1/hello", [&ctx](const http::Request& r) { return hello(r, ctx); });
-  router.add("POST", "/uplink/v1/minutes",
-             [&ctx](const http::Request& r) { return minutes(r, ctx); });
-  router.add("GET", "/uplink/v1/commands",
-             [&ctx](const http::Request& r) { return command_poll(r, ctx); });
-  router.add("POST", "/uplink/v1/commands/ack",
-             [&ctx](const http::Request& r) { return command_ack(r, ctx); });
+  static constexpr Route kRoutes[] = {
+      {"POST", "/uplink/v1/hello", hello},
+      {"POST", "/uplink/v1/minutes", minutes},
+      {"GET", "/uplink/v1/commands", command_poll},
+      {"POST", "/uplink/v1/commands/ack", command_ack},
+  };
+  add_routes(router, ctx, kRoutes);
 }
 
 }  // namespace maic::cloud
