@@ -55,13 +55,10 @@ struct Credentials {
 };
 
 http::Expected<Credentials> credentials(const http::Request& r) {
-  auto body = json_object_body(r);
-  if (!body) return body.error();
-  auto email = string_field(*body, "email", kMaxEmail);
-  if (!email) return email.error();
-  auto password = string_field(*body, "password", kMaxPassword);
-  if (!password) return password.error();
-  return Credentials{lower(std::move(*email)), std::move(*password)};
+  auto given = string_fields(r, {{"email", kMaxEmail}, {"password", kMaxPassword}});
+  if (!given) return given.error();
+  auto& [email, password] = *given;
+  return Credentials{lower(std::move(email)), std::move(password)};
 }
 
 http::Response register_user(const http::Request& r, Context& ctx) {
@@ -121,19 +118,16 @@ http::Response log_out(const http::Request& r, Context& ctx) {
 
 http::Response change_password(const http::Request& r, Context& ctx) {
   return with_caller(r, ctx, [&](const Caller& caller) {
-    auto body = json_object_body(r);
-    if (!body) return body.error();
-    auto current = string_field(*body, "current", kMaxPassword);
-    if (!current) return current.error();
-    auto next = string_field(*body, "new", kMaxPassword);
-    if (!next) return next.error();
+    auto given = string_fields(r, {{"current", kMaxPassword}, {"new", kMaxPassword}});
+    if (!given) return given.error();
+    const auto& [current, next] = *given;
     if (!ctx.login_by_account.allow(caller.user.email))
       return http::Response::error(429, "too many attempts; wait a minute");
-    if (!verify_password(caller.user.password_hash, *current))
+    if (!verify_password(caller.user.password_hash, current))
       return http::Response::error(403, "current: the password is wrong");
-    if (auto policy = check_password_policy(*next); !policy)
+    if (auto policy = check_password_policy(next); !policy)
       return http::Response::error(400, "new: " + policy.error().message);
-    auto hash = hash_password(*next);
+    auto hash = hash_password(next);
     if (!hash) return http::Response::error(503, hash.error().message);
     if (auto set = ctx.store.set_password_hash(caller.user.id, *hash); !set)
       return storage_failure(ctx, set.error());

@@ -3,6 +3,7 @@
 // board, and the small helpers every handler uses.
 #pragma once
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -55,6 +56,29 @@ http::Expected<nlohmann::json> json_object_body(const http::Request& r);
 // naming the field; `max` bounds its length in bytes.
 http::Expected<std::string> string_field(const nlohmann::json& body, std::string_view name,
                                          std::size_t max);
+
+// A string member of a JSON object body: its name and longest length in bytes.
+struct StringField {
+  std::string_view name;
+  std::size_t max;
+};
+
+// The string members `fields` of a JSON object body, in the order asked;
+// the error is the body's, or the first missing or bad member's
+// (string_field's).
+template <std::size_t N>
+http::Expected<std::array<std::string, N>> string_fields(const http::Request& r,
+                                                         const StringField (&fields)[N]) {
+  auto body = json_object_body(r);
+  if (!body) return body.error();
+  std::array<std::string, N> out;
+  for (std::size_t k = 0; k < N; ++k) {
+    auto value = string_field(*body, fields[k].name, fields[k].max);
+    if (!value) return value.error();
+    out[k] = std::move(*value);
+  }
+  return out;
+}
 
 // A route of the server's table: the method, the path, and the handler.
 struct Route {

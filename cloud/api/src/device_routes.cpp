@@ -88,17 +88,10 @@ http::Response list_devices(const http::Request& r, Context& ctx) {
 
 http::Response add_device(const http::Request& r, Context& ctx) {
   return with_caller(r, ctx, [&](const Caller& caller) {
-    auto body = json_object_body(r);
-    if (!body) return body.error();
-    auto name = string_field(*body, "name", kMaxName);
-    if (!name) return name.error();
-    auto devid = string_field(*body, "devid", DeviceId::kDigits);
-    if (!devid) return devid.error();
-    auto pin = string_field(*body, "pin", 10);
-    if (!pin) return pin.error();
-    const std::string& id = *devid;
-    const std::string& given_pin = *pin;
-    if (auto problem = name_problem(*name)) return http::Response::error(400, *problem);
+    auto given = string_fields(r, {{"name", kMaxName}, {"devid", DeviceId::kDigits}, {"pin", 10}});
+    if (!given) return given.error();
+    const auto& [name, id, given_pin] = *given;
+    if (auto problem = name_problem(name)) return http::Response::error(400, *problem);
     if (!DeviceId::valid(id)) return http::Response::error(400, "devid: 10 digits are required");
     if (given_pin.empty() || !all_digits(given_pin))
       return http::Response::error(400, "pin: 1 to 10 digits are required");
@@ -128,7 +121,7 @@ http::Response add_device(const http::Request& r, Context& ctx) {
     if (!digest || !secrets_equal(*digest, identity.pin_hash))
       return http::Response::error(403, "pin: wrong PIN for device " + id);
     auto claimed =
-        ctx.store.claim_device(id, caller.user.id, *name, default_boards(identity.phases));
+        ctx.store.claim_device(id, caller.user.id, name, default_boards(identity.phases));
     if (!claimed) return storage_failure(ctx, claimed.error());
     switch (*claimed) {
       case ClaimOutcome::kClaimed:
