@@ -128,7 +128,7 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
       auto i = integer(field.value(), here, 0, kMaxReadings);
       if (!i) return i.error();
       m.readings = static_cast<int>(*i);
-    } else if (key == "s") {
+    } else if (key == kCoveredField) {
       auto d = number(field.value(), here, 0, static_cast<double>(kMaxCoveredSeconds));
       if (!d) return d.error();
       m.covered = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*d));
@@ -186,9 +186,12 @@ std::string encode_upload(const UploadBatch& batch) {
     out += fmt::format("{}{{\"seq\":{},\"minute\":{},\"phases\":{},\"out\":{},\"t\":{},\"n\":{},",
                        k ? "," : "", r.seq, m.minute, m.phases, m.output_on ? 1 : 0,
                        num(m.temperature_c), m.readings);
-    // Only a partial minute says how much it covered: a full one encodes
-    // as before "s" existed, which servers of any version read.
-    if (m.covered != kFullMinute) out += fmt::format("\"s\":{},", num(seconds(m.covered)));
+    // Only a partial minute says how much it covered, and only to a server
+    // that reads it: a full one encodes as before "s" existed, which servers
+    // of any version read.
+    if (batch.send_covered && m.covered != kFullMinute) {
+      out += fmt::format("\"{}\":{},", kCoveredField, num(seconds(m.covered)));
+    }
     out += "\"p\":[";
     for (int p = 0; p < m.phases; ++p) {
       const PhaseValues& ph = m.phase[static_cast<std::size_t>(p)];

@@ -58,6 +58,7 @@ TEST(UploadCodec, RoundTripsExactly) {
 TEST(UploadCodec, APartialMinuteCarriesItsCoveredTime) {
   UploadBatch b = batch_of(2);
   b.records[1].minute.covered = std::chrono::seconds(20);
+  b.send_covered = true;  // the server's hello listed "s"
   const std::string json = encode_upload(b);
   // A full minute encodes as before the field existed.
   EXPECT_EQ(json.find("\"s\":"), json.rfind("\"s\":"));
@@ -81,9 +82,20 @@ TEST(UploadCodec, AnUploadWithoutCoveredTimeIsAFullMinute) {
   EXPECT_DOUBLE_EQ(b->records[0].minute.phase[0].reverse_watts, 30);
 }
 
+TEST(UploadCodec, ToAServerThatDoesNotReadItNoRecordCarriesCoveredTime) {
+  UploadBatch b = batch_of(2);
+  b.records[1].minute.covered = std::chrono::seconds(20);
+  const std::string json = encode_upload(b);
+  EXPECT_EQ(json.find("\"s\":"), std::string::npos) << json;
+  auto back = decode_upload(json);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->records[1].minute.covered, kFullMinute);
+}
+
 TEST(UploadCodec, CoveredTimeOutOfRangeIsRefused) {
   UploadBatch b = batch_of(1);
   b.records[0].minute.covered = std::chrono::seconds(3601);
+  b.send_covered = true;
   auto back = decode_upload(encode_upload(b));
   ASSERT_FALSE(back.ok());
   EXPECT_NE(back.error().message.find("records[0].s"), std::string::npos);

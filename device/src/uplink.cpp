@@ -245,9 +245,16 @@ Status Uplink::hello() {
   auto answer = call(deps_.transport, "POST", "/uplink/v1/hello", body.dump(),
                      options_.request_timeout, false);
   if (!answer) return answer.error();
+  // A server that reads "s" says so; an older one would refuse it.
+  const json& reply = answer->body;
+  const auto fields = reply.is_object() ? reply.find("record_fields") : reply.end();
+  const bool reads_covered =
+      reply.is_object() && fields != reply.end() && fields->is_array() &&
+      std::find(fields->begin(), fields->end(), json(kCoveredField)) != fields->end();
   {
     std::lock_guard lock(mutex_);
     hello_done_ = true;
+    server_reads_covered_ = reads_covered;
   }
   // newest_seq is not trusted to skip records (the server's database may
   // have been restored from a backup): the upload resends from our mark.
@@ -277,8 +284,10 @@ void Uplink::persist_mark() {
 Status Uplink::upload() {
   for (;;) {
     std::uint32_t from = 0;
+    bool send_covered = false;
     {
       std::lock_guard lock(mutex_);
+      send_covered = server_reads_covered_;
       // A mark beyond the journal's newest record means the journal was
       // replaced (a new file starts again at seq 1): send all of it.
       if (acked_ > deps_.device.journal_span().newest) acked_ = 0;
@@ -295,9 +304,9 @@ Status Uplink::upload() {
     for (UploadRecord& r : *records) fit_to_upload(r.minute);
     const std::uint32_t first = records->front().seq;
     const std::uint32_t last = records->back().seq;
-    auto answer =
-        call(deps_.transport, "POST", "/uplink/v1/minutes",
-             encode_upload({devid_, std::move(*records)}), options_.request_timeout, false);
+    auto answer = call(deps_.transport, "POST", "/uplink/v1/minutes",
+                       encode_upload({devid_, std::move(*records), send_covered}),
+                       options_.request_timeout, false);
     if (!answer) return answer.error();
     const auto last_seq = answer->body.find("last_seq");
     if (last_seq == answer->body.end() || !last_seq->is_number_unsigned()) {

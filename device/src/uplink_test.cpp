@@ -109,6 +109,12 @@ class DataServer {
     script_.insert(script_.end(), next);
   }
   void set_time(WallTime t) { time_ms_ = unix_ms(t); }
+  // The optional record fields the hello answer lists; null: none (a
+  // server older than them).
+  void set_record_fields(json fields) {
+    std::lock_guard lock(mutex_);
+    record_fields_ = std::move(fields);
+  }
   void add_command(std::int64_t id, bool on) {
     std::lock_guard lock(mutex_);
     pending_.push_back({{"id", id}, {"out", on ? 1 : 0}});
@@ -149,7 +155,9 @@ class DataServer {
     std::lock_guard lock(mutex_);
     hellos_.push_back(json::parse(q.body));
     known_ = true;
-    return answer({{"newest_seq", newest_seq_}, {"newest_minute", -1}});
+    json body = {{"newest_seq", newest_seq_}, {"newest_minute", -1}};
+    if (!record_fields_.is_null()) body["record_fields"] = record_fields_;
+    return answer(body);
   }
 
   http::Response minutes(const http::Request& q) {
@@ -229,6 +237,7 @@ class DataServer {
   std::vector<json> hellos_;
   std::vector<json> acks_;
   std::vector<json> pending_;
+  json record_fields_;
 };
 
 // --- The device -------------------------------------------------------------------
@@ -380,6 +389,31 @@ TEST(Uplink, UploadsOldestFirstInBatchesAndMarksWhatTheServerCommitted) {
   rig.uplink->step();
   EXPECT_EQ(rig.uplink->acked_seq(), 4501u);
   EXPECT_EQ(rig.server.batches().back(), std::vector<std::uint32_t>{4501});
+}
+
+// A partial minute's covered time ("s") goes only to a server whose hello
+// lists it: an older server refuses a field it does not know, and a refused
+// batch would block the uplink for good.
+TEST(Uplink, CoveredTimeGoesOnlyToAServerThatReadsIt) {
+  for (const bool reads : {false, true}) {
+    SCOPED_TRACE(reads ? "a server that reads s" : "an older server");
+    Rig rig;
+    rig.server.set_record_fields(reads ? json::array({"s"}) : json());
+    append_minutes(rig.storage, 2);
+    testing::append_minutes(rig.storage, 1, 0, /*covered_s=*/20);
+    rig.open(rig.server.url());
+    rig.uplink->step();
+    ASSERT_EQ(rig.uplink->acked_seq(), 3u);
+    const auto committed = rig.server.committed();
+    EXPECT_EQ(committed.begin()->second.minute.covered, kFullMinute);
+    const MinuteRecord& partial = std::prev(committed.end())->second.minute;
+    EXPECT_EQ(partial.covered, reads ? Duration(seconds(20)) : kFullMinute);
+    for (const auto& q : rig.server.seen()) {
+      if (q.target.starts_with("/uplink/v1/minutes")) {
+        EXPECT_EQ(q.body.find("\"s\":") != std::string::npos, reads) << q.body;
+      }
+    }
+  }
 }
 
 TEST(Uplink, AFailedRequestMarksNothingAndBacksOffOneSecondDoublingToFiveMinutes) {

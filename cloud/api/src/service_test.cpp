@@ -278,6 +278,13 @@ TEST_F(ServiceTest, PinGuessingIsLimited) {
   EXPECT_EQ(add(ann, d, "4711").status, 429);  // even the right PIN, for now
 }
 
+TEST_F(ServiceTest, HelloListsTheOptionalRecordFieldsTheServerReads) {
+  const http::Response r = hello(device_a());
+  ASSERT_EQ(r.status, 200);
+  const json answer = json::parse(r.body);
+  EXPECT_EQ(answer["record_fields"], json::array({"s"}));
+}
+
 TEST_F(ServiceTest, UplinkRequiresTheDevicesSecret) {
   FakeDevice d = device_a();
   ASSERT_EQ(hello(d).status, 200);

@@ -125,7 +125,9 @@ http::Response hello(const http::Request& r, Context& ctx) {
   return http::Response::json({{"time", now_ms(ctx)},
                                {"newest_seq", row ? row->newest_seq : 0u},
                                {"newest_minute", row ? row->newest_minute : -1},
-                               {"commands", commands_json(*pending)}});
+                               {"commands", commands_json(*pending)},
+                               // The optional record fields this server reads.
+                               {"record_fields", {kCoveredField}}});
 }
 
 http::Response minutes(const http::Request& r, Context& ctx) {

@@ -13,8 +13,10 @@ namespace maic::device::testing {
 
 // Appends `count` minutes to the journal in `storage` while no device has it
 // open, continuing from its newest record (or starting at `first_minute`):
-// 230 V, 10 A, PF 1 and 38.33 Wh a minute on each of three phases.
-inline void append_minutes(Storage& storage, std::uint32_t count, std::int64_t first_minute) {
+// 230 V, 10 A, PF 1 and 38.33 Wh a minute on each of three phases, each
+// minute covering `covered_s` seconds of readings.
+inline void append_minutes(Storage& storage, std::uint32_t count, std::int64_t first_minute,
+                           int covered_s = 60) {
   auto journal = Journal::open(storage);
   ASSERT_TRUE(journal.ok()) << journal.error().message;
   for (std::uint32_t k = 0; k < count; ++k) {
@@ -22,7 +24,7 @@ inline void append_minutes(Storage& storage, std::uint32_t count, std::int64_t f
     const auto& newest = journal->newest();
     r.minute = newest ? newest->minute + 60 : first_minute;
     r.phases = 3;
-    r.covered_s = 60;
+    r.covered_s = covered_s;
     r.temperature_c = 31;
     const std::uint64_t seq = journal->newest_seq() + 1;
     for (JournalPhase& p : r.phase) {

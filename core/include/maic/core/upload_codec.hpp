@@ -39,7 +39,15 @@ struct UploadRecord {
 struct UploadBatch {
   std::string devid;
   std::vector<UploadRecord> records;
+  // Whether a partial minute carries "s" (the seconds it covers). Only for a
+  // server whose hello answer lists "s" in "record_fields" (docs/uplink.md):
+  // an older server refuses a record with a field it does not know.
+  bool send_covered = false;
 };
+
+// The optional record fields this decoder reads, as the server's hello
+// answer lists them ("record_fields").
+inline constexpr std::string_view kCoveredField = "s";
 
 inline constexpr std::size_t kMaxUploadRecords = 2000;
 // The most energy one phase may report within one minute, Wh.

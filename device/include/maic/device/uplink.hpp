@@ -156,6 +156,7 @@ class Uplink {
   std::uint64_t generation_ = 0;  // +1 per change of url_
   std::uint32_t acked_ = 0;
   bool hello_done_ = false;
+  bool server_reads_covered_ = false;  // its hello listed "s" in record_fields
   ServerReport report_;
   std::string logged_error_;
   std::atomic<bool> stopped_{false};
