@@ -64,9 +64,11 @@ constexpr std::uint64_t kPhasesMask = 0x03;
 constexpr std::uint64_t kOutputBit = 0x04;
 // Set in every slot this version writes: byte 10 holds the seconds the
 // minute's energy covers. Without it (a version 1 slot) byte 10 counts
-// 5-s readings, which is what those slots meant.
+// readings of an unknown interval (a 10-s meter's 6 readings are a full
+// minute): such a slot reads as a full minute, so its mean power is never
+// overstated; its energy is exact either way.
 constexpr std::uint64_t kSecondsBit = 0x08;
-constexpr int kVersion1ReadingSeconds = 5;
+constexpr int kFullMinuteSeconds = 60;
 constexpr double kVoltsUnit = 0.01;
 constexpr double kPowerFactorUnit = 1e-4;
 constexpr std::uint64_t kMaxPowerFactor = 10'000;
@@ -128,7 +130,9 @@ JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime)
   r.phases = std::clamp(m.phases, 1, kMaxPhases);
   r.output_on = m.output_on;
   r.temperature_c = clamp_int(m.temperature_c, -128, 127);
-  r.covered_s = clamp_int(seconds(m.covered), 0, kMaxCoveredSeconds);
+  // Rounded up: a sliver of a second still covers the energy it holds (a
+  // 0 would drop the minute's power, a rounded-down 1.4 s overstate it).
+  r.covered_s = clamp_int(std::ceil(seconds(m.covered) - 1e-9), 0, kMaxCoveredSeconds);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const PhaseValues& in = m.phase[p];
     JournalPhase& out = r.phase[p];
@@ -254,7 +258,7 @@ std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize>
   r.output_on = (flags & kOutputBit) != 0;
   r.temperature_c = static_cast<std::int8_t>(get(slot, kTemperatureAt, 1));
   const auto covered = static_cast<int>(get(slot, kCoveredAt, 1));
-  r.covered_s = (flags & kSecondsBit) != 0 ? covered : covered * kVersion1ReadingSeconds;
+  r.covered_s = (flags & kSecondsBit) != 0 ? covered : kFullMinuteSeconds;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     JournalPhase& out = r.phase[p];
     const std::size_t at = kPhasesAt + p * kPhaseSize;

@@ -279,6 +279,23 @@ TEST(JournalToMinuteRecord, ComesFromAMinuteRecordAndTheLifetimeRegisters) {
   EXPECT_DOUBLE_EQ(r.phase[2].volts, 231.234);  // quantised only when stored
 }
 
+// A minute's covered time is kept in whole seconds, rounded up: a sliver of
+// a second keeps its energy's power finite and a fraction is never cut off
+// (which would overstate the mean power).
+TEST(JournalRecordOf, CoveredTimeIsRoundedUpToWholeSeconds) {
+  const auto covered_s = [](Duration covered) {
+    MinuteRecord m;
+    m.covered = covered;
+    return journal_record(m, MeterValues{}).covered_s;
+  };
+  EXPECT_EQ(covered_s(std::chrono::milliseconds(300)), 1);
+  EXPECT_EQ(covered_s(std::chrono::milliseconds(1400)), 2);
+  EXPECT_EQ(covered_s(std::chrono::seconds(20)), 20);
+  EXPECT_EQ(covered_s(std::chrono::seconds(60)), 60);
+  EXPECT_EQ(covered_s(Duration::zero()), 0);
+  EXPECT_EQ(covered_s(std::chrono::seconds(4000)), kMaxCoveredSeconds);
+}
+
 // A minute of a meter read every `interval` s at a constant `watts` on
 // phase 1, through MinuteAggregator and the journal's slot, as the uplink
 // and the journal CSV read it back; `seconds` of the minute are read.
@@ -360,8 +377,8 @@ TEST(JournalFormat, AVersion1JournalIsReadAsItMeantAndAppendedTo) {
   ASSERT_TRUE(j.append(next).ok());
   const std::vector<JournalRecord> records = all_records(j);
   ASSERT_EQ(records.size(), 3u);
-  EXPECT_EQ(records[0].covered_s, 60);  // 12 readings of 5 s
-  EXPECT_EQ(records[1].covered_s, 35);  // 7 readings: a partial minute
+  EXPECT_EQ(records[0].covered_s, 60);  // 12 readings: a full minute
+  EXPECT_EQ(records[1].covered_s, 60);  // 7 readings of an unknown interval: a full minute too
   EXPECT_EQ(records[2].covered_s, 42);
   // Its header stays as it was written: version 1 reads on.
   Slot header{};
@@ -369,11 +386,12 @@ TEST(JournalFormat, AVersion1JournalIsReadAsItMeantAndAppendedTo) {
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE((*file)->read_at(0, header).ok());
   EXPECT_EQ(decode_header(header)->version, 1);
-  // The old minute's power is its energy over 35 s.
+  // The old minute's power is its energy over the whole minute, as it was
+  // uploaded before: never overstated.
   const MinuteRecord m = to_minute_record(records[1], &records[0], MeterValues{}, MeterValues{});
   const double wh = m.phase[0].wh_delta;
   EXPECT_GT(wh, 0);
-  EXPECT_NEAR(m.phase[0].watts, wh * 3600 / 35, 1e-6);
+  EXPECT_NEAR(m.phase[0].watts, wh * 60, 1e-6);
 }
 
 TEST(JournalFormat, AFutureVersionIsRefused) {

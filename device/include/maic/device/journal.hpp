@@ -95,8 +95,9 @@ struct JournalRecord {
   bool output_on = false;   // at the minute's end
   int temperature_c = 0;    // rounded, clamped to -128..127
   // The seconds the minute's energy covers (MinuteRecord::covered),
-  // rounded, clamped to 0..kMaxCoveredSeconds. A slot written by version 1
-  // kept the number of 5-s readings instead and reads back as 5 × that.
+  // rounded up, clamped to 0..kMaxCoveredSeconds. A slot written by
+  // version 1 kept a count of readings instead and reads back as a full
+  // minute (60).
   int covered_s = 0;
   std::array<JournalPhase, kMaxPhases> phase{};
 
