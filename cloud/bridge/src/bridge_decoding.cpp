@@ -4,16 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
-#include "maic/core/ascii.hpp"
 #include "maic/core/device_id.hpp"
+#include "maic/core/device_secrets.hpp"
 #include "maic/core/quantity.hpp"
-#include "maic/core/upload_codec.hpp"
 #include "maic/http/query.hpp"
 
 namespace maic::cloud {
@@ -23,7 +20,6 @@ namespace {
 
 constexpr std::string_view kScheme = "mqtt://";
 constexpr std::string_view kJsonTopic = "/JSON";
-constexpr std::size_t kMaxPinDigits = 10;
 
 // A part of the URL, %XX-decoded ('+' is itself in a URL's userinfo and path).
 Result<std::string> percent_decode(std::string_view s, std::string_view what) {
@@ -44,6 +40,9 @@ struct Range {
 Range range_of(Family f) {
   const FamilyInfo& info = family_info(f);
   if (f == Family::kPowerFactor) return {-info.max, info.max};
+  // An original set to °F publishes `Temp` in °F (nothing says so): the
+  // catalogue's °C range as °F, so such a message is not refused whole.
+  if (f == Family::kTemperature) return {info.min, info.max * 9 / 5 + 32};
   return {info.min, info.max};
 }
 
@@ -147,7 +146,7 @@ Status validate(const MqttBridgeOptions& o) {
     return make_error(fmt::format("the bridge's prefix \"{}\" may not contain + or #", o.prefix));
   }
   if (o.prefix.size() > 256) return make_error("the bridge's prefix is longer than 256 bytes");
-  if (!o.pin.empty() && (o.pin.size() > kMaxPinDigits || !all_digits(o.pin))) {
+  if (!o.pin.empty() && !valid_pin(o.pin)) {
     return make_error("the bridge's PIN must be 1 to 10 digits");
   }
   if (o.keepalive < std::chrono::seconds(5)) {

@@ -145,6 +145,14 @@ TEST(MqttBridgeJson, NegativePowerFactorIsItsMagnitude) {
       must(parse_device_json(R"({"V1":230,"PF1":-0.5})", at(kT0))).phase[0].power_factor, 0.5);
 }
 
+// An original set to °F publishes Temp in °F: a hot board (95 °C is 203 °F)
+// must not have its whole message, energy included, refused.
+TEST(MqttBridgeJson, ATemperatureInFahrenheitIsNotRefused) {
+  EXPECT_DOUBLE_EQ(must(parse_device_json(R"({"V1":230,"Temp":203})", at(kT0))).temperature_c, 203);
+  EXPECT_DOUBLE_EQ(must(parse_device_json(R"({"V1":230,"Temp":392})", at(kT0))).temperature_c, 392);
+  EXPECT_FALSE(parse_device_json(R"({"V1":230,"Temp":393})", at(kT0)).ok());
+}
+
 TEST(MqttBridgeJson, ClearErrors) {
   auto error_of = [](std::string_view payload) {
     Result<Reading> r = parse_device_json(payload, at(kT0));

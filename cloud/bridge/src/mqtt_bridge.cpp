@@ -3,15 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
 #include "maic/core/device_secrets.hpp"
-#include "maic/core/quantity.hpp"
 #include "maic/core/upload_codec.hpp"
 #include "maic/mqtt/client.hpp"
 
