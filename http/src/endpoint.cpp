@@ -1,6 +1,6 @@
 #include "maic/http/endpoint.hpp"
 
-#include <charconv>
+#include "maic/core/ascii.hpp"
 
 namespace maic::http {
 
@@ -26,12 +26,9 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
     port = text.substr(colon + 1);
   }
   if (host.empty()) return fail("empty host");
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value > 65535) {
-    return fail("port must be a number from 0 to 65535");
-  }
-  return Endpoint{std::string(host), static_cast<std::uint16_t>(value)};
+  const std::optional<std::int64_t> value = whole_number(port, false);
+  if (!value || *value > 65535) return fail("port must be a number from 0 to 65535");
+  return Endpoint{std::string(host), static_cast<std::uint16_t>(*value)};
 }
 
 std::string to_string(const Endpoint& endpoint) {

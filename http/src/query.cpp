@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <string>
 
 #include "maic/core/ascii.hpp"
@@ -56,14 +55,9 @@ Result<std::int64_t> parse_int(std::string_view name, std::string_view text, std
                                         "required, not '{}'",
                                         name, min, max, text));
   };
-  const std::string_view digits = min < 0 && text.starts_with('-') ? text.substr(1) : text;
-  if (digits.empty() || !all_digits(digits)) return refuse();
-  // from_chars reads exactly the grammar checked above and reports
-  // overflow instead of wrapping.
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) return refuse();
-  return v;
+  const std::optional<std::int64_t> v = whole_number(text, min < 0);
+  if (!v || *v < min || *v > max) return refuse();
+  return *v;
 }
 
 Result<std::int64_t> parse_unix_seconds(std::string_view name, std::string_view text) {

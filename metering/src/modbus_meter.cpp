@@ -7,11 +7,12 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "maic/core/ascii.hpp"
 
 namespace maic::metering {
 namespace {
@@ -77,13 +78,9 @@ Status check_device(std::string_view device) {
 // The URL parser.
 
 Result<long long> parse_whole(std::string_view name, std::string_view text) {
-  long long value = 0;
-  const char* end = text.data() + text.size();
-  const auto [p, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || p != end) {
-    return make_error(fmt::format("{} must be a whole number, got '{}'", name, text));
-  }
-  return value;
+  const std::optional<std::int64_t> value = whole_number(text);
+  if (!value) return make_error(fmt::format("{} must be a whole number, got '{}'", name, text));
+  return static_cast<long long>(*value);
 }
 
 Result<int> parse_int(std::string_view name, std::string_view text, Range range) {
