@@ -106,7 +106,7 @@ Result<std::unique_ptr<Device>> Device::open(Dependencies deps, DeviceOptions op
                               std::move(*meters), std::move(*output), now);
   State& s = *device->state_;
   s.source_status.description = s.source->describe();
-  s.phases = s.source->phases() == 1 ? 1 : 3;
+  s.phases = catalogue_phases(s.source->phases());
   return device;
 }
 

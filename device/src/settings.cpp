@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "maic/core/ascii.hpp"
 #include "maic/core/calendar.hpp"
+#include "maic/core/device_secrets.hpp"
 
 namespace maic::device {
 
@@ -31,8 +31,6 @@ bool valid_server_url(std::string_view url) {
                                     : authority.substr(0, authority.rfind(':'));
   return !host.empty() && host != "[]";
 }
-
-bool valid_pin(std::string_view pin) { return !pin.empty() && pin.size() <= 10 && all_digits(pin); }
 
 Status validate(const MqttSettings& m) {
   if (m.port < 1 || m.port > 65535) return make_error("mqtt.port: must be 1..65535");

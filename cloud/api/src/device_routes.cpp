@@ -10,7 +10,6 @@
 #include "auth.hpp"
 #include "context.hpp"
 #include "data_views.hpp"
-#include "maic/core/ascii.hpp"
 #include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "secrets.hpp"
@@ -88,12 +87,13 @@ http::Response list_devices(const http::Request& r, Context& ctx) {
 
 http::Response add_device(const http::Request& r, Context& ctx) {
   return with_caller(r, ctx, [&](const Caller& caller) {
-    auto given = string_fields(r, {{"name", kMaxName}, {"devid", DeviceId::kDigits}, {"pin", 10}});
+    auto given = string_fields(
+        r, {{"name", kMaxName}, {"devid", DeviceId::kDigits}, {"pin", kMaxPinDigits}});
     if (!given) return given.error();
     const auto& [name, id, given_pin] = *given;
     if (auto problem = name_problem(name)) return http::Response::error(400, *problem);
     if (!DeviceId::valid(id)) return http::Response::error(400, "devid: 10 digits are required");
-    if (given_pin.empty() || !all_digits(given_pin))
+    if (!valid_pin(given_pin))
       return http::Response::error(400, "pin: 1 to 10 digits are required");
     if (given_pin == "0000")
       return http::Response::error(

@@ -10,12 +10,21 @@
 // Shared by the device and the server, so both compute the same digests.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "maic/core/ascii.hpp"
 #include "maic/core/result.hpp"
 
 namespace maic {
+
+// A device's PIN (manual §4): 1 to 10 digits, as the device's settings, the
+// server's "add a device" and the MQTT bridge's option take it.
+inline constexpr std::size_t kMaxPinDigits = 10;
+constexpr bool valid_pin(std::string_view pin) {
+  return !pin.empty() && pin.size() <= kMaxPinDigits && all_digits(pin);
+}
 
 // Hex BLAKE2b-256 of the secret's bytes.
 std::string secret_hash(std::string_view secret);

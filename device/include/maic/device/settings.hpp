@@ -75,7 +75,6 @@ using SettingsEdit = std::function<Result<Settings>(Settings current)>;
 // Validation, naming the bad field ("mqtt.port must be 1..65535").
 Status validate(const Settings& s);
 Status validate(const MqttSettings& m);
-bool valid_pin(std::string_view pin);
 // http:// or https://, a host (and optionally a port and a path), printable
 // ASCII, no user name or password.
 bool valid_server_url(std::string_view url);
