@@ -10,7 +10,7 @@
 // for SQLite.
 //
 // Needs PostgreSQL 15: it starts its own server, as the tests do
-// (cloud/src/testing/postgres_server.hpp; fsync off, so neither side waits
+// (testing/include/maic/testing/postgres_server.hpp; fsync off, so neither side waits
 // for the disk).
 //   build/release/bench/maic_postgres_ingest_bench
 #include <benchmark/benchmark.h>

@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "maic/core/testing/storage_contract.hpp"
+#include "maic/testing/storage_contract.hpp"
 
 namespace maic {
 namespace {

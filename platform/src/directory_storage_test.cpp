@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "maic/core/testing/storage_contract.hpp"
+#include "maic/testing/storage_contract.hpp"
 #include "maic/testing/temp_dir.hpp"
 
 namespace maic::platform {
