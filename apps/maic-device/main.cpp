@@ -148,7 +148,6 @@ class UplinkThreads {
   const Clock& clock_;
   double scale_;
   std::mutex mutex_;
-  std::condition_variable wait_mutex_unused_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread uploader_;
