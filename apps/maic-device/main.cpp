@@ -304,7 +304,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
     return 1;
   }
   d.server.emplace(std::move(server).value());
-  d.services.start_all(device.settings());
+  device.start_services();
 
   const device::DeviceStatus status = device.status();
   fmt::print("maic-device {} — device {} ({}), data in {}\n", MAIC_VERSION, status.identity.devid,
@@ -341,7 +341,7 @@ void meter(const Options& o, Daemon& d) {
   while (!g_stop) {
     if (g_restart.exchange(false)) {
       fmt::print("maic-device: restarting services\n");
-      device.restart_services();
+      device.request_reboot();  // done by the step below
     }
     if (g_factory_reset.exchange(false)) {
       const Status reset = device.factory_reset();
