@@ -21,14 +21,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "../common/synthetic_options.hpp"
 #include "maic/core/corrected_clock.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/mqtt_service.hpp"
 #include "maic/device/reading_line.hpp"
-#include "maic/device/uplink.hpp"
+#include "maic/device/uplink_service.hpp"
 #include "maic/device/web_api.hpp"
 #include "maic/http/router.hpp"
 #include "maic/http/server.hpp"
@@ -101,120 +100,8 @@ extern "C" void on_stop(int) { g_stop = true; }
 extern "C" void on_restart(int) { g_restart = true; }
 extern "C" void on_factory_reset(int) { g_factory_reset = true; }
 
-// The uplink's two loops on their own threads: uploads (Uplink::step) and
-// the command long poll (Uplink::poll_commands). Each waits, in real time,
-// until its next call is due, at most a second (settings changes and new
-// minutes are noticed that late), at least 20 ms (a fast simulation must
-// not spin). stop() cancels the requests in flight and joins: bounded.
-class UplinkThreads {
- public:
-  UplinkThreads(device::Uplink& uplink, const Clock& clock, double time_scale)
-      : uplink_(uplink), clock_(clock), scale_(time_scale) {
-    uploader_ = std::thread([this] { loop([this] { return uplink_.step(); }); });
-    poller_ = std::thread([this] { loop([this] { return uplink_.poll_commands(); }); });
-  }
-  ~UplinkThreads() { stop(); }
-  UplinkThreads(const UplinkThreads&) = delete;
-  UplinkThreads& operator=(const UplinkThreads&) = delete;
-
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    uplink_.stop();
-    if (uploader_.joinable()) uploader_.join();
-    if (poller_.joinable()) poller_.join();
-  }
-
- private:
-  template <typename Step>
-  void loop(Step step) {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      const SteadyTime next = step();
-      lock.lock();
-      const Duration ahead = std::max(Duration::zero(), next - clock_.steady_now());
-      const Duration real =
-          std::clamp<Duration>(platform::real_time_for(ahead, scale_),
-                               std::chrono::milliseconds(20), std::chrono::seconds(1));
-      wake_.wait_for(lock, real, [this] { return stopping_; });
-    }
-  }
-
-  device::Uplink& uplink_;
-  const Clock& clock_;
-  double scale_;
-  std::mutex mutex_;
-  std::condition_variable wait_mutex_unused_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread uploader_;
-  std::thread poller_;
-};
-
 void log_line(std::string_view line) { fmt::print(stderr, "maic-device: {}\n", line); }
 
-// The uplink to the data server as the "server" service: an Uplink over
-// two curl transports, driven by UplinkThreads. The uplink follows the
-// settings (server.url, the PIN) by itself; a restart makes it say hello
-// again at once, whatever its back-off.
-class UplinkService final : public device::Service {
- public:
-  UplinkService(device::Device& device, const Clock& clock, double time_scale,
-                std::function<void(WallTime)> set_wall)
-      : device_(device), clock_(clock), scale_(time_scale), set_wall_(std::move(set_wall)) {
-    curl_options_.user_agent = std::string("maic-device/") + MAIC_VERSION;
-  }
-  ~UplinkService() override { stop(); }
-
-  std::string_view name() const override { return "server"; }
-
-  Status start(const device::Settings&) override {
-    if (uplink_ != nullptr) return ok_status();
-    // An uplink stopped is stopped for good (its transports cancelled): a
-    // start makes new ones. uplink.json says where the server left off.
-    uploads_ = device::curl_transport(curl_options_);
-    commands_ = device::curl_transport(curl_options_);
-    uplink_ = std::make_unique<device::Uplink>(
-        device::UplinkDependencies{device_, *uploads_, *commands_, clock_, set_wall_, log_line});
-    threads_ = std::make_unique<UplinkThreads>(*uplink_, clock_, scale_);
-    return ok_status();
-  }
-
-  Status reconfigure(const device::Settings&) override { return ok_status(); }
-
-  Status restart(const device::Settings& settings) override {
-    if (uplink_ == nullptr) return start(settings);
-    uplink_->reconnect();
-    return ok_status();
-  }
-
-  void stop() override {
-    threads_.reset();  // cancels the requests in flight and joins
-    uplink_.reset();
-    uploads_.reset();
-    commands_.reset();
-  }
-
-  device::ServiceStatus report() const override {
-    const device::ServerReport r = device_.server_report();
-    return {r.state, r.last_error, 0};
-  }
-
- private:
-  device::Device& device_;
-  const Clock& clock_;
-  double scale_;
-  std::function<void(WallTime)> set_wall_;
-  device::CurlOptions curl_options_;
-  std::unique_ptr<device::HttpTransport> uploads_;
-  std::unique_ptr<device::HttpTransport> commands_;
-  std::unique_ptr<device::Uplink> uplink_;
-  std::unique_ptr<UplinkThreads> threads_;
-};
 // What run() opens, in the order it opens it (and closes it in reverse).
 struct Daemon {
   std::unique_ptr<platform::DirectoryStorage> storage;
@@ -282,9 +169,19 @@ std::optional<int> open(const Options& o, Daemon& d) {
   // The data server corrects the device's wall time (docs/uplink.md); a
   // simulation (--time-scale, --start-time) keeps its own.
   const bool simulated = o.time_scale != 1 || o.start_time.has_value();
-  std::function<void(WallTime)> set_wall;
-  if (!simulated) set_wall = [&corrected = *d.corrected](WallTime t) { corrected.set_wall(t); };
-  d.services.add(std::make_unique<UplinkService>(device, clock, o.time_scale, set_wall));
+  device::UplinkService::Options uplink_options;
+  if (!simulated) {
+    uplink_options.set_wall = [&corrected = *d.corrected](WallTime t) { corrected.set_wall(t); };
+  }
+  uplink_options.log = log_line;
+  uplink_options.real_time = [scale = o.time_scale](Duration clock_time) {
+    return platform::real_time_for(clock_time, scale);
+  };
+  device::CurlOptions curl_options;
+  curl_options.user_agent = std::string("maic-device/") + MAIC_VERSION;
+  d.services.add(std::make_unique<device::UplinkService>(
+      device, clock, [curl_options] { return device::curl_transport(curl_options); },
+      std::move(uplink_options)));
   return std::nullopt;
 }
 
@@ -305,7 +202,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
     return 1;
   }
   d.server.emplace(std::move(server).value());
-  d.services.start_all(device.settings());
+  device.start_services();
 
   const device::DeviceStatus status = device.status();
   fmt::print("maic-device {} — device {} ({}), data in {}\n", MAIC_VERSION, status.identity.devid,
@@ -342,7 +239,7 @@ void meter(const Options& o, Daemon& d) {
   while (!g_stop) {
     if (g_restart.exchange(false)) {
       fmt::print("maic-device: restarting services\n");
-      device.restart_services();
+      device.request_reboot();  // done by the step below
     }
     if (g_factory_reset.exchange(false)) {
       const Status reset = device.factory_reset();

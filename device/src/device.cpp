@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 
 #include "maic/core/energy_register.hpp"
@@ -43,6 +44,8 @@ struct Device::State {
         lifetime(from_micro_wh(meters.lifetime())),
         started(now) {}
 
+  // Set by request_reboot() from any thread, acted on by step().
+  std::atomic<bool> reboot_requested{false};
   mutable std::mutex mutex;  // guards everything below but `source`
   DeviceConfig config;
   std::unique_ptr<metering::MeterSource> source;  // the metering thread's alone
@@ -124,6 +127,7 @@ Device::~Device() { shutdown(); }
 
 std::vector<Reading> Device::step() {
   State& s = *state_;
+  if (s.reboot_requested.exchange(false)) restart_services();
   const SteadyTime now = clock_.steady_now();
   const WallTime wall = clock_.wall_now();
   std::vector<Reading> readings;
@@ -188,7 +192,6 @@ Settings Device::settings() const {
 
 Status Device::update_settings(const SettingsEdit& edit) {
   State& s = *state_;
-  Settings applied;
   {
     std::lock_guard lock(s.mutex);
     auto next = edit(s.config.settings);
@@ -201,12 +204,13 @@ Status Device::update_settings(const SettingsEdit& edit) {
       return make_error("settings not saved: " + saved.error().message);
     }
     if (next->pin != s.config.settings.pin) access_.revoke_all();
-    applied = *next;
     s.config = std::move(config);
   }
   // Outside the lock: a service's callback may be waiting for it (an MQTT
-  // command switching the output) while the service is reconfigured.
-  if (options_.services != nullptr) options_.services->reconfigure(applied);
+  // command switching the output) while the service is reconfigured. The
+  // services read the settings then (current_settings()): a change saved
+  // after this one, and handed on before it, is not undone.
+  if (options_.services != nullptr) options_.services->reconfigure(current_settings());
   return ok_status();
 }
 
@@ -350,12 +354,22 @@ Status Device::factory_reset() {
     s.config = std::move(config);
   }
   access_.revoke_all();
-  if (options_.services != nullptr) options_.services->reconfigure(Settings{});
+  if (options_.services != nullptr) options_.services->reconfigure(current_settings());
   return ok_status();
 }
 
+void Device::start_services() {
+  if (options_.services != nullptr) options_.services->start_all(current_settings());
+}
+
 void Device::restart_services() {
-  if (options_.services != nullptr) options_.services->restart_all(settings());
+  if (options_.services != nullptr) options_.services->restart_all(current_settings());
+}
+
+void Device::request_reboot() { state_->reboot_requested = true; }
+
+ServiceSet::CurrentSettings Device::current_settings() const {
+  return [this] { return settings(); };
 }
 
 }  // namespace maic::device

@@ -47,26 +47,30 @@ void ServiceSet::record(Entry& e, const Status& outcome, std::string_view what) 
   }
 }
 
-void ServiceSet::start_all(const Settings& settings) {
+void ServiceSet::start_all(const CurrentSettings& current) {
   std::lock_guard life(lifecycle_);
   running_ = true;
+  const Settings settings = current();
   for (auto& e : entries_) record(*e, e->service->start(settings), "start");
 }
 
-void ServiceSet::reconfigure(const Settings& settings) {
-  renew(settings, &Service::reconfigure, "reconfiguring");
+void ServiceSet::reconfigure(const CurrentSettings& current) {
+  renew(current, &Service::reconfigure, "reconfiguring");
 }
 
-void ServiceSet::restart_all(const Settings& settings) {
-  renew(settings, &Service::restart, "restart");
+void ServiceSet::restart_all(const CurrentSettings& current) {
+  renew(current, &Service::restart, "restart");
 }
 
-void ServiceSet::renew(const Settings& settings, Status (Service::*call)(const Settings&),
+void ServiceSet::renew(const CurrentSettings& current, Status (Service::*call)(const Settings&),
                        std::string_view what) {
   std::lock_guard life(lifecycle_);
   if (!running_) return;
+  // Read under lifecycle_: a change saved before this call took the lock is
+  // in it, and one saved after is handed on by its own call, which follows.
+  const Settings settings = current();
   for (auto& e : entries_) {
-    if (e->running && e->service->report().state != ServiceState::kFailed) {
+    if (takes_steps(*e)) {
       record(*e, (e->service.get()->*call)(settings), what);
     } else {
       // Disabled by a failure: new settings, or a reboot, may be what it lacked.
@@ -85,15 +89,21 @@ void ServiceSet::stop_all() {
   }
 }
 
+// Disabled by a failure: a failed life-cycle call (running is false), or
+// a permanent error the service met since and reports itself (kFailed).
+bool ServiceSet::takes_steps(const Entry& e) {
+  return e.running && e.service->report().state != ServiceState::kFailed;
+}
+
 void ServiceSet::on_reading(const Reading& r, SteadyTime now) {
   for (auto& e : entries_) {
-    if (e->running) e->service->on_reading(r, now);
+    if (takes_steps(*e)) e->service->on_reading(r, now);
   }
 }
 
 void ServiceSet::on_output(bool on) {
   for (auto& e : entries_) {
-    if (e->running) e->service->on_output(on);
+    if (takes_steps(*e)) e->service->on_output(on);
   }
 }
 

@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "maic/device/device.hpp"
 #include "maic/device/settings_json.hpp"
@@ -36,6 +40,7 @@ class FakeService final : public Service {
   Status restart(const Settings& s) override {
     ++restarts;
     last_settings = s;
+    if (on_restart) on_restart();
     return ok_status();
   }
   void on_reading(const Reading&, SteadyTime) override { ++readings; }
@@ -46,7 +51,8 @@ class FakeService final : public Service {
   }
   ServiceStatus report() const override { return {state, "", 7}; }
 
-  std::string fail_start;  // non-empty: start() fails with it
+  std::string fail_start;            // non-empty: start() fails with it
+  std::function<void()> on_restart;  // called by restart(), after recording it
   int starts = 0;
   int reconfigures = 0;
   int restarts = 0;
@@ -117,7 +123,7 @@ TEST(ServiceState, StringsOnlyAtTheEdge) {
 
 TEST(ServiceSet, StartedServicesGetTheDevicesReadingsAndOutputChanges) {
   Rig rig;
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   rig.step(10);
   EXPECT_GT(rig.mqtt->readings, 0);
   EXPECT_EQ(rig.mqtt->readings, rig.server->readings);
@@ -134,7 +140,7 @@ TEST(ServiceSet, StartedServicesGetTheDevicesReadingsAndOutputChanges) {
 TEST(ServiceSet, AFailingServiceIsDisabledAndReportedTheOthersKeepRunning) {
   Rig rig;
   rig.mqtt->fail_start = "cannot read the CA file";
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   rig.step(10);
   EXPECT_EQ(rig.mqtt->readings, 0) << "a disabled service takes no steps";
   EXPECT_GT(rig.server->readings, 0);
@@ -155,7 +161,7 @@ std::string metric_line(const std::string& text, std::string_view name) {
 TEST(ServiceSet, AFailureShowsInTheStatusApiAndMetrics) {
   Rig rig;
   rig.mqtt->fail_start = "TLS with CA file /x.pem: File not found";
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   rig.step(5);
   http::Router router;
   add_web_routes(router, *rig.device, rig.clock,
@@ -176,7 +182,7 @@ TEST(ServiceSet, AFailureShowsInTheStatusApiAndMetrics) {
 TEST(ServiceSet, ReconfiguringReEnablesADisabledService) {
   Rig rig;
   rig.mqtt->fail_start = "no broker host";
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   rig.mqtt->fail_start.clear();
   ASSERT_TRUE(rig.device->update_settings(json_patch({{"mqtt", {{"port", 1884}}}})).ok());
   EXPECT_EQ(rig.mqtt->starts, 2) << "started again";
@@ -191,7 +197,7 @@ TEST(ServiceSet, ReconfiguringReEnablesADisabledService) {
 TEST(ServiceSet, RebootRestartsEveryServiceAlsoADisabledOne) {
   Rig rig;
   rig.server->fail_start = "no transport";
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   rig.server->fail_start.clear();
   rig.device->restart_services();
   EXPECT_EQ(rig.mqtt->restarts, 1);
@@ -201,9 +207,113 @@ TEST(ServiceSet, RebootRestartsEveryServiceAlsoADisabledOne) {
   EXPECT_EQ(rig.services.status_of("server")->state, ServiceState::kConnected);
 }
 
+TEST(ServiceSet, AServiceThatReportsItselfFailedTakesNoStepsUntilReconfigured) {
+  Rig rig;
+  rig.device->start_services();
+  rig.mqtt->state = ServiceState::kFailed;  // a permanent error met after start()
+  rig.step(10);
+  ASSERT_TRUE(rig.device->set_output(false).ok());
+  EXPECT_EQ(rig.mqtt->readings, 0) << "a failed service takes no steps";
+  EXPECT_FALSE(rig.mqtt->output.has_value());
+  EXPECT_GT(rig.server->readings, 0);
+  EXPECT_EQ(rig.server->output, false);
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"mqtt", {{"port", 1884}}}})).ok());
+  EXPECT_EQ(rig.mqtt->starts, 2) << "started again";
+  rig.step(10);
+  EXPECT_GT(rig.mqtt->readings, 0);
+}
+
+// Two settings changes racing: the first saved reaches the services last.
+// The services are held in a reboot (restart() waits on a gate) while
+// change A (port 1001) and then change B (1002) are saved; both then wait
+// for the set, and take it in an order the test cannot choose. Whatever the
+// order, the services end with B: each reads the settings saved when it
+// runs. (Handing on the settings each change saved, A's arriving last
+// would undo B.)
+TEST(ServiceSet, RacingSettingsChangesLeaveTheServicesWithTheNewestSaved) {
+  Rig rig;
+  rig.device->start_services();
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool in_restart = false;
+  bool open_gate = false;
+  int edits = 0;
+  rig.mqtt->on_restart = [&] {
+    std::unique_lock lock(mutex);
+    in_restart = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open_gate; });
+  };
+  const auto wait_for = [&](const std::function<bool()>& done) {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, seconds(10), done));
+  };
+  // Saves `port`, says so (the edit runs under the device's lock, so a
+  // later edit runs after this one is saved), then hands it on.
+  const auto change = [&](int port) {
+    ASSERT_TRUE(rig.device
+                    ->update_settings([&](Settings s) -> Result<Settings> {
+                      s.mqtt.port = port;
+                      std::lock_guard lock(mutex);
+                      ++edits;
+                      cv.notify_all();
+                      return s;
+                    })
+                    .ok());
+  };
+  std::thread reboot([&] { rig.device->restart_services(); });
+  wait_for([&] { return in_restart; });
+  std::thread a([&] { change(1001); });
+  wait_for([&] { return edits == 1; });
+  std::thread b([&] { change(1002); });
+  wait_for([&] { return edits == 2; });
+  {
+    std::lock_guard lock(mutex);
+    open_gate = true;
+  }
+  cv.notify_all();
+  reboot.join();
+  a.join();
+  b.join();
+  EXPECT_EQ(rig.device->settings().mqtt.port, 1002);
+  EXPECT_EQ(rig.mqtt->last_settings.mqtt.port, 1002);
+  EXPECT_EQ(rig.server->last_settings.mqtt.port, 1002);
+}
+
+// POST /api/v1/reboot answers at once; the metering loop's next step
+// restarts the services (a restart may take seconds).
+TEST(ServiceSet, TheRebootRequestIsAnsweredAtOnceAndDoneByTheNextStep) {
+  Rig rig;
+  rig.device->start_services();
+  http::Router router;
+  add_web_routes(router, *rig.device, rig.clock,
+                 [](const http::Request&) { return http::Response::text(""); });
+  http::Request q;
+  q.method = "POST";
+  q.remote = "10.0.0.2";
+  q.path = q.target = "/api/v1/login";
+  q.body = R"({"pin":"0000"})";
+  const http::Response login = router.handle(q);
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string cookie(login.headers.get("Set-Cookie").value_or(""));
+  q.headers.set("Cookie", cookie.substr(0, cookie.find(';')));
+  q.body.clear();
+  q.path = q.target = "/api/v1/reboot";
+  const http::Response answer = router.handle(q);
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(nlohmann::json::parse(answer.body), nlohmann::json({{"result", "ok"}}));
+  EXPECT_EQ(rig.mqtt->restarts, 0) << "asked for, not done on the request's thread";
+  (void)router.handle(q);  // asked twice before the step: one reboot
+  rig.step(1);
+  EXPECT_EQ(rig.mqtt->restarts, 1);
+  EXPECT_EQ(rig.server->restarts, 1);
+  rig.step(1);
+  EXPECT_EQ(rig.mqtt->restarts, 1);
+}
+
 TEST(ServiceSet, FactoryResetHandsTheServicesDefaultSettings) {
   Rig rig;
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   ASSERT_TRUE(rig.device->update_settings(json_patch({{"mqtt", {{"port", 1884}}}})).ok());
   ASSERT_TRUE(rig.device->factory_reset().ok());
   EXPECT_EQ(rig.mqtt->last_settings, Settings{});
@@ -211,7 +321,7 @@ TEST(ServiceSet, FactoryResetHandsTheServicesDefaultSettings) {
 
 TEST(ServiceSet, StopAllEndsTheSteps) {
   Rig rig;
-  rig.services.start_all(rig.device->settings());
+  rig.device->start_services();
   rig.services.stop_all();
   rig.services.stop_all();
   EXPECT_EQ(rig.mqtt->stops, 2);  // stop() is idempotent: called each time

@@ -144,12 +144,15 @@ Result<Uplink::Answer> Uplink::call(HttpTransport& transport, const std::string&
   if (!answer.body.is_object()) return make_error(what + ": the answer is not a JSON object");
   correct_clock(answer.body, deps_.clock.steady_now() - sent, long_poll);
   std::lock_guard lock(mutex_);
-  if (report_.state != ServiceState::kConnected) log("connected to " + url_);
+  const bool was_connected = report_.state == ServiceState::kConnected;
   report_.state = ServiceState::kConnected;
   report_.last_success = unix_seconds(deps_.clock.wall_now());
   report_.last_error.clear();
   logged_error_.clear();
   report();
+  // Logged once reported (as failures are): who reads the line finds the
+  // state it tells of.
+  if (!was_connected) log("connected to " + url_);
   return answer;
 }
 

@@ -321,7 +321,10 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     return from_status(api->device_.factory_reset());
   }));
   router.add("POST", "/api/v1/reboot", a.guard_authorised([api](const Request&) {
-    api->device_.restart_services();
+    // Asked for, not done: restarting the services may take seconds (MQTT's
+    // goodbye, name resolution), too long for a request. The metering loop
+    // does it at its next step (Device::request_reboot).
+    api->device_.request_reboot();
     return ok();
   }));
 }

@@ -34,6 +34,20 @@ class CancelGuard {
   int old_ = PTHREAD_CANCEL_ENABLE;
 };
 
+// Around each handler call: cancellation deferred (above), and the
+// handlers' mutex held, so handlers run one at a time also when start()
+// reports a failed first connect on its own thread while the network
+// thread runs. Taken after disabling cancellation: a cancelled thread never
+// leaves it locked.
+class HandlerGuard {
+ public:
+  explicit HandlerGuard(std::mutex& handlers) : lock_(handlers) {}
+
+ private:
+  const CancelGuard no_cancel_;
+  const std::lock_guard<std::mutex> lock_;
+};
+
 Status check(int rc, std::string_view what) {
   if (rc == MOSQ_ERR_SUCCESS) return ok_status();
   return make_error(fmt::format("{}: {}", what, mosquitto_strerror(rc)));
@@ -59,6 +73,9 @@ struct Client::Impl {
   bool loop_started = false;  // start() and stop()'s
   bool stopped = false;       // start() and stop()'s
 
+  // Held while a handler runs (HandlerGuard), never across a library call
+  // that waits for the network thread.
+  std::mutex handler_mutex;
   std::atomic<bool> connected{false};
   // What stop() and wait_acked() wait for, bounded.
   std::mutex wait_mutex;
@@ -123,15 +140,15 @@ struct Client::Impl {
       }
     });
     mosquitto_connect_callback_set(mosq, [](mosquitto*, void* user, int rc) {
-      const CancelGuard no_cancel;
+      const HandlerGuard one_at_a_time(static_cast<Impl*>(user)->handler_mutex);
       static_cast<Impl*>(user)->handle_connect(rc);
     });
     mosquitto_disconnect_callback_set(mosq, [](mosquitto*, void* user, int rc) {
-      const CancelGuard no_cancel;
+      const HandlerGuard one_at_a_time(static_cast<Impl*>(user)->handler_mutex);
       static_cast<Impl*>(user)->handle_disconnect(rc);
     });
     mosquitto_message_callback_set(mosq, [](mosquitto*, void* user, const mosquitto_message* m) {
-      const CancelGuard no_cancel;
+      const HandlerGuard one_at_a_time(static_cast<Impl*>(user)->handler_mutex);
       auto* self = static_cast<Impl*>(user);
       if (!self->handlers.on_message) return;
       const IncomingMessage message{
@@ -142,11 +159,11 @@ struct Client::Impl {
       self->handlers.on_message(message);
     });
     mosquitto_publish_callback_set(mosq, [](mosquitto*, void* user, int mid) {
-      const CancelGuard no_cancel;
+      const HandlerGuard one_at_a_time(static_cast<Impl*>(user)->handler_mutex);
       static_cast<Impl*>(user)->handle_publish(mid);
     });
     mosquitto_subscribe_callback_set(mosq, [](mosquitto*, void* user, int, int, const int*) {
-      const CancelGuard no_cancel;
+      const HandlerGuard one_at_a_time(static_cast<Impl*>(user)->handler_mutex);
       auto* self = static_cast<Impl*>(user);
       if (self->handlers.on_subscribe) self->handlers.on_subscribe();
     });
@@ -207,7 +224,12 @@ Status Client::start() {
   c.loop_started = true;
   const int rc = mosquitto_connect_async(c.mosq, c.options.host.c_str(), c.options.port,
                                          static_cast<int>(c.options.timing.keepalive.count()));
-  if (rc != MOSQ_ERR_SUCCESS && c.handlers.on_disconnect) c.handlers.on_disconnect(rc, false);
+  if (rc != MOSQ_ERR_SUCCESS && c.handlers.on_disconnect) {
+    // On this thread, while the network thread may run a handler: one at a
+    // time all the same (HandlerGuard).
+    const HandlerGuard one_at_a_time(c.handler_mutex);
+    c.handlers.on_disconnect(rc, false);
+  }
   return ok_status();
 }
 

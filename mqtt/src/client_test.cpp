@@ -1,4 +1,4 @@
-// The client against a real mosquitto (device/src/testing/mosquitto_broker.hpp).
+// The client against a real mosquitto (testing/include/maic/testing/mosquitto_broker.hpp).
 // Every wait is for an event, bounded by kWaitLimit; nothing sleeps.
 #include "maic/mqtt/client.hpp"
 
@@ -147,7 +147,9 @@ TEST_F(ClientTest, StopIsBoundedWhileTheBrokerIsAway) {
       << "the refused attempt is reported";
   const auto before = std::chrono::steady_clock::now();
   EXPECT_FALSE(client->stop(in(100ms)));
-  EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
+  // Bounded, not fast: a generous limit, as a sanitised build on busy cores
+  // may take seconds where a release build takes milliseconds.
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 10s);
 }
 
 TEST(ClientOffline, AnUnreadableCaFileIsAnErrorAtCreation) {

@@ -68,7 +68,7 @@ struct UploadingDevice {
       const SteadyTime next = uplink->step();
       if (next > clock.steady_now()) clock.advance(next - clock.steady_now());
       progress.notify_all();
-      if (to_string(device->status().server_state) == "error") {
+      if (device->status().server_state == device::ServiceState::kError) {
         std::unique_lock lock(mutex);
         const std::uint64_t seen = restarts;
         progress.wait_for(lock, testing::kWaitLimit, [&] { return stop || restarts != seen; });

@@ -111,8 +111,9 @@ class Device {
   static Result<std::unique_ptr<Device>> open(Dependencies deps, DeviceOptions options);
   ~Device();
 
-  // One turn of the metering loop. Returns the readings it produced (for
-  // the console).
+  // One turn of the metering loop: first a reboot asked for by
+  // request_reboot(), then the readings. Returns the readings it produced
+  // (for the console).
   std::vector<Reading> step();
   // True once a finite source has no more data.
   bool source_exhausted() const;
@@ -154,16 +155,27 @@ class Device {
   Status write_state_file(std::string_view name, std::string_view text);
   // Default settings, identity kept; meters and journal untouched (manual §6).
   Status factory_reset();
+  // Starts every service with the current settings (ServiceSet::start_all).
+  void start_services();
   // The manual's "reboot": restarts every service with the current
   // settings (MQTT connects anew, the uplink says hello again), also one
-  // disabled by a failure. Not from a service's callback.
+  // disabled by a failure. Blocks while the services stop and start (MQTT:
+  // up to its stop timeout, and name resolution). Not from a service's
+  // callback.
   void restart_services();
+  // Asks for the reboot without waiting for it: the next step() restarts
+  // the services, on the metering thread (as SIGHUP does). For requests that
+  // must be answered at once (POST /api/v1/reboot). Any thread; requests
+  // before that step make one reboot.
+  void request_reboot();
 
   AccessControl& access() { return access_; }
 
  private:
   struct State;
   Device(const Clock& clock, Storage& storage, const RandomBytes& random, DeviceOptions options);
+  // settings(), for the services to read when they take the settings on.
+  ServiceSet::CurrentSettings current_settings() const;
 
   const Clock& clock_;
   Storage& storage_;

@@ -106,6 +106,11 @@ class Service {
 class ServiceSet {
  public:
   using Log = std::function<void(std::string_view line)>;
+  // The device's settings as saved now (Device::settings()). The life-cycle
+  // calls read them under their own serialisation, so that of two settings
+  // changes racing each other the services always end with the newer one,
+  // whatever order the two calls arrive in.
+  using CurrentSettings = std::function<Settings()>;
   explicit ServiceSet(Log log = {});
   ~ServiceSet();  // stop_all()
   ServiceSet(const ServiceSet&) = delete;
@@ -115,11 +120,12 @@ class ServiceSet {
 
   // Starts each service; one that fails is disabled and logged, and the
   // others start all the same.
-  void start_all(const Settings& settings);
-  // Hands each service new settings; a disabled one is started again.
-  void reconfigure(const Settings& settings);
+  void start_all(const CurrentSettings& current);
+  // Hands each service the current settings (after a change); a disabled
+  // one is started again.
+  void reconfigure(const CurrentSettings& current);
   // Restarts each service (a disabled one: starts it).
-  void restart_all(const Settings& settings);
+  void restart_all(const CurrentSettings& current);
   // Stops each service, the last added first. Idempotent.
   void stop_all();
 
@@ -137,8 +143,11 @@ class ServiceSet {
  private:
   struct Entry;
   // `call` on each running service, start() on each disabled one.
-  void renew(const Settings& settings, Status (Service::*call)(const Settings&),
+  void renew(const CurrentSettings& current, Status (Service::*call)(const Settings&),
              std::string_view what);
+  // Started, and not failed since: neither by a life-cycle call nor by its
+  // own report (kFailed).
+  static bool takes_steps(const Entry& e);
   // Records the outcome of a life-cycle call of `e`.
   void record(Entry& e, const Status& outcome, std::string_view what);
 

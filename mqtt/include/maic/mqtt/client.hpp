@@ -18,9 +18,12 @@
 // Threads: create(), start(), stop() and the destructor from one thread at a
 // time, never from a handler (they join the network thread). publish(),
 // subscribe(), connected(), track_acks() and wait_acked() from any thread.
-// Handlers run on the network thread, one at a time, with the library's
-// locks held: they must not call stop() or the destructor, and must not
-// block for long.
+// Handlers run one at a time (serialised by the client's mutex), on the
+// network thread with the library's locks held — except on_disconnect for
+// a first connect that fails at once, which runs on start()'s thread (it
+// waits for a handler running meanwhile), and on_library_error (below).
+// They must not call start(), stop() or the destructor, and must not block
+// for long.
 #pragma once
 
 #include <chrono>
@@ -79,14 +82,18 @@ struct ClientHandlers {
   std::function<void(int rc)> on_connect;
   // The connection ended (rc 0: we asked for it, by stop()) or an attempt
   // failed; was_connected tells which. A first connect that fails at once
-  // in start() (name resolution) is reported here too, on start()'s thread.
+  // in start() (name resolution) is reported here too, on start()'s thread
+  // (still one handler at a time).
   std::function<void(int rc, bool was_connected)> on_disconnect;
   std::function<void(const IncomingMessage& message)> on_message;
   // A publish went out: QoS 0 written to the socket, QoS 1 acknowledged.
   std::function<void(int mid)> on_publish;
   std::function<void()> on_subscribe;  // the broker acknowledged a subscription
   // libmosquitto's error log lines: some failures (a certificate that does
-  // not verify) end an attempt with no other report.
+  // not verify) end an attempt with no other report. Not serialised with
+  // the other handlers: the library logs on whichever thread calls it
+  // (publish() from the caller's, also from inside a handler), holding its
+  // log lock, so a handler mutex here could deadlock.
   std::function<void(std::string_view text)> on_library_error;
 };
 
