@@ -131,7 +131,10 @@ TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   progress.notify_all();
   for (auto& t : threads) t.join();
   cloud.stop();
-  EXPECT_GE(kills, 3) << "too few kills landed during the upload";
+  // At least one kill landed mid-upload. How many more do depends on the
+  // scheduler: one step of a device uploads all it has, so on two busy cores
+  // (sanitizers) the devices may finish between two kills.
+  EXPECT_GE(kills, 1) << "no kill landed during the upload";
 
   auto store = cloud::SqliteStore::open((dir.path() / "maic-cloud.db").string());
   ASSERT_TRUE(store.ok()) << store.error().message;
