@@ -181,6 +181,11 @@ int run(const Options& o) {
 }  // namespace maic
 
 int main(int argc, char** argv) {
+  // Before any thread starts, so that every thread inherits the mask and
+  // run() alone takes the stop signals (sigwait).
+  const sigset_t signals = maic::stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
   maic::Options o;
   CLI::App app{
       "maic-cloud — the data server for maic and smart-MAIC devices.\n"
@@ -232,8 +237,5 @@ int main(int argc, char** argv) {
                  "cannot be added")
       ->envname("MAIC_CLOUD_MQTT_BRIDGE_PIN");
   CLI11_PARSE(app, argc, argv);
-  const sigset_t signals = maic::stop_signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
   return maic::run(o);
 }

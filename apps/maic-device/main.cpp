@@ -289,6 +289,10 @@ int run(const Options& o) {
 }  // namespace maic
 
 int main(int argc, char** argv) {
+  std::signal(SIGINT, maic::on_stop);
+  std::signal(SIGTERM, maic::on_stop);
+  std::signal(SIGHUP, maic::on_restart);
+  std::signal(SIGUSR1, maic::on_factory_reset);
   maic::Options o;
   CLI::App app{
       "maic-device — the smart-MAIC D103 three-phase energy monitor as a Linux daemon.\n"
@@ -327,10 +331,5 @@ int main(int argc, char** argv) {
                "replay: start again at the end of the file (otherwise the daemon stops there)");
   o.synthetic.add_to(app);
   CLI11_PARSE(app, argc, argv);
-
-  std::signal(SIGINT, maic::on_stop);
-  std::signal(SIGTERM, maic::on_stop);
-  std::signal(SIGHUP, maic::on_restart);
-  std::signal(SIGUSR1, maic::on_factory_reset);
   return maic::run(o);
 }

@@ -73,10 +73,7 @@ const FamilyRow& row_of(Family f) {
 
 }  // namespace
 
-std::span<const Quantity> catalogue(int phases) {
-  assert(phases == catalogue_phases(phases));
-  return catalogue_table<Quantity>(phases, [](int p) { return build(p); });
-}
+std::span<const Quantity> catalogue(int phases) { return catalogue_table<Quantity, build>(phases); }
 
 const Quantity* find_quantity(std::string_view key, int phases) {
   for (const Quantity& q : catalogue(phases)) {

@@ -12,53 +12,53 @@ namespace {
 
 // --- Little-endian fields ---------------------------------------------------
 
-void put(Slot& slot, std::size_t at, std::uint64_t value, std::size_t width) {
-  for (std::size_t i = 0; i < width; ++i) slot[at + i] = std::byte((value >> (8 * i)) & 0xFF);
+// A field of a slot: its first byte and its width in bytes. The one place
+// a field's width is written, so encoding and decoding cannot disagree.
+struct Field {
+  std::size_t at;
+  std::size_t width;
+};
+
+void put(Slot& slot, Field f, std::uint64_t value) {
+  for (std::size_t i = 0; i < f.width; ++i) slot[f.at + i] = std::byte((value >> (8 * i)) & 0xFF);
 }
 
-std::uint64_t get(std::span<const std::byte, kSlotSize> slot, std::size_t at, std::size_t width) {
+std::uint64_t get(std::span<const std::byte, kSlotSize> slot, Field f) {
   std::uint64_t value = 0;
-  for (std::size_t i = 0; i < width; ++i) {
-    value |= std::to_integer<std::uint64_t>(slot[at + i]) << (8 * i);
+  for (std::size_t i = 0; i < f.width; ++i) {
+    value |= std::to_integer<std::uint64_t>(slot[f.at + i]) << (8 * i);
   }
   return value;
 }
 
-constexpr std::size_t kChecksumAt = kSlotSize - 4;
+constexpr Field kChecksum{kSlotSize - 4, 4};
 
-void seal(Slot& slot) { put(slot, kChecksumAt, crc32c(std::span(slot).first(kChecksumAt)), 4); }
+void seal(Slot& slot) { put(slot, kChecksum, crc32c(std::span(slot).first(kChecksum.at))); }
 
 bool sealed(std::span<const std::byte, kSlotSize> slot) {
-  return get(slot, kChecksumAt, 4) == crc32c(slot.first(kChecksumAt));
+  return get(slot, kChecksum) == crc32c(slot.first(kChecksum.at));
 }
 
-// --- The header slot --------------------------------------------------------
+// --- The layout (docs/storage.md) --------------------------------------------
 
+// The header slot: the magic, then its fields.
 constexpr std::string_view kMagic = "MAICJRNL";
-constexpr std::size_t kVersionAt = 8;
-constexpr std::size_t kSlotSizeAt = 10;
-constexpr std::size_t kCapacityAt = 12;
-constexpr std::size_t kAmpsLsbAt = 16;
+constexpr Field kVersion{8, 2}, kSlotLength{10, 2}, kCapacity{12, 4}, kAmpsLsb{16, 4};
 
-// --- The record slot --------------------------------------------------------
+// The record slot: the minute's fields, then one block a phase.
+constexpr Field kSeq{0, 4}, kMinute{4, 4}, kFlags{8, 1}, kTemperature{9, 1};
+constexpr Field kCovered{10, 1};  // seconds; before kSecondsBit, 5-s readings
+constexpr Field kReserved{11, 1};
+constexpr std::size_t kPhasesAt = 12, kPhaseSize = 16;
+// Within a phase's block:
+constexpr Field kVolts{0, 2}, kAmps{2, 2}, kPowerFactor{4, 2}, kForward{6, 5}, kReverse{11, 5};
+static_assert(kPhasesAt + kMaxPhases * kPhaseSize == kChecksum.at);
+static_assert(kReverse.at + kReverse.width == kPhaseSize);
 
-constexpr std::size_t kSeqAt = 0;
-constexpr std::size_t kMinuteAt = 4;
-constexpr std::size_t kFlagsAt = 8;
-constexpr std::size_t kTemperatureAt = 9;
-constexpr std::size_t kCoveredAt = 10;  // seconds; before kSecondsBit, 5-s readings
-constexpr std::size_t kReservedAt = 11;
-constexpr std::size_t kPhasesAt = 12;
-constexpr std::size_t kPhaseSize = 16;
-// Within a phase:
-constexpr std::size_t kVoltsAt = 0;
-constexpr std::size_t kAmpsAt = 2;
-constexpr std::size_t kPowerFactorAt = 4;
-constexpr std::size_t kForwardAt = 6;
-constexpr std::size_t kReverseAt = 11;
-constexpr std::size_t kCounterWidth = 5;
-static_assert(kPhasesAt + kMaxPhases * kPhaseSize == kChecksumAt);
-static_assert(kReverseAt + kCounterWidth == kPhaseSize);
+// `f` of phase `p`'s block.
+constexpr Field of_phase(std::size_t p, Field f) {
+  return {kPhasesAt + p * kPhaseSize + f.at, f.width};
+}
 
 constexpr std::uint64_t kPhasesMask = 0x03;
 constexpr std::uint64_t kOutputBit = 0x04;
@@ -135,12 +135,11 @@ JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime)
   r.covered_s = clamp_int(std::ceil(seconds(m.covered) - 1e-9), 0, kMaxCoveredSeconds);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const PhaseValues& in = m.phase[p];
-    JournalPhase& out = r.phase[p];
-    out.volts = in.volts;
-    out.amps = in.amps;
-    out.power_factor = in.power_factor;
-    out.forward = journal_counter(lifetime.forward[p]);
-    out.reverse = journal_counter(lifetime.reverse[p]);
+    r.phase[p] = {.volts = in.volts,
+                  .amps = in.amps,
+                  .power_factor = in.power_factor,
+                  .forward = journal_counter(lifetime.forward[p]),
+                  .reverse = journal_counter(lifetime.reverse[p])};
   }
   return r;
 }
@@ -186,10 +185,10 @@ MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previ
 Slot encode_header(const JournalHeader& h) {
   Slot slot{};
   std::memcpy(slot.data(), kMagic.data(), kMagic.size());
-  put(slot, kVersionAt, h.version, 2);
-  put(slot, kSlotSizeAt, kSlotSize, 2);
-  put(slot, kCapacityAt, h.capacity, 4);
-  put(slot, kAmpsLsbAt, h.amps_lsb_ua, 4);
+  put(slot, kVersion, h.version);
+  put(slot, kSlotLength, kSlotSize);
+  put(slot, kCapacity, h.capacity);
+  put(slot, kAmpsLsb, h.amps_lsb_ua);
   seal(slot);
   return slot;
 }
@@ -199,18 +198,18 @@ Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot) 
     return make_error("not a maic journal (no MAICJRNL magic)");
   }
   if (!sealed(slot)) return make_error("header checksum mismatch (damaged header)");
-  const auto version = get(slot, kVersionAt, 2);
+  const auto version = get(slot, kVersion);
   if (version < JournalHeader::kOldestVersion || version > JournalHeader::kVersion) {
     return make_error("format version " + std::to_string(version) + ", this build reads " +
                       std::to_string(JournalHeader::kOldestVersion) + " to " +
                       std::to_string(JournalHeader::kVersion));
   }
-  if (const auto size = get(slot, kSlotSizeAt, 2); size != kSlotSize) {
+  if (const auto size = get(slot, kSlotLength); size != kSlotSize) {
     return make_error("slot size " + std::to_string(size) + ", expected 64");
   }
   JournalHeader h;
-  h.capacity = static_cast<std::uint32_t>(get(slot, kCapacityAt, 4));
-  h.amps_lsb_ua = static_cast<std::uint32_t>(get(slot, kAmpsLsbAt, 4));
+  h.capacity = static_cast<std::uint32_t>(get(slot, kCapacity));
+  h.amps_lsb_ua = static_cast<std::uint32_t>(get(slot, kAmpsLsb));
   if (h.capacity == 0) return make_error("capacity 0 in header");
   if (h.amps_lsb_ua == 0) return make_error("amps_lsb 0 in header");
   h.version = static_cast<std::uint16_t>(version);
@@ -219,24 +218,22 @@ Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot) 
 
 Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
   Slot slot{};
-  put(slot, kSeqAt, r.seq, 4);
-  put(slot, kMinuteAt, static_cast<std::uint64_t>(r.minute / 60), 4);
+  put(slot, kSeq, r.seq);
+  put(slot, kMinute, static_cast<std::uint64_t>(r.minute / 60));
   const auto phases = static_cast<std::uint64_t>(std::clamp(r.phases, 1, kMaxPhases));
-  put(slot, kFlagsAt, phases | (r.output_on ? kOutputBit : 0) | kSecondsBit, 1);
-  put(slot, kTemperatureAt,
-      static_cast<std::uint8_t>(static_cast<std::int8_t>(std::clamp(r.temperature_c, -128, 127))),
-      1);
-  put(slot, kCoveredAt, static_cast<std::uint64_t>(std::clamp(r.covered_s, 0, kMaxCoveredSeconds)),
-      1);
-  put(slot, kReservedAt, 0, 1);
+  put(slot, kFlags, phases | (r.output_on ? kOutputBit : 0) | kSecondsBit);
+  put(slot, kTemperature,
+      static_cast<std::uint8_t>(static_cast<std::int8_t>(std::clamp(r.temperature_c, -128, 127))));
+  put(slot, kCovered, static_cast<std::uint64_t>(std::clamp(r.covered_s, 0, kMaxCoveredSeconds)));
+  put(slot, kReserved, 0);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const JournalPhase& in = r.phase[p];
-    const std::size_t at = kPhasesAt + p * kPhaseSize;
-    put(slot, at + kVoltsAt, quantise(in.volts, kVoltsUnit, kMaxU16), 2);
-    put(slot, at + kAmpsAt, quantise(in.amps, amps_unit(amps_lsb_ua), kMaxU16), 2);
-    put(slot, at + kPowerFactorAt, quantise(in.power_factor, kPowerFactorUnit, kMaxPowerFactor), 2);
-    put(slot, at + kForwardAt, in.forward % kCounterModulus, kCounterWidth);
-    put(slot, at + kReverseAt, in.reverse % kCounterModulus, kCounterWidth);
+    put(slot, of_phase(p, kVolts), quantise(in.volts, kVoltsUnit, kMaxU16));
+    put(slot, of_phase(p, kAmps), quantise(in.amps, amps_unit(amps_lsb_ua), kMaxU16));
+    put(slot, of_phase(p, kPowerFactor),
+        quantise(in.power_factor, kPowerFactorUnit, kMaxPowerFactor));
+    put(slot, of_phase(p, kForward), in.forward % kCounterModulus);
+    put(slot, of_phase(p, kReverse), in.reverse % kCounterModulus);
   }
   seal(slot);
   return slot;
@@ -246,29 +243,28 @@ std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize>
                                            std::uint32_t amps_lsb_ua) {
   if (!sealed(slot)) return std::nullopt;
   JournalRecord r;
-  r.seq = static_cast<std::uint32_t>(get(slot, kSeqAt, 4));
-  const std::uint64_t flags = get(slot, kFlagsAt, 1);
+  r.seq = static_cast<std::uint32_t>(get(slot, kSeq));
+  const std::uint64_t flags = get(slot, kFlags);
   r.phases = static_cast<int>(flags & kPhasesMask);
   // A valid checksum over fields no writer produces is not ours either.
   if (r.seq == 0 || r.phases == 0 || (flags & ~(kPhasesMask | kOutputBit | kSecondsBit)) != 0 ||
-      get(slot, kReservedAt, 1) != 0) {
+      get(slot, kReserved) != 0) {
     return std::nullopt;
   }
-  r.minute = static_cast<std::int64_t>(get(slot, kMinuteAt, 4)) * 60;
+  r.minute = static_cast<std::int64_t>(get(slot, kMinute)) * 60;
   r.output_on = (flags & kOutputBit) != 0;
-  r.temperature_c = static_cast<std::int8_t>(get(slot, kTemperatureAt, 1));
-  const auto covered = static_cast<int>(get(slot, kCoveredAt, 1));
+  r.temperature_c = static_cast<std::int8_t>(get(slot, kTemperature));
+  const auto covered = static_cast<int>(get(slot, kCovered));
   r.covered_s = (flags & kSecondsBit) != 0 ? covered : kFullMinuteSeconds;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     JournalPhase& out = r.phase[p];
-    const std::size_t at = kPhasesAt + p * kPhaseSize;
-    const std::uint64_t pf = get(slot, at + kPowerFactorAt, 2);
+    const std::uint64_t pf = get(slot, of_phase(p, kPowerFactor));
     if (pf > kMaxPowerFactor) return std::nullopt;
-    out.volts = static_cast<double>(get(slot, at + kVoltsAt, 2)) * kVoltsUnit;
-    out.amps = static_cast<double>(get(slot, at + kAmpsAt, 2)) * amps_unit(amps_lsb_ua);
+    out.volts = static_cast<double>(get(slot, of_phase(p, kVolts))) * kVoltsUnit;
+    out.amps = static_cast<double>(get(slot, of_phase(p, kAmps))) * amps_unit(amps_lsb_ua);
     out.power_factor = static_cast<double>(pf) * kPowerFactorUnit;
-    out.forward = get(slot, at + kForwardAt, kCounterWidth);
-    out.reverse = get(slot, at + kReverseAt, kCounterWidth);
+    out.forward = get(slot, of_phase(p, kForward));
+    out.reverse = get(slot, of_phase(p, kReverse));
   }
   return r;
 }

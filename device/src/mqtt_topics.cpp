@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
@@ -154,16 +155,12 @@ OutputEntities output_entities(const MqttSettings& s, const Identity& id, const 
 
 }  // namespace
 
-std::span<const Value> values(int phases) {
-  assert(phases == catalogue_phases(phases));
-  return catalogue_table<Value>(phases, [](int p) { return build(p); });
-}
+std::span<const Value> values(int phases) { return catalogue_table<Value, build>(phases); }
 
 const Value* find_value(std::string_view name, int phases) {
-  for (const Value& v : values(phases)) {
-    if (v.name == name) return &v;
-  }
-  return nullptr;
+  const auto all = values(phases);
+  const auto found = std::ranges::find(all, name, &Value::name);
+  return found == all.end() ? nullptr : &*found;
 }
 
 std::string format_number(double v, int decimals) {

@@ -19,13 +19,11 @@ constexpr std::size_t kChunkFrames = 256;
 // configured integer offset; `v_prev_i` pairs each current sample with the
 // voltage sample before it (the quadrature term for phase correction).
 struct Sums {
-  std::int64_t n = 0;
-  std::int64_t v = 0;
-  std::int64_t i = 0;
-  std::int64_t vv = 0;
-  std::int64_t ii = 0;
-  std::int64_t vi = 0;
-  std::int64_t v_prev_i = 0;
+  std::int64_t n = 0;           // samples
+  std::int64_t v = 0, i = 0;    // Σv, Σi: the DC left after the integer offset
+  std::int64_t vv = 0, ii = 0;  // Σv², Σi²: the RMS values
+  std::int64_t vi = 0;          // Σv·i: active power
+  std::int64_t v_prev_i = 0;    // Σv[k-1]·i[k]: the phase-correction term
 
   Sums operator-(const Sums& o) const {
     return {n - o.n, v - o.v, i - o.i, vv - o.vv, ii - o.ii, vi - o.vi, v_prev_i - o.v_prev_i};

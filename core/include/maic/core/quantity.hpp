@@ -7,6 +7,7 @@
 // table in §5 ("Measured data").
 #pragma once
 
+#include <cassert>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,14 +58,16 @@ std::span<const Quantity> catalogue(int phases = 3);
 constexpr int catalogue_phases(int phases) { return phases == 1 ? 1 : 3; }
 
 // A table with one variant per catalogue (see catalogue_phases), built on
-// first use by `build(1)` and `build(3)` and kept for the program's life:
+// first use by `Build(1)` and `Build(3)` and kept for the program's life:
 // the way tables derived from the catalogue (MQTT values, ...) are made.
-// Each call site passes its own lambda, so each has its own table.
-template <typename T, typename Build>
-std::span<const T> catalogue_table(int phases, Build build) {
-  static const std::vector<T> three = build(3);
-  static const std::vector<T> one = build(1);
-  return catalogue_phases(phases) == 1 ? std::span<const T>(one) : std::span<const T>(three);
+// Each builder function has its own table. Precondition: `phases` names a
+// variant (1 or 3), as catalogue_phases() returns.
+template <typename T, std::vector<T> (*Build)(int)>
+std::span<const T> catalogue_table(int phases) {
+  assert(phases == catalogue_phases(phases));
+  static const std::vector<T> three = Build(3);
+  static const std::vector<T> one = Build(1);
+  return phases == 1 ? std::span<const T>(one) : std::span<const T>(three);
 }
 
 // Finds a quantity by key, also by the manual's alternative names of the
