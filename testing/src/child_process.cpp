@@ -174,27 +174,4 @@ Status run_to_completion(const std::vector<std::string>& argv) {
   return ok_status();
 }
 
-Result<ChildProcess> start_logged_server(std::string_view name,
-                                         const std::vector<std::string>& argv, ChildOutput& output,
-                                         std::string_view ready_line,
-                                         std::chrono::milliseconds timeout, SpawnOptions options) {
-  const std::size_t log_start = output.size();
-  Result<int> writer = output.open();
-  if (!writer) return writer.error();
-  options.out_fd = *writer;
-  Result<ChildProcess> child = ChildProcess::spawn(name, argv, options);
-  output.writer_handed_over();
-  if (!child) {
-    output.finish();
-    return child.error();
-  }
-  if (Status ready = output.wait_for(ready_line, log_start, timeout); !ready) {
-    child->kill();
-    output.finish();  // ends at end of file: the child held the only writer
-    return make_error(fmt::format("{} did not start: {}", name, ready.error().message));
-  }
-  output.start_drain();
-  return child;
-}
-
 }  // namespace maic::testing

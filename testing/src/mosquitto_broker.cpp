@@ -36,8 +36,6 @@ constexpr const char* kMosquittoPasswd = "/usr/bin/mosquitto_passwd";
 constexpr const char* kOpenssl = "/usr/bin/openssl";
 // The broker's log line once every listener is open (mosquitto 2.0).
 constexpr std::string_view kReadyLine = " running";
-// A port picked free may be taken before the broker binds it (tests run in parallel).
-constexpr int kPortAttempts = 5;
 
 Error os_error(std::string_view what) {
   return make_error(fmt::format("mosquitto: {}: {}", what, std::strerror(errno)));
@@ -85,11 +83,7 @@ struct MosquittoBroker::Impl {
   int port = 0;
   int tls_port = 0;
 
-  ChildProcess broker;
-  maic::testing::ChildOutput output;  // the broker's stdout and stderr
-
   ~Impl() {
-    kill();
     std::error_code ignored;
     fs::remove_all(dir, ignored);
   }
@@ -117,24 +111,28 @@ struct MosquittoBroker::Impl {
     return ok_status();
   }
 
-  // Starts the broker and waits until it logs that it runs.
-  Status launch() {
-    Result<ChildProcess> child =
-        start_logged_server(fmt::format("mosquitto on port {}", port),
-                            {kMosquitto, "-c", config.string()}, output, kReadyLine, kWaitLimit);
-    if (!child) return child.error();
-    broker = std::move(child).value();
-    return ok_status();
-  }
-
-  void kill() {
-    broker.kill();
-    output.finish();  // ends at end of file: the broker held the only writer
+  // The configuration for `plain_port` (and, with TLS, another free port)
+  // and the command that serves it; restart() runs it again as it is.
+  Result<ServerCommand> command(int plain_port) {
+    port = plain_port;
+    if (tls) {
+      Result<int> second = free_port();
+      if (!second) return second.error();
+      tls_port = *second;
+    }
+    if (Status s = write_config(); !s) return s.error();
+    return ServerCommand{fmt::format("mosquitto on port {}", port),
+                         {kMosquitto, "-c", config.string()},
+                         std::string(kReadyLine),
+                         kWaitLimit,
+                         {}};
   }
 };
 
 MosquittoBroker::MosquittoBroker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-MosquittoBroker::~MosquittoBroker() = default;
+
+// Before impl_ removes the directory the broker reads.
+MosquittoBroker::~MosquittoBroker() { kill(); }
 
 Result<std::unique_ptr<MosquittoBroker>> MosquittoBroker::start(Options options) {
   if (::access(kMosquitto, X_OK) != 0) {
@@ -160,22 +158,11 @@ Result<std::unique_ptr<MosquittoBroker>> MosquittoBroker::start(Options options)
       return s.error();
     }
   }
-  Status started = make_error("mosquitto: no attempt");
-  for (int attempt = 0; attempt < kPortAttempts && !started; ++attempt) {
-    Result<int> port = free_port();
-    if (!port) return port.error();
-    impl->port = *port;
-    if (impl->tls) {
-      Result<int> tls_port = free_port();
-      if (!tls_port) return tls_port.error();
-      impl->tls_port = *tls_port;
-    }
-    if (Status s = impl->write_config(); !s) return s.error();
-    started = impl->launch();
-    if (!started && started.error().message.find("in use") == std::string::npos) break;
-  }
+  std::unique_ptr<MosquittoBroker> broker(new MosquittoBroker(std::move(impl)));
+  const Status started = broker->launch_on_free_port(
+      [made = broker->impl_.get()](int port) { return made->command(port); });
   if (!started) return started.error();
-  return std::unique_ptr<MosquittoBroker>(new MosquittoBroker(std::move(impl)));
+  return broker;
 }
 
 int MosquittoBroker::port() const { return impl_->port; }
@@ -183,15 +170,6 @@ int MosquittoBroker::port() const { return impl_->port; }
 int MosquittoBroker::tls_port() const { return impl_->tls_port; }
 
 std::string MosquittoBroker::ca_file() const { return (impl_->dir / "cert.pem").string(); }
-
-void MosquittoBroker::kill() { impl_->kill(); }
-
-Status MosquittoBroker::restart() {
-  if (impl_->broker.running()) return make_error("mosquitto: restart() while running");
-  return impl_->launch();
-}
-
-std::string MosquittoBroker::log() const { return impl_->output.since(0); }
 
 // --- MqttTestClient --------------------------------------------------------
 

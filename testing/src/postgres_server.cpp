@@ -46,10 +46,7 @@ constexpr const char* kSuperuser = "postgres";
 constexpr const char* kServiceUser = "postgres";
 // The server's log line once it accepts connections (PostgreSQL 15, LC_ALL=C).
 constexpr std::string_view kReadyLine = "database system is ready to accept connections";
-constexpr std::string_view kPortTaken = "Address already in use";
 constexpr const char* kRamDir = "/dev/shm";
-// A port picked free may be taken before the server binds it.
-constexpr int kPortAttempts = 5;
 
 Error os_error(std::string_view what) {
   return make_error(fmt::format("postgres: {}: {}", what, std::strerror(errno)));
@@ -237,16 +234,9 @@ struct PostgresServer::Impl {
   fs::path data;  // the cluster
   int port = 0;
 
-  ChildProcess server;
-  // The server's stdout and stderr. Every process of the server
-  // (postmaster, backends, auxiliaries) holds the pipe's write end, so its
-  // end of file means all are gone.
-  maic::testing::ChildOutput output;
-
   std::atomic<int> databases{0};
 
   ~Impl() {
-    stop();
     std::error_code ignored;
     if (!dir.empty()) fs::remove_all(dir, ignored);
   }
@@ -262,38 +252,28 @@ struct PostgresServer::Impl {
     return run_tool({"/bin/cp", "-a", cluster->string(), data.string()}, account, dir / "cp.log");
   }
 
-  // Starts the server on `port` and waits until it says it accepts
-  // connections. Dynamic shared memory in files of the data directory
-  // (mmap), not /dev/shm segments: a killed server's go with the directory.
-  Status launch() {
-    Result<ChildProcess> child = start_logged_server(
+  // The server on `listen_port`. Dynamic shared memory in files of the
+  // data directory (mmap), not /dev/shm segments: a killed server's go
+  // with the directory.
+  ServerCommand command(int listen_port) {
+    port = listen_port;
+    return ServerCommand{
         fmt::format("postgres on port {}", port),
         {bin("postgres"), "-D", data.string(), "-p", std::to_string(port), "-c",
          "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir.string(), "-c",
          "fsync=off", "-c", "full_page_writes=off", "-c", "dynamic_shared_memory_type=mmap", "-c",
          "shared_buffers=32MB", "-c", "max_connections=100"},
-        output, kReadyLine, kPostgresWaitLimit, {-1, account, kEnvironment});
-    if (!child) return child.error();
-    server = std::move(child).value();
-    return ok_status();
-  }
-
-  void stop() {
-    if (server.running()) {
-      server.signal(SIGINT);  // fast shutdown: roll back, disconnect, checkpoint
-      if (!server.wait_exit(kPostgresWaitLimit)) server.kill();
-    }
-    output.finish();
-  }
-
-  void kill() {
-    server.kill();
-    output.finish();
+        std::string(kReadyLine),
+        kPostgresWaitLimit,
+        {-1, account, kEnvironment}};
   }
 };
 
 PostgresServer::PostgresServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-PostgresServer::~PostgresServer() = default;
+
+// SIGINT is PostgreSQL's fast shutdown: roll back, disconnect, checkpoint.
+// Before impl_ removes the directory.
+PostgresServer::~PostgresServer() { stop(SIGINT, kPostgresWaitLimit); }
 
 bool PostgresServer::installed() {
   return ::access(bin("initdb").c_str(), X_OK) == 0 && ::access(bin("postgres").c_str(), X_OK) == 0;
@@ -308,16 +288,11 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
   sweep_orphans(temp_base());
   if (Status s = impl->make_directory(); !s) return s.error();
 
-  Status started = make_error("postgres: no attempt");
-  for (int attempt = 0; attempt < kPortAttempts && !started; ++attempt) {
-    Result<int> port = free_port();
-    if (!port) return port.error();
-    impl->port = *port;
-    started = impl->launch();
-    if (!started && started.error().message.find(kPortTaken) == std::string::npos) break;
-  }
+  std::unique_ptr<PostgresServer> server(new PostgresServer(std::move(impl)));
+  const Status started = server->launch_on_free_port(
+      [made = server->impl_.get()](int port) { return made->command(port); });
   if (!started) return started.error();
-  return std::unique_ptr<PostgresServer>(new PostgresServer(std::move(impl)));
+  return server;
 }
 
 Result<PostgresServer*> PostgresServer::shared() {
@@ -344,14 +319,5 @@ Result<std::string> PostgresServer::create_database() {
   }
   return uri(name);
 }
-
-void PostgresServer::kill() { impl_->kill(); }
-
-Status PostgresServer::restart() {
-  if (impl_->server.running()) return make_error("postgres: restart() while running");
-  return impl_->launch();
-}
-
-std::string PostgresServer::log() const { return impl_->output.since(0); }
 
 }  // namespace maic::testing

@@ -117,7 +117,7 @@ TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   for (std::uint64_t last = 0; kills < kKills && acked_total() < all - 2000;) {
     ASSERT_TRUE(wait_until([&] { return acked_total() >= last + 250; })) << "no progress";
     last = acked_total();
-    cloud.kill_now();
+    cloud.kill();
     ++kills;
     cloud.start();
     {

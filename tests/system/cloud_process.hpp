@@ -8,43 +8,33 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "maic/testing/child_output.hpp"
-#include "maic/testing/child_process.hpp"
+#include "maic/testing/logged_server.hpp"
 
 namespace maic::testing {
 
 inline constexpr auto kWaitLimit = std::chrono::seconds(60);
 
 // maic-cloud as a child process; start() returns once it listens.
-class CloudProcess {
+class CloudProcess : public LoggedServer {
  public:
   CloudProcess(std::string data_dir, int port, std::vector<std::string> extra = {})
       : data_dir_(std::move(data_dir)), port_(port), extra_(std::move(extra)) {}
-  ~CloudProcess() { kill_now(); }
 
   void start() {
     const std::string listen = "127.0.0.1:" + std::to_string(port_);
     std::vector<std::string> args{MAIC_CLOUD_BIN, "--data-dir", data_dir_, "--listen", listen};
     args.insert(args.end(), extra_.begin(), extra_.end());
-    Result<ChildProcess> child =
-        start_logged_server("maic-cloud", args, output_, "listening on", kWaitLimit);
-    ASSERT_TRUE(child.ok()) << child.error().message;
-    process_ = std::move(child).value();
-  }
-
-  void kill_now() {
-    process_.kill();
-    output_.finish();
+    const Status started = launch({"maic-cloud", std::move(args), "listening on", kWaitLimit, {}});
+    ASSERT_TRUE(started.ok()) << started.error().message;
   }
 
   void stop() {
-    if (!process_.running()) return;
-    process_.signal(SIGTERM);
-    const std::optional<int> status = process_.wait_exit(kWaitLimit);
-    output_.finish();
+    if (!running()) return;
+    const std::optional<int> status = LoggedServer::stop(SIGTERM, kWaitLimit);
     ASSERT_TRUE(status.has_value()) << "maic-cloud did not stop";
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
   }
@@ -53,8 +43,6 @@ class CloudProcess {
   std::string data_dir_;
   int port_;
   std::vector<std::string> extra_;
-  ChildProcess process_;
-  ChildOutput output_;  // its stdout
 };
 
 }  // namespace maic::testing

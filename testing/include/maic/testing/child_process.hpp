@@ -1,6 +1,6 @@
 // For the tests' real peers (mosquitto, PostgreSQL, maic-cloud): child
-// processes that die with the test, a free loopback port, and a server
-// started and awaited on a line of its log.
+// processes that die with the test and a free loopback port. A server
+// awaited on a line of its log is a LoggedServer (logged_server.hpp).
 //
 // Threads: a ChildProcess is used from one thread. Children are started with
 // PR_SET_PDEATHSIG, so they are killed when the thread that started them
@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "maic/core/result.hpp"
-#include "maic/testing/child_output.hpp"
 
 namespace maic::testing {
 
@@ -80,15 +79,5 @@ class ChildProcess {
 // Runs `argv` to completion with its output discarded. Errors: not
 // installed, could not start, or a non-zero exit ("<argv[0]> failed ...").
 Status run_to_completion(const std::vector<std::string>& argv);
-
-// A server process whose log goes into `output`: starts it and returns once
-// the log shows `ready_line` (after what it held before), then keeps
-// draining the log. On a timeout or an early exit the child is killed and
-// the error names the server and what its log said.
-Result<ChildProcess> start_logged_server(std::string_view name,
-                                         const std::vector<std::string>& argv, ChildOutput& output,
-                                         std::string_view ready_line,
-                                         std::chrono::milliseconds timeout,
-                                         SpawnOptions options = {});
 
 }  // namespace maic::testing

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "maic/core/result.hpp"
+#include "maic/testing/logged_server.hpp"
 
 namespace maic::testing {
 
@@ -90,7 +91,12 @@ struct MosquittoBrokerOptions {
 // and keep that thread alive while the broker runs: the broker is killed
 // when the thread that started it ends (PR_SET_PDEATHSIG), so an
 // interrupted test binary leaves no broker behind.
-class MosquittoBroker {
+//
+// kill() (LoggedServer) is a SIGKILL: clients see the connection drop
+// without a goodbye, then refused connections. restart() starts it again
+// on the same port, with the same configuration (retained messages are
+// gone: no persistence). log() is everything the broker wrote so far.
+class MosquittoBroker : public LoggedServer {
  public:
   using Options = MosquittoBrokerOptions;
 
@@ -101,22 +107,10 @@ class MosquittoBroker {
 
   // Kills and reaps the broker, removes its directory.
   ~MosquittoBroker();
-  MosquittoBroker(const MosquittoBroker&) = delete;
-  MosquittoBroker& operator=(const MosquittoBroker&) = delete;
 
   int port() const;             // plain MQTT
   int tls_port() const;         // MQTT over TLS; 0 without Options::tls
   std::string ca_file() const;  // the certificate TLS clients trust
-
-  // Kills the broker with SIGKILL and reaps it: clients see the connection
-  // drop without a goodbye, then refused connections. Idempotent.
-  void kill();
-  // Starts it again on the same port, with the same configuration (retained
-  // messages are gone: no persistence). Precondition: killed.
-  Status restart();
-
-  // Everything the broker wrote so far, for failure messages.
-  std::string log() const;
 
  private:
   struct Impl;

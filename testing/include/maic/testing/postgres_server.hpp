@@ -33,6 +33,7 @@
 #include <string_view>
 
 #include "maic/core/result.hpp"
+#include "maic/testing/logged_server.hpp"
 
 namespace maic::testing {
 
@@ -46,7 +47,12 @@ inline constexpr std::chrono::milliseconds kPostgresWaitLimit{30000};
 // killed when the thread that started it ends (PR_SET_PDEATHSIG), so an
 // interrupted test binary leaves no server behind. create_database(),
 // port() and uri() may be called from any thread.
-class PostgresServer {
+//
+// kill() (LoggedServer) is a SIGKILL and waits until the server and all
+// its backends are gone: clients see their connections drop. restart()
+// starts it again on the same port and data directory (it recovers from
+// its WAL). log() is everything the server wrote so far.
+class PostgresServer : public LoggedServer {
  public:
   // Copies the template cluster (initdb first if there is none), then
   // starts the server on a free port (another if that one was
@@ -69,8 +75,6 @@ class PostgresServer {
   // Stops the server (SIGINT: fast shutdown; SIGKILL after
   // kPostgresWaitLimit), reaps it and every backend, removes the directory.
   ~PostgresServer();
-  PostgresServer(const PostgresServer&) = delete;
-  PostgresServer& operator=(const PostgresServer&) = delete;
 
   int port() const;
   // postgresql://postgres@127.0.0.1:PORT/<database>
@@ -79,16 +83,6 @@ class PostgresServer {
   // CREATE DATABASE with a name of its own (from template1: milliseconds)
   // and returns its URI. Thread-safe.
   Result<std::string> create_database();
-
-  // Kills the server with SIGKILL and waits until it and all its backends
-  // are gone: clients see their connections drop. Idempotent.
-  void kill();
-  // Starts it again on the same port and data directory (it recovers from
-  // its WAL). Precondition: killed.
-  Status restart();
-
-  // Everything the server wrote so far, for failure messages.
-  std::string log() const;
 
  private:
   struct Impl;
