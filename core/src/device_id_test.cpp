@@ -45,6 +45,13 @@ TEST(DeviceId, Orders) {
   EXPECT_LT(*DeviceId::parse("0000000001"), *DeviceId::parse("0000000002"));
 }
 
+TEST(DeviceId, EqualsTheTextThatSpellsIt) {
+  const DeviceId id = *DeviceId::parse("0012345678");
+  EXPECT_EQ(id, "0012345678");
+  EXPECT_NE(id, "12345678");
+  EXPECT_NE(id, "0012345678 ");
+}
+
 TEST(AllDigits, IsTrueForTheEmptyStringAndDigitsOnly) {
   EXPECT_TRUE(all_digits(""));
   EXPECT_TRUE(all_digits("0123456789"));

@@ -39,22 +39,18 @@ std::int64_t max_span_seconds(Period p) {
 }
 
 Result<ApiQuery> parse_api_query(const http::Query& query, std::int64_t now) {
-  ApiQuery q;
-  const auto devid = query.get("devid");
-  if (!devid || !DeviceId::valid(*devid)) {
-    return make_error("devid: the device's 10-digit ID is required");
-  }
-  q.devid = std::string(*devid);
+  const auto given_devid = query.get("devid");
+  std::optional<DeviceId> devid = given_devid ? DeviceId::parse(*given_devid) : std::nullopt;
+  if (!devid) return make_error("devid: the device's 10-digit ID is required");
   const auto apikey = query.get("apikey");
   if (!apikey || apikey->empty() || apikey->size() > 128) {
     return make_error("apikey: the API key from your profile is required");
   }
-  q.apikey = std::string(*apikey);
   const auto period = query.get("period");
   if (!period) return make_error("period: minute, hour, day, week, month or year is required");
   auto p = parse_period(*period);
   if (!p) return make_error("period: " + p.error().message);
-  q.period = *p;
+  ApiQuery q{std::move(*devid), std::string(*apikey), *p, 0, 0};
 
   const auto date1 = query.get("date1");
   const auto date2 = query.get("date2");

@@ -115,20 +115,20 @@ http::Response compat_api(const http::Request& r, Context& ctx) {
   auto user = ctx.store.user_by_api_key(q->apikey);
   if (!user) return storage_failure(ctx, user.error());
   if (!*user) return http::Response::error(401, "apikey: not a valid API key");
-  auto device = ctx.store.device(q->devid);
+  auto device = ctx.store.device(q->devid.str());
   if (!device) return storage_failure(ctx, device.error());
   if (!*device || (*device)->owner != (*user)->id)
-    return http::Response::error(404, "devid: no device " + q->devid + " in your account");
+    return http::Response::error(404, "devid: no device " + q->devid.str() + " in your account");
   const auto limit = static_cast<std::size_t>(max_rows(q->period));
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   if (q->period == Period::kMinute) {
-    auto minutes = ctx.store.minutes(q->devid, q->from, q->to, limit);
+    auto minutes = ctx.store.minutes(q->devid.str(), q->from, q->to, limit);
     if (!minutes) return storage_failure(ctx, minutes.error());
-    for (const MinuteRecord& m : *minutes) rows.push_back(api_row(q->devid, m));
+    for (const MinuteRecord& m : *minutes) rows.push_back(api_row(q->devid.str(), m));
   } else {
-    auto periods = ctx.store.periods(q->devid, q->period, q->from, q->to, limit);
+    auto periods = ctx.store.periods(q->devid.str(), q->period, q->from, q->to, limit);
     if (!periods) return storage_failure(ctx, periods.error());
-    for (const PeriodValue& v : *periods) rows.push_back(api_row(q->devid, v.start, v.row));
+    for (const PeriodValue& v : *periods) rows.push_back(api_row(q->devid.str(), v.start, v.row));
   }
   return http::Response::json_text(rows.dump());
 }

@@ -18,7 +18,7 @@ namespace maic::cloud {
 namespace {
 
 struct DeviceCredentials {
-  std::string devid;
+  DeviceId devid;
   std::string secret;
 };
 
@@ -50,8 +50,9 @@ http::Expected<DeviceCredentials> credentials(const http::Request& r) {
   decoded.resize(n);
   const auto colon = decoded.find(':');
   if (colon == std::string::npos) return unauthorized("credentials must be ID:secret");
-  DeviceCredentials c{decoded.substr(0, colon), decoded.substr(colon + 1)};
-  if (!DeviceId::valid(c.devid)) return unauthorized("the device ID must be 10 digits");
+  std::optional<DeviceId> devid = DeviceId::parse(std::string_view(decoded).substr(0, colon));
+  if (!devid) return unauthorized("the device ID must be 10 digits");
+  DeviceCredentials c{std::move(*devid), decoded.substr(colon + 1)};
   if (!hex_of_length(c.secret, 64)) return unauthorized("the secret must be 64 hex digits");
   return c;
 }
@@ -70,11 +71,11 @@ nlohmann::json commands_json(const std::vector<Command>& commands) {
 
 // The known device these credentials open, or the refusal.
 http::Expected<DeviceRow> known_device(Context& ctx, const DeviceCredentials& c) {
-  auto device = ctx.store.device(c.devid);
+  auto device = ctx.store.device(c.devid.str());
   if (!device) return storage_failure(ctx, device.error());
   if (!*device) return http::Response::error(409, "unknown device: send hello first");
   if (!secrets_equal((*device)->identity.secret_hash, secret_hash(c.secret)))
-    return unauthorized("wrong secret for device " + c.devid);
+    return unauthorized("wrong secret for device " + c.devid.str());
   return std::move(**device);
 }
 
@@ -87,7 +88,7 @@ http::Response hello(const http::Request& r, Context& ctx) {
   const nlohmann::json& json = *body;
 
   DeviceIdentity id;
-  id.devid = c.devid;
+  id.devid = c.devid.str();
   id.secret_hash = secret_hash(c.secret);
   for (auto [field, target, max] : {std::tuple{"devid", &id.devid, DeviceId::kDigits},
                                     std::tuple{"devtype", &id.devtype, std::size_t{16}},
@@ -97,7 +98,7 @@ http::Response hello(const http::Request& r, Context& ctx) {
     auto value = string_field(json, field, max);
     if (!value) return value.error();
     if (std::string_view(field) == "devid") {
-      if (*value != c.devid)
+      if (*value != c.devid.str())
         return http::Response::error(403, "devid: not the device that authenticated");
       continue;
     }
@@ -111,15 +112,15 @@ http::Response hello(const http::Request& r, Context& ctx) {
     return http::Response::error(400, "phases: 1, 2 or 3 is required");
   id.phases = phases->get<int>();
 
-  auto existing = ctx.store.device(c.devid);
+  auto existing = ctx.store.device(c.devid.str());
   if (!existing) return storage_failure(ctx, existing.error());
   if (*existing && !secrets_equal((*existing)->identity.secret_hash, id.secret_hash))
-    return unauthorized("wrong secret for device " + c.devid);
+    return unauthorized("wrong secret for device " + c.devid.str());
   if (auto stored = ctx.store.upsert_device(id, ctx.now()); !stored)
     return storage_failure(ctx, stored.error());
-  if (!*existing) ctx.log("device " + c.devid + " connected for the first time");
-  ctx.debug("device " + c.devid + ": hello, firmware " + id.firmware);
-  auto pending = ctx.store.pending_commands(c.devid);
+  if (!*existing) ctx.log("device " + c.devid.str() + " connected for the first time");
+  ctx.debug("device " + c.devid.str() + ": hello, firmware " + id.firmware);
+  auto pending = ctx.store.pending_commands(c.devid.str());
   if (!pending) return storage_failure(ctx, pending.error());
   const DeviceRow* row = *existing ? &**existing : nullptr;
   return http::Response::json({{"time", now_ms(ctx)},
@@ -139,11 +140,11 @@ http::Response minutes(const http::Request& r, Context& ctx) {
   // another device's commit.
   auto batch = decode_upload(r.body);
   if (!batch) return http::Response::error(400, batch.error().message);
-  if (batch->devid != credentials.devid)
+  if (batch->devid != credentials.devid.str())
     return http::Response::error(403, "devid: not the device that authenticated");
   auto device = known_device(ctx, credentials);
   if (!device) return device.error();
-  const std::string& devid = credentials.devid;
+  const std::string& devid = credentials.devid.str();
   IngestResult result;
   if (!batch->records.empty()) {
     auto ingested = ctx.store.ingest(devid, batch->records, ctx.now());

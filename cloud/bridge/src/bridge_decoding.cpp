@@ -167,13 +167,12 @@ std::string bridge_subscription(std::string_view prefix) {
   return fmt::format("{}+{}", whole, kJsonTopic);
 }
 
-std::optional<std::string> bridge_device_of(std::string_view topic, std::string_view prefix) {
+std::optional<DeviceId> bridge_device_of(std::string_view topic, std::string_view prefix) {
   if (!topic.starts_with(prefix) || !topic.ends_with(kJsonTopic)) return std::nullopt;
   topic.remove_prefix(prefix.size());
   if (topic.size() < kJsonTopic.size()) return std::nullopt;
   topic.remove_suffix(kJsonTopic.size());
-  if (!DeviceId::valid(topic)) return std::nullopt;
-  return std::string(topic);
+  return DeviceId::parse(topic);
 }
 
 Result<Reading> parse_device_json(std::string_view payload, WallTime received) {

@@ -143,7 +143,7 @@ struct MqttBridge::Impl {
       ignore(fmt::format("{}: retained (a snapshot of unknown age)", topic));
       return;
     }
-    const std::optional<std::string> id = bridge_device_of(topic, options.prefix);
+    const std::optional<DeviceId> id = bridge_device_of(topic, options.prefix);
     if (!id) {
       // The subscription also covers topics of a prefix with an unfinished
       // level ("maic-" covers "other/JSON"): not ours, not malformed.
@@ -160,16 +160,16 @@ struct MqttBridge::Impl {
       return;
     }
     std::lock_guard data(data_mutex);
-    auto it = devices.find(*id);
+    auto it = devices.find(id->str());
     if (it == devices.end()) {
       if (devices.size() >= options.max_devices) {
         ignore(fmt::format("{}: {} devices are bridged already", topic, options.max_devices));
         return;
       }
-      it = devices.emplace(*id, Device{}).first;
+      it = devices.emplace(id->str(), Device{}).first;
     }
     Device& d = it->second;
-    if (d.state == Device::State::kNew) enroll(*id, d, *reading, received);
+    if (d.state == Device::State::kNew) enroll(id->str(), d, *reading, received);
     if (d.state == Device::State::kRefused) {
       update([](MqttBridgeStatus& s) { ++s.ignored; });
       return;
@@ -177,7 +177,7 @@ struct MqttBridge::Impl {
     d.aggregating = true;
     if (std::optional<MinuteRecord> m = d.minutes.add(std::move(*reading))) {
       complete(d, *m);
-      store_pending(*id, d, received);
+      store_pending(id->str(), d, received);
     }
     sweep(received);
   }

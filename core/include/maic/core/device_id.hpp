@@ -37,6 +37,7 @@ class DeviceId {
   const std::string& str() const { return digits_; }
 
   friend bool operator==(const DeviceId&, const DeviceId&) = default;
+  friend bool operator==(const DeviceId& id, std::string_view text) { return id.digits_ == text; }
   friend auto operator<=>(const DeviceId&, const DeviceId&) = default;
 
  private:

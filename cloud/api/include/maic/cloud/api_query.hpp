@@ -17,13 +17,14 @@
 #include <string>
 
 #include "maic/core/calendar.hpp"
+#include "maic/core/device_id.hpp"
 #include "maic/core/result.hpp"
 #include "maic/http/query.hpp"
 
 namespace maic::cloud {
 
 struct ApiQuery {
-  std::string devid;   // 10 digits
+  DeviceId devid;
   std::string apikey;  // as given; checked against the owner's key by the caller
   Period period = Period::kMinute;
   std::int64_t from = 0;  // unix seconds, inclusive: rows whose period starts at or after

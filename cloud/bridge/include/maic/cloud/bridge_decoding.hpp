@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "maic/core/clock.hpp"
+#include "maic/core/device_id.hpp"
 #include "maic/core/minute_record.hpp"
 #include "maic/core/reading.hpp"
 #include "maic/core/result.hpp"
@@ -72,7 +73,7 @@ std::string bridge_subscription(std::string_view prefix);
 
 // The device ID of a `<prefix><ID>/JSON` topic; nullopt for any other topic
 // or an ID that is not 10 digits (the store's and the claim's device IDs).
-std::optional<std::string> bridge_device_of(std::string_view topic, std::string_view prefix);
+std::optional<DeviceId> bridge_device_of(std::string_view topic, std::string_view prefix);
 
 // A bridged message is refused beyond this size (the original's JSON is
 // well under 1 KiB).
