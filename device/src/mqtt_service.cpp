@@ -220,14 +220,15 @@ struct MqttService::Impl {
 
   // --- lifecycle (under `lifecycle`) ---------------------------------------
 
-  // Makes the session current and connects in the background. The error
-  // is a permanent one (no retries): also in the state, as kError.
+  // Makes the session current and connects in the background. A client
+  // that cannot be made (an unreadable CA file, bad TLS settings) is a
+  // permanent error: no retries, the service is failed until reconfigured.
   Status start(const MqttSettings& s) {
     auto fresh = std::make_shared<Session>(*this, s, identity.devid);
     if (Status made = make_client(*fresh); !made) {
       {
         std::lock_guard lock(mutex);
-        state = MqttState::kError;
+        state = MqttState::kFailed;
         last_error = made.error().message;
       }
       say("mqtt: " + made.error().message);  // a permanent error: no retries

@@ -571,7 +571,7 @@ TEST(MqttServiceOffline, UnreadableCaFileIsAPermanentError) {
   s.ca_file = "/nonexistent/ca.pem";
   MqttService svc({"1", "D103", ""}, s, [](bool) {});
   const MqttStatus st = svc.status();
-  EXPECT_EQ(st.state, MqttState::kError);
+  EXPECT_EQ(st.state, MqttState::kFailed);
   EXPECT_NE(st.last_error.find("/nonexistent/ca.pem"), std::string::npos) << st.last_error;
 }
 
