@@ -31,11 +31,69 @@ constexpr std::int64_t kFirstMinute = 1'700'000'040;
 constexpr int kDevices = 8;
 constexpr int kKills = 8;
 
+// Every kRequestsPerKill-th upload request, counted over all devices, waits
+// before it is sent until the test has killed and restarted the server. So
+// every kill lands while the devices are uploading, however the scheduler
+// runs them (one step of a device uploads all it has); the other devices'
+// requests under way are cut by the kill.
+class KillPoints {
+ public:
+  static constexpr std::uint64_t kRequestsPerKill = 40;
+
+  void before_request() {
+    std::unique_lock lock(mutex_);
+    if (++requests_ % kRequestsPerKill != 0 || resumed_ >= kKills) return;
+    const int seen = resumed_;
+    waiting_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return resumed_ != seen; });
+  }
+
+  // Waits (bounded) until a request waits at a kill point.
+  bool wait_for_request() {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, 4 * testing::kWaitLimit, [&] { return waiting_; });
+  }
+
+  // Lets the waiting request go on.
+  void resume() {
+    {
+      std::lock_guard lock(mutex_);
+      waiting_ = false;
+      ++resumed_;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::uint64_t requests_ = 0;
+  bool waiting_ = false;
+  int resumed_ = 0;
+};
+
+// The uplink's transport, stopping at the kill points.
+class KillPointTransport : public device::HttpTransport {
+ public:
+  explicit KillPointTransport(KillPoints& points) : points_(points) {}
+  Result<device::HttpResponse> send(const device::HttpRequest& request) override {
+    points_.before_request();
+    return inner_->send(request);
+  }
+  void cancel() override { inner_->cancel(); }
+
+ private:
+  KillPoints& points_;
+  std::unique_ptr<device::HttpTransport> inner_ = device::curl_transport();
+};
+
 // A device with a 12-day journal and its uplink, stepped on its own thread
 // on virtual time: every back-off passes at once, so it retries as fast as
 // the server comes back.
 struct UploadingDevice {
-  UploadingDevice(const std::string& url, int n) {
+  UploadingDevice(const std::string& url, int n, KillPoints& points)
+      : transport(std::make_unique<KillPointTransport>(points)) {
     device::testing::append_minutes(storage, kTwelveDays, kFirstMinute);
     metering::SyntheticConfig c;
     const metering::PhaseLoad load{230, 10, 0};
@@ -78,7 +136,7 @@ struct UploadingDevice {
 
   VirtualClock clock{from_unix_seconds(kFirstMinute + 60 * kTwelveDays)};
   MemoryStorage storage;
-  std::unique_ptr<device::HttpTransport> transport = device::curl_transport();
+  std::unique_ptr<device::HttpTransport> transport;
   std::unique_ptr<device::HttpTransport> command_transport = device::curl_transport();
   std::unique_ptr<device::Device> device;
   std::unique_ptr<device::Uplink> uplink;
@@ -92,8 +150,10 @@ TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   cloud.start();
   const std::string url = "http://127.0.0.1:" + std::to_string(*port);
 
+  KillPoints points;
   std::vector<std::unique_ptr<UploadingDevice>> devices;
-  for (int i = 0; i < kDevices; ++i) devices.push_back(std::make_unique<UploadingDevice>(url, i));
+  for (int i = 0; i < kDevices; ++i)
+    devices.push_back(std::make_unique<UploadingDevice>(url, i, points));
   std::atomic<bool> stop{false};
   std::mutex mutex;
   std::condition_variable progress;
@@ -111,19 +171,18 @@ TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
     for (auto& d : devices) n += d->uplink->acked_seq();
     return n;
   };
-  // Kill whenever the devices got further, while they are still uploading.
   const std::uint64_t all = std::uint64_t{kDevices} * kTwelveDays;
   int kills = 0;
-  for (std::uint64_t last = 0; kills < kKills && acked_total() < all - 2000;) {
-    ASSERT_TRUE(wait_until([&] { return acked_total() >= last + 250; })) << "no progress";
-    last = acked_total();
+  for (; kills < kKills; ++kills) {
+    ASSERT_TRUE(points.wait_for_request()) << "no upload reached kill point " << kills + 1;
+    ASSERT_LT(acked_total(), all) << "the upload ended before kill " << kills + 1;
     cloud.kill();
-    ++kills;
     cloud.start();
     {
       std::lock_guard lock(mutex);
       ++restarts;
     }
+    points.resume();
     progress.notify_all();
   }
   ASSERT_TRUE(wait_until([&] { return acked_total() == all; })) << "devices did not catch up";
@@ -131,10 +190,6 @@ TEST(CloudKill, NothingAcknowledgedIsLostNothingIsDuplicated) {
   progress.notify_all();
   for (auto& t : threads) t.join();
   cloud.stop();
-  // At least one kill landed mid-upload. How many more do depends on the
-  // scheduler: one step of a device uploads all it has, so on two busy cores
-  // (sanitizers) the devices may finish between two kills.
-  EXPECT_GE(kills, 1) << "no kill landed during the upload";
 
   auto store = cloud::SqliteStore::open((dir.path() / "maic-cloud.db").string());
   ASSERT_TRUE(store.ok()) << store.error().message;
