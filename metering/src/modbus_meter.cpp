@@ -301,14 +301,13 @@ std::string format_modbus_url(const ModbusSettings& s) {
                            s.response_timeout.count(), s.poll_interval.count());
 }
 
-Reading make_reading(const sdm630::Values& previous, const sdm630::Values& current, SteadyTime end,
+Reading make_reading(MeterCounters& counters, const sdm630::Values& current, SteadyTime end,
                      Duration span) {
   Reading r;
   r.end = end;
   r.span = span;
   r.phases = kMaxPhases;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    const sdm630::PhaseValues& was = previous.phase[p];
     const sdm630::PhaseValues& now = current.phase[p];
     PhaseValues& out = r.phase[p];
     out.volts = now.volts;
@@ -318,10 +317,9 @@ Reading make_reading(const sdm630::Values& previous, const sdm630::Values& curre
     // Meters sign PF by lead/lag or by direction; maic's PF is |P| / (V·I).
     out.power_factor = std::abs(now.power_factor);
     out.hertz = now.volts > 0 ? current.hertz : 0;
-    // A counter that went backwards was replaced or reset: this window gets
-    // nothing, and `current` becomes the new baseline.
-    out.wh_delta = std::max(now.import_wh - was.import_wh, 0.0);
-    out.rwh_delta = std::max(now.export_wh - was.export_wh, 0.0);
+    out.wh_delta = counters.imported[p].add(end.time_since_epoch(), now.import_wh, out.watts);
+    out.rwh_delta =
+        counters.exported[p].add(end.time_since_epoch(), now.export_wh, out.reverse_watts);
   }
   return r;
 }
@@ -421,8 +419,10 @@ Status ModbusMeter::poll(SteadyTime now, std::vector<Reading>& out) {
   next_due_ = now + settings_.poll_interval;
   Result<sdm630::Values> values = fetch();
   if (!values) return values.error();
-  if (baseline_) out.push_back(make_reading(baseline_->values, *values, now, now - baseline_->at));
-  baseline_ = Baseline{now, *values};
+  // The first read starts the counters; later ones end a window each.
+  Reading r = make_reading(counters_, *values, now, last_read_ ? now - *last_read_ : Duration{});
+  if (last_read_) out.push_back(std::move(r));
+  last_read_ = now;
   return ok_status();
 }
 

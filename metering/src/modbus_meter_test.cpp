@@ -148,11 +148,17 @@ TEST(Sdm630Registers, GarbageAndGapsNameTheRegister) {
 TEST(ModbusReading, SplitsSignedPowerAndCountsEnergyFromTheCounters) {
   sdm630::Values before = meter_values();
   sdm630::Values after = meter_values();
-  after.phase[0].import_wh += 250;  // L1 consumes
-  after.phase[1].export_wh += 125;  // L2 generates
+  after.phase[0].import_wh += 1.5;  // L1 consumes (1,200 W for 5 s: 1.67 Wh)
+  after.phase[1].export_wh += 1;    // L2 generates
   after.phase[2].volts = 0;         // L3 lost its voltage
 
-  const Reading r = make_reading(before, after, kT0 + seconds(5), seconds(5));
+  MeterCounters counters;
+  const Reading first = make_reading(counters, before, kT0, Duration{});
+  for (const PhaseValues& p : first.phase) {
+    EXPECT_EQ(p.wh_delta, 0);  // nothing to count from yet
+    EXPECT_EQ(p.rwh_delta, 0);
+  }
+  const Reading r = make_reading(counters, after, kT0 + seconds(5), seconds(5));
   EXPECT_EQ(r.end, kT0 + seconds(5));
   EXPECT_EQ(r.span, seconds(5));
   EXPECT_EQ(r.phases, 3);
@@ -163,14 +169,14 @@ TEST(ModbusReading, SplitsSignedPowerAndCountsEnergyFromTheCounters) {
   EXPECT_EQ(r.phase[0].reverse_watts, 0);
   EXPECT_EQ(r.phase[0].power_factor, 0.875);
   EXPECT_EQ(r.phase[0].hertz, 50.0625);
-  EXPECT_EQ(r.phase[0].wh_delta, 250);
+  EXPECT_EQ(r.phase[0].wh_delta, 1.5);
   EXPECT_EQ(r.phase[0].rwh_delta, 0);
 
   EXPECT_EQ(r.phase[1].watts, 0);
   EXPECT_EQ(r.phase[1].reverse_watts, 800.25);
   EXPECT_EQ(r.phase[1].power_factor, 0.5);  // |PF|, whatever the meter's sign convention
   EXPECT_EQ(r.phase[1].wh_delta, 0);
-  EXPECT_EQ(r.phase[1].rwh_delta, 125);
+  EXPECT_EQ(r.phase[1].rwh_delta, 1);
 
   EXPECT_EQ(r.phase[2].hertz, 0);  // no voltage, no frequency (reading.hpp)
   for (const PhaseValues& p : r.phase) {
@@ -179,39 +185,60 @@ TEST(ModbusReading, SplitsSignedPowerAndCountsEnergyFromTheCounters) {
   }
 }
 
-TEST(ModbusReading, ACounterThatWentBackwardsGivesNoEnergyNotNegative) {
+// Issue 9 K1: the import counter read as 1000.000, 1000.001, 0, 1000.003,
+// 1000.004 kWh (one bad read) books 4 Wh, not 1,000,005.
+TEST(ModbusReading, AGlitchingReadBooksNothing) {
+  MeterCounters counters;
+  double booked = 0;
+  int i = 0;
+  for (double kwh : {1000.000, 1000.001, 0.0, 1000.003, 1000.004}) {
+    sdm630::Values v = meter_values();
+    v.phase[0].import_wh = kwh * 1000;
+    booked += make_reading(counters, v, kT0 + seconds(5 * i), seconds(5)).phase[0].wh_delta;
+    ++i;
+  }
+  EXPECT_NEAR(booked, 4, 1e-6);
+}
+
+TEST(ModbusReading, AReplacedMeterOrAResetCounterCountsOnFromTheNewValue) {
+  MeterCounters counters;
   sdm630::Values before = meter_values();
-  sdm630::Values after = meter_values();
+  make_reading(counters, before, kT0, Duration{});
+  sdm630::Values after = before;
   after.phase[0].import_wh = 0.5e3;  // meter replaced
   after.phase[1].export_wh = 0;      // counters reset
   after.phase[2].import_wh += 1;
-  const Reading r = make_reading(before, after, kT0, seconds(5));
-  EXPECT_EQ(r.phase[0].wh_delta, 0);
+  const Reading r = make_reading(counters, after, kT0 + seconds(5), seconds(5));
+  EXPECT_EQ(r.phase[0].wh_delta, 0);  // not yet known: a glitch or a new meter
   EXPECT_EQ(r.phase[1].rwh_delta, 0);
   EXPECT_EQ(r.phase[2].wh_delta, 1);
 
-  // The next window counts from the new, lower value.
+  // The next read confirms: counting goes on from the new, lower value, and
+  // the 5 s no counter measured count the reported power.
   sdm630::Values later = after;
-  later.phase[0].import_wh += 40;
-  EXPECT_EQ(make_reading(after, later, kT0 + seconds(5), seconds(5)).phase[0].wh_delta, 40);
+  later.phase[0].import_wh += 1;
+  later.phase[1].export_wh += 1;
+  const Reading next = make_reading(counters, later, kT0 + seconds(10), seconds(5));
+  EXPECT_DOUBLE_EQ(next.phase[0].wh_delta, 1200.5 * 5 / 3600 + 1);
+  EXPECT_DOUBLE_EQ(next.phase[1].rwh_delta, 800.25 * 5 / 3600 + 1);
 }
 
 // The counters are float32 kWh, so a window's energy is quantised to their
 // resolution (about 0.12 Wh near 1234 kWh), but windows telescope: their sum
 // is the counter's increase, to the last bit.
 TEST(ModbusReading, WindowsAddUpToTheCounterExactly) {
-  sdm630::Values previous = meter_values();
+  MeterCounters counters;
   double sum = 0;
   float counter_kwh = 1234.5F;
   for (int i = 0; i < 1000; ++i) {
     counter_kwh += 0.01F;  // 10 Wh, not representable
-    sdm630::Values current = previous;
+    sdm630::Values current = meter_values();
     current.phase[0].import_wh = static_cast<double>(counter_kwh) * 1000;
-    sum += make_reading(previous, current, kT0, seconds(5)).phase[0].wh_delta;
-    previous = current;
+    sum += make_reading(counters, current, kT0 + seconds(30 * i), seconds(30)).phase[0].wh_delta;
   }
-  EXPECT_EQ(sum, (static_cast<double>(counter_kwh) - 1234.5) * 1000);
-  EXPECT_NEAR(sum, 10'000, 100);
+  const double first_read = static_cast<double>(1234.5F + 0.01F) * 1000;
+  EXPECT_EQ(sum, static_cast<double>(counter_kwh) * 1000 - first_read);
+  EXPECT_NEAR(sum, 9'990, 100);
 }
 
 // ---------------------------------------------------------------------------
@@ -409,9 +436,10 @@ TEST_F(ModbusTcpTest, FirstReadIsTheBaselineThenEachDuePollIsOneReading) {
   EXPECT_TRUE(out_.empty());          // baseline only
   EXPECT_EQ(server_->requests(), 2);  // two blocks, as planned
 
-  values_.phase[0].import_wh += 250;      // 1234.75 kWh
-  values_.phase[1].export_wh += 1125;     // 101.875 kWh
-  values_.phase[2].import_wh += 0.125e3;  // 3.25 kWh
+  // What the loads could use in 5 s, in steps a float32 kWh holds exactly.
+  values_.phase[0].import_wh += 1.953125;  // 1/512 kWh
+  values_.phase[1].export_wh += 1.953125;
+  values_.phase[2].import_wh += 0.9765625;  // 1/1024 kWh
   values_.phase[0].watts = -42.5;         // L1 turned to generation
   server_->set(values_);
 
@@ -430,12 +458,12 @@ TEST_F(ModbusTcpTest, FirstReadIsTheBaselineThenEachDuePollIsOneReading) {
   EXPECT_EQ(r.phase[0].reverse_watts, 42.5);
   EXPECT_EQ(r.phase[0].power_factor, 0.875);
   EXPECT_EQ(r.phase[0].hertz, 50.0625);
-  EXPECT_EQ(r.phase[0].wh_delta, 250);
+  EXPECT_EQ(r.phase[0].wh_delta, 1.953125);
   EXPECT_EQ(r.phase[0].rwh_delta, 0);
   EXPECT_EQ(r.phase[1].wh_delta, 0);
-  EXPECT_EQ(r.phase[1].rwh_delta, 1125);
+  EXPECT_EQ(r.phase[1].rwh_delta, 1.953125);
   EXPECT_EQ(r.phase[1].reverse_watts, 800.25);
-  EXPECT_EQ(r.phase[2].wh_delta, 125);
+  EXPECT_EQ(r.phase[2].wh_delta, 0.9765625);
   EXPECT_EQ(server_->requests(), 4);
 
   ASSERT_TRUE(poll(seconds(10)));  // nothing moved: a reading with no energy
@@ -449,12 +477,12 @@ TEST_F(ModbusTcpTest, FirstReadIsTheBaselineThenEachDuePollIsOneReading) {
 
 TEST_F(ModbusTcpTest, ALatePollIsOneReadingOverTheWholeGap) {
   ASSERT_TRUE(poll(seconds(0)));
-  values_.phase[0].import_wh += 3000;
+  values_.phase[0].import_wh += 2000;  // 1.2 kW for an hour: within what the load could use
   server_->set(values_);
   ASSERT_TRUE(poll(hours(1)));
   ASSERT_EQ(out_.size(), 1U);
   EXPECT_EQ(out_[0].span, hours(1));
-  EXPECT_EQ(out_[0].phase[0].wh_delta, 3000);
+  EXPECT_EQ(out_[0].phase[0].wh_delta, 2000);
   // Due again one interval after the late poll, not at the missed slots.
   ASSERT_TRUE(poll(hours(1) + seconds(4)));
   EXPECT_TRUE(out_.empty());
@@ -477,15 +505,15 @@ TEST_F(ModbusTcpTest, AnOutageIsAnErrorAndTheEnergyArrivesAfterIt) {
   EXPECT_THAT(s.error().message,
               HasSubstr("connect: " + std::string(modbus_strerror(ECONNREFUSED))));
 
-  values_.phase[0].import_wh += 500;   // the meter kept counting
-  values_.phase[2].export_wh += 62.5;  // float32 kWh holds 0.0625 exactly
+  values_.phase[0].import_wh += 15.625;     // the meter kept counting (1/64 kWh)
+  values_.phase[2].export_wh += 0.9765625;  // 1/1024 kWh: within the counter's slack
   server_->set(values_);
   ASSERT_TRUE(server_->start());
   ASSERT_TRUE(poll(seconds(15)));
   ASSERT_EQ(out_.size(), 1U);
   EXPECT_EQ(out_[0].span, seconds(15));  // since the last successful read
-  EXPECT_EQ(out_[0].phase[0].wh_delta, 500);
-  EXPECT_EQ(out_[0].phase[2].rwh_delta, 62.5);
+  EXPECT_EQ(out_[0].phase[0].wh_delta, 15.625);
+  EXPECT_EQ(out_[0].phase[2].rwh_delta, 0.9765625);
 }
 
 TEST_F(ModbusTcpTest, GarbageFromTheMeterIsAnErrorAndChangesNothing) {
@@ -497,12 +525,12 @@ TEST_F(ModbusTcpTest, GarbageFromTheMeterIsAnErrorAndChangesNothing) {
   ASSERT_FALSE(s);
   EXPECT_THAT(s.error().message, HasSubstr("0x015A (L1 import energy) holds inf"));
 
-  values_.phase[0].import_wh += 125;
+  values_.phase[0].import_wh += 15.625;
   server_->set(values_);
   ASSERT_TRUE(poll(seconds(10)));
   ASSERT_EQ(out_.size(), 1U);
   EXPECT_EQ(out_[0].span, seconds(10));  // the bad read was not a baseline
-  EXPECT_EQ(out_[0].phase[0].wh_delta, 125);
+  EXPECT_EQ(out_[0].phase[0].wh_delta, 15.625);
 }
 
 TEST_F(ModbusTcpTest, AnotherUnitIsAnErrorWithLibmodbusMessage) {
@@ -571,12 +599,12 @@ TEST_F(ModbusRtuTest, BaselineReadingOutageAndRecovery) {
   EXPECT_TRUE(out.empty());
 
   sdm630::Values v = meter_values();
-  v.phase[1].import_wh += 2.5e3;
+  v.phase[0].import_wh += 1.953125;  // 1/512 kWh
   server_->set(v);
   s = meter->poll(kT0 + seconds(5), out);
   ASSERT_TRUE(s) << s.error().message;
   ASSERT_EQ(out.size(), 1U);
-  EXPECT_EQ(out[0].phase[1].wh_delta, 2500);
+  EXPECT_EQ(out[0].phase[0].wh_delta, 1.953125);
   EXPECT_EQ(out[0].phase[1].reverse_watts, 800.25);
 
   server_->stop();  // a silent bus: the request times out
@@ -586,14 +614,14 @@ TEST_F(ModbusRtuTest, BaselineReadingOutageAndRecovery) {
   EXPECT_THAT(s.error().message, HasSubstr(modbus_strerror(ETIMEDOUT)));
   EXPECT_THAT(s.error().message, HasSubstr(server_->endpoint()));
 
-  v.phase[1].import_wh += 500;
+  v.phase[0].import_wh += 15.625;  // 1/64 kWh
   server_->set(v);
   ASSERT_TRUE(server_->start());
   s = meter->poll(kT0 + seconds(15), out);
   ASSERT_TRUE(s) << s.error().message;
   ASSERT_EQ(out.size(), 1U);
   EXPECT_EQ(out[0].span, seconds(10));
-  EXPECT_EQ(out[0].phase[1].wh_delta, 500);
+  EXPECT_EQ(out[0].phase[0].wh_delta, 15.625);
 }
 
 TEST_F(ModbusRtuTest, AnotherUnitNeverAnswers) {

@@ -8,6 +8,7 @@
 // outage carries all the energy the meter counted during it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "maic/core/energy_counter.hpp"
 #include "maic/metering/meter_source.hpp"
 #include "maic/metering/sdm630_registers.hpp"
 
@@ -77,22 +79,30 @@ Result<ModbusSettings> parse_modbus_url(std::string_view url);
 // parses back to the same settings.
 std::string format_modbus_url(const ModbusSettings& settings);
 
-// The reading for the window between two successful reads of the meter.
-// Pure: no I/O, unit-tested on its own.
+// The meter's import and export counters, a phase each, read by the one
+// rule for outside counters (core/energy_counter.hpp): a glitching read, a
+// replaced meter or a reset counter books no energy that was never used.
+struct MeterCounters {
+  std::array<EnergyCounter, kMaxPhases> imported;
+  std::array<EnergyCounter, kMaxPhases> exported;
+};
+
+// The reading for the window that ends at `end` with a successful read of
+// the meter, `current`. No I/O, unit-tested on its own.
 //  - volts, amps, power factor (as |PF|) and hertz are the meter's values at
 //    `end` (it averages internally); hertz is 0 on a phase without voltage;
 //  - watts = max(P, 0), reverse_watts = max(-P, 0) with P the meter's signed
 //    active power (negative: energy flowing back to the grid);
-//  - wh_delta / rwh_delta are the increase of the import / export counters
-//    from `previous` to `current`; a counter that went backwards (meter
-//    replaced or reset) gives 0 for this window, never a negative energy.
-//    The counters are float32 kWh, so one window's energy is quantised to
-//    their resolution (0.12 Wh near 1 MWh, 1 Wh near 10 MWh); the windows'
-//    sum is still exactly the counters' increase, as the differences
-//    telescope without rounding.
+//  - wh_delta / rwh_delta are what `counters` count for the import / export
+//    counters' move since the previous read (0 for the first read; a step
+//    no load could have made counts as EnergyCounter says, never
+//    negative). The counters are float32 kWh, so one window's energy is
+//    quantised to their resolution (0.12 Wh near 1 MWh, 1 Wh near 10 MWh);
+//    the windows' sum is still exactly the counters' increase, as the
+//    differences telescope without rounding.
 // The cumulative meters (wh, rwh) and the wall time are left to the caller,
 // as MeterSource::poll promises.
-Reading make_reading(const sdm630::Values& previous, const sdm630::Values& current, SteadyTime end,
+Reading make_reading(MeterCounters& counters, const sdm630::Values& current, SteadyTime end,
                      Duration span);
 
 // A MeterSource that polls an SDM630 register map over Modbus with libmodbus.
@@ -135,17 +145,13 @@ class ModbusMeter final : public MeterSource {
   ModbusMeter(ModbusSettings settings, std::unique_ptr<Link> link);
   Result<sdm630::Values> fetch();
 
-  struct Baseline {
-    SteadyTime at;
-    sdm630::Values values;
-  };
-
   ModbusSettings settings_;
   std::unique_ptr<Link> link_;
   std::vector<sdm630::ReadBlock> plan_;
   std::vector<sdm630::RegisterBlock> blocks_;  // reused between polls
   std::optional<SteadyTime> next_due_;
-  std::optional<Baseline> baseline_;  // the last successful read
+  std::optional<SteadyTime> last_read_;  // the last successful read
+  MeterCounters counters_;
 };
 
 }  // namespace maic::metering
