@@ -18,7 +18,8 @@ void EnergyCounter::start(Duration at, double wh, double watts) {
 
 bool EnergyCounter::plausible(const Point& from, const Point& to, double peak_watts) const {
   const double step = to.wh - from.wh;
-  return step >= -kSlackWh && step <= kPowerMargin * peak_watts * hours(to.at - from.at) + kSlackWh;
+  const double watts = std::max(kPowerMargin * peak_watts, kPhaseWatts);
+  return step >= -kSlackWh && step <= watts * hours(to.at - from.at) + kSlackWh;
 }
 
 double EnergyCounter::add(Duration at, double wh, double watts) {

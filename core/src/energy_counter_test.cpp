@@ -89,13 +89,22 @@ TEST(EnergyCounter, JitterBelowTheLastReadingCountsNothingAndNothingTwice) {
 }
 
 TEST(EnergyCounter, ALongGapKeepsWhatTheLoadCouldHaveUsed) {
-  // An hour without readings at about 1 kW: 1,500 Wh is within 2 x 1 kW x 1 h.
-  EXPECT_DOUBLE_EQ(total({{1000, 1000}, {2500, 900}}, seconds(3600)), 1500);
-  // A power peak reported in between widens what is plausible.
+  // An hour without readings, sampled at 100 W: 20 kWh is within what a
+  // phase can draw in an hour (23 kW), whatever the samples said.
+  EXPECT_DOUBLE_EQ(total({{1000, 100}, {21000, 100}}, seconds(3600)), 20000);
+  // 30 kWh is not, unless a larger power was reported since.
+  EXPECT_EQ(total({{1000, 100}, {31000, 100}}, seconds(3600)), 0);
   EnergyCounter c;
   c.start(seconds(0), 1000, 100);
-  EXPECT_EQ(c.add(seconds(1800), NAN, 5000), 0);
-  EXPECT_DOUBLE_EQ(c.add(seconds(3600), 5000, 100), 4000);
+  EXPECT_EQ(c.add(seconds(1800), NAN, 20'000), 0);
+  EXPECT_DOUBLE_EQ(c.add(seconds(3600), 31000, 100), 30000);
+}
+
+TEST(EnergyCounter, AJumpWithinSecondsIsNotConsumption) {
+  // 100 Wh in 10 s would take 36 kW on one phase.
+  EXPECT_EQ(total({{1000, 500}, {1100, 500}}, seconds(10)), 0);
+  // A large installation that reports 40 kW may.
+  EXPECT_DOUBLE_EQ(total({{1000, 40'000}, {1100, 40'000}}, seconds(10)), 100);
 }
 
 TEST(EnergyCounter, StartContinuesFromAStoredReading) {

@@ -186,6 +186,8 @@ Result<Reading> parse_device_json(std::string_view payload, WallTime received) {
   r.wall_end = received;
   r.span = Duration::zero();
   r.phases = phases_of(json);
+  // A meter the message does not carry is not 0: NaN until a key sets it.
+  for (PhaseValues& p : r.phase) p.wh = p.rwh = NAN;
   if (r.phases == 0) {
     return make_error(
         "the message has no measured value: keys such as V1, W1, Wh1 (three-phase) or V, W, Wh "
@@ -226,8 +228,9 @@ void BridgeAggregator::resume_after(const MinuteRecord& stored) {
   // Its meters were read at about its end.
   meters_at_ = from_unix_seconds(stored.minute) + kFullMinute;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    wh_[p] = stored.phase[p].wh;
-    rwh_[p] = stored.phase[p].rwh;
+    const PhaseValues& s = stored.phase[p];
+    imported_[p].start(meters_at_.time_since_epoch(), s.wh, s.watts);
+    exported_[p].start(meters_at_.time_since_epoch(), s.rwh, s.reverse_watts);
   }
 }
 
@@ -241,17 +244,21 @@ std::optional<MinuteRecord> BridgeAggregator::add(Reading r) {
   // differs from.
   Duration step = Duration::zero();
   if (meter_phases_ == r.phases) {
-    for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      r.phase[p].wh_delta = std::max(0.0, r.phase[p].wh - wh_[p]);
-      r.phase[p].rwh_delta = std::max(0.0, r.phase[p].rwh - rwh_[p]);
-    }
     step = std::max(Duration::zero(), r.wall_end - meters_at_);
+  } else {
+    imported_ = {};  // other meters: nothing to differ from
+    exported_ = {};
   }
   meter_phases_ = r.phases;
   meters_at_ = r.wall_end;
+  const Duration at = r.wall_end.time_since_epoch();
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    wh_[p] = r.phase[p].wh;
-    rwh_[p] = r.phase[p].rwh;
+    PhaseValues& ph = r.phase[p];
+    ph.wh_delta = imported_[p].add(at, ph.wh, ph.watts);
+    ph.rwh_delta = exported_[p].add(at, ph.rwh, ph.reverse_watts);
+    // An absent meter reads where it was.
+    if (std::isnan(ph.wh)) ph.wh = imported_[p].counted().value_or(0);
+    if (std::isnan(ph.rwh)) ph.rwh = exported_[p].counted().value_or(0);
   }
   // Equal weights: MinuteAggregator weighs means by the window's length.
   r.span = std::chrono::seconds(1);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <stdexcept>
 
@@ -199,6 +200,34 @@ TEST_F(MqttBridgeTest, StoresMinutesAndRollupsOfWhatWasPublished) {
   EXPECT_NEAR(single[1].phase[0].wh, 511, 1e-9);
   EXPECT_FALSE(single[1].output_on);
   EXPECT_EQ(must(store_->device(std::string(kSinglePhase)))->identity.phases, 1);
+}
+
+// Issue 9 K1: Wh1 100000, 100001, (a message without Wh1), 100003, 100004,
+// then 12345000 (the owner set an initial value on the device), 12345001,
+// 12345002, every 10 s at 500 W. An absent key is not zero and a new
+// initial value is not consumption: the hour books 7 Wh, not 12,345,003.
+TEST_F(MqttBridgeTest, AGlitchOrANewInitialValueIsNotConsumption) {
+  auto b = bridge(options());
+  clock_.advance(5s);
+  for (const char* wh1 :
+       {"100000", "100001", "", "100003", "100004", "12345000", "12345001", "12345002"}) {
+    const std::string meter = *wh1 == '\0' ? "" : fmt::format(R"("Wh1":{},)", wh1);
+    publish(json_topic(kThreePhase),
+            fmt::format(R"({{"V1":230,"W1":500,{}"Wh2":0,"Wh3":0,"OUT":1}})", meter));
+    clock_.advance(10s);
+  }
+  clock_.advance(60s);
+  b->store_ended_minutes();
+
+  const std::int64_t hour = kT0 - kT0 % 3600;
+  const std::vector<PeriodValue> hours =
+      must(store_->periods(std::string(kThreePhase), Period::kHour, hour, hour, 10));
+  ASSERT_EQ(hours.size(), 1u);
+  // 4 Wh counted before, 2 after, and 500 W for the 10 s no meter measured.
+  EXPECT_NEAR(hours[0].row.phase[0].wh_energy, 4 + 500.0 * 10 / 3600 + 2, 1e-6);
+  EXPECT_EQ(std::lround(hours[0].row.phase[0].wh_energy), 7);
+  // The meter shown is the device's: the owner's new value.
+  EXPECT_NEAR(hours[0].row.phase[0].wh, 12345002, 1e-6);
 }
 
 TEST_F(MqttBridgeTest, MalformedMessagesAreCountedNotFatal) {

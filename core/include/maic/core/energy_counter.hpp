@@ -7,10 +7,12 @@
 // Neither is consumption. The rule (docs/sources.md, "Meters that glitch or
 // are reset"):
 //  - A step Δ from the last counted reading over the time t since it is
-//    plausible when -kSlackWh <= Δ <= 2 · P · t + kSlackWh, where P is the
-//    highest power the source reported since that reading (at either end
-//    included): what the load could have used, with a margin for power
-//    that changed between samples, plus the counter's own resolution.
+//    plausible when -kSlackWh <= Δ <= max(2 · P, kPhaseWatts) · t + kSlackWh,
+//    where P is the highest power the source reported since that reading
+//    (at either end included): what the load could have used, with a
+//    margin for power that changed between samples — and never less than
+//    what a household phase can draw, since samples miss a kettle between
+//    them — plus the counter's own resolution.
 //    A plausible step counts max(Δ, 0); the counter moves on only forwards,
 //    so jitter below a reading does not count twice.
 //  - An implausible reading (backwards, or up by more than the load could
@@ -45,6 +47,11 @@ class EnergyCounter {
   static constexpr double kSlackWh = 10;
   // The power margin: the load may have drawn more between two samples.
   static constexpr double kPowerMargin = 2;
+  // What one phase may draw whatever was reported: 230 V at 100 A, the
+  // largest common main fuse. A meter's jump of 1 MWh in a minute, or a new
+  // initial value, is far beyond it; a larger installation reports larger
+  // powers, which widen the bound.
+  static constexpr double kPhaseWatts = 23'000;
 
   // The first reading (or a stored one, to continue from): counts nothing.
   // Also what add() does without a start.

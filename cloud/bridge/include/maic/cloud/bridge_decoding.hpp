@@ -15,6 +15,7 @@
 
 #include "maic/core/clock.hpp"
 #include "maic/core/device_id.hpp"
+#include "maic/core/energy_counter.hpp"
 #include "maic/core/minute_record.hpp"
 #include "maic/core/reading.hpp"
 #include "maic/core/result.hpp"
@@ -104,11 +105,13 @@ Result<Reading> parse_device_json(std::string_view payload, WallTime received);
 //    as a device's reading window does);
 //  - V, A, PF, Hz and T are the arithmetic means of the minute's messages
 //    (each weighs the same: the original publishes at a fixed interval);
-//  - wh_delta/rwh_delta are the sums of the differences of consecutive
-//    meter readings, never negative: a meter that goes backwards (a user
-//    reset, `initval`) counts 0 for that step and counting continues from
-//    the new value; the first message of a device counts 0 (nothing to
-//    differ from) unless resume_after() gave the meters;
+//  - wh_delta/rwh_delta are what EnergyCounter (core/energy_counter.hpp)
+//    counts of each phase's meters from message to message, with the
+//    reported W/rW as the power: never negative, a bad value or a user's
+//    new initial value (`initval`, a reset) is not consumption, and a
+//    message without a meter leaves it where it was (absent is not 0); the
+//    first message of a device counts 0 (nothing to differ from) unless
+//    resume_after() gave the meters;
 //  - covered is the time from the meters each counted difference starts
 //    at to the message that ends it (after resume_after(): from the stored
 //    minute's end), and W and rW are mean_power_w() of the minute's
@@ -143,11 +146,11 @@ class BridgeAggregator {
   MinuteAggregator minutes_;
   std::optional<std::int64_t> open_;                                      // the minute being built
   std::int64_t done_through_ = std::numeric_limits<std::int64_t>::min();  // newest minute out
-  int meter_phases_ = 0;  // phases of the meters below; 0: none yet
-  std::array<double, kMaxPhases> wh_{};
-  std::array<double, kMaxPhases> rwh_{};
-  WallTime meters_at_{};                 // when wh_/rwh_ were read
-  Duration covered_ = Duration::zero();  // of the open minute
+  int meter_phases_ = 0;                            // phases of the meters below; 0: none yet
+  std::array<EnergyCounter, kMaxPhases> imported_;  // the Wh meters
+  std::array<EnergyCounter, kMaxPhases> exported_;  // the rWh meters
+  WallTime meters_at_{};                            // the previous message
+  Duration covered_ = Duration::zero();             // of the open minute
 };
 
 }  // namespace maic::cloud
