@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cassert>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,17 @@ std::string_view mqtt_key_of(const Quantity& q) {
     if (key == q.key) return alias;
   }
   return q.key;
+}
+
+double round_to(double v, int decimals) {
+  if (!std::isfinite(v)) return 0;
+  const double scale = std::pow(10.0, decimals);
+  const double r = std::round(v * scale) / scale;
+  return r == 0 ? 0.0 : r;
+}
+
+double display_value(const Quantity& q, double v) {
+  return round_to(v, family_info(q.family).decimals);
 }
 
 }  // namespace maic

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -94,6 +95,21 @@ TEST(Catalogue, FamiliesCarryRangeJsonNameMemberAndAlias) {
   PhaseValues p;
   p.reverse_watts = 7;
   EXPECT_EQ(phase_value(p, Family::kReversePower), 7);
+}
+
+TEST(DisplayValue, RoundsToTheFamilysDecimals) {
+  EXPECT_EQ(display_value(*find_quantity("V1"), 227.92000000000002), 227.9);
+  EXPECT_EQ(display_value(*find_quantity("Fr1"), 49.98000000000001), 49.98);
+  EXPECT_EQ(display_value(*find_quantity("A1"), 1.0 / 3), 0.333);
+  EXPECT_EQ(display_value(*find_quantity("PF1"), 0.87549), 0.875);
+  EXPECT_EQ(display_value(*find_quantity("W1"), 2400.04), 2400.0);
+  EXPECT_EQ(display_value(*find_quantity("Wh1"), 12345678.96), 12345679.0);
+}
+
+TEST(DisplayValue, NonFiniteIsZeroAndNegativeZeroIsZero) {
+  EXPECT_EQ(display_value(*find_quantity("V1"), NAN), 0);
+  EXPECT_EQ(display_value(*find_quantity("V1"), INFINITY), 0);
+  EXPECT_FALSE(std::signbit(display_value(*find_quantity("W1"), -0.01)));
 }
 
 }  // namespace

@@ -73,13 +73,6 @@ std::vector<Value> build(int phases) {
   return out;
 }
 
-double round_to(double v, int decimals) {
-  if (!std::isfinite(v)) return 0;
-  const double scale = std::pow(10.0, decimals);
-  const double r = std::round(v * scale) / scale;
-  return r == 0 ? 0.0 : r;  // never "-0.0"
-}
-
 Json number(const Value& v, double x) {
   if (v.decimals == 0) return static_cast<std::int64_t>(x);
   return x;

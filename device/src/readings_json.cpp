@@ -7,14 +7,13 @@ namespace maic::device {
 nlohmann::json readings_json(const Reading& r, const Identity& id) {
   nlohmann::json quantities = nlohmann::json::array();
   for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
-    const double v = value_of(r, q);
     quantities.push_back({{"key", q.key},
                           {"name", q.name},
                           {"unit", q.unit},
                           {"family", family_info(q.family).json_name},
                           {"phase", q.phase},
                           {"total", q.is_total},
-                          {"value", std::isfinite(v) ? v : 0.0}});
+                          {"value", display_value(q, value_of(r, q))}});
   }
   return {{"devid", id.devid},
           {"devtype", id.devtype},

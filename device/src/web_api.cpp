@@ -255,7 +255,8 @@ std::string minutes_csv(std::span<const MinuteRecord> minutes, int phases) {
   out += "\n";
   for (const MinuteRecord& m : minutes) {
     out += std::to_string(m.minute);
-    for (const Quantity& q : quantities) out += fmt::format(",{}", value_of(m, q));
+    for (const Quantity& q : quantities)
+      out += fmt::format(",{}", display_value(q, value_of(m, q)));
     out += "\n";
   }
   return out;

@@ -198,5 +198,19 @@ TEST(WebApi, JournalAsCsv) {
   EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3) << csv.body;
 }
 
+// Issue 9 K4: 227.92000000000002 V showed as such; a CSV is for people,
+// at the catalogue's decimals (one for volts).
+TEST(WebApi, TheJournalCsvShowsTheCataloguesDecimals) {
+  MinuteRecord m;
+  m.minute = 1'700'000'040;
+  m.phases = 1;
+  m.phase[0].volts = 227.92000000000002;
+  m.phase[0].amps = 1.0 / 3;
+  m.phase[0].watts = 2400.0000001;
+  m.phase[0].power_factor = -1e-9;  // rounds to 0, not -0
+  const std::string csv = minutes_csv(std::span(&m, 1), 1);
+  EXPECT_EQ(csv.substr(csv.find('\n') + 1), "1700000040,227.9,0.333,2400,0,0,0,0,0,0,0\n");
+}
+
 }  // namespace
 }  // namespace maic::device

@@ -5,15 +5,13 @@
 namespace maic::cloud {
 namespace {
 
-double finite(double v) { return std::isfinite(v) ? v : 0.0; }
-
 // V, A, PF and T mean the same in every row; W and rW are the minute's
 // mean power or the period's energy, as value_of() reads each kind of row.
 template <typename Record>
 nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
   nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
   for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
-    if (in_api_row(q)) out[q.key] = finite(value_of(r, q));
+    if (in_api_row(q)) out[q.key] = display_value(q, value_of(r, q));
   }
   return out;
 }

@@ -48,6 +48,21 @@ TEST(ApiRows, AnHourRowCarriesEnergyAndTheMeterAtItsEnd) {
   EXPECT_DOUBLE_EQ(row["V3"].get<double>(), 232.0);
 }
 
+// Issue 9 K4: clients read /api as numbers people see, at the catalogue's
+// decimals; the store keeps full precision.
+TEST(ApiRows, ValuesHaveTheCataloguesDecimals) {
+  MinuteRecord m = minute(0);
+  m.phase[0].volts = 227.92000000000002;
+  m.phase[0].amps = 2.0 / 3;
+  m.phase[1].watts = 599.96;
+  m.phase[2].power_factor = 0.95000000000000007;
+  const std::string text = api_row("1828719372", m).dump();
+  EXPECT_NE(text.find(R"("V1":227.9,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("A1":0.667,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("W2":600.0,)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("PF3":0.95,)"), std::string::npos) << text;
+}
+
 TEST(ApiRows, SinglePhaseKeys) {
   MinuteRecord m = minute(0);
   m.phases = 1;

@@ -144,7 +144,7 @@ Result<nlohmann::json> last_values(Context& ctx, const DeviceRow& device) {
   if (rows->empty()) return out;
   out["TIME"] = rows->front().minute;
   for (const Quantity& q : catalogue(catalogue_phases(device)))
-    out[q.key] = value_of(rows->front(), q);
+    out[q.key] = display_value(q, value_of(rows->front(), q));
   return out;
 }
 

@@ -93,6 +93,16 @@ struct FamilyInfo {
 std::span<const FamilyInfo> families();
 const FamilyInfo& family_info(Family f);
 
+// `v` rounded to `decimals` digits after the point; NaN and infinities are
+// 0, and a rounded -0 is 0 (text never shows "-0.0").
+double round_to(double v, int decimals);
+
+// `v`, a value of `q`, as it leaves for people and clients — the page API,
+// MQTT, CSV files, /api and the JSON APIs: rounded to its family's
+// decimals, so 227.92000000000002 V shows as 227.92. Storage and the uplink
+// keep full precision, where energy must add up exactly.
+double display_value(const Quantity& q, double v);
+
 // The catalogue key a key on the MQTT topics stands for, and back: the
 // topics call the temperature "Temp" (compat.md §2; Home Assistant reads
 // it so), the catalogue "T". Keys without an alias map to themselves.
