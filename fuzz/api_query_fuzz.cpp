@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (api.error().message.empty()) std::abort();  // every refusal says why
     return 0;
   }
-  if (api->devid.size() != 10) std::abort();
+  if (api->devid.str().size() != 10) std::abort();
   static const maic::TimeZone kZones[] = {maic::TimeZone::utc(),
                                           *maic::TimeZone::locate("Asia/Kathmandu")};
   for (const maic::TimeZone& zone : kZones) {
