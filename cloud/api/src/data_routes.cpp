@@ -161,7 +161,7 @@ http::Response device_series(const http::Request& r, Context& ctx, const DeviceR
   if (!asked) return http::Response::error(400, asked.error().message);
   const auto points = static_cast<std::size_t>(asked->value_or(most_points));
   const Range& rg = *range;
-  Period period = auto_period(rg.from, rg.to, points);
+  Period period = auto_period(rg.from, rg.to, points, zone_of(device));
   if (const auto name = r.query.get("period"); name && *name != "auto") {
     auto parsed = parse_period(*name);
     if (!parsed) return http::Response::error(400, "period: " + parsed.error().message);
