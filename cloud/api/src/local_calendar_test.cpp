@@ -24,6 +24,10 @@ constexpr std::int64_t kNow = 1'700'003'723;  // 2023-11-14 23:15:23 UTC
 constexpr double kWatts = 600;                // per phase: 10 Wh a minute, 600 Wh an hour
 
 enum class Engine { kSqlite, kPostgres };
+// For the test names ctest shows.
+void PrintTo(Engine e, std::ostream* out) {
+  *out << (e == Engine::kSqlite ? "sqlite" : "postgres");
+}
 
 struct Zone {
   std::string_view name;
