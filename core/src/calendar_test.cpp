@@ -80,23 +80,58 @@ TEST(Calendar, HalfAndQuarterHourZones) {
 }
 
 // Periods tile time: every period's end is the next one's start, and a
-// year of hours in a DST zone adds up to the year.
-TEST(Calendar, PeriodsTileAYear) {
-  const TimeZone berlin = zone("Europe/Berlin");
-  const PeriodSpan year = period_of(Period::kYear, 1'710'000'000, berlin);  // 2024
-  for (Period p : {Period::kHour, Period::kDay, Period::kMonth}) {
-    std::int64_t at = year.start;
-    int count = 0;
-    while (at < year.end) {
-      const PeriodSpan s = period_of(p, at, berlin);
-      ASSERT_EQ(s.start, at) << period_name(p);
-      ASSERT_GT(s.end, s.start);
-      at = s.end;
-      ++count;
+// year of hours in a DST zone adds up to the year; each hour and day starts
+// on the local hour or midnight, also where the offset has half or quarter
+// hours and changes with DST.
+TEST(Calendar, PeriodsTileAYearInEveryZone) {
+  for (std::string_view name : {"Europe/Berlin", "UTC", "Asia/Kolkata", "Asia/Kathmandu",
+                                "Australia/Adelaide", "America/St_Johns"}) {
+    const TimeZone z = zone(name);
+    const PeriodSpan year = period_of(Period::kYear, 1'710'000'000, z);  // 2024
+    for (Period p : {Period::kHour, Period::kDay, Period::kMonth}) {
+      std::int64_t at = year.start;
+      int count = 0;
+      while (at < year.end) {
+        const PeriodSpan s = period_of(p, at, z);
+        ASSERT_EQ(s.start, at) << name << " " << period_name(p);
+        ASSERT_GT(s.end, s.start);
+        const std::int64_t local = s.start + z.offset_at(s.start);
+        ASSERT_EQ(local % (p == Period::kHour ? kHour : kDay), 0) << name << " " << s.start;
+        at = s.end;
+        ++count;
+      }
+      EXPECT_EQ(at, year.end);
+      const int expected = p == Period::kHour ? 366 * 24 : p == Period::kDay ? 366 : 12;
+      EXPECT_EQ(count, expected) << name << " " << period_name(p);
     }
-    EXPECT_EQ(at, year.end);
-    const int expected = p == Period::kHour ? 366 * 24 : p == Period::kDay ? 366 : 12;
-    EXPECT_EQ(count, expected) << period_name(p);
+  }
+}
+
+// Half-hour zones with DST: Adelaide (+9:30, summer +10:30) and St. John's
+// (-3:30, summer -2:30) change at 02:00 local, so their DST days have 23 and
+// 25 hours, each starting at :30 UTC.
+TEST(Calendar, DstDaysInHalfHourZones) {
+  struct Day {
+    std::string_view zone;
+    std::int64_t midnight;  // local, unix seconds
+    std::int64_t hours;
+  };
+  const Day days[] = {
+      {"Australia/Adelaide", 1'696'084'200, 23},  // 2023-10-01
+      {"Australia/Adelaide", 1'680'355'800, 25},  // 2023-04-02
+      {"America/St_Johns", 1'678'591'800, 23},    // 2023-03-12
+      {"America/St_Johns", 1'699'151'400, 25},    // 2023-11-05
+  };
+  for (const Day& d : days) {
+    const TimeZone z = zone(d.zone);
+    const PeriodSpan day = period_of(Period::kDay, d.midnight + 12 * kHour, z);
+    EXPECT_EQ(day, (PeriodSpan{d.midnight, d.midnight + d.hours * kHour})) << d.zone;
+    std::int64_t hours = 0;
+    for (std::int64_t at = day.start; at < day.end; at = period_of(Period::kHour, at, z).end) {
+      EXPECT_EQ(at % kHour, 1800) << d.zone << " " << at;
+      ++hours;
+    }
+    EXPECT_EQ(hours, d.hours) << d.zone;
   }
 }
 

@@ -110,7 +110,7 @@ http::Response compat_api(const http::Request& r, Context& ctx) {
     params.insert(params.end(), form->params().begin(), form->params().end());
     query = http::Query(std::move(params));
   }
-  auto q = parse_api_query(query, ctx.now());
+  auto q = parse_api_query(query);
   if (!q) return http::Response::error(400, q.error().message);
   auto user = ctx.store.user_by_api_key(q->apikey);
   if (!user) return storage_failure(ctx, user.error());
@@ -119,14 +119,17 @@ http::Response compat_api(const http::Request& r, Context& ctx) {
   if (!device) return storage_failure(ctx, device.error());
   if (!*device || (*device)->owner != (*user)->id)
     return http::Response::error(404, "devid: no device " + q->devid.str() + " in your account");
+  // Only now is the device's zone known, and with it the calendar its
+  // periods, and so the interval's defaults, follow.
+  const ApiInterval interval = api_interval(*q, ctx.now(), zone_of(**device));
   const auto limit = static_cast<std::size_t>(max_rows(q->period));
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   if (q->period == Period::kMinute) {
-    auto minutes = ctx.store.minutes(q->devid.str(), q->from, q->to, limit);
+    auto minutes = ctx.store.minutes(q->devid.str(), interval.from, interval.to, limit);
     if (!minutes) return storage_failure(ctx, minutes.error());
     for (const MinuteRecord& m : *minutes) rows.push_back(api_row(q->devid.str(), m));
   } else {
-    auto periods = ctx.store.periods(q->devid.str(), q->period, q->from, q->to, limit);
+    auto periods = ctx.store.periods(q->devid.str(), q->period, interval.from, interval.to, limit);
     if (!periods) return storage_failure(ctx, periods.error());
     for (const PeriodValue& v : *periods) rows.push_back(api_row(q->devid.str(), v.start, v.row));
   }
@@ -158,7 +161,7 @@ http::Response device_series(const http::Request& r, Context& ctx, const DeviceR
   if (!asked) return http::Response::error(400, asked.error().message);
   const auto points = static_cast<std::size_t>(asked->value_or(most_points));
   const Range& rg = *range;
-  Period period = auto_period(rg.from, rg.to, points);
+  Period period = auto_period(rg.from, rg.to, points, zone_of(device));
   if (const auto name = r.query.get("period"); name && *name != "auto") {
     auto parsed = parse_period(*name);
     if (!parsed) return http::Response::error(400, "period: " + parsed.error().message);

@@ -11,32 +11,39 @@ bool additive(Period p, const Quantity& q) {
   return p != Period::kMinute && q.rollup == Rollup::kPeriodEnergy;
 }
 
-std::int64_t nominal_seconds(Period p) {
-  switch (p) {
-    case Period::kMinute:
-      return 60;
-    case Period::kHour:
-      return 3600;
-    case Period::kDay:
-      return 86'400;
-    case Period::kWeek:
-      return 7 * 86'400;
-    case Period::kMonth:
-      return 30 * 86'400;
-    case Period::kYear:
-      return 365 * 86'400;
-  }
-  return 60;
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 }  // namespace
 
-Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points) {
-  const std::int64_t span = std::max<std::int64_t>(to - from, 0) + 1;
+std::size_t periods_starting_in(Period p, std::int64_t from, std::int64_t to, const TimeZone& zone,
+                                std::size_t cap) {
+  if (from > to) return 0;
+  if (p == Period::kMinute) {
+    // UTC minutes in every zone (calendar.hpp): counted, not walked.
+    const std::int64_t first = floor_div(from + 59, 60);
+    const std::int64_t last = floor_div(to, 60);
+    const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(last - first + 1, 0));
+    return static_cast<std::size_t>(std::min<std::uint64_t>(n, cap + 1));
+  }
+  // Walked period by period: local hours, days, months and years differ in
+  // length, and the walk stops past the cap.
+  PeriodSpan span = period_of(p, from, zone);
+  if (span.start < from) span = period_of(p, span.end, zone);
+  std::size_t n = 0;
+  while (span.start <= to && n <= cap) {
+    ++n;
+    span = period_of(p, span.end, zone);
+  }
+  return n;
+}
+
+Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points,
+                   const TimeZone& zone) {
   for (Period p : {Period::kMinute, Period::kHour, Period::kDay, Period::kWeek, Period::kMonth}) {
-    if (static_cast<std::size_t>((span + nominal_seconds(p) - 1) / nominal_seconds(p)) <=
-        max_points)
-      return p;
+    if (periods_starting_in(p, from, to, zone, max_points) <= max_points) return p;
   }
   return Period::kYear;
 }

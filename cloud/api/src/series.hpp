@@ -25,9 +25,17 @@ struct Series {
   bool downsampled = false;
 };
 
-// The finest period whose rows over [from, to] number at most `max_points`
-// (by the periods' nominal lengths).
-Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points);
+// The finest period whose rows over [from, to] (those that start in it)
+// number at most `max_points`, counted in `zone`'s local calendar: a week
+// from one Tuesday noon to the next holds seven day rows, a DST day 23 or 25
+// hour rows. Year when none fits.
+Period auto_period(std::int64_t from, std::int64_t to, std::size_t max_points,
+                   const TimeZone& zone);
+
+// How many periods of kind `p` start in [from, to] in `zone`, counted up to
+// `cap` + 1 (more is reported as cap + 1).
+std::size_t periods_starting_in(Period p, std::int64_t from, std::int64_t to, const TimeZone& zone,
+                                std::size_t cap);
 
 Series series_of(std::span<const MinuteRecord> minutes, std::span<const Quantity* const> qs);
 Series series_of(Period p, std::span<const std::int64_t> starts, std::span<const PeriodRow> rows,

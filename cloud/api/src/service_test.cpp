@@ -3,14 +3,12 @@
 #include "maic/cloud/service.hpp"
 
 #include <gtest/gtest.h>
-#include <sodium.h>
 
 #include <nlohmann/json.hpp>
 
 #include "maic/cloud/sqlite_store.hpp"
-#include "maic/core/device_secrets.hpp"
-#include "maic/core/upload_codec.hpp"
 #include "maic/testing/temp_dir.hpp"
+#include "testing/service_harness.hpp"
 
 namespace maic::cloud {
 namespace {
@@ -18,124 +16,22 @@ namespace {
 using nlohmann::json;
 constexpr std::int64_t kStart = 1'700'000'000;  // 2023-11-14 22:13:20 UTC
 
-std::string base64(std::string_view s) {
-  std::string out(sodium_base64_ENCODED_LEN(s.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(s.data()),
-                    s.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
-}
+using testing::device_a;
+using testing::FakeDevice;
+using testing::minute_at;
 
-// A simulated device's side of the uplink.
-struct FakeDevice {
-  std::string devid;
-  std::string secret;
-  std::string pin;
-  int phases = 3;
-
-  std::string authorization() const { return "Basic " + base64(devid + ":" + secret); }
-  json hello() const {
-    const std::string salt = new_pin_salt();
-    return {{"devid", devid},   {"devtype", "D103"}, {"firmware", "0.4"},
-            {"phases", phases}, {"pin_salt", salt},  {"pin_hash", *pin_digest(salt, pin)},
-            {"out", 0}};
-  }
-};
-
-FakeDevice device_a() { return {"1828719372", std::string(64, 'a'), "4711"}; }
-
-// A minute with constant power: `watts` per phase, meters counting from `base_wh`.
-UploadRecord minute_at(std::int64_t minute, std::uint32_t seq, double watts, double base_wh) {
-  UploadRecord r;
-  r.seq = seq;
-  r.minute.minute = minute;
-  r.minute.phases = 3;
-  r.minute.readings = 12;
-  r.minute.temperature_c = 30;
-  for (int p = 0; p < 3; ++p) {
-    auto& ph = r.minute.phase[static_cast<std::size_t>(p)];
-    ph.volts = 230 + p;
-    ph.amps = watts / 230;
-    ph.power_factor = 1;
-    ph.hertz = 50;
-    ph.watts = watts;
-    ph.wh_delta = watts / 60;
-    ph.wh = base_wh + ph.wh_delta;
-  }
-  return r;
-}
-
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public ::testing::Test, protected testing::ServiceHarness {
  protected:
-  ServiceTest() {
+  ServiceTest() : ServiceHarness(kStart) {
     auto opened = SqliteStore::open((dir_.path() / "cloud.db").string());
     if (!opened) throw std::runtime_error(opened.error().message);
     store_ = std::move(opened).value();
-    CloudOptions options;
-    options.version = "test";
-    service_ = std::make_unique<CloudService>(*store_, clock_, options);
+    serve(*store_);
   }
-
-  std::int64_t now() const { return unix_seconds(clock_.wall_now()); }
-
-  http::Response call(std::string method, std::string target, std::string body = "",
-                      std::vector<http::Headers::Field> headers = {},
-                      std::string remote = "192.0.2.7") {
-    http::Request r;
-    r.method = std::move(method);
-    r.target = target;
-    const auto q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) r.query = *http::parse_query(target.substr(q + 1));
-    r.body = std::move(body);
-    r.remote = std::move(remote);
-    r.headers.set("Host", "cloud.test");
-    for (auto& f : headers) r.headers.set(f.name, f.value);
-    return service_->handle(r);
-  }
-
-  // A script's account: its API key authenticates everything.
-  struct Account {
-    std::string api_key;
-    std::string cookie;  // "maic_session=..."
-    std::string csrf;
-  };
-  Account register_user(const std::string& email, const std::string& password = "correct horse") {
-    const auto r =
-        call("POST", "/api/v1/register", json{{"email", email}, {"password", password}}.dump());
-    EXPECT_EQ(r.status, 201) << r.body;
-    const json body = json::parse(r.body);
-    std::string cookie(*r.headers.get("Set-Cookie"));
-    cookie = cookie.substr(0, cookie.find(';'));
-    return {body.at("api_key"), cookie, body.at("csrf_token")};
-  }
-  static std::vector<http::Headers::Field> bearer(const Account& a) {
-    return {{"Authorization", "Bearer " + a.api_key}};
-  }
-  static std::vector<http::Headers::Field> browser(const Account& a, bool with_csrf = true) {
-    std::vector<http::Headers::Field> h{{"Cookie", a.cookie}};
-    if (with_csrf) h.push_back({"X-CSRF-Token", a.csrf});
-    return h;
-  }
-
-  http::Response hello(const FakeDevice& d) {
-    return call("POST", "/uplink/v1/hello", d.hello().dump(),
-                {{"Authorization", d.authorization()}});
-  }
-  http::Response upload(const FakeDevice& d, const std::vector<UploadRecord>& records) {
-    return call("POST", "/uplink/v1/minutes", encode_upload({d.devid, records}),
-                {{"Authorization", d.authorization()}});
-  }
-  http::Response add(const Account& a, const FakeDevice& d, const std::string& pin,
-                     const std::string& name = "Home") {
-    return call("POST", "/api/v1/devices",
-                json{{"name", name}, {"devid", d.devid}, {"pin", pin}}.dump(), bearer(a));
-  }
+  ~ServiceTest() override { stop_serving(); }
 
   maic::testing::TempDir dir_{"maic-cloud-service"};
-  VirtualClock clock_{from_unix_seconds(kStart)};
   std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<CloudService> service_;
 };
 
 TEST_F(ServiceTest, RegisterLogInProfileAndLogOut) {

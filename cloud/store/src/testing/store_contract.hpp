@@ -972,6 +972,47 @@ TYPED_TEST_P(StoreContract, RollupsAreRightInAHalfHourZone) {
   EXPECT_EQ(days[1].row.minutes, 24 * 60);
 }
 
+// Quarter- and half-hour zones, two of them with DST changing at 02:00
+// local: Kathmandu (+05:45), Adelaide (+09:30, summer +10:30) around its
+// 23-hour 2023-10-01, St. John's (-03:30, summer -02:30) around its 25-hour
+// 2023-11-05. Every rollup against the reference; each hour starts on its
+// local hour, each day at local midnight.
+TYPED_TEST_P(StoreContract, RollupsAreRightInOffsetZonesWithDst) {
+  struct Case {
+    std::string devid;
+    std::string zone;
+    std::int64_t midnight;  // of the day checked, unix seconds
+    std::int64_t hours;     // its length
+  };
+  const Case cases[] = {
+      {"0000000001", "Asia/Kathmandu", 1'699'899'300, 24},      // 2023-11-14
+      {"0000000002", "Australia/Adelaide", 1'696'084'200, 23},  // 2023-10-01
+      {"0000000003", "America/St_Johns", 1'699'151'400, 25},    // 2023-11-05
+  };
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.zone);
+    this->new_device(c.devid, ada, c.zone);
+    const auto records = sample_records(c.midnight - 3 * 3600, c.midnight + 28 * 3600);
+    ASSERT_EQ(this->ingest_all(c.devid, records).inserted, records.size());
+    this->expect_rollups_match(c.devid, minutes_of(records), c.zone);
+    const TimeZone zone = *TimeZone::locate(c.zone);
+    auto days = s.periods(c.devid, Period::kDay, c.midnight, c.midnight, 10);
+    ASSERT_TRUE(days.ok());
+    ASSERT_EQ(days->size(), 1u);
+    EXPECT_EQ((*days)[0].row.minutes, c.hours * 60);
+    auto hours =
+        s.periods(c.devid, Period::kHour, c.midnight, c.midnight + c.hours * 3600 - 1, 100);
+    ASSERT_TRUE(hours.ok());
+    ASSERT_EQ(static_cast<std::int64_t>(hours->size()), c.hours);
+    for (const auto& h : *hours) {
+      EXPECT_EQ((h.start + zone.offset_at(h.start)) % 3600, 0) << h.start;
+      EXPECT_EQ(h.row.minutes, 60) << h.start;
+    }
+  }
+}
+
 TYPED_TEST_P(StoreContract, ANewTimeZoneRecomputesTheRollups) {
   Store& s = this->store();
   const UserId ada = this->new_user("ada@example.com");
@@ -1188,9 +1229,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     IngestStoresRecordsExactlyAndUpdatesTheDevice, IngestOfAnUnknownDeviceFails,
     AResentBatchChangesNothing, AnOlderBatchDoesNotMoveTheNewestBack,
     BackfillsRollUpExactlyAsLiveData, RollupsAreRightAroundDaylightSavingChanges,
-    RollupsAreRightInAHalfHourZone, ANewTimeZoneRecomputesTheRollups,
-    MinutesAndPeriodsHonourRangesAndLimits, ANewCommandSupersedesThePendingOne,
-    CommandsAfterListsThePendingOnesOfAllDevices, AnAckEndsTheCommandAndRecordsTheOutput,
-    TextWithSqlMetacharactersIsStoredVerbatim, CallsFromManyThreadsAllLand);
+    RollupsAreRightInAHalfHourZone, RollupsAreRightInOffsetZonesWithDst,
+    ANewTimeZoneRecomputesTheRollups, MinutesAndPeriodsHonourRangesAndLimits,
+    ANewCommandSupersedesThePendingOne, CommandsAfterListsThePendingOnesOfAllDevices,
+    AnAckEndsTheCommandAndRecordsTheOutput, TextWithSqlMetacharactersIsStoredVerbatim,
+    CallsFromManyThreadsAllLand);
 
 }  // namespace maic::cloud::contract
