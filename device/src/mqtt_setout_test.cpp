@@ -1,8 +1,9 @@
-// SETOUT's "the last command wins" (docs/mqtt.md), with the MQTT service wired to a device as
-// apps/maic-device wires it (device_output_link), against a real mosquitto on loopback. The
-// device's storage is in memory and outlives a "daemon restart" (a new Device and service set over
-// the same storage). Every wait is for a message or a log line, bounded by kWaitLimit; nothing
-// sleeps.
+// SETOUT's "the last command wins" (docs/mqtt.md) and the reboot's new
+// connection, with the MQTT service wired to a device as apps/maic-device
+// wires it (device_output_link), against a real mosquitto on loopback.
+// The device's storage is in memory and outlives a "daemon restart" (a new
+// Device and service set over the same storage). Every wait is for a
+// message or a log line, bounded by kWaitLimit; nothing sleeps.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -331,6 +332,48 @@ TEST_F(SetoutTest, WithoutControlSetoutIsLeftAlone) {
   EXPECT_FALSE(device_->output_on());
   EXPECT_EQ(remembered(), std::nullopt);
   EXPECT_FALSE(ever_logged("SETOUT"));
+}
+
+// SIGHUP and POST /api/v1/reboot (docs/device.md): every service restarts,
+// MQTT with a new connection: "offline", then "online" again.
+TEST_F(SetoutTest, BothRebootPathsReconnectMqtt) {
+  ASSERT_NO_FATAL_FAILURE(boot());
+  http::Router router;
+  add_web_routes(router, *device_, clock_,
+                 [](const http::Request&) { return http::Response::text(""); });
+  const auto post = [&](std::string path, std::string body, std::string cookie) {
+    http::Request q;
+    q.method = "POST";
+    q.remote = "10.0.0.2";
+    q.path = q.target = std::move(path);
+    q.body = std::move(body);
+    if (!cookie.empty()) q.headers.set("Cookie", cookie);
+    return router.handle(q);
+  };
+  const http::Response login = post("/api/v1/login", R"({"pin":"0000"})", "");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string cookie(login.headers.get("Set-Cookie").value_or(""));
+  const auto offline_then_online = [&](const std::vector<ReceivedMessage>& ms) {
+    const auto off = std::find_if(ms.begin(), ms.end(), on_topic(topics_.status, "offline"));
+    return off != ms.end() &&
+           std::find_if(off, ms.end(), on_topic(topics_.status, "online")) != ms.end();
+  };
+
+  // SIGHUP: the daemon's handler asks for the reboot; the loop's step does it.
+  auto sub = client({topics_.status});
+  device_->request_reboot();
+  clock_.advance(1s);
+  device_->step();
+  EXPECT_TRUE(sub->inbox().wait_until(offline_then_online)) << "SIGHUP: no offline, then online";
+  EXPECT_EQ(services_->status_of("mqtt")->state, ServiceState::kConnected);
+
+  sub = client({topics_.status});
+  const http::Response answer = post("/api/v1/reboot", "", cookie.substr(0, cookie.find(';')));
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  clock_.advance(1s);
+  device_->step();
+  EXPECT_TRUE(sub->inbox().wait_until(offline_then_online)) << "POST: no offline, then online";
+  EXPECT_EQ(services_->status_of("mqtt")->state, ServiceState::kConnected);
 }
 
 }  // namespace
