@@ -139,7 +139,8 @@ class MqttService final : public Service {
   // API, the JSON API or the data server then outlives a broker or daemon
   // restart). Dropped when disconnected. Call it when the output really
   // changed, also after an MQTT command. Thread-safe, also from the
-  // OutputCommand callback; never waits for the network.
+  // OutputCommand callback; never waits for the network (with control
+  // enabled it may wait for OutputLink::save, a small file write).
   void on_output(bool on) override;
 
   // Thread-safe; a snapshot.
