@@ -163,9 +163,9 @@ std::optional<int> open(const Options& o, Daemon& d) {
 
   device::MqttService::Options mqtt_options;
   mqtt_options.phases = device.phases();
-  d.services.add(std::make_unique<device::MqttService>(
-      device.identity(), device::MqttSettings{},
-      [&device](bool on) { (void)device.set_output(on); }, log_line, mqtt_options));
+  d.services.add(std::make_unique<device::MqttService>(device.identity(), device::MqttSettings{},
+                                                       device::device_output_link(device), log_line,
+                                                       mqtt_options));
   // The data server corrects the device's wall time (docs/uplink.md); a
   // simulation (--time-scale, --start-time) keeps its own.
   const bool simulated = o.time_scale != 1 || o.start_time.has_value();

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <utility>
 #include <vector>
 
+#include "maic/device/device.hpp"
 #include "maic/mqtt/client.hpp"
 #include "mqtt_topics.hpp"
 
@@ -69,11 +71,11 @@ struct MqttService::Impl {
     bool closing = false;  // under batch_mutex: the goodbye is out, nothing follows it
   };
 
-  Impl(Identity i, OutputCommand c, Log l, Options o)
-      : identity(std::move(i)), on_command(std::move(c)), log(std::move(l)), options(o) {}
+  Impl(Identity i, OutputLink out, Log l, Options o)
+      : identity(std::move(i)), output(std::move(out)), log(std::move(l)), options(o) {}
 
   const Identity identity;
-  const OutputCommand on_command;
+  const OutputLink output;
   const Log log;
   const Options options;
 
@@ -94,6 +96,15 @@ struct MqttService::Impl {
   std::optional<SteadyTime> last_due;  // `now` of the last due reading
   bool publish_next = true;            // the next reading is due at once
   std::optional<Reading> last_reading;
+  // SETOUT as the device knows it (docs/mqtt.md, "The last command wins"):
+  // the payload last applied or published by the device, remembered
+  // through output.save, and the payloads this connection published whose
+  // echo has not come back yet (oldest first).
+  std::optional<std::string> setout;
+  std::deque<std::string> own_setouts;
+
+  // Serialises output.save, so the newest `setout` is the one left saved.
+  std::mutex save_mutex;
 
   void say(std::string_view line) const {
     if (log) log(line);
@@ -160,6 +171,7 @@ struct MqttService::Impl {
       if (session.get() != &s) return;
       state = MqttState::kConnected;
       publish_next = true;  // subscribers get fresh data without waiting an interval
+      own_setouts.clear();  // the echoes of an earlier connection are lost
     }
     say(fmt::format("mqtt: connected to {}", where));
     if (s.settings.control_enabled) {
@@ -203,6 +215,10 @@ struct MqttService::Impl {
     say("mqtt: " + message);
   }
 
+  // SETOUT: the newest command wins (docs/mqtt.md). A retained payload
+  // is a snapshot of unknown age: it is a command only when it differs from
+  // the payload the device last applied or published. A live one is a
+  // command, unless it is the echo of the device's own publish.
   void handle_message(Session& s, const broker::IncomingMessage& m) {
     if (!s.settings.control_enabled || s.topics.setout != m.topic || !is_current(s)) return;
     const std::string_view payload = m.payload;
@@ -213,9 +229,85 @@ struct MqttService::Impl {
                       printable(s.settings.off_phrase)));
       return;
     }
-    say(fmt::format("mqtt: {} asks for the output {}{}", s.topics.setout, *on ? "on" : "off",
-                    m.retain ? " (retained)" : ""));
-    if (on_command) on_command(*on);
+    enum class Seen { kCommand, kOwnEcho, kApplied };
+    Seen seen = Seen::kCommand;
+    bool settled = true;  // no publish of the device's own is on its way
+    {
+      std::lock_guard lock(mutex);
+      if (session.get() != &s) return;
+      if (!m.retain && !own_setouts.empty() && own_setouts.front() == payload) {
+        own_setouts.pop_front();
+        seen = Seen::kOwnEcho;
+      } else if (m.retain && setout == payload) {
+        seen = Seen::kApplied;
+      } else {
+        setout = std::string(payload);
+      }
+      settled = own_setouts.empty();
+    }
+    if (seen == Seen::kApplied) {
+      say(fmt::format("mqtt: {} \"{}\" (retained) was applied before: not again", s.topics.setout,
+                      printable(payload)));
+    } else if (seen == Seen::kCommand) {
+      say(fmt::format("mqtt: {} asks for the output {}{}", s.topics.setout, *on ? "on" : "off",
+                      m.retain ? " (retained)" : ""));
+      // Switched first, remembered then: a crash in between applies the
+      // command again after the restart, which changes nothing.
+      if (output.set) output.set(*on);
+      remember();
+    }
+    // The broker now holds `payload`: it must not contradict the output
+    // (switched by other means while the device was away, or a relay that
+    // refused the command).
+    if (settled && output.is_on) {
+      const bool now = output.is_on();
+      if (now != *on) publish_setout(s, now, /*always=*/true);
+    }
+  }
+
+  // Publishes the phrase of `on` to SETOUT, retained (QoS 1), unless it is
+  // what the device last applied or published there (`always`: even so).
+  void publish_setout(Session& s, bool on, bool always) {
+    const std::string phrase = on ? s.settings.on_phrase : s.settings.off_phrase;
+    bool sent = false;
+    {
+      std::lock_guard batch(s.batch_mutex);
+      if (!s.client->connected() || s.closing) return;
+      {
+        std::lock_guard lock(mutex);
+        if (session.get() != &s || (!always && setout == phrase)) return;
+        // Before the publish: its echo may come back before send() returns.
+        own_setouts.push_back(phrase);
+      }
+      sent = send(s, Message{s.topics.setout, phrase, /*retain=*/true}, /*qos=*/1);
+      std::lock_guard lock(mutex);
+      if (sent) {
+        setout = phrase;
+      } else if (!own_setouts.empty() && own_setouts.back() == phrase) {
+        own_setouts.pop_back();
+      }
+    }
+    count(sent ? 1 : 0, sent ? 0 : 1);
+    if (sent) {
+      say(fmt::format("mqtt: {} set to \"{}\" (the output is {})", s.topics.setout,
+                      printable(phrase), on ? "on" : "off"));
+      remember();
+    }
+  }
+
+  // Saves the newest `setout`; saves never overtake each other.
+  void remember() {
+    if (!output.save) return;
+    std::lock_guard saving(save_mutex);
+    std::optional<std::string> now;
+    {
+      std::lock_guard lock(mutex);
+      now = setout;
+    }
+    if (!now) return;
+    if (Status saved = output.save(*now); !saved) {
+      say("mqtt: cannot remember the SETOUT payload: " + saved.error().message);
+    }
   }
 
   // --- lifecycle (under `lifecycle`) ---------------------------------------
@@ -315,10 +407,18 @@ struct MqttService::Impl {
   }
 };
 
-MqttService::MqttService(Identity identity, const MqttSettings& settings, OutputCommand on_command,
+MqttService::MqttService(Identity identity, const MqttSettings& settings, OutputLink output,
                          Log log, Options options)
-    : impl_(std::make_unique<Impl>(std::move(identity), std::move(on_command), std::move(log),
-                                   options)) {
+    : impl_(
+          std::make_unique<Impl>(std::move(identity), std::move(output), std::move(log), options)) {
+  if (impl_->output.load) {
+    auto loaded = impl_->output.load();
+    if (loaded) {
+      impl_->setout = std::move(loaded).value();
+    } else {
+      impl_->say("mqtt: cannot read the last SETOUT payload: " + loaded.error().message);
+    }
+  }
   configure(settings);
 }
 
@@ -399,6 +499,7 @@ void MqttService::on_output(bool on) {
   }
   impl_->send_all(
       *s, mqtt::output_messages(on, last ? &*last : nullptr, s->topics, s->settings.layout));
+  if (s->settings.control_enabled) impl_->publish_setout(*s, on, /*always=*/false);
 }
 
 MqttStatus MqttService::status() const {
@@ -415,6 +516,17 @@ void MqttService::stop() {
     impl_->state = MqttState::kDisabled;
   }
   if (old != nullptr) impl_->shut_down(*old, {});
+}
+
+MqttService::OutputLink device_output_link(Device& device) {
+  MqttService::OutputLink link;
+  link.set = [&device](bool on) { (void)device.set_output(on); };
+  link.is_on = [&device] { return device.output_on(); };
+  link.load = [&device] { return device.read_state_file(MqttService::kSetoutFile); };
+  link.save = [&device](std::string_view payload) {
+    return device.write_state_file(MqttService::kSetoutFile, payload);
+  };
+  return link;
 }
 
 }  // namespace maic::device

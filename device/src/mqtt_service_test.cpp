@@ -85,8 +85,10 @@ class MqttServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<MqttService> service(const MqttSettings& s) {
+    MqttService::OutputLink link;
+    link.set = [this](bool on) { commands_.push(on); };
     return std::make_unique<MqttService>(
-        Identity{std::string(kDevid), "D103", ""}, s, [this](bool on) { commands_.push(on); },
+        Identity{std::string(kDevid), "D103", ""}, s, std::move(link),
         [this](std::string_view line) { log_.push(std::string(line)); });
   }
 
@@ -446,7 +448,7 @@ TEST_F(MqttServiceTest, ReconnectsAfterTheBrokerRestarts) {
 TEST_F(MqttServiceTest, RestartReconnectsWithUnchangedSettings) {
   Settings all;
   all.mqtt = settings();
-  MqttService svc(Identity{std::string(kDevid), "D103", ""}, MqttSettings{}, [](bool) {});
+  MqttService svc(Identity{std::string(kDevid), "D103", ""}, MqttSettings{}, {});
   auto sub = client({topics_.status});
   must(svc.start(all));
   expect_online(*sub, topics_);
@@ -466,7 +468,7 @@ TEST(MqttServiceOffline, APermanentErrorFailsTheServiceStart) {
   all.mqtt.host = "127.0.0.1";
   all.mqtt.tls = true;
   all.mqtt.ca_file = "/nonexistent/ca.pem";
-  MqttService svc({"1", "D103", ""}, MqttSettings{}, [](bool) {});
+  MqttService svc({"1", "D103", ""}, MqttSettings{}, {});
   const Status started = svc.start(all);
   ASSERT_FALSE(started.ok());
   EXPECT_NE(started.error().message.find("/nonexistent/ca.pem"), std::string::npos);
@@ -554,7 +556,7 @@ TEST_F(MqttTlsTest, UntrustedBrokerIsAnError) {
 
 TEST(MqttServiceOffline, DisabledDoesNothing) {
   MqttSettings s;  // enabled = false
-  MqttService svc({"1", "D103", ""}, s, [](bool) {});
+  MqttService svc({"1", "D103", ""}, s, {});
   svc.on_reading(reading(230), SteadyTime{});
   svc.on_output(true);
   const MqttStatus st = svc.status();
@@ -569,7 +571,7 @@ TEST(MqttServiceOffline, UnreadableCaFileIsAPermanentError) {
   s.host = "127.0.0.1";
   s.tls = true;
   s.ca_file = "/nonexistent/ca.pem";
-  MqttService svc({"1", "D103", ""}, s, [](bool) {});
+  MqttService svc({"1", "D103", ""}, s, {});
   const MqttStatus st = svc.status();
   EXPECT_EQ(st.state, MqttState::kFailed);
   EXPECT_NE(st.last_error.find("/nonexistent/ca.pem"), std::string::npos) << st.last_error;

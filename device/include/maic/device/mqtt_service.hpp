@@ -28,6 +28,8 @@
 
 namespace maic::device {
 
+class Device;
+
 // kDisabled: MQTT is off (settings) or the service was stopped;
 // kConnecting: the first attempt since configure() is under way;
 // kConnected: connected, data is published; kError: the last attempt failed
@@ -72,8 +74,27 @@ class MqttService final : public Service {
   // rest of the device, must not block for long (it holds up the network
   // thread), and must not call configure(), stop() or the destructor (they
   // wait for that thread). It may call on_output(). A retained command is
-  // delivered again after every (re)connect: switching must be idempotent.
+  // delivered again after every (re)connect unless OutputLink remembers it
+  // (below): switching must be idempotent.
   using OutputCommand = std::function<void(bool on)>;
+  // What SETOUT control needs of the device so that the newest command wins
+  // (docs/mqtt.md, "The last command wins"). A member left null is not
+  // used. Each may be called on the network thread and on the threads that
+  // call on_output(): thread-safe, none may call configure(), stop() or the
+  // destructor.
+  struct OutputLink {
+    OutputCommand set;  // switches the output
+    // The output's state now; null: the service does not correct SETOUT
+    // when a retained payload contradicts the output.
+    std::function<bool()> is_on;
+    // The SETOUT payload the device last applied or published, as save()
+    // left it; nullopt: none yet. Read once, by the constructor; an error
+    // is logged and taken as none.
+    std::function<Result<std::optional<std::string>>()> load;
+    // Remembers that payload crash-safe (replaced atomically); an error is
+    // logged (the service goes on with it in memory).
+    std::function<Status(std::string_view payload)> save;
+  };
   // Connection events and ignored commands, one line each, without a
   // trailing newline. Called on the network thread or the caller's thread;
   // must be thread-safe and must not call back into the service.
@@ -87,8 +108,8 @@ class MqttService final : public Service {
   // Preconditions: validate(settings) passed; identity.devid is not empty.
   // May block for name resolution of settings.host (libmosquitto resolves on
   // the calling thread); never waits for the broker.
-  MqttService(Identity identity, const MqttSettings& settings, OutputCommand on_command,
-              Log log = {}, Options options = {});
+  MqttService(Identity identity, const MqttSettings& settings, OutputLink output, Log log = {},
+              Options options = {});
   // stop()s; the same limits as stop().
   ~MqttService() override;
   MqttService(const MqttService&) = delete;
@@ -113,9 +134,13 @@ class MqttService final : public Service {
   void on_reading(const Reading& r, SteadyTime now) override;
 
   // Publishes the output state at once (OUT and/or the JSON of the last
-  // reading, per layout). Dropped when disconnected. Call it when the
-  // output really changed, also after an MQTT command. Thread-safe, also
-  // from the OutputCommand callback; never waits for the network.
+  // reading, per layout). With control enabled, also the state's phrase to
+  // SETOUT, retained, unless SETOUT already says so (a switch by the page
+  // API, the JSON API or the data server then outlives a broker or daemon
+  // restart). Dropped when disconnected. Call it when the output really
+  // changed, also after an MQTT command. Thread-safe, also from the
+  // OutputCommand callback; never waits for the network (with control
+  // enabled it may wait for OutputLink::save, a small file write).
   void on_output(bool on) override;
 
   // Thread-safe; a snapshot.
@@ -132,6 +157,8 @@ class MqttService final : public Service {
   // Service: configure() with settings.mqtt; an error is the permanent one
   // (a client that cannot be made, a CA file that cannot be read).
   std::string_view name() const override { return "mqtt"; }
+  // device_output_link()'s file in the device's storage: the payload alone.
+  static constexpr std::string_view kSetoutFile = "mqtt_setout.state";
   Status start(const Settings& settings) override;
   Status reconfigure(const Settings& settings) override;
   // stop(), then connects anew even with unchanged settings.
@@ -143,5 +170,11 @@ class MqttService final : public Service {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The daemon's OutputLink: switches `device`'s output, reads its state, and
+// keeps the last SETOUT payload in the device's state storage
+// (MqttService::kSetoutFile, written atomically). `device` must outlive the
+// service.
+MqttService::OutputLink device_output_link(Device& device);
 
 }  // namespace maic::device
