@@ -121,8 +121,8 @@ double round_to(double v, int decimals) {
   return r == 0 ? 0.0 : r;
 }
 
-double display_value(const Quantity& q, double v) {
-  return round_to(v, family_info(q.family).decimals);
-}
+double display_value(const Quantity& q, double v) { return display_value(q.family, v); }
+
+double display_value(Family f, double v) { return round_to(v, family_info(f).decimals); }
 
 }  // namespace maic

@@ -168,12 +168,14 @@ http::Response device_series(const http::Request& r, Context& ctx, const DeviceR
     period = *parsed;
   }
   const std::vector<const Quantity*>& keys = *qs;
-  auto fetched = fetch(ctx, device, period, rg, keys,
-                       period == Period::kMinute ? kMaxMinuteRows : kMaxMinuteRows);
+  auto fetched = fetch(ctx, device, period, rg, keys, kMaxMinuteRows);
   if (!fetched) return fetched.error();
   const Series s = downsample(std::move(*fetched), keys, points);
   nlohmann::json columns = nlohmann::json::object();
-  for (std::size_t i = 0; i < keys.size(); ++i) columns[keys[i]->key] = s.columns[i];
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    nlohmann::json& column = columns[keys[i]->key] = nlohmann::json::array();
+    for (double v : s.columns[i]) column.push_back(display_value(*keys[i], v));
+  }
   return http::Response::json({{"devid", device.identity.devid},
                                {"period", period_name(s.period)},
                                {"from", rg.from},
@@ -222,19 +224,19 @@ http::Response device_totals(const http::Request& r, Context& ctx, const DeviceR
     wh += s.wh_energy;
     rwh += s.rwh_energy;
     phases.push_back({{"phase", i + 1},
-                      {"wh", s.wh_energy},
-                      {"rwh", s.rwh_energy},
-                      {"peak_w", s.max_watts},
-                      {"peak_rw", s.max_reverse_watts},
-                      {"min_v", s.min_volts},
-                      {"max_v", s.max_volts}});
+                      {"wh", display_value(Family::kEnergy, s.wh_energy)},
+                      {"rwh", display_value(Family::kReverseEnergy, s.rwh_energy)},
+                      {"peak_w", display_value(Family::kPower, s.max_watts)},
+                      {"peak_rw", display_value(Family::kReversePower, s.max_reverse_watts)},
+                      {"min_v", display_value(Family::kVoltage, s.min_volts)},
+                      {"max_v", display_value(Family::kVoltage, s.max_volts)}});
   }
   return http::Response::json({{"devid", devid},
                                {"from", rg.from},
                                {"to", rg.to},
                                {"minutes", sums.minutes},
-                               {"wh", wh},
-                               {"rwh", rwh},
+                               {"wh", display_value(Family::kEnergy, wh)},
+                               {"rwh", display_value(Family::kReverseEnergy, rwh)},
                                {"phases", phases}});
 }
 

@@ -102,6 +102,9 @@ double round_to(double v, int decimals);
 // decimals, so 227.92000000000002 V shows as 227.92. Storage and the uplink
 // keep full precision, where energy must add up exactly.
 double display_value(const Quantity& q, double v);
+// The same for a value of family `f` that no single key names (a total
+// over periods, a peak).
+double display_value(Family f, double v);
 
 // The catalogue key a key on the MQTT topics stands for, and back: the
 // topics call the temperature "Temp" (compat.md §2; Home Assistant reads
