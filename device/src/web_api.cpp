@@ -129,7 +129,7 @@ class Api {
   Response pout(const Request& q) {
     auto state = pout_page_state(q.query);
     if (!state) return Response::error(400, state.error().message);
-    return from_status(device_.set_output(*state), {{"pout", *state ? 1 : 0}});
+    return from_status(device_.set_output(*state), {{"pout", *state ? "1" : "0"}});
   }
 
   Response getdata(const Request& q) {

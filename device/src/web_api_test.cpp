@@ -94,6 +94,35 @@ TEST(WebApi, FiveWrongPinsLockOut) {
   EXPECT_EQ(s.get("/?page=devlogin&devpass=0000", "10.0.0.4").status, 200);
 }
 
+// What clients that decode into typed fields accept of getdata (compat.md
+// §1: a Go exporter with string fields, a client that panics on a value
+// that is not a number).
+void expect_getdata_shape(const json& j, const std::string& devid) {
+  ASSERT_TRUE(j.is_object()) << j;
+  EXPECT_EQ(j["devid"], devid);
+  EXPECT_TRUE(j["time"].is_number_integer()) << j["time"];
+  for (const char* key : {"pout", "powset"}) {
+    EXPECT_TRUE(j[key] == "0" || j[key] == "1") << key << ": " << j[key];
+  }
+  ASSERT_TRUE(j["data"].is_object());
+}
+
+void expect_numeric_data(const json& data) {
+  for (const char* key : {"V1",  "V2",  "V3",  "A1",  "A2",  "A3",   "W1",   "W2",   "W3",  "rW1",
+                          "rW2", "rW3", "Wh1", "Wh2", "Wh3", "rWh1", "rWh2", "rWh3", "PF1", "PF2",
+                          "PF3", "Fr1", "Fr2", "Fr3", "A",   "W",    "TWh",  "T"}) {
+    SCOPED_TRACE(key);
+    ASSERT_TRUE(data.contains(key));
+    ASSERT_TRUE(data[key]["value"].is_string());
+    const std::string value = data[key]["value"];
+    std::size_t used = 0;
+    (void)std::stod(value, &used);
+    EXPECT_EQ(used, value.size()) << value;
+  }
+  for (const char* heading : {"br0", "br1", "br2", "br3"})
+    EXPECT_TRUE(data[heading]["name"].is_string());
+}
+
 TEST(WebApi, GetdataTakesCredentialsInline) {
   Site s;
   const std::string devid = s.device->identity().devid;
@@ -102,9 +131,15 @@ TEST(WebApi, GetdataTakesCredentialsInline) {
   const Response r = s.get("/?page=getdata&devid=" + devid + "&devpass=0000");
   ASSERT_EQ(r.status, 200);
   const json j = json::parse(r.body);
-  EXPECT_EQ(j["devid"], devid);
-  EXPECT_TRUE(j["time"].is_number());
+  expect_getdata_shape(j, devid);
+  EXPECT_EQ(j["pout"], "0");
+  EXPECT_EQ(j["powset"], "0");
+  expect_numeric_data(j["data"]);
   EXPECT_EQ(j["data"]["br0"].size(), 1u);
+  ASSERT_TRUE(s.device->set_output(true));
+  const json on = json::parse(s.get("/?page=getdata&devid=" + devid + "&devpass=0000").body);
+  EXPECT_EQ(on["pout"], "1");
+  EXPECT_EQ(on["powset"], "1");
 }
 
 TEST(WebApi, BadInputIs400AndChangesNothing) {
@@ -131,7 +166,9 @@ TEST(WebApi, BadInputIs400AndChangesNothing) {
 TEST(WebApi, CommandsWork) {
   Site s;
   ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);
-  EXPECT_EQ(s.get("/?page=pout&state=1").status, 200);
+  const Response pout = s.get("/?page=pout&state=1");
+  EXPECT_EQ(pout.status, 200);
+  EXPECT_EQ(json::parse(pout.body), (json{{"pout", "1"}, {"result", "ok"}}));
   EXPECT_TRUE(s.device->output_on());
   EXPECT_EQ(s.call("POST", "/api/v1/output", R"({"on":false})").status, 200);
   EXPECT_FALSE(s.device->output_on());
