@@ -569,12 +569,12 @@ TEST(ModbusTcp, UnitZeroAndUnitNotSignificant) {
     Status s = meter->poll(kT0, out);
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ((*server)->requests(), 2);
-    values.phase[0].import_wh += 250;
+    values.phase[0].import_wh += 1.953125;  // 1/512 kWh: exact in a float32 kWh register
     (*server)->set(values);
     s = meter->poll(kT0 + seconds(5), out);
     ASSERT_TRUE(s) << s.error().message;
     ASSERT_EQ(out.size(), 1U);
-    EXPECT_EQ(out[0].phase[0].wh_delta, 250);
+    EXPECT_EQ(out[0].phase[0].wh_delta, 1.953125);
   }
 }
 
