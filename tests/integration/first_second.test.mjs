@@ -6,7 +6,12 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import test from "node:test";
 
-import { DEVICE_BIN, freePort, page, start, startDevice, stop, tempDir } from "./harness.mjs";
+import {
+  DEVICE_BIN, freePort, page, start, startDevice, stop, tempDir, waitForOutput,
+} from "./harness.mjs";
+
+// The console's reading line starts with the end of its window.
+const READING_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z /gm;
 
 const NUMERIC_KEYS = [
   "V1", "V2", "V3", "A1", "A2", "A3", "W1", "W2", "W3", "rW1", "rW2", "rW3",
@@ -56,13 +61,17 @@ test("a restarted device whose meter never answers serves its journal and meters
   const data = path.join(tmp.dir, "data");
   let device;
   try {
-    // A few minutes journaled, simulated 600× faster, then a clean stop.
+    // Three minutes journaled, simulated 600× faster, then a clean stop: a
+    // reading after START + 180 s closes the third minute.
+    const START = 1700000040;
     const first = start(DEVICE_BIN, [
-      "--data-dir", data, "--listen", "127.0.0.1:0", "--quiet",
-      "--time-scale", "600", "--start-time", "1700000040", "--run-for", "200",
+      "--data-dir", data, "--listen", "127.0.0.1:0",
+      "--time-scale", "600", "--start-time", String(START),
     ]);
-    const { code } = await first.exited;
-    assert.equal(code, 0, first.output);
+    await waitForOutput(first, (out) => [...out.matchAll(READING_TIME)]
+      .some((m) => Date.parse(`${m[1]}Z`) / 1000 > START + 180), "a reading after the third minute");
+    await stop(first);
+    assert.equal(first.exitCode, 0, first.output);
 
     // Nobody listens on the meter's port: no reading ever comes.
     const meter = `modbus:tcp://127.0.0.1:${await freePort()}?timeout_ms=100&interval_s=1`;
