@@ -219,6 +219,39 @@ std::optional<Reading> Device::latest() const {
   return state_->latest;
 }
 
+Reading Device::newest_values() const {
+  const State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  if (s.latest) return *s.latest;
+  Reading r;
+  r.end = clock_.steady_now();
+  r.phases = s.phases;
+  r.output_on = s.output->is_on();
+  if (const std::optional<JournalRecord>& newest = s.journal.newest()) {
+    const MinuteRecord minute = s.to_minutes({*newest}).front();
+    r.phase = minute.phase;
+    r.temperature_c = minute.temperature_c;
+    r.wall_end = from_unix_seconds(minute.minute + 60);
+  } else {
+    r.wall_end = clock_.wall_now();
+    if (options_.temperature) r.temperature_c = options_.temperature().value_or(0);
+  }
+  // The meters as the next reading will continue them: lifetime plus the
+  // user's offsets (step()); no window, so no window energy.
+  const MeterValues lifetime = micro_wh(s.lifetime);
+  const MeterValues& offsets = s.meters.offsets();
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    PhaseValues& v = r.phase[p];
+    v.wh =
+        static_cast<double>(lifetime.forward[p] + offsets.forward[p]) / EnergyRegister::kUnitsPerWh;
+    v.rwh =
+        static_cast<double>(lifetime.reverse[p] + offsets.reverse[p]) / EnergyRegister::kUnitsPerWh;
+    v.wh_delta = 0;
+    v.rwh_delta = 0;
+  }
+  return r;
+}
+
 Status Device::set_output(bool on) {
   State& s = *state_;
   {

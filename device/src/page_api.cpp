@@ -53,10 +53,14 @@ ordered_json page_data(const Reading& r) {
 }
 
 ordered_json page_getdata(const Identity& id, const Reading& r, bool output_on) {
+  // As the original: devid, pout and powset are strings, time a number
+  // (compat.md §1; a Go exporter decodes into string fields and refuses the
+  // whole answer over one number).
+  const char* state = output_on ? "1" : "0";
   return {{"devid", id.devid},
           {"time", unix_seconds(r.wall_end)},
-          {"pout", output_on ? 1 : 0},
-          {"powset", output_on ? 1 : 0},
+          {"pout", state},
+          {"powset", state},
           {"data", page_data(r)}};
 }
 

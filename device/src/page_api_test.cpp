@@ -69,8 +69,14 @@ TEST(PageApi, GetdataCarriesIdentityTimeAndOutput) {
   EXPECT_EQ(j["devid"], "1828719372");
   EXPECT_TRUE(j["devid"].is_string());
   EXPECT_EQ(j["time"], 1'700'000'000);
-  EXPECT_EQ(j["pout"], 1);
+  EXPECT_TRUE(j["time"].is_number_integer());
+  // Strings, as the original sends them (compat.md §1).
+  EXPECT_EQ(j["pout"], "1");
+  EXPECT_EQ(j["powset"], "1");
   expect_strict_client_accepts(j["data"]);
+  const auto off = page_getdata({"1828719372", "D103", ""}, sample_reading(), false);
+  EXPECT_EQ(off["pout"], "0");
+  EXPECT_EQ(off["powset"], "0");
 }
 
 TEST(PageApi, WebinitHasWhatTheIntegrationReads) {
@@ -84,6 +90,8 @@ TEST(PageApi, WebinitHasWhatTheIntegrationReads) {
   EXPECT_EQ(j["pass"], "");
   EXPECT_EQ(j["about"]["devid"]["value"], "1828719372");
   EXPECT_EQ(j["about"]["devtype"]["value"], "D103");
+  EXPECT_TRUE(j["about"]["devid"]["value"].is_string());
+  EXPECT_TRUE(j["about"]["devtype"]["value"].is_string());
 }
 
 TEST(PageApi, MqttParametersBecomeASettingsPatch) {

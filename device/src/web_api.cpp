@@ -102,10 +102,12 @@ class Api {
     return login(device_, q, q.query.get("devpass").value_or(""));
   }
 
+  // getwdata and getdata answer from the first second, before the first
+  // reading and while the source is down, with the newest values known:
+  // clients take any status but 200 and 400 for a broken device.
   Response getwdata(const Request&) {
-    auto r = device_.latest();
-    if (!r) return Response::error(503, "no reading yet");
-    return Response::json_text(nlohmann::ordered_json{{"data", page_data(*r)}}.dump());
+    return Response::json_text(
+        nlohmann::ordered_json{{"data", page_data(device_.newest_values())}}.dump());
   }
 
   Response webinit(const Request&) {
@@ -129,7 +131,7 @@ class Api {
   Response pout(const Request& q) {
     auto state = pout_page_state(q.query);
     if (!state) return Response::error(400, state.error().message);
-    return from_status(device_.set_output(*state), {{"pout", *state ? 1 : 0}});
+    return from_status(device_.set_output(*state), {{"pout", *state ? "1" : "0"}});
   }
 
   Response getdata(const Request& q) {
@@ -139,9 +141,8 @@ class Api {
     }
     Response granted = login(device_, q, q.query.get("devpass").value_or(""));
     if (granted.status != 200) return granted;
-    auto r = device_.latest();
-    if (!r) return Response::error(503, "no reading yet");
-    return Response::json_text(page_getdata(id, *r, device_.output_on()).dump());
+    return Response::json_text(
+        page_getdata(id, device_.newest_values(), device_.output_on()).dump());
   }
 
   Response status() {
@@ -207,8 +208,7 @@ class Api {
     const std::int64_t last = to->value_or(std::numeric_limits<std::int64_t>::max());
     if (first > last) return Response::error(400, "from must not be after to");
     const auto minutes = device_.minutes(first, last);
-    Response r =
-        Response::text(minutes_csv(minutes, device_.latest() ? device_.latest()->phases : 3));
+    Response r = Response::text(minutes_csv(minutes, device_.phases()));
     r.content_type = "text/csv; charset=utf-8";
     r.headers.set("Content-Disposition",
                   fmt::format("attachment; filename=\"maic-{}.csv\"", device_.identity().devid));

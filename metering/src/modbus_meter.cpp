@@ -25,8 +25,15 @@ struct Range {
   int max;
 };
 constexpr Range kPortRange{1, 65535};
-// 0 is broadcast, 248..255 are reserved (Modbus over Serial Line, addressing rules).
-constexpr Range kUnitRange{1, 247};
+// On a serial line 0 is broadcast, which no meter answers, and 248..255 are
+// reserved (Modbus over Serial Line, 2.2 addressing rules).
+constexpr Range kRtuUnitRange{1, 247};
+// Over TCP the unit id only routes through a gateway; a meter on the network
+// itself answers whatever it was configured with, often 0 or 255 (Modbus
+// Messaging on TCP/IP, 4.4.2: 0xFF when the id is not significant).
+// libmodbus takes 0..247 and 255 there.
+constexpr Range kTcpUnitRange{0, 247};
+constexpr int kTcpUnitNotSignificant = 255;
 constexpr Range kTimeoutMsRange{1, 60'000};
 constexpr Range kIntervalSRange{1, 3600};
 constexpr Range kDataBitsRange{5, 8};
@@ -36,6 +43,21 @@ constexpr std::array kBaudRates = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 
 Status check_range(std::string_view name, long long value, Range range) {
   if (value < range.min || value > range.max) {
     return make_error(fmt::format("{} must be {}..{}, got {}", name, range.min, range.max, value));
+  }
+  return ok_status();
+}
+
+Status check_unit(ModbusTransport transport, long long unit) {
+  if (transport == ModbusTransport::kRtu) {
+    if (unit < kRtuUnitRange.min || unit > kRtuUnitRange.max) {
+      return make_error(fmt::format("unit must be {}..{} over RTU, got {}", kRtuUnitRange.min,
+                                    kRtuUnitRange.max, unit));
+    }
+    return ok_status();
+  }
+  if ((unit < kTcpUnitRange.min || unit > kTcpUnitRange.max) && unit != kTcpUnitNotSignificant) {
+    return make_error(fmt::format("unit must be {}..{} or {} over TCP, got {}", kTcpUnitRange.min,
+                                  kTcpUnitRange.max, kTcpUnitNotSignificant, unit));
   }
   return ok_status();
 }
@@ -116,7 +138,14 @@ Status set_duration(Field& field, std::string_view name, std::string_view text, 
 
 constexpr std::array<Param, 7> kParams{{
     {"unit", kBoth,
-     [](ModbusSettings& s, std::string_view v) { return set_int(s.unit, "unit", v, kUnitRange); }},
+     [](ModbusSettings& s, std::string_view v) -> Status {
+       // The transport is known: the URL's scheme is parsed before its query.
+       Result<long long> unit = parse_whole("unit", v);
+       if (!unit) return unit.error();
+       if (Status st = check_unit(s.transport, *unit); !st) return st;
+       s.unit = static_cast<int>(*unit);
+       return ok_status();
+     }},
     {"timeout_ms", kBoth,
      [](ModbusSettings& s, std::string_view v) {
        return set_duration<std::chrono::milliseconds>(s.response_timeout, "timeout_ms", v,
@@ -278,7 +307,7 @@ Status validate(const ModbusSettings& s) {
     if (Status st = check_range("data", s.data_bits, kDataBitsRange); !st) return st;
     if (Status st = check_range("stop", s.stop_bits, kStopBitsRange); !st) return st;
   }
-  if (Status st = check_range("unit", s.unit, kUnitRange); !st) return st;
+  if (Status st = check_unit(s.transport, s.unit); !st) return st;
   if (Status st = check_range("timeout_ms", s.response_timeout.count(), kTimeoutMsRange); !st) {
     return st;
   }

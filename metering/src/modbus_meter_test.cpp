@@ -1,5 +1,6 @@
 #include "maic/metering/modbus_meter.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <modbus/modbus.h>
@@ -346,8 +347,8 @@ TEST(ModbusUrl, EveryMistakeIsNamed) {
       {"tcp://h?unit=", "unit must be a whole number, got ''"},
       {"tcp://h?unit=1.5", "unit must be a whole number, got '1.5'"},
       {"tcp://h?unit=+1", "unit must be a whole number"},
-      {"tcp://h?unit=0", "unit must be 1..247, got 0"},
-      {"tcp://h?unit=248", "unit must be 1..247, got 248"},
+      {"tcp://h?unit=248", "unit must be 0..247 or 255 over TCP, got 248"},
+      {"tcp://h?unit=-1", "unit must be 0..247 or 255 over TCP, got -1"},
       {"tcp://h?unit=99999999999999999999", "unit must be a whole number"},
       {"tcp://h?timeout_ms=0", "timeout_ms must be 1..60000, got 0"},
       {"tcp://h?interval_s=0", "interval_s must be 1..3600, got 0"},
@@ -364,7 +365,7 @@ TEST(ModbusUrl, EveryMistakeIsNamed) {
       {"rtu:/dev/ttyUSB0?parity=none", "parity must be N, E or O, got 'none'"},
       {"rtu:/dev/ttyUSB0?data=9", "data must be 5..8, got 9"},
       {"rtu:/dev/ttyUSB0?stop=0", "stop must be 1..2, got 0"},
-      {"rtu:/dev/ttyUSB0?unit=0", "unit must be 1..247, got 0"},
+      {"rtu:/dev/ttyUSB0?unit=0", "unit must be 1..247 over RTU, got 0"},
   };
   for (const BadUrl& c : cases) {
     SCOPED_TRACE(c.url);
@@ -375,14 +376,52 @@ TEST(ModbusUrl, EveryMistakeIsNamed) {
   }
 }
 
+// Over TCP the unit id is 0..247 or 255 (a meter on the network answers 0
+// or 255 as often as 1); on a serial line 1..247 (0 is broadcast, which no
+// meter answers; 248..255 are reserved).
+TEST(ModbusUrl, UnitIdsByTransport) {
+  struct Case {
+    int unit;
+    bool tcp;
+    bool rtu;
+  };
+  const Case cases[] = {
+      {0, true, false},    {1, true, true},    {247, true, true},   {248, false, false},
+      {254, false, false}, {255, true, false}, {256, false, false},
+  };
+  for (const Case& c : cases) {
+    for (const bool tcp : {true, false}) {
+      const std::string url =
+          fmt::format("{}?unit={}", tcp ? "tcp://h" : "rtu:/dev/ttyUSB0", c.unit);
+      SCOPED_TRACE(url);
+      Result<ModbusSettings> s = parse_modbus_url(url);
+      if (tcp ? c.tcp : c.rtu) {
+        ASSERT_TRUE(s) << s.error().message;
+        EXPECT_EQ(s->unit, c.unit);
+        EXPECT_TRUE(validate(*s));
+        // What the daemon prints is what it parses.
+        EXPECT_EQ(parse_modbus_url(format_modbus_url(*s))->unit, c.unit);
+      } else {
+        ASSERT_FALSE(s);
+        EXPECT_THAT(
+            s.error().message,
+            HasSubstr(tcp ? fmt::format("unit must be 0..247 or 255 over TCP, got {}", c.unit)
+                          : fmt::format("unit must be 1..247 over RTU, got {}", c.unit)));
+      }
+    }
+  }
+}
+
 TEST(ModbusUrl, SettingsBuiltInCodeAreValidatedToo) {
   ModbusSettings s;
   s.host = "127.0.0.1";
   EXPECT_TRUE(validate(s));
   s.unit = 0;
+  EXPECT_TRUE(validate(s));  // TCP
+  s.unit = 256;
   Result<std::unique_ptr<ModbusMeter>> meter = ModbusMeter::create(s);
   ASSERT_FALSE(meter);
-  EXPECT_THAT(meter.error().message, HasSubstr("unit must be 1..247"));
+  EXPECT_THAT(meter.error().message, HasSubstr("unit must be 0..247 or 255 over TCP"));
   s.unit = 1;
   s.poll_interval = seconds(0);
   EXPECT_THAT(validate(s).error().message, HasSubstr("interval_s"));
@@ -440,7 +479,7 @@ TEST_F(ModbusTcpTest, FirstReadIsTheBaselineThenEachDuePollIsOneReading) {
   values_.phase[0].import_wh += 1.953125;  // 1/512 kWh
   values_.phase[1].export_wh += 1.953125;
   values_.phase[2].import_wh += 0.9765625;  // 1/1024 kWh
-  values_.phase[0].watts = -42.5;         // L1 turned to generation
+  values_.phase[0].watts = -42.5;           // L1 turned to generation
   server_->set(values_);
 
   ASSERT_TRUE(poll(seconds(1)));  // not due: no I/O at all
@@ -541,6 +580,30 @@ TEST_F(ModbusTcpTest, AnotherUnitIsAnErrorWithLibmodbusMessage) {
   ASSERT_FALSE(s);
   EXPECT_THAT(s.error().message, HasSubstr(modbus_strerror(EMBXGTAR)));
   EXPECT_THAT(s.error().message, HasSubstr("reading input registers 0x0000..0x0047"));
+}
+
+// A meter on the network that answers unit 0 or 255 only (many do) is read.
+TEST(ModbusTcp, UnitZeroAndUnitNotSignificant) {
+  for (const int unit : {0, 255}) {
+    SCOPED_TRACE(unit);
+    Result<std::unique_ptr<testing::ModbusTestServer>> server =
+        testing::ModbusTestServer::tcp(unit);
+    ASSERT_TRUE(server) << server.error().message;
+    sdm630::Values values = meter_values();
+    (*server)->set(values);
+    auto meter = meter_for(fmt::format("{}?unit={}&timeout_ms=500", (*server)->endpoint(), unit));
+    ASSERT_NE(meter, nullptr);
+    std::vector<Reading> out;
+    Status s = meter->poll(kT0, out);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ((*server)->requests(), 2);
+    values.phase[0].import_wh += 1.953125;  // 1/512 kWh: exact in a float32 kWh register
+    (*server)->set(values);
+    s = meter->poll(kT0 + seconds(5), out);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_EQ(out[0].phase[0].wh_delta, 1.953125);
+  }
 }
 
 TEST(ModbusTcp, NobodyListening) {

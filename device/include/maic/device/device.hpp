@@ -126,7 +126,17 @@ class Device {
   // the result validated, saved, then handed to the services (which may
   // block for a few seconds: MQTT reconnects). On error nothing changes.
   Status update_settings(const SettingsEdit& edit);
+  // The newest reading; none before the first (the source's first window
+  // takes 5 s, a Modbus meter's first interval) or while a source has been
+  // down since the start.
   std::optional<Reading> latest() const;
+  // The newest values known, for answers that may not wait for a reading
+  // (the page API, compat.md §1): latest() when there is one; else the
+  // last journaled minute (its means; its end as wall_end) with the meters
+  // as they stand, or with an empty journal the meters alone, zeros for
+  // the rest, the board's temperature and the wall clock's now. `span` is 0
+  // when no reading stands behind the values.
+  Reading newest_values() const;
   Status set_output(bool on);
   bool output_on() const;
   // The manual's initial values: the user's meters start from these.

@@ -22,7 +22,8 @@ namespace maic::device {
 // decimals without digit grouping. Order is the catalogue's.
 nlohmann::ordered_json page_data(const Reading& r);
 
-// getdata's answer: {"devid", "time", "pout", "powset", "data"}.
+// getdata's answer: {"devid", "time", "pout", "powset", "data"}; devid,
+// pout and powset ("0" or "1") are strings, time a number (unix seconds).
 nlohmann::ordered_json page_getdata(const Identity& id, const Reading& r, bool output_on);
 
 // webinit's answer: the settings as the original's web page reads them,

@@ -40,7 +40,7 @@ struct ModbusSettings {
   int data_bits = 8;  // 5..8
   int stop_bits = 1;  // 1..2
 
-  int unit = 1;  // Modbus unit (slave) id, 1..247
+  int unit = 1;  // Modbus unit (slave) id: 0..247 or 255 over TCP, 1..247 over RTU
   // How long to wait for an answer (and, for TCP, for the connection) before
   // the poll fails. 1..60000 ms.
   std::chrono::milliseconds response_timeout{500};
@@ -61,7 +61,8 @@ Status validate(const ModbusSettings& settings);
 //   rtu:DEVICE[?PARAMS]          DEVICE is an absolute path (/dev/ttyUSB0)
 //
 // PARAMS are NAME=VALUE pairs joined by '&', each at most once:
-//   unit=1..247        both   Modbus unit id (default 1)
+//   unit=N             both   Modbus unit id (default 1): 0..247 or 255 over
+//                             TCP, 1..247 over RTU
 //   timeout_ms=1..60000 both  response timeout (default 500)
 //   interval_s=1..3600 both   poll interval (default 5)
 //   baud=N             rtu    1200, 2400, 4800, 9600 (default), 19200, 38400,
