@@ -252,20 +252,6 @@ TEST(WebApi, JournalAsCsv) {
   EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3) << csv.body;
 }
 
-<<<<<<< HEAD
-// Issue 9 K4: 227.92000000000002 V showed as such; a CSV is for people,
-// at the catalogue's decimals (one for volts).
-TEST(WebApi, TheJournalCsvShowsTheCataloguesDecimals) {
-  MinuteRecord m;
-  m.minute = 1'700'000'040;
-  m.phases = 1;
-  m.phase[0].volts = 227.92000000000002;
-  m.phase[0].amps = 1.0 / 3;
-  m.phase[0].watts = 2400.0000001;
-  m.phase[0].power_factor = -1e-9;  // rounds to 0, not -0
-  const std::string csv = minutes_csv(std::span(&m, 1), 1);
-  EXPECT_EQ(csv.substr(csv.find('\n') + 1), "1700000040,227.9,0.333,2400,0,0,0,0,0,0,0\n");
-=======
 // A meter that answers while `*up` and fails otherwise: one reading per
 // poll, 231 V, 2 A, 400 W, PF 0.87, 50 Hz on each phase.
 class SwitchedSource final : public metering::MeterSource {
@@ -398,7 +384,20 @@ TEST(WebApi, PagesAnswerWithTheLastReadingWhileTheSourceIsDown) {
   EXPECT_EQ(j["data"]["V1"]["value"], "231.0");
   EXPECT_EQ(j["data"]["Wh1"]["value"], "0.5");
   EXPECT_EQ(s.get("/api/v1/readings").status, 200);
->>>>>>> w/k8
+}
+
+// Issue 9 K4: 227.92000000000002 V showed as such; a CSV is for people,
+// at the catalogue's decimals (one for volts).
+TEST(WebApi, TheJournalCsvShowsTheCataloguesDecimals) {
+  MinuteRecord m;
+  m.minute = 1'700'000'040;
+  m.phases = 1;
+  m.phase[0].volts = 227.92000000000002;
+  m.phase[0].amps = 1.0 / 3;
+  m.phase[0].watts = 2400.0000001;
+  m.phase[0].power_factor = -1e-9;  // rounds to 0, not -0
+  const std::string csv = minutes_csv(std::span(&m, 1), 1);
+  EXPECT_EQ(csv.substr(csv.find('\n') + 1), "1700000040,227.9,0.333,2400,0,0,0,0,0,0,0\n");
 }
 
 }  // namespace
