@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "maic/testing/mosquitto_broker.hpp"
+#include "maic/testing/must.hpp"
 #include "mqtt_topics.hpp"
 
 namespace maic::device {
@@ -20,30 +21,11 @@ using namespace std::chrono_literals;
 using testing::Inbox;
 using testing::MosquittoBroker;
 using testing::MqttTestClient;
+using testing::must;
+using testing::on_topic;
 using testing::ReceivedMessage;
 
 constexpr std::string_view kDevid = "1828719372";
-
-// Unwraps a result or fails the test with its message (GTest reports the exception).
-template <typename T>
-T must(Result<T> r) {
-  if (!r) throw std::runtime_error(r.error().message);
-  return std::move(r).value();
-}
-
-void must(const Status& s) {
-  if (!s) throw std::runtime_error(s.error().message);
-}
-
-auto on_topic(std::string topic) {
-  return [topic = std::move(topic)](const ReceivedMessage& m) { return m.topic == topic; };
-}
-
-auto on_topic(std::string topic, std::string payload) {
-  return [topic = std::move(topic), payload = std::move(payload)](const ReceivedMessage& m) {
-    return m.topic == topic && m.payload == payload;
-  };
-}
 
 std::size_t count_topic(const std::vector<ReceivedMessage>& ms, std::string_view topic) {
   return static_cast<std::size_t>(std::count_if(

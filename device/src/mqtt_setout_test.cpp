@@ -14,6 +14,7 @@
 #include "maic/device/uplink_service.hpp"
 #include "maic/device/web_api.hpp"
 #include "maic/testing/mosquitto_broker.hpp"
+#include "maic/testing/must.hpp"
 #include "mqtt_topics.hpp"
 #include "testing/data_server.hpp"
 
@@ -24,23 +25,9 @@ using namespace std::chrono_literals;
 using maic::testing::Inbox;
 using maic::testing::MosquittoBroker;
 using maic::testing::MqttTestClient;
+using maic::testing::must;
+using maic::testing::on_topic;
 using maic::testing::ReceivedMessage;
-
-template <typename T>
-T must(Result<T> r) {
-  if (!r) throw std::runtime_error(r.error().message);
-  return std::move(r).value();
-}
-
-void must(const Status& s) {
-  if (!s) throw std::runtime_error(s.error().message);
-}
-
-auto on_topic(std::string topic, std::string payload) {
-  return [topic = std::move(topic), payload = std::move(payload)](const ReceivedMessage& m) {
-    return m.topic == topic && m.payload == payload;
-  };
-}
 
 // How the test starts the daemon.
 struct Boot {

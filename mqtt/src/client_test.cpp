@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "maic/testing/mosquitto_broker.hpp"
+#include "maic/testing/must.hpp"
 
 namespace maic::mqtt {
 namespace {
@@ -16,15 +17,9 @@ using namespace std::chrono_literals;
 using maic::testing::Inbox;
 using maic::testing::MosquittoBroker;
 using maic::testing::MqttTestClient;
+using maic::testing::must;
+using maic::testing::on_topic;
 using maic::testing::ReceivedMessage;
-
-// The value of a result that must succeed; its error fails the test (GTest
-// reports the exception).
-template <typename T>
-T must(Result<T> r) {
-  if (r.ok()) return std::move(r).value();
-  throw std::runtime_error(r.error().message);
-}
 
 // What the handlers saw, one inbox each.
 struct Events {

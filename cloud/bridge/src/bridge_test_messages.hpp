@@ -11,18 +11,11 @@
 
 #include "maic/core/clock.hpp"
 #include "maic/core/result.hpp"
+#include "maic/testing/must.hpp"
 
 namespace maic::cloud::bridge_test {
 
-template <typename T>
-inline T must(Result<T> r) {
-  if (!r) throw std::runtime_error(r.error().message);
-  return std::move(r).value();
-}
-
-inline void must(const Status& s) {
-  if (!s) throw std::runtime_error(s.error().message);
-}
+using maic::testing::must;
 
 // A minute's start (1'700'000'040 = 28'333'334 minutes), 14 minutes into its hour.
 constexpr std::int64_t kT0 = 1'700'000'040;

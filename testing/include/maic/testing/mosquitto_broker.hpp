@@ -124,6 +124,17 @@ struct ReceivedMessage {
   bool retain = false;
 };
 
+// Matchers for an Inbox<ReceivedMessage>: a message on `topic` (with
+// `payload`).
+inline auto on_topic(std::string topic) {
+  return [topic = std::move(topic)](const ReceivedMessage& m) { return m.topic == topic; };
+}
+inline auto on_topic(std::string topic, std::string payload) {
+  return [topic = std::move(topic), payload = std::move(payload)](const ReceivedMessage& m) {
+    return m.topic == topic && m.payload == payload;
+  };
+}
+
 // A libmosquitto client on its own network thread. It does not reconnect:
 // a test sees a lost connection as it is.
 class MqttTestClient {
