@@ -128,7 +128,12 @@ http::Response hello(const http::Request& r, Context& ctx) {
     return storage_failure(ctx, stored.error());
   if (!*existing) ctx.log("device " + c.devid.str() + " connected for the first time");
   ctx.debug("device " + c.devid.str() + ": hello, firmware " + id.firmware);
-  if (zone_name) {
+  // Most hellos repeat the zone the row holds (or one the owner overrode):
+  // no write transaction for those.
+  const bool zone_news =
+      zone_name &&
+      (!*existing || (!(*existing)->timezone_chosen && (*existing)->timezone != *zone_name));
+  if (zone_news) {
     // A zone this server's time zone database lacks (an older one than the
     // device's) must not stop the uplink: the data keeps the zone it had.
     auto zone = TimeZone::locate(*zone_name);
