@@ -244,7 +244,10 @@ Status Uplink::hello() {
                      {"phases", deps_.device.phases()},
                      {"pin_salt", pin_salt_},
                      {"pin_hash", pin_hash_},
-                     {"out", status.output_on ? 1 : 0}};
+                     {"out", status.output_on ? 1 : 0},
+                     // Servers before the zone was sent ignore it.
+                     {"timezone", settings.timezone}};
+  timezone_ = settings.timezone;
   auto answer = call(deps_.transport, "POST", "/uplink/v1/hello", body.dump(),
                      options_.request_timeout, false);
   if (!answer) return answer.error();
@@ -364,7 +367,8 @@ SteadyTime Uplink::step() {
   {
     std::lock_guard lock(mutex_);
     if (url_.empty()) return now + options_.idle;
-    if (settings.pin != pin_) hello_done_ = false;  // the server learns the new PIN
+    // The server learns the new PIN, or the device's new zone.
+    if (settings.pin != pin_ || settings.timezone != timezone_) hello_done_ = false;
     need_hello = !hello_done_;
   }
   if (now < retry_at_) return retry_at_;

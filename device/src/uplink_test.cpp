@@ -439,7 +439,7 @@ TEST(Uplink, AuthenticatesWithIdAndSecretAndReportsThePinOnlyAsADigest) {
   std::set<std::string> keys;
   for (const auto& [key, value] : hello.items()) keys.insert(key);
   EXPECT_EQ(keys, (std::set<std::string>{"devid", "devtype", "firmware", "phases", "pin_salt",
-                                         "pin_hash", "out"}));
+                                         "pin_hash", "out", "timezone"}));
   EXPECT_EQ(hello["devid"], id.devid);
   EXPECT_EQ(hello["devtype"], "D103");
   EXPECT_EQ(hello["firmware"], "test");
@@ -459,6 +459,25 @@ TEST(Uplink, AuthenticatesWithIdAndSecretAndReportsThePinOnlyAsADigest) {
   rig.advance(seconds(1));
   rig.uplink->step();
   EXPECT_EQ(rig.server.hellos().size(), 2u) << "once per change";
+}
+
+TEST(Uplink, ReportsTheDevicesTimeZoneAndAChangeOfIt) {
+  Rig rig;
+  append_minutes(rig.storage, 3);
+  rig.open(rig.server.url());
+  rig.uplink->step();
+  ASSERT_EQ(rig.server.hellos().size(), 1u);
+  EXPECT_EQ(rig.server.hellos()[0]["timezone"], "UTC");
+
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"timezone", "Asia/Kolkata"}})).ok());
+  rig.advance(seconds(1));
+  rig.uplink->step();
+  ASSERT_EQ(rig.server.hellos().size(), 2u);
+  EXPECT_EQ(rig.server.hellos()[1]["timezone"], "Asia/Kolkata");
+  rig.advance(seconds(1));
+  rig.uplink->step();
+  EXPECT_EQ(rig.server.hellos().size(), 2u) << "once per change";
+  EXPECT_EQ(rig.uplink->acked_seq(), 3u);
 }
 
 TEST(Uplink, SaysHelloAgainWhenTheServerForgetsTheDevice) {

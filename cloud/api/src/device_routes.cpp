@@ -170,7 +170,9 @@ http::Response patch_device(const http::Request& r, Context& ctx, const Caller& 
     if (auto done = ctx.store.rename_device(id, caller.user.id, *name); !done)
       return storage_failure(ctx, done.error());
   }
-  if (zone && zone->name() != device.timezone) {
+  // Choosing the zone the device reported is a choice too: it stays when
+  // the device reports another.
+  if (zone && (zone->name() != device.timezone || !device.timezone_chosen)) {
     if (auto done = ctx.store.set_device_timezone(id, caller.user.id, *zone); !done)
       return storage_failure(ctx, done.error());
   }

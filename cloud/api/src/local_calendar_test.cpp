@@ -4,7 +4,10 @@
 // and over DST changes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "maic/cloud/postgres_store.hpp"
 #include "maic/cloud/sqlite_store.hpp"
@@ -66,7 +69,9 @@ class LocalCalendar : public ::testing::TestWithParam<Engine>, protected testing
       ASSERT_TRUE(store.ok()) << store.error().message;
       store_ = std::move(*store);
     }
-    serve(*store_);
+    CloudOptions options;
+    options.log = [this](std::string_view line) { logged_.emplace_back(line); };
+    serve(*store_, options);
     ann_ = register_user("ann@example.org");
     ASSERT_EQ(hello(device_).status, 200);
     ASSERT_EQ(add(ann_, device_, device_.pin).status, 201);
@@ -131,6 +136,7 @@ class LocalCalendar : public ::testing::TestWithParam<Engine>, protected testing
   Account ann_;
   std::uint32_t seq_ = 0;
   double wh_ = 1000;
+  std::vector<std::string> logged_;
 };
 
 TEST_P(LocalCalendar, ApiWithoutDatesAnswersTheLastCompleteLocalHour) {
@@ -241,6 +247,61 @@ TEST_P(LocalCalendar, CsvRowsAreLocalPeriods) {
   ASSERT_EQ(days.status, 200) << days.body;
   EXPECT_NE(days.body.find("\r\n1699846200,2023-11-13 00:00,"), std::string::npos) << days.body;
   EXPECT_NE(days.body.find("\r\n1699932600,2023-11-14 00:00,"), std::string::npos) << days.body;
+}
+
+TEST_P(LocalCalendar, TheDevicesOwnZoneIsUsedUntilTheOwnerChoosesOne) {
+  upload_recent();
+  const auto zone_shown = [this] {
+    const auto r = get("");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? json::parse(r.body).at("timezone").get<std::string>() : "";
+  };
+  ASSERT_EQ(zone_shown(), "UTC");
+
+  device_.timezone = "Asia/Kolkata";
+  auto r = hello(device_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(zone_shown(), "Asia/Kolkata");
+  json days = api("period=day");
+  ASSERT_EQ(days.size(), 1u) << days.dump();
+  EXPECT_EQ(days[0].at("TIME"), 1'699'900'200);  // 2023-11-14 00:00 +5:30
+  EXPECT_NEAR(days[0].at("W1").get<double>(), 24 * kWatts, 1e-6);
+
+  // The owner's choice stands when the device says hello again.
+  move_to("Europe/Berlin");
+  ASSERT_EQ(hello(device_).status, 200);
+  EXPECT_EQ(zone_shown(), "Europe/Berlin");
+  days = api("period=day");
+  ASSERT_EQ(days.size(), 1u) << days.dump();
+  EXPECT_EQ(days[0].at("TIME"), 1'699'916'400);  // 2023-11-14 00:00 +1:00
+}
+
+TEST_P(LocalCalendar, TheOwnerChoosingTheDevicesZoneKeepsIt) {
+  device_.timezone = "Asia/Kolkata";
+  ASSERT_EQ(hello(device_).status, 200);
+  move_to("Asia/Kolkata");
+  device_.timezone = "Europe/Berlin";
+  ASSERT_EQ(hello(device_).status, 200);
+  const auto r = get("");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body).at("timezone"), "Asia/Kolkata");
+}
+
+TEST_P(LocalCalendar, AZoneTheServerCannotLocateIsIgnoredAndLogged) {
+  device_.timezone = "Mars/Olympus";
+  const auto r = hello(device_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto shown = get("");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(json::parse(shown.body).at("timezone"), "UTC");
+  EXPECT_TRUE(std::any_of(logged_.begin(), logged_.end(), [](const std::string& line) {
+    return line.find("Mars/Olympus") != std::string::npos &&
+           line.find(device_a().devid) != std::string::npos;
+  })) << ::testing::PrintToString(logged_);
+  upload_minutes(every_minute(kNow - kNow % 60 - 600, kNow - kNow % 60));  // the uplink goes on
+
+  device_.timezone = std::string(65, 'x');
+  EXPECT_EQ(hello(device_).status, 400) << "not a zone name at all";
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, LocalCalendar, ::testing::Values(Engine::kSqlite));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "context.hpp"
 #include "maic/core/device_id.hpp"
@@ -111,6 +112,13 @@ http::Response hello(const http::Request& r, Context& ctx) {
       phases->get<int>() > 3)
     return http::Response::error(400, "phases: 1, 2 or 3 is required");
   id.phases = phases->get<int>();
+  // The device's own zone (optional: older firmware does not send it).
+  std::optional<std::string> zone_name;
+  if (json.contains("timezone")) {
+    auto z = string_field(json, "timezone", 64);
+    if (!z) return z.error();
+    zone_name = std::move(*z);
+  }
 
   auto existing = ctx.store.device(c.devid.str());
   if (!existing) return storage_failure(ctx, existing.error());
@@ -120,6 +128,22 @@ http::Response hello(const http::Request& r, Context& ctx) {
     return storage_failure(ctx, stored.error());
   if (!*existing) ctx.log("device " + c.devid.str() + " connected for the first time");
   ctx.debug("device " + c.devid.str() + ": hello, firmware " + id.firmware);
+  // Most hellos repeat the zone the row holds (or one the owner overrode):
+  // no write transaction for those.
+  const bool zone_news =
+      zone_name &&
+      (!*existing || (!(*existing)->timezone_chosen && (*existing)->timezone != *zone_name));
+  if (zone_news) {
+    // A zone this server's time zone database lacks (an older one than the
+    // device's) must not stop the uplink: the data keeps the zone it had.
+    auto zone = TimeZone::locate(*zone_name);
+    if (!zone) {
+      ctx.log("device " + c.devid.str() + ": its time zone " + *zone_name +
+              " is ignored: " + zone.error().message);
+    } else if (auto adopted = ctx.store.adopt_device_timezone(c.devid.str(), *zone); !adopted) {
+      return storage_failure(ctx, adopted.error());
+    }
+  }
   auto pending = ctx.store.pending_commands(c.devid.str());
   if (!pending) return storage_failure(ctx, pending.error());
   const DeviceRow* row = *existing ? &**existing : nullptr;

@@ -104,13 +104,19 @@ CREATE INDEX commands_pending_by_device ON commands (devid, id) WHERE acked = 0;
     R"sql(
 ALTER TABLE devices ADD COLUMN first_seen BIGINT NOT NULL DEFAULT 0;
 )sql",
+    // Before this version only an owner could set a zone: one other than
+    // UTC was their choice.
+    R"sql(
+ALTER TABLE devices ADD COLUMN timezone_chosen BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE devices SET timezone_chosen = TRUE WHERE timezone <> 'UTC';
+)sql",
 };
 
 constexpr std::string_view kUserColumns = "id, email, password_hash, api_key, created";
 constexpr std::string_view kSessionColumns = "token_hash, user_id, csrf_token, expires";
 constexpr std::string_view kDeviceColumns =
     "devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, COALESCE(owner, 0), "
-    "name, timezone, last_seen, newest_minute, newest_seq, output_on, first_seen";
+    "name, timezone, last_seen, newest_minute, newest_seq, output_on, first_seen, timezone_chosen";
 constexpr std::string_view kCommandColumns = "id, devid, output_on, created, acked";
 
 struct Statement {
@@ -152,11 +158,12 @@ const std::vector<Statement>& statements() {
       {"devices_of",
        fmt::format("SELECT {} FROM devices WHERE owner = $1 ORDER BY name, devid", kDeviceColumns)},
       {"lock_device",
-       "SELECT COALESCE(owner, 0), timezone FROM devices WHERE devid = $1 FOR UPDATE"},
+       "SELECT COALESCE(owner, 0), timezone, timezone_chosen FROM devices WHERE devid = $1 "
+       "FOR UPDATE"},
       {"set_owner", "UPDATE devices SET owner = $2, name = $3 WHERE devid = $1"},
       {"insert_board", "INSERT INTO boards (devid, layout, document) VALUES ($1, $2, $3)"},
       {"rename_device", "UPDATE devices SET name = $3 WHERE devid = $1 AND owner = $2"},
-      {"set_timezone", "UPDATE devices SET timezone = $2 WHERE devid = $1"},
+      {"set_timezone", "UPDATE devices SET timezone = $2, timezone_chosen = $3 WHERE devid = $1"},
       // The name was the owner's; the next owner gives their own.
       {"release_device", "UPDATE devices SET owner = NULL, name = '' WHERE devid = $1"},
       {"delete_boards", "DELETE FROM boards WHERE devid = $1"},
@@ -262,6 +269,7 @@ DeviceRow device_from(const pqxx::row& r) {
   d.newest_seq = static_cast<std::uint32_t>(r[12].as<std::int64_t>());
   d.output_on = r[13].as<bool>();
   d.first_seen = r[14].as<std::int64_t>();
+  d.timezone_chosen = r[15].as<bool>();
   return d;
 }
 
@@ -609,31 +617,53 @@ Result<bool> PostgresStore::rename_device(const std::string& devid, UserId user,
   });
 }
 
+namespace {
+
+// Replaces the device's rollups with ones computed from all its minutes in
+// `zone`. The caller holds the device's row lock.
+Status rebuild_rollups(pqxx::work& tx, const std::string& devid, const TimeZone& zone) {
+  tx.exec_prepared0("delete_rollups", devid);
+  // Every minute again, a chunk at a time, into one accumulator per
+  // (period, start): a year of minutes is some 9,000 of them.
+  RollupRows rows;
+  std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  for (;;) {
+    const pqxx::result chunk = tx.exec_prepared("minutes_after", devid, after, kRebuildChunk);
+    std::vector<MinuteRecord> minutes;
+    minutes.reserve(chunk.size());
+    for (const pqxx::row& row : chunk) {
+      Result<MinuteRecord> m = minute_from(row[0]);
+      if (!m) return make_error(fmt::format("postgres: device {}: {}", devid, m.error().message));
+      minutes.push_back(*m);
+    }
+    for (const PeriodDelta& d : period_deltas(minutes, zone)) add_delta(rows, d);
+    if (chunk.size() < static_cast<std::size_t>(kRebuildChunk)) break;
+    after = minutes.back().minute;
+  }
+  if (!rows.empty()) upsert_rollups(tx, devid, rows);
+  return ok_status();
+}
+
+}  // namespace
+
 Result<bool> PostgresStore::set_device_timezone(const std::string& devid, UserId user,
                                                 const TimeZone& zone) {
   return pool_->transact("set_device_timezone", [&](pqxx::work& tx) -> Result<bool> {
     const pqxx::result r = tx.exec_prepared("lock_device", devid);
     if (r.empty() || r[0][0].as<UserId>() != user) return false;
-    tx.exec_prepared0("set_timezone", devid, zone.name());
-    tx.exec_prepared0("delete_rollups", devid);
-    // Every minute again, a chunk at a time, into one accumulator per
-    // (period, start): a year of minutes is some 9,000 of them.
-    RollupRows rows;
-    std::int64_t after = std::numeric_limits<std::int64_t>::min();
-    for (;;) {
-      const pqxx::result chunk = tx.exec_prepared("minutes_after", devid, after, kRebuildChunk);
-      std::vector<MinuteRecord> minutes;
-      minutes.reserve(chunk.size());
-      for (const pqxx::row& row : chunk) {
-        Result<MinuteRecord> m = minute_from(row[0]);
-        if (!m) return make_error(fmt::format("postgres: device {}: {}", devid, m.error().message));
-        minutes.push_back(*m);
-      }
-      for (const PeriodDelta& d : period_deltas(minutes, zone)) add_delta(rows, d);
-      if (chunk.size() < static_cast<std::size_t>(kRebuildChunk)) break;
-      after = minutes.back().minute;
-    }
-    if (!rows.empty()) upsert_rollups(tx, devid, rows);
+    tx.exec_prepared0("set_timezone", devid, zone.name(), true);
+    if (auto rebuilt = rebuild_rollups(tx, devid, zone); !rebuilt) return rebuilt.error();
+    return true;
+  });
+}
+
+Result<bool> PostgresStore::adopt_device_timezone(const std::string& devid, const TimeZone& zone) {
+  return pool_->transact("adopt_device_timezone", [&](pqxx::work& tx) -> Result<bool> {
+    const pqxx::result r = tx.exec_prepared("lock_device", devid);
+    if (r.empty() || r[0][2].as<bool>()) return false;  // no such device, or the owner chose
+    if (r[0][1].as<std::string>() == zone.name()) return true;
+    tx.exec_prepared0("set_timezone", devid, zone.name(), false);
+    if (auto rebuilt = rebuild_rollups(tx, devid, zone); !rebuilt) return rebuilt.error();
     return true;
   });
 }

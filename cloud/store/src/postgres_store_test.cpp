@@ -322,11 +322,35 @@ TEST(PostgresStore, AVersion1DatabaseIsUpgradedInPlace) {
   {
     pqxx::connection conn(uri);
     pqxx::work tx(conn);
-    EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(), 2);
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version")[0].as<int>(), 2);
+    EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(),
+              PostgresStore::kSchemaVersion);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_version")[0].as<int>(),
+              PostgresStore::kSchemaVersion);
     EXPECT_EQ(tx.exec1(has_first_seen)[0].as<int>(), 1);
   }
   contract::expect_upgraded_from_schema1(*store, v1);
+}
+
+// Before schema 3 only an owner set a zone: one other than UTC was chosen.
+TEST(PostgresStore, TheUpgradeMarksAZoneOtherThanUtcChosen) {
+  REQUIRE_POSTGRES();
+  const std::string uri = fresh_database();
+  contract::Schema1Data v1 = contract::schema1_data();
+  write_schema1(uri, v1);
+  const DeviceIdentity berlin = contract::sample_identity("0000000002");
+  {
+    pqxx::connection conn(uri);
+    pqxx::work tx(conn);
+    tx.exec_params0(
+        "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
+        "owner, timezone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Europe/Berlin')",
+        berlin.devid, berlin.devtype, berlin.firmware, berlin.phases, berlin.secret_hash,
+        berlin.pin_salt, berlin.pin_hash, v1.user.id);
+    tx.commit();
+  }
+
+  auto store = open_store(uri);
+  contract::expect_zones_chosen_after_upgrade(*store, v1.device.identity.devid, berlin.devid);
 }
 
 TEST(PostgresStore, ANewerSchemaIsRefused) {

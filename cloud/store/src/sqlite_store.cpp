@@ -99,6 +99,12 @@ CREATE INDEX commands_pending ON commands(devid, id) WHERE acked = 0;
     {2, R"sql(
 ALTER TABLE devices ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // Before this version only an owner could set a zone: one other than
+    // UTC was their choice.
+    {3, R"sql(
+ALTER TABLE devices ADD COLUMN timezone_chosen INTEGER NOT NULL DEFAULT 0;
+UPDATE devices SET timezone_chosen = 1 WHERE timezone <> 'UTC';
+)sql"},
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
@@ -127,6 +133,8 @@ enum Q : std::size_t {
   kInsertBoard,
   kRename,
   kSetTimezone,
+  kAdoptTimezone,
+  kTimezoneChosen,
   kRelease,
   kDeletePendingCommands,
   kBoards,
@@ -178,18 +186,23 @@ constexpr std::pair<Q, const char*> kQueries[] = {
      "pin_hash = excluded.pin_hash, last_seen = excluded.last_seen"},
     {kDevice,
      "SELECT devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, owner, name, "
-     "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen "
+     "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen, timezone_chosen "
      "FROM devices WHERE devid = ?"},
     {kDevicesOf,
      "SELECT devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, owner, name, "
-     "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen "
+     "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen, timezone_chosen "
      "FROM devices WHERE owner = ? ORDER BY name, devid"},
     {kDeviceOwner, "SELECT owner FROM devices WHERE devid = ?"},
     {kClaim, "UPDATE devices SET owner = ?, name = ? WHERE devid = ? AND owner IS NULL"},
     {kDeleteBoards, "DELETE FROM boards WHERE devid = ?"},
     {kInsertBoard, "INSERT INTO boards (devid, layout, document) VALUES (?, ?, ?)"},
     {kRename, "UPDATE devices SET name = ? WHERE devid = ? AND owner = ?"},
-    {kSetTimezone, "UPDATE devices SET timezone = ? WHERE devid = ? AND owner = ?"},
+    {kSetTimezone,
+     "UPDATE devices SET timezone = ?, timezone_chosen = 1 WHERE devid = ? AND owner = ?"},
+    // The device's own zone, unless the owner chose one.
+    {kAdoptTimezone,
+     "UPDATE devices SET timezone = ? WHERE devid = ? AND timezone_chosen = 0 AND timezone <> ?"},
+    {kTimezoneChosen, "SELECT timezone_chosen FROM devices WHERE devid = ?"},
     // The name was the owner's; the next owner gives their own.
     {kRelease, "UPDATE devices SET owner = NULL, name = '' WHERE devid = ? AND owner = ?"},
     {kDeletePendingCommands, "DELETE FROM commands WHERE devid = ? AND acked = 0"},
@@ -365,6 +378,7 @@ DeviceRow device_of(const Query& q) {
   d.newest_seq = static_cast<std::uint32_t>(q.i64(12));
   d.output_on = q.i64(13) != 0;
   d.first_seen = q.i64(14);
+  d.timezone_chosen = q.i64(15) != 0;
   return d;
 }
 
@@ -521,6 +535,42 @@ struct SqliteStore::Impl {
     if (!result) return result;
     if (auto s = tx.commit(); !s) return s.error();
     return result;
+  }
+
+  // Replaces the device's rollups with ones computed from all its minutes
+  // in `zone`. The caller holds a transaction.
+  Status rebuild_rollups(const std::string& devid, const TimeZone& zone) {
+    if (auto s = query(kDeleteRollups).bind(devid).run(); !s) return s.error();
+    // Rebuilt from the minutes in memory (a year of hours is ~9,000
+    // accumulators), a chunk of minutes at a time, then written once.
+    constexpr std::size_t kChunk = 4096;
+    std::vector<PeriodDelta> all;
+    std::vector<MinuteRecord> chunk;
+    chunk.reserve(kChunk);
+    Query q = query(kAllMinuteBlobs);
+    q.bind(devid);
+    for (;;) {
+      auto row = q.step();
+      if (!row) return row.error();
+      if (*row) {
+        auto m = decode_minute_blob(q.blob(0));
+        if (!m) return make_error("device " + devid + ": " + m.error().message);
+        chunk.push_back(*m);
+      }
+      if (chunk.size() == kChunk || (!*row && !chunk.empty())) {
+        merge_deltas(all, period_deltas(chunk, zone));
+        chunk.clear();
+      }
+      if (!*row) break;
+    }
+    for (const PeriodDelta& d : all) {
+      const std::string blob = d.rollup.encode();
+      if (auto s = query(kPutRollup).bind(devid, period_name(d.period), d.start, Blob{blob}).run();
+          !s) {
+        return s.error();
+      }
+    }
+    return ok_status();
   }
 
   // Adds the minutes' period deltas to the stored rollups: read, merge, write.
@@ -756,38 +806,25 @@ Result<bool> SqliteStore::set_device_timezone(const std::string& devid, UserId u
       if (auto s = q.bind(zone.name(), devid, user).run(); !s) return s.error();
       if (q.changes() == 0) return false;
     }
-    if (auto s = impl_->query(kDeleteRollups).bind(devid).run(); !s) return s.error();
-    // Rebuilt from the minutes in memory (a year of hours is ~9,000
-    // accumulators), a chunk of minutes at a time, then written once.
-    constexpr std::size_t kChunk = 4096;
-    std::vector<PeriodDelta> all;
-    std::vector<MinuteRecord> chunk;
-    chunk.reserve(kChunk);
-    Query q = impl_->query(kAllMinuteBlobs);
-    q.bind(devid);
-    for (;;) {
+    if (auto s = impl_->rebuild_rollups(devid, zone); !s) return s.error();
+    return true;
+  });
+}
+
+Result<bool> SqliteStore::adopt_device_timezone(const std::string& devid, const TimeZone& zone) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->in_transaction([&]() -> Result<bool> {
+    {
+      Query q = impl_->query(kTimezoneChosen);
+      q.bind(devid);
       auto row = q.step();
       if (!row) return row.error();
-      if (*row) {
-        auto m = decode_minute_blob(q.blob(0));
-        if (!m) return make_error("device " + devid + ": " + m.error().message);
-        chunk.push_back(*m);
-      }
-      if (chunk.size() == kChunk || (!*row && !chunk.empty())) {
-        merge_deltas(all, period_deltas(chunk, zone));
-        chunk.clear();
-      }
-      if (!*row) break;
+      if (!*row || q.i64(0) != 0) return false;  // no such device, or the owner chose
     }
-    for (const PeriodDelta& d : all) {
-      const std::string blob = d.rollup.encode();
-      if (auto s = impl_->query(kPutRollup)
-                       .bind(devid, period_name(d.period), d.start, Blob{blob})
-                       .run();
-          !s) {
-        return s.error();
-      }
-    }
+    Query q = impl_->query(kAdoptTimezone);
+    if (auto s = q.bind(zone.name(), devid, zone.name()).run(); !s) return s.error();
+    if (q.changes() == 0) return true;  // already in this zone
+    if (auto s = impl_->rebuild_rollups(devid, zone); !s) return s.error();
     return true;
   });
 }

@@ -213,10 +213,27 @@ TEST_F(SqliteStoreTest, AVersion1DatabaseIsUpgradedInPlace) {
 
   auto s = open();
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(raw.text("SELECT version FROM schema_version"), "2");
+  EXPECT_EQ(raw.text("SELECT version FROM schema_version"),
+            std::to_string(SqliteStore::kSchemaVersion));
   EXPECT_EQ(raw.text("SELECT count(*) FROM schema_version"), "1");
   EXPECT_EQ(raw.text(has_first_seen), "1");
   contract::expect_upgraded_from_schema1(*s, v1);
+}
+
+// Before schema 3 only an owner set a zone: one other than UTC was chosen.
+TEST_F(SqliteStoreTest, TheUpgradeMarksAZoneOtherThanUtcChosen) {
+  contract::Schema1Data v1 = contract::schema1_data();
+  write_schema1(path(), v1);
+  const DeviceIdentity berlin = contract::sample_identity("0000000002");
+  RawDb(path()).exec(fmt::format(
+      "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
+      "owner, timezone) VALUES ('{}', '{}', '{}', {}, '{}', '{}', '{}', {}, 'Europe/Berlin')",
+      berlin.devid, berlin.devtype, berlin.firmware, berlin.phases, berlin.secret_hash,
+      berlin.pin_salt, berlin.pin_hash, v1.user.id));
+
+  auto s = open();
+  ASSERT_NE(s, nullptr);
+  contract::expect_zones_chosen_after_upgrade(*s, v1.device.identity.devid, berlin.devid);
 }
 
 TEST_F(SqliteStoreTest, ADatabaseOfANewerSchemaIsRefused) {

@@ -35,13 +35,17 @@ struct FakeDevice {
   std::string secret;
   std::string pin;
   int phases = 3;
+  std::string timezone{};  // the device's own zone; empty: not sent (older firmware)
 
   std::string authorization() const { return "Basic " + base64(devid + ":" + secret); }
   nlohmann::json hello() const {
     const std::string salt = new_pin_salt();
-    return {{"devid", devid},   {"devtype", "D103"}, {"firmware", "0.4"},
-            {"phases", phases}, {"pin_salt", salt},  {"pin_hash", *pin_digest(salt, pin)},
-            {"out", 0}};
+    nlohmann::json body = {{"devid", devid},    {"devtype", "D103"},
+                           {"firmware", "0.4"}, {"phases", phases},
+                           {"pin_salt", salt},  {"pin_hash", *pin_digest(salt, pin)},
+                           {"out", 0}};
+    if (!timezone.empty()) body["timezone"] = timezone;
+    return body;
   }
 };
 

@@ -353,6 +353,29 @@ inline Schema1Data schema1_data() {
   return v1;
 }
 
+// After an upgrade from before schema 3: `utc_devid` (in UTC) takes the
+// device's zone, `zoned_devid` (another zone, so its owner's choice) keeps its own.
+inline void expect_zones_chosen_after_upgrade(Store& s, const std::string& utc_devid,
+                                              const std::string& zoned_devid) {
+  auto utc = s.device(utc_devid);
+  ASSERT_TRUE(utc.ok() && utc->has_value());
+  EXPECT_FALSE((*utc)->timezone_chosen);
+  auto zoned = s.device(zoned_devid);
+  ASSERT_TRUE(zoned.ok() && zoned->has_value());
+  EXPECT_EQ((*zoned)->timezone, "Europe/Berlin");
+  EXPECT_TRUE((*zoned)->timezone_chosen);
+
+  const TimeZone kolkata = *TimeZone::locate("Asia/Kolkata");
+  auto adopted = s.adopt_device_timezone(zoned_devid, kolkata);
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message;
+  EXPECT_FALSE(*adopted);
+  EXPECT_EQ((*s.device(zoned_devid))->timezone, "Europe/Berlin");
+  adopted = s.adopt_device_timezone(utc_devid, kolkata);
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message;
+  EXPECT_TRUE(*adopted);
+  EXPECT_EQ((*s.device(utc_devid))->timezone, "Asia/Kolkata");
+}
+
 // Everything version 1 wrote reads back as it was, with first_seen unknown,
 // and the store works on: hellos, ingest (new minutes and re-sent ones).
 inline void expect_upgraded_from_schema1(Store& s, const Schema1Data& v1) {
@@ -1037,6 +1060,48 @@ TYPED_TEST_P(StoreContract, ANewTimeZoneRecomputesTheRollups) {
   this->expect_rollups_match("0000000001", minutes_of(records), "Europe/Berlin");
 }
 
+TYPED_TEST_P(StoreContract, TheDevicesZoneIsAdoptedUntilTheOwnerChoosesOne) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  this->new_device("0000000001", ada);
+  this->new_device("0000000002", 0);
+  const auto records = sample_records(kKolkataJun03 - 6 * 3600, kKolkataJun03 + 30 * 3600);
+  ASSERT_EQ(this->ingest_all("0000000001", records).inserted, records.size());
+  const TimeZone kolkata = *TimeZone::locate("Asia/Kolkata");
+
+  auto adopted = s.adopt_device_timezone("0000000001", kolkata);
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message;
+  EXPECT_TRUE(*adopted);
+  auto device = s.device("0000000001");
+  ASSERT_TRUE(device.ok() && device->has_value());
+  EXPECT_EQ((*device)->timezone, "Asia/Kolkata");
+  EXPECT_FALSE((*device)->timezone_chosen) << "the device's zone, not the owner's choice";
+  this->expect_rollups_match("0000000001", minutes_of(records), "Asia/Kolkata");
+  auto days = s.periods("0000000001", Period::kDay, kKolkataJun03, kKolkataJun03, 10);
+  ASSERT_TRUE(days.ok()) << days.error().message;
+  ASSERT_EQ(days->size(), 1u);
+  EXPECT_EQ((*days)[0].start, kKolkataJun03) << "a day starts at the local midnight";
+  EXPECT_EQ((*days)[0].row.minutes, 24 * 60);
+  adopted = s.adopt_device_timezone("0000000001", kolkata);
+  ASSERT_TRUE(adopted.ok() && *adopted) << "the same zone again";
+  this->expect_rollups_match("0000000001", minutes_of(records), "Asia/Kolkata");
+
+  // A device nobody owns keeps its own zone too; an unknown one has none.
+  EXPECT_TRUE(*s.adopt_device_timezone("0000000002", kolkata));
+  EXPECT_EQ((*s.device("0000000002"))->timezone, "Asia/Kolkata");
+  EXPECT_FALSE(*s.adopt_device_timezone("0000000009", kolkata));
+
+  // The owner's choice stands against the device's zone.
+  const TimeZone berlin = *TimeZone::locate("Europe/Berlin");
+  ASSERT_TRUE(*s.set_device_timezone("0000000001", ada, berlin));
+  EXPECT_TRUE((*s.device("0000000001"))->timezone_chosen);
+  adopted = s.adopt_device_timezone("0000000001", kolkata);
+  ASSERT_TRUE(adopted.ok()) << adopted.error().message;
+  EXPECT_FALSE(*adopted);
+  EXPECT_EQ((*s.device("0000000001"))->timezone, "Europe/Berlin");
+  this->expect_rollups_match("0000000001", minutes_of(records), "Europe/Berlin");
+}
+
 TYPED_TEST_P(StoreContract, MinutesAndPeriodsHonourRangesAndLimits) {
   Store& s = this->store();
   const UserId ada = this->new_user("ada@example.com");
@@ -1230,9 +1295,9 @@ REGISTER_TYPED_TEST_SUITE_P(
     AResentBatchChangesNothing, AnOlderBatchDoesNotMoveTheNewestBack,
     BackfillsRollUpExactlyAsLiveData, RollupsAreRightAroundDaylightSavingChanges,
     RollupsAreRightInAHalfHourZone, RollupsAreRightInOffsetZonesWithDst,
-    ANewTimeZoneRecomputesTheRollups, MinutesAndPeriodsHonourRangesAndLimits,
-    ANewCommandSupersedesThePendingOne, CommandsAfterListsThePendingOnesOfAllDevices,
-    AnAckEndsTheCommandAndRecordsTheOutput, TextWithSqlMetacharactersIsStoredVerbatim,
-    CallsFromManyThreadsAllLand);
+    ANewTimeZoneRecomputesTheRollups, TheDevicesZoneIsAdoptedUntilTheOwnerChoosesOne,
+    MinutesAndPeriodsHonourRangesAndLimits, ANewCommandSupersedesThePendingOne,
+    CommandsAfterListsThePendingOnesOfAllDevices, AnAckEndsTheCommandAndRecordsTheOutput,
+    TextWithSqlMetacharactersIsStoredVerbatim, CallsFromManyThreadsAllLand);
 
 }  // namespace maic::cloud::contract

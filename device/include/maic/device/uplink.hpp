@@ -1,9 +1,10 @@
 // The uplink: the device's side of the data server's protocol
 // (docs/uplink.md, "The protocol").
 //
-//  - It follows the settings' server.url (empty: disabled) and the PIN:
-//    on (re)connecting, and whenever the PIN changes, it says hello with
-//    the PIN as pin_digest(salt, PIN) (the PIN never leaves the device).
+//  - It follows the settings' server.url (empty: disabled), the PIN and
+//    the time zone: on (re)connecting, and whenever the PIN or the zone
+//    changes, it says hello with the PIN as pin_digest(salt, PIN) (the PIN
+//    never leaves the device) and the zone's IANA name.
 //  - It uploads the journal in batches of at most 2,000 records, oldest
 //    first, and marks records sent only when the server answered 200 with
 //    what it committed (`last_seq`); the mark is persisted in uplink.json
@@ -142,6 +143,7 @@ class Uplink {
   std::string pin_;  // the PIN pin_hash_ was computed from
   std::string pin_salt_;
   std::string pin_hash_;
+  std::string timezone_;  // the zone the last hello reported
   UplinkMark persisted_;
   Duration backoff_{};
   SteadyTime retry_at_{};

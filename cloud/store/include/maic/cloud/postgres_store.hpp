@@ -51,7 +51,7 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // For tests only: the SQL of the migration step that takes the schema from
   // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
@@ -82,6 +82,7 @@ class PostgresStore final : public Store {
                              const std::string& name) override;
   Result<bool> set_device_timezone(const std::string& devid, UserId user,
                                    const TimeZone& zone) override;
+  Result<bool> adopt_device_timezone(const std::string& devid, const TimeZone& zone) override;
   Result<bool> release_device(const std::string& devid, UserId user) override;
 
   Result<std::vector<Board>> boards(const std::string& devid) override;

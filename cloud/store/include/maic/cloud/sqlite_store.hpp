@@ -29,7 +29,7 @@ namespace maic::cloud {
 class SqliteStore final : public Store {
  public:
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // For tests only: the SQL of the migration step that takes the schema from
   // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
@@ -68,6 +68,7 @@ class SqliteStore final : public Store {
                              const std::string& name) override;
   Result<bool> set_device_timezone(const std::string& devid, UserId user,
                                    const TimeZone& zone) override;
+  Result<bool> adopt_device_timezone(const std::string& devid, const TimeZone& zone) override;
   Result<bool> release_device(const std::string& devid, UserId user) override;
 
   Result<std::vector<Board>> boards(const std::string& devid) override;

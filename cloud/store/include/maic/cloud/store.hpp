@@ -70,6 +70,7 @@ struct DeviceRow {
   UserId owner = 0;  // 0: nobody's yet
   std::string name;  // given by the owner
   std::string timezone = "UTC";
+  bool timezone_chosen = false;     // by the owner; false: the device's own (or UTC)
   std::int64_t first_seen = 0;      // the first contact; 0: before schema 2 (unknown)
   std::int64_t last_seen = 0;       // the last contact, 0: never
   std::int64_t newest_minute = -1;  // the newest minute stored, -1: none
@@ -150,9 +151,14 @@ class Store {
   // false: not the user's device (nothing changed).
   virtual Result<bool> rename_device(const std::string& devid, UserId user,
                                      const std::string& name) = 0;
-  // Sets the time zone and recomputes the device's rollups in it.
+  // The owner's choice: sets the time zone, marks it chosen (the device's
+  // own zone no longer replaces it) and recomputes the device's rollups in it.
   virtual Result<bool> set_device_timezone(const std::string& devid, UserId user,
                                            const TimeZone& zone) = 0;
+  // The zone the device reports: taken, with the rollups recomputed as
+  // set_device_timezone does, unless the owner chose one. false: the owner
+  // chose, or no such device (nothing changed); true: the device is in `zone`.
+  virtual Result<bool> adopt_device_timezone(const std::string& devid, const TimeZone& zone) = 0;
   // Gives up ownership; the data and the device's row stay (the device may
   // be added again), its boards and pending commands go.
   virtual Result<bool> release_device(const std::string& devid, UserId user) = 0;
