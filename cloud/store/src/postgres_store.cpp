@@ -165,7 +165,8 @@ const std::vector<Statement>& statements() {
       {"rename_device", "UPDATE devices SET name = $3 WHERE devid = $1 AND owner = $2"},
       {"set_timezone", "UPDATE devices SET timezone = $2, timezone_chosen = $3 WHERE devid = $1"},
       // The name was the owner's; the next owner gives their own.
-      {"release_device", "UPDATE devices SET owner = NULL, name = '' WHERE devid = $1"},
+      {"release_device",
+       "UPDATE devices SET owner = NULL, name = '', timezone_chosen = FALSE WHERE devid = $1"},
       {"delete_boards", "DELETE FROM boards WHERE devid = $1"},
       {"delete_pending_commands", "DELETE FROM commands WHERE devid = $1 AND acked = 0"},
       // Boards

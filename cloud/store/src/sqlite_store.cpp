@@ -204,7 +204,9 @@ constexpr std::pair<Q, const char*> kQueries[] = {
      "UPDATE devices SET timezone = ? WHERE devid = ? AND timezone_chosen = 0 AND timezone <> ?"},
     {kTimezoneChosen, "SELECT timezone_chosen FROM devices WHERE devid = ?"},
     // The name was the owner's; the next owner gives their own.
-    {kRelease, "UPDATE devices SET owner = NULL, name = '' WHERE devid = ? AND owner = ?"},
+    {kRelease,
+     "UPDATE devices SET owner = NULL, name = '', timezone_chosen = 0 WHERE devid = ? AND owner = "
+     "?"},
     {kDeletePendingCommands, "DELETE FROM commands WHERE devid = ? AND acked = 0"},
     {kBoards, "SELECT layout, document FROM boards WHERE devid = ? ORDER BY layout"},
     {kSetBoard, "UPDATE boards SET document = ? WHERE devid = ? AND layout = ?"},

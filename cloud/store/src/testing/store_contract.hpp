@@ -755,6 +755,9 @@ TYPED_TEST_P(StoreContract, ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheDat
   auto other = s.add_command("0000000002", true, kNow + 3);
   ASSERT_TRUE(other.ok());
 
+  ASSERT_TRUE(*s.set_device_timezone("0000000001", ada, *TimeZone::locate("Europe/Berlin")));
+  ASSERT_TRUE((*s.device("0000000001"))->timezone_chosen);
+
   EXPECT_FALSE(*s.release_device("0000000001", bob));
   EXPECT_EQ((*s.device("0000000001"))->owner, ada) << "not bob's to release";
   auto released = s.release_device("0000000001", ada);
@@ -765,6 +768,9 @@ TYPED_TEST_P(StoreContract, ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheDat
   auto row = s.device("0000000001");
   ASSERT_TRUE(row.ok() && row->has_value()) << "the row stays";
   EXPECT_EQ((*row)->owner, 0);
+  // The next owner has chosen nothing: the device's own zone applies again
+  // from its next hello.
+  EXPECT_FALSE((*row)->timezone_chosen);
   EXPECT_TRUE(s.devices_of(ada)->size() == 1u);
   EXPECT_TRUE(s.boards("0000000001")->empty());
   EXPECT_TRUE(s.pending_commands("0000000001")->empty());
