@@ -16,8 +16,13 @@ constexpr std::array<double PhaseValues::*, 10> kPhaseFields{
     &PhaseValues::rwh,
 };
 
-constexpr std::size_t kHeaderBytes = 24;
+constexpr std::size_t kHeaderBytesV1 = 24;
+constexpr std::size_t kHeaderBytes = 33;
 constexpr std::size_t kPhaseBytes = 8 * kPhaseFields.size();
+
+// A gap covers at most the outage a journal could have outlasted; a century
+// bounds it without judging.
+constexpr Duration kMaxBlobCovered = std::chrono::hours(24 * 366 * 100);
 
 bool all_zero(const PhaseValues& p) {
   // Bits, not values: -0.0 must survive the round trip too.
@@ -43,6 +48,8 @@ std::string encode_minute_blob(const MinuteRecord& m) {
   w.u8(m.output_on ? 1 : 0);
   w.u32(static_cast<std::uint32_t>(m.readings));
   w.f64(m.temperature_c);
+  w.u8(m.status);
+  w.i64(m.covered.count());
   w.u8(static_cast<std::uint8_t>(blocks));
   for (std::size_t p = 0; p < blocks; ++p) {
     for (auto field : kPhaseFields) w.f64(m.phase[p].*field);
@@ -52,11 +59,13 @@ std::string encode_minute_blob(const MinuteRecord& m) {
 
 Result<MinuteRecord> decode_minute_blob(std::string_view bytes) {
   if (bytes.empty()) return make_error("minute blob: empty");
-  if (static_cast<std::uint8_t>(bytes[0]) != kMinuteBlobVersion) {
-    return make_error("minute blob: unknown version " +
-                      std::to_string(static_cast<std::uint8_t>(bytes[0])));
+  const auto version = static_cast<std::uint8_t>(bytes[0]);
+  if (version != kMinuteBlobVersion && version != 1) {
+    return make_error("minute blob: unknown version " + std::to_string(version));
   }
-  if (bytes.size() < kHeaderBytes) return make_error("minute blob: truncated header");
+  if (bytes.size() < (version == 1 ? kHeaderBytesV1 : kHeaderBytes)) {
+    return make_error("minute blob: truncated header");
+  }
   blob::Reader r(bytes);
   r.u8();
   MinuteRecord m;
@@ -65,6 +74,13 @@ Result<MinuteRecord> decode_minute_blob(std::string_view bytes) {
   const std::uint8_t output = r.u8();
   m.readings = static_cast<int>(r.u32());
   m.temperature_c = r.f64();
+  if (version != 1) {
+    m.status = r.u8();
+    m.covered = Duration(r.i64());
+    if (m.covered < Duration::zero() || m.covered > kMaxBlobCovered) {
+      return make_error("minute blob: covered time out of range");
+    }
+  }
   const std::size_t blocks = r.u8();
   if (m.phases < 1 || m.phases > kMaxPhases) {
     return make_error("minute blob: phases " + std::to_string(m.phases) + " out of range");

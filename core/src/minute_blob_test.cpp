@@ -91,16 +91,36 @@ TEST(MinuteBlob, TheLayoutIsFixedAndLittleEndian) {
   m.readings = 12;
   m.temperature_c = 1.0;  // 0x3FF0000000000000
   m.phase[0].volts = 2.0;
+  m.status = kStatusGap;
+  m.covered = std::chrono::nanoseconds(0x1122334455);
   const std::string blob = encode_minute_blob(m);
-  ASSERT_EQ(blob.size(), 24u + 80u) << "one phase block for a one-phase record";
+  ASSERT_EQ(blob.size(), 33u + 80u) << "one phase block for a one-phase record";
   const std::string header(
-      "\x01\x08\x07\x06\x05\x04\x03\x02\x01\x01\x01\x0c\x00\x00\x00"
-      "\x00\x00\x00\x00\x00\x00\xf0\x3f\x01",
-      24);
-  EXPECT_EQ(blob.substr(0, 24), header);
-  EXPECT_EQ(blob.substr(24, 8), std::string("\x00\x00\x00\x00\x00\x00\x00\x40", 8));
+      "\x02\x08\x07\x06\x05\x04\x03\x02\x01\x01\x01\x0c\x00\x00\x00"
+      "\x00\x00\x00\x00\x00\x00\xf0\x3f"
+      "\x02\x55\x44\x33\x22\x11\x00\x00\x00\x01",
+      33);
+  EXPECT_EQ(blob.substr(0, 33), header);
+  EXPECT_EQ(blob.substr(33, 8), std::string("\x00\x00\x00\x00\x00\x00\x00\x40", 8));
   m.phases = 3;
-  EXPECT_EQ(encode_minute_blob(m).size(), 24u + 3 * 80u);
+  EXPECT_EQ(encode_minute_blob(m).size(), 33u + 3 * 80u);
+}
+
+// Rows written before status and covered time existed read as measured,
+// full minutes.
+TEST(MinuteBlob, VersionOneStillDecodes) {
+  const std::string v1 = std::string(
+                             "\x01\x08\x07\x06\x05\x04\x03\x02\x01\x01\x01\x0c\x00\x00\x00"
+                             "\x00\x00\x00\x00\x00\x00\xf0\x3f\x01",
+                             24) +
+                         std::string("\x00\x00\x00\x00\x00\x00\x00\x40", 8) + std::string(72, '\0');
+  auto m = decode_minute_blob(v1);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->minute, 0x0102030405060708);
+  EXPECT_EQ(m->readings, 12);
+  EXPECT_EQ(m->phase[0].volts, 2.0);
+  EXPECT_EQ(m->status, 0);
+  EXPECT_EQ(m->covered, kFullMinute);
 }
 
 TEST(MinuteBlob, RefusesWhatItDidNotWrite) {
@@ -112,7 +132,7 @@ TEST(MinuteBlob, RefusesWhatItDidNotWrite) {
   EXPECT_FALSE(decode_minute_blob(good.substr(0, good.size() - 1)).ok());
   EXPECT_FALSE(decode_minute_blob(good + "x").ok());
   std::string bad = good;
-  bad[0] = 2;  // a version this build does not know
+  bad[0] = 3;  // a version this build does not know
   auto r = decode_minute_blob(bad);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("version"), std::string::npos) << r.error().message;
@@ -123,7 +143,10 @@ TEST(MinuteBlob, RefusesWhatItDidNotWrite) {
   bad[10] = 2;  // output flag
   EXPECT_FALSE(decode_minute_blob(bad).ok());
   bad = good;
-  bad[23] = 1;  // fewer blocks than phases
+  bad[32] = 1;  // fewer blocks than phases
+  EXPECT_FALSE(decode_minute_blob(bad).ok());
+  bad = good;
+  bad[31] = '\x80';  // a negative covered time
   EXPECT_FALSE(decode_minute_blob(bad).ok());
 }
 

@@ -1,5 +1,7 @@
 #include "maic/core/minute_record.hpp"
 
+#include <algorithm>
+
 namespace maic {
 namespace {
 
@@ -23,6 +25,32 @@ void set_mean_powers(MinuteRecord& m) {
     p.watts = mean_power_w(p.wh_delta, m.covered);
     p.reverse_watts = mean_power_w(p.rwh_delta, m.covered);
   }
+}
+
+void merge_same_minute(MinuteRecord& earlier, const MinuteRecord& later) {
+  // A gap's covered time is the outage's: it carries energy, not means.
+  const auto weight = [](const MinuteRecord& m) {
+    return (m.status & kStatusGap) != 0 ? 0.0 : seconds(m.covered);
+  };
+  const double a = weight(earlier);
+  const double b = weight(later);
+  const auto mean = [&](double x, double y) { return a + b > 0 ? (x * a + y * b) / (a + b) : y; };
+  earlier.temperature_c = mean(earlier.temperature_c, later.temperature_c);
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    PhaseValues& into = earlier.phase[p];
+    const PhaseValues& from = later.phase[p];
+    for (auto member : kMeanMembers) into.*member = mean(into.*member, from.*member);
+    into.wh_delta += from.wh_delta;
+    into.rwh_delta += from.rwh_delta;
+    into.wh = from.wh;
+    into.rwh = from.rwh;
+  }
+  earlier.phases = std::max(earlier.phases, later.phases);
+  earlier.output_on = later.output_on;
+  earlier.readings += later.readings;
+  earlier.covered += later.covered;
+  earlier.status |= later.status;
+  set_mean_powers(earlier);
 }
 
 std::int64_t minute_of(WallTime window_end) {

@@ -97,5 +97,51 @@ TEST(MinuteAggregator, AClockJumpBackStartsANewMinute) {
   EXPECT_EQ(done->minute, 960);
 }
 
+// A clock set back writes a minute stamp twice; read back as one minute,
+// both records' energy is in it and the means weigh each by its time.
+TEST(MergeSameMinute, AddsEnergiesAndWeighsMeansByCoveredTime) {
+  MinuteRecord a;
+  a.minute = 1'700'000'040;
+  a.covered = std::chrono::seconds(60);
+  a.temperature_c = 30;
+  a.phase[0] = {.volts = 230, .hertz = 50, .wh_delta = 10, .wh = 1010};
+  a.readings = 12;
+  MinuteRecord b = a;
+  b.covered = std::chrono::seconds(20);
+  b.temperature_c = 34;
+  b.phase[0] = {.volts = 238, .hertz = 50.4, .wh_delta = 5, .wh = 1015};
+  b.readings = 4;
+  b.output_on = true;
+  b.status = kStatusClockCorrected;
+  merge_same_minute(a, b);
+  EXPECT_DOUBLE_EQ(a.phase[0].wh_delta, 15);
+  EXPECT_EQ(a.covered, std::chrono::seconds(80));
+  EXPECT_DOUBLE_EQ(a.phase[0].watts, 15 * 3600.0 / 80);
+  EXPECT_DOUBLE_EQ(a.phase[0].volts, 232);
+  EXPECT_DOUBLE_EQ(a.phase[0].hertz, 50.1);
+  EXPECT_DOUBLE_EQ(a.temperature_c, 31);
+  EXPECT_EQ(a.phase[0].wh, 1015) << "the later record's meter";
+  EXPECT_TRUE(a.output_on);
+  EXPECT_EQ(a.readings, 16);
+  EXPECT_EQ(a.status, kStatusClockCorrected);
+}
+
+TEST(MergeSameMinute, AGapBringsEnergyButNoMeans) {
+  MinuteRecord measured;
+  measured.phase[0] = {.volts = 230, .wh_delta = 10, .wh = 1010};
+  MinuteRecord gap;
+  gap.status = kStatusGap;
+  gap.covered = std::chrono::hours(48);
+  gap.phase[0] = {.wh_delta = 4000, .wh = 5010};
+  MinuteRecord m = measured;
+  merge_same_minute(m, gap);
+  EXPECT_DOUBLE_EQ(m.phase[0].volts, 230);
+  EXPECT_DOUBLE_EQ(m.phase[0].wh_delta, 4010);
+  EXPECT_EQ(m.status, kStatusGap);
+  MinuteRecord g = gap;
+  merge_same_minute(g, measured);
+  EXPECT_DOUBLE_EQ(g.phase[0].volts, 230);
+}
+
 }  // namespace
 }  // namespace maic

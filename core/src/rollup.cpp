@@ -12,23 +12,43 @@ std::int64_t fixed(double v, double units) {
   return std::isfinite(v) ? std::llround(v * units) : 0;
 }
 
-// Version 1: u8 version, i64 count, i64 last minute, u8 phases, u8 output at
+// Version 2: u8 version, i64 count, i64 last minute, u8 phases, u8 output at
 // the last minute, i64 centi-degrees; then per phase (kMaxPhases of them)
-// the ten integer sums of kIntegerSums and the two meters (f64).
-constexpr std::uint8_t kRollupBlobVersion = 1;
-constexpr std::size_t kRollupBlobBytes = 1 + 8 + 8 + 1 + 1 + 8 + kMaxPhases * (10 * 8 + 2 * 8);
+// the ten integer sums of kIntegerSums and the two meters (f64); then i64
+// gaps and u8 status. Version 1 ends before gaps.
+constexpr std::uint8_t kRollupBlobVersion = 2;
+constexpr std::size_t kRollupBlobBytesV1 = 1 + 8 + 8 + 1 + 1 + 8 + kMaxPhases * (10 * 8 + 2 * 8);
+constexpr std::size_t kRollupBlobBytes = kRollupBlobBytesV1 + 8 + 1;
 
 }  // namespace
 
-void RollupAccumulator::add(const MinuteRecord& m) {
-  ++count_;
+void RollupAccumulator::add_energy(const MinuteRecord& m, bool newest) {
+  status_ |= m.status;
   phases_ = std::max(phases_, m.phases);
-  centi_celsius_ += fixed(m.temperature_c, 100);
-  const bool newest = m.minute >= last_minute_;
   if (newest) {
     last_minute_ = m.minute;
     output_at_last_ = m.output_on;
   }
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    const PhaseValues& in = m.phase[p];
+    PhaseSums& s = sums_[p];
+    s.forward_uwh += fixed(in.wh_delta, 1e6);
+    s.reverse_uwh += fixed(in.rwh_delta, 1e6);
+    if (newest) {
+      s.wh_at_last = in.wh;
+      s.rwh_at_last = in.rwh;
+    }
+  }
+}
+
+void RollupAccumulator::add(const MinuteRecord& m) {
+  add_energy(m, m.minute >= last_minute_);
+  if ((m.status & kStatusGap) != 0) {
+    ++gaps_;
+    return;
+  }
+  ++count_;
+  centi_celsius_ += fixed(m.temperature_c, 100);
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const PhaseValues& in = m.phase[p];
     PhaseSums& s = sums_[p];
@@ -37,23 +57,19 @@ void RollupAccumulator::add(const MinuteRecord& m) {
     s.milliamps += fixed(in.amps, 1e3);
     s.pf_millionths += fixed(in.power_factor, 1e6);
     s.millihertz += fixed(in.hertz, 1e3);
-    s.forward_uwh += fixed(in.wh_delta, 1e6);
-    s.reverse_uwh += fixed(in.rwh_delta, 1e6);
     s.min_millivolts = std::min(s.min_millivolts, mv);
     s.max_millivolts = std::max(s.max_millivolts, mv);
     s.max_milliwatts = std::max(s.max_milliwatts, fixed(in.watts, 1e3));
     s.max_reverse_milliwatts = std::max(s.max_reverse_milliwatts, fixed(in.reverse_watts, 1e3));
-    if (newest) {
-      s.wh_at_last = in.wh;
-      s.rwh_at_last = in.rwh;
-    }
   }
 }
 
 void RollupAccumulator::merge(const RollupAccumulator& o) {
-  if (o.count_ == 0) return;
+  if (o.empty()) return;
   const bool newest = o.last_minute_ >= last_minute_;
   count_ += o.count_;
+  gaps_ += o.gaps_;
+  status_ |= o.status_;
   phases_ = std::max(phases_, o.phases_);
   centi_celsius_ += o.centi_celsius_;
   if (newest) {
@@ -95,16 +111,20 @@ std::string RollupAccumulator::encode() const {
     w.f64(s.wh_at_last);
     w.f64(s.rwh_at_last);
   }
+  w.i64(gaps_);
+  w.u8(status_);
   return out;
 }
 
 Result<RollupAccumulator> RollupAccumulator::decode(std::string_view bytes) {
   if (bytes.empty()) return make_error("rollup blob: empty");
-  if (static_cast<std::uint8_t>(bytes[0]) != kRollupBlobVersion) {
-    return make_error("rollup blob: unknown version " +
-                      std::to_string(static_cast<std::uint8_t>(bytes[0])));
+  const auto version = static_cast<std::uint8_t>(bytes[0]);
+  if (version != kRollupBlobVersion && version != 1) {
+    return make_error("rollup blob: unknown version " + std::to_string(version));
   }
-  if (bytes.size() != kRollupBlobBytes) return make_error("rollup blob: wrong length");
+  if (bytes.size() != (version == 1 ? kRollupBlobBytesV1 : kRollupBlobBytes)) {
+    return make_error("rollup blob: wrong length");
+  }
   blob::Reader r(bytes);
   r.u8();
   RollupAccumulator a;
@@ -118,7 +138,11 @@ Result<RollupAccumulator> RollupAccumulator::decode(std::string_view bytes) {
     s.wh_at_last = r.f64();
     s.rwh_at_last = r.f64();
   }
-  if (a.count_ < 0 || a.phases_ < 1 || a.phases_ > kMaxPhases || output > 1) {
+  if (version != 1) {
+    a.gaps_ = r.i64();
+    a.status_ = r.u8();
+  }
+  if (a.count_ < 0 || a.gaps_ < 0 || a.phases_ < 1 || a.phases_ > kMaxPhases || output > 1) {
     return make_error("rollup blob: impossible fields");
   }
   a.output_at_last_ = output == 1;
@@ -128,23 +152,28 @@ Result<RollupAccumulator> RollupAccumulator::decode(std::string_view bytes) {
 PeriodRow RollupAccumulator::row() const {
   PeriodRow r;
   r.minutes = count_;
-  if (count_ == 0) return r;
+  r.gaps = gaps_;
+  r.status = status_;
+  if (empty()) return r;
   r.last_minute = last_minute_;
   r.phases = phases_;
   r.output_on = output_at_last_;
-  const auto n = static_cast<double>(count_);
+  // A period of nothing but a gap has energy and meters, and no means.
+  const bool measured = count_ > 0;
+  const auto n = static_cast<double>(std::max<std::int64_t>(count_, 1));
   r.temperature_c = static_cast<double>(centi_celsius_) / 100 / n;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     const PhaseSums& s = sums_[p];
     PhaseRollup& out = r.phase[p];
-    out.volts = static_cast<double>(s.millivolts) / 1e3 / n;
-    out.amps = static_cast<double>(s.milliamps) / 1e3 / n;
-    out.power_factor = static_cast<double>(s.pf_millionths) / 1e6 / n;
-    out.hertz = static_cast<double>(s.millihertz) / 1e3 / n;
     out.wh_energy = static_cast<double>(s.forward_uwh) / 1e6;
     out.rwh_energy = static_cast<double>(s.reverse_uwh) / 1e6;
     out.wh = s.wh_at_last;
     out.rwh = s.rwh_at_last;
+    if (!measured) continue;
+    out.volts = static_cast<double>(s.millivolts) / 1e3 / n;
+    out.amps = static_cast<double>(s.milliamps) / 1e3 / n;
+    out.power_factor = static_cast<double>(s.pf_millionths) / 1e6 / n;
+    out.hertz = static_cast<double>(s.millihertz) / 1e3 / n;
     out.min_volts = static_cast<double>(s.min_millivolts) / 1e3;
     out.max_volts = static_cast<double>(s.max_millivolts) / 1e3;
     out.max_watts = static_cast<double>(s.max_milliwatts) / 1e3;

@@ -119,11 +119,60 @@ TEST(Rollup, EncodingIsLittleEndianWithALeadingVersion) {
   m.phases = 2;
   a.add(m);
   const std::string blob = a.encode();
-  ASSERT_EQ(blob.size(), 315u);
-  EXPECT_EQ(blob.substr(0, 17), std::string("\x01\x01\0\0\0\0\0\0\0"
+  ASSERT_EQ(blob.size(), 324u);
+  EXPECT_EQ(blob.substr(0, 17), std::string("\x02\x01\0\0\0\0\0\0\0"
                                             "\x08\x07\x06\x05\x04\x03\x02\x01",
                                             17));
   EXPECT_EQ(blob[17], 2) << "phases";
+  // A version 1 blob (before gaps and status) is the same without its tail.
+  std::string v1 = blob.substr(0, 315);
+  v1[0] = 1;
+  auto old = RollupAccumulator::decode(v1);
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(*old, a);
+}
+
+// A long outage's energy, booked as one gap record, counts in the period's
+// energy and meters and nowhere else: not a minute, not a peak, not a mean.
+TEST(Rollup, AGapAddsEnergyAndNoMeansOrPeaks) {
+  const auto hour = an_hour();
+  RollupAccumulator measured;
+  for (const auto& m : hour) measured.add(m);
+  MinuteRecord gap;
+  gap.minute = hour.back().minute + 60;
+  gap.phases = 3;
+  gap.status = kStatusGap;
+  gap.covered = std::chrono::hours(24);
+  gap.phase[0].wh_delta = 166'000'000;  // 166 MWh: a 7 MW mean over the day
+  gap.phase[0].wh = 1e9;
+  set_mean_powers(gap);
+  RollupAccumulator with_gap = measured;
+  with_gap.add(gap);
+  const PeriodRow a = measured.row();
+  const PeriodRow b = with_gap.row();
+  EXPECT_EQ(b.minutes, a.minutes);
+  EXPECT_EQ(b.gaps, 1);
+  EXPECT_EQ(b.status, kStatusGap);
+  EXPECT_EQ(a.status, 0);
+  EXPECT_DOUBLE_EQ(b.phase[0].wh_energy, a.phase[0].wh_energy + 166'000'000);
+  EXPECT_EQ(b.phase[0].wh, 1e9) << "the meter at the period's end";
+  EXPECT_EQ(b.phase[0].max_watts, a.phase[0].max_watts);
+  EXPECT_EQ(b.phase[0].volts, a.phase[0].volts);
+  EXPECT_EQ(b.phase[0].min_volts, a.phase[0].min_volts);
+  EXPECT_EQ(b.temperature_c, a.temperature_c);
+  // Merged in either order, and through the stored form, the same.
+  RollupAccumulator only_gap;
+  only_gap.add(gap);
+  EXPECT_FALSE(only_gap.empty());
+  const PeriodRow g = only_gap.row();
+  EXPECT_EQ(g.minutes, 0);
+  EXPECT_EQ(g.phase[0].volts, 0) << "no means without a measured minute";
+  EXPECT_EQ(g.phase[0].min_volts, 0);
+  EXPECT_EQ(g.phase[0].max_watts, 0);
+  RollupAccumulator merged = only_gap;
+  merged.merge(measured);
+  EXPECT_EQ(merged, with_gap);
+  EXPECT_EQ(*RollupAccumulator::decode(with_gap.encode()), with_gap);
 }
 
 TEST(Rollup, DecodeRefusesWhatEncodeDidNotWrite) {

@@ -49,6 +49,8 @@ const std::array<PhaseField, 8>& phase_fields() {
 const FamilyInfo& temperature() { return family_info(Family::kTemperature); }
 
 constexpr std::int64_t kMaxReadings = 10'000;
+// 9999-12-31 23:59: the last minute the calendar code handles.
+constexpr std::int64_t kMaxMinute = 253'402'300'740;
 // "s", the seconds a minute's energies cover: absent means a full minute.
 constexpr std::int64_t kMaxCoveredSeconds = 3600;
 
@@ -73,11 +75,31 @@ Result<std::int64_t> integer(value v, const std::string& where, std::int64_t min
   return i;
 }
 
-Status decode_phase(object o, const std::string& where, PhaseValues& out) {
+// The lifetime registers, optional per phase: "lwh" and "lrwh", in the
+// energy families' ranges.
+constexpr std::string_view kLifetimeReverseField = "lrwh";
+
+// Decodes one phase; returns which lifetime fields it carried (bits: 1 lwh,
+// 2 lrwh),
+// writing them to lifetime's `p`th entries.
+Result<int> decode_phase(object o, const std::string& where, PhaseValues& out,
+                         LifetimeMeters& lifetime, std::size_t p) {
   std::size_t seen = 0;
+  int lifetime_seen = 0;
   for (auto field : o) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return at(where, "a bad key");
+    if (key == kLifetimeField || key == kLifetimeReverseField) {
+      const bool forward = key == kLifetimeField;
+      const FamilyInfo& info = family_info(forward ? Family::kEnergy : Family::kReverseEnergy);
+      auto d = number(field.value(), where + "." + std::string(key), info.min, info.max);
+      if (!d) return d.error();
+      (forward ? lifetime.forward : lifetime.reverse)[p] = *d;
+      const int bit = forward ? 1 : 2;
+      if ((lifetime_seen & bit) != 0) return at(where, fmt::format("'{}' twice", key));
+      lifetime_seen |= bit;
+      continue;
+    }
     const PhaseField* f = nullptr;
     for (const PhaseField& candidate : phase_fields()) {
       if (candidate.key == key) f = &candidate;
@@ -88,10 +110,10 @@ Status decode_phase(object o, const std::string& where, PhaseValues& out) {
     out.*(f->member) = *d;
     ++seen;
   }
-  if (seen != phase_fields().size()) {
-    return at(where, "needs v, a, pf, hz, wh_d, rwh_d, wh and rwh, each once");
+  if (seen != phase_fields().size() || (lifetime_seen != 0 && lifetime_seen != 3)) {
+    return at(where, "needs v, a, pf, hz, wh_d, rwh_d, wh and rwh, each once (and lwh with lrwh)");
   }
-  return ok_status();
+  return lifetime_seen;
 }
 
 Result<UploadRecord> decode_record(object o, const std::string& where) {
@@ -99,6 +121,8 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
   MinuteRecord& m = r.minute;
   std::size_t phases_seen = 0;
   bool have_phases = false;
+  LifetimeMeters lifetime;
+  std::size_t phases_with_lifetime = 0;
   for (auto field : o) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return at(where, "a bad key");
@@ -108,7 +132,7 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
       if (!i) return i.error();
       r.seq = static_cast<std::uint32_t>(*i);
     } else if (key == "minute") {
-      auto i = integer(field.value(), here, 0, 253'402'300'740);
+      auto i = integer(field.value(), here, 0, kMaxMinute);
       if (!i) return i.error();
       if (*i % 60 != 0) return at(here, "must be a whole minute (a multiple of 60)");
       m.minute = *i;
@@ -145,7 +169,9 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
         if (element.get_object().get(po) != simdjson::SUCCESS) {
           return at(phase_where, "an object is required");
         }
-        if (Status s = decode_phase(po, phase_where, m.phase[p]); !s) return s.error();
+        auto lifetime_fields = decode_phase(po, phase_where, m.phase[p], lifetime, p);
+        if (!lifetime_fields) return lifetime_fields.error();
+        if (*lifetime_fields != 0) ++phases_with_lifetime;
         ++p;
       }
       have_phases = true;
@@ -159,6 +185,10 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
   // Checked after the loop: "phases" may come after "p".
   if (static_cast<int>(phases_seen) != m.phases)
     return at(where + ".p", "needs one entry per phase");
+  if (phases_with_lifetime != 0) {
+    if (phases_with_lifetime != phases_seen) return at(where + ".p", "lwh in every phase or none");
+    r.lifetime = lifetime;
+  }
   set_mean_powers(m);
   return r;
 }
@@ -179,7 +209,9 @@ void fit_to_upload(MinuteRecord& m) {
 }
 
 std::string encode_upload(const UploadBatch& batch) {
-  std::string out = fmt::format("{{\"devid\":\"{}\",\"records\":[", batch.devid);
+  std::string out = fmt::format("{{\"devid\":\"{}\",", batch.devid);
+  if (batch.device_clock) out += fmt::format("\"{}\":{},", kDeviceClockField, *batch.device_clock);
+  out += "\"records\":[";
   for (std::size_t k = 0; k < batch.records.size(); ++k) {
     const UploadRecord& r = batch.records[k];
     const MinuteRecord& m = r.minute;
@@ -200,6 +232,11 @@ std::string encode_upload(const UploadBatch& batch) {
       for (const PhaseField& f : phase_fields()) {
         out += fmt::format("{}\"{}\":{}", first ? "" : ",", f.key, num(ph.*(f.member)));
         first = false;
+      }
+      if (batch.send_lifetime && r.lifetime) {
+        const auto at_p = static_cast<std::size_t>(p);
+        out += fmt::format(",\"{}\":{},\"{}\":{}", kLifetimeField, num(r.lifetime->forward[at_p]),
+                           kLifetimeReverseField, num(r.lifetime->reverse[at_p]));
       }
       out += "}";
     }
@@ -227,6 +264,10 @@ Result<UploadBatch> decode_upload(std::string_view json) {
         return make_error("devid: a 10-digit device ID is required");
       }
       batch.devid = std::string(id);
+    } else if (key == kDeviceClockField) {
+      auto i = integer(field.value(), "now", 0, kMaxMinute);
+      if (!i) return i.error();
+      batch.device_clock = *i;
     } else if (key == "records") {
       simdjson::ondemand::array records;
       if (field.value().get_array().get(records) != simdjson::SUCCESS) {

@@ -159,5 +159,62 @@ TEST(UploadCodec, BatchesAreBounded) {
   EXPECT_TRUE(decode_upload(encode_upload(batch_of(static_cast<int>(kMaxUploadRecords)))).ok());
 }
 
+// The lifetime registers travel only to a server that reads them, in every
+// phase or none; the device's clock only when set.
+TEST(UploadCodec, LifetimeRegistersAndTheDevicesClockAreOptional) {
+  UploadBatch b = batch_of(2);
+  for (auto& r : b.records) {
+    r.lifetime = LifetimeMeters{{1000.25, 2000.5, 3000.75}, {0, 1.5, 0}};
+  }
+  const std::string without = encode_upload(b);
+  EXPECT_EQ(without.find("lwh"), std::string::npos);
+  EXPECT_EQ(without.find("now"), std::string::npos);
+  auto plain = decode_upload(without);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_FALSE(plain->records[0].lifetime.has_value());
+  EXPECT_FALSE(plain->device_clock.has_value());
+
+  b.send_lifetime = true;
+  b.device_clock = 1'700'000'400;
+  auto back = decode_upload(encode_upload(b));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_TRUE(back->records[1].lifetime.has_value());
+  EXPECT_EQ(*back->records[1].lifetime, *b.records[1].lifetime);
+  EXPECT_EQ(back->device_clock, 1'700'000'400);
+  EXPECT_FALSE(back->records[0].stamped_minute.has_value()) << "never on the wire";
+}
+
+TEST(UploadCodec, LifetimeRegistersAreAllOrNothing) {
+  UploadBatch b = batch_of(1);
+  b.records[0].lifetime = LifetimeMeters{};
+  b.send_lifetime = true;
+  const std::string good = encode_upload(b);
+  ASSERT_TRUE(decode_upload(good).ok());
+  const auto refused = [](std::string json, std::string_view message) {
+    auto r = decode_upload(json);
+    ASSERT_FALSE(r.ok()) << json;
+    EXPECT_NE(r.error().message.find(message), std::string::npos) << r.error().message;
+  };
+  // One phase without them.
+  std::string one_missing = good;
+  one_missing.erase(one_missing.rfind(",\"lwh\""),
+                    one_missing.rfind("}]") - one_missing.rfind(",\"lwh\""));
+  refused(one_missing, "lwh in every phase or none");
+  // lwh without lrwh.
+  std::string half = good;
+  const auto at = half.find(",\"lrwh\":0");
+  half.erase(at, std::string(",\"lrwh\":0").size());
+  refused(half, "and lwh with lrwh");
+  // Twice, negative, not a number.
+  std::string twice = good;
+  twice.replace(twice.find("\"lwh\":0"), 7, "\"lwh\":0,\"lwh\":0");
+  refused(twice, "'lwh' twice");
+  std::string negative = good;
+  negative.replace(negative.find("\"lwh\":0"), 7, "\"lwh\":-1");
+  refused(negative, "records[0].p[0].lwh");
+  refused(R"({"devid":"1828719372","now":-5,"records":[]})", "now");
+  refused(R"({"devid":"1828719372","now":"soon","records":[]})", "now");
+}
+
 }  // namespace
 }  // namespace maic

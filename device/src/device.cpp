@@ -340,9 +340,25 @@ Result<std::vector<UploadRecord>> Device::records_after(std::uint32_t seq, std::
   auto records = s.journal.records_after(seq, max);
   if (!records) return make_error("journal: " + records.error().message);
   const std::vector<MinuteRecord> minutes = s.to_minutes(*records);
+  const MeterValues reference = micro_wh(s.lifetime);
   std::vector<UploadRecord> out;
   out.reserve(minutes.size());
-  for (std::size_t k = 0; k < minutes.size(); ++k) out.push_back({(*records)[k].seq, minutes[k]});
+  for (std::size_t k = 0; k < minutes.size(); ++k) {
+    const JournalRecord& r = (*records)[k];
+    UploadRecord& u = out.emplace_back(r.seq, minutes[k]);
+    // The lifetime registers at the record's end: the server books from
+    // them what no record it has covers (a journal that overwrote records
+    // it never got, docs/uplink.md).
+    LifetimeMeters lifetime;
+    for (std::size_t p = 0; p < kMaxPhases; ++p) {
+      const auto wh = [&](Flow f) {
+        return static_cast<double>(unwrap_counter(r.phase[p].counter(f), reference[f][p])) / 1e6;
+      };
+      lifetime.forward[p] = wh(Flow::kForward);
+      lifetime.reverse[p] = wh(Flow::kReverse);
+    }
+    u.lifetime = lifetime;
+  }
   return out;
 }
 

@@ -251,16 +251,21 @@ Status Uplink::hello() {
   auto answer = call(deps_.transport, "POST", "/uplink/v1/hello", body.dump(),
                      options_.request_timeout, false);
   if (!answer) return answer.error();
-  // A server that reads "s" says so; an older one would refuse it.
+  // A server that reads an optional field says so; an older one would
+  // refuse it.
   const json& reply = answer->body;
-  const auto fields = reply.is_object() ? reply.find("record_fields") : reply.end();
-  const bool reads_covered =
-      reply.is_object() && fields != reply.end() && fields->is_array() &&
-      std::find(fields->begin(), fields->end(), json(kCoveredField)) != fields->end();
+  const auto lists = [&reply](std::string_view list, std::string_view field) {
+    if (!reply.is_object()) return false;
+    const auto fields = reply.find(list);
+    return fields != reply.end() && fields->is_array() &&
+           std::find(fields->begin(), fields->end(), json(field)) != fields->end();
+  };
   {
     std::lock_guard lock(mutex_);
     hello_done_ = true;
-    server_reads_covered_ = reads_covered;
+    server_reads_covered_ = lists("record_fields", kCoveredField);
+    server_reads_lifetime_ = lists("record_fields", kLifetimeField);
+    server_reads_clock_ = lists("batch_fields", kDeviceClockField);
   }
   // newest_seq is not trusted to skip records (the server's database may
   // have been restored from a backup): the upload resends from our mark.
@@ -290,10 +295,16 @@ void Uplink::persist_mark() {
 Status Uplink::upload() {
   for (;;) {
     std::uint32_t from = 0;
-    bool send_covered = false;
+    UploadBatch batch{devid_, {}};
     {
       std::lock_guard lock(mutex_);
-      send_covered = server_reads_covered_;
+      batch.send_covered = server_reads_covered_;
+      batch.send_lifetime = server_reads_lifetime_;
+      // A device on its own time (a simulation: nothing corrects its clock)
+      // says what its clock reads, so the server judges its stamps by it.
+      if (server_reads_clock_ && !deps_.set_wall) {
+        batch.device_clock = unix_seconds(deps_.clock.wall_now());
+      }
       // A mark beyond the journal's newest record means the journal was
       // replaced (a new file starts again at seq 1): send all of it.
       if (acked_ > deps_.device.journal_span().newest) acked_ = 0;
@@ -310,8 +321,8 @@ Status Uplink::upload() {
     for (UploadRecord& r : *records) fit_to_upload(r.minute);
     const std::uint32_t first = records->front().seq;
     const std::uint32_t last = records->back().seq;
-    auto answer = call(deps_.transport, "POST", "/uplink/v1/minutes",
-                       encode_upload({devid_, std::move(*records), send_covered}),
+    batch.records = std::move(*records);
+    auto answer = call(deps_.transport, "POST", "/uplink/v1/minutes", encode_upload(batch),
                        options_.request_timeout, false);
     if (!answer) return answer.error();
     const auto last_seq = answer->body.find("last_seq");

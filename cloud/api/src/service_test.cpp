@@ -178,7 +178,8 @@ TEST_F(ServiceTest, HelloListsTheOptionalRecordFieldsTheServerReads) {
   const http::Response r = hello(device_a());
   ASSERT_EQ(r.status, 200);
   const json answer = json::parse(r.body);
-  EXPECT_EQ(answer["record_fields"], json::array({"s"}));
+  EXPECT_EQ(answer["record_fields"], json::array({"s", "lwh"}));
+  EXPECT_EQ(answer["batch_fields"], json::array({"now"}));
 }
 
 TEST_F(ServiceTest, UplinkRequiresTheDevicesSecret) {

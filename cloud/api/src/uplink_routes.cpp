@@ -2,6 +2,7 @@
 // long poll and its acknowledgement. A device authenticates with its ID and
 // factory secret (HTTP Basic); the server keeps only the secret's hash and
 // learns it on first contact.
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sodium.h>
 
@@ -10,6 +11,7 @@
 #include <optional>
 
 #include "context.hpp"
+#include "maic/cloud/ingest_rules.hpp"
 #include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "maic/core/upload_codec.hpp"
@@ -17,6 +19,12 @@
 
 namespace maic::cloud {
 namespace {
+
+// Unix seconds as a person reads them in a log line.
+std::string utc_text(std::int64_t unix_seconds) {
+  return fmt::format("{:%Y-%m-%d %H:%M:%S} UTC",
+                     std::chrono::sys_seconds(std::chrono::seconds(unix_seconds)));
+}
 
 struct DeviceCredentials {
   DeviceId devid;
@@ -151,8 +159,9 @@ http::Response hello(const http::Request& r, Context& ctx) {
                                {"newest_seq", row ? row->newest_seq : 0u},
                                {"newest_minute", row ? row->newest_minute : -1},
                                {"commands", commands_json(*pending)},
-                               // The optional record fields this server reads.
-                               {"record_fields", {kCoveredField}}});
+                               // The optional fields this server reads.
+                               {"record_fields", {kCoveredField, kLifetimeField}},
+                               {"batch_fields", {kDeviceClockField}}});
 }
 
 http::Response minutes(const http::Request& r, Context& ctx) {
@@ -169,6 +178,17 @@ http::Response minutes(const http::Request& r, Context& ctx) {
   auto device = known_device(ctx, credentials);
   if (!device) return device.error();
   const std::string& devid = credentials.devid.str();
+  // A record stamped after the device's clock could read is booked at a
+  // corrected time (ingest_rules.hpp): acknowledged, never refused, since a
+  // refused batch would come back for ever. The device's clock is the
+  // server's unless the batch brings its own (a simulation).
+  const std::int64_t reference = batch->device_clock.value_or(ctx.now());
+  for (const Placement& moved : place_records(batch->records, device->newest_minute, reference)) {
+    ctx.log(fmt::format(
+        "device {}: record seq {} is stamped {}, after the device's clock ({}): booked at {}",
+        devid, batch->records[moved.index].seq, utc_text(moved.stamped), utc_text(reference),
+        utc_text(moved.booked)));
+  }
   IngestResult result;
   if (!batch->records.empty()) {
     auto ingested = ctx.store.ingest(devid, batch->records, ctx.now());

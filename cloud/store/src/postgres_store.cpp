@@ -9,12 +9,13 @@
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
-#include <unordered_set>
 #include <utility>
 
+#include "maic/cloud/ingest_rules.hpp"
 #include "maic/cloud/period_deltas.hpp"
 #include "maic/core/minute_blob.hpp"
 #include "postgres_arrays.hpp"
@@ -110,6 +111,18 @@ ALTER TABLE devices ADD COLUMN first_seen BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN timezone_chosen BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE devices SET timezone_chosen = TRUE WHERE timezone <> 'UTC';
 )sql",
+    // A record is (device, minute as stamped, seq) and is booked at `minute`
+    // (ingest_rules.hpp); before this version the stamp was the booking.
+    // lifetime: the newest record's lifetime registers (encode_lifetime).
+    R"sql(
+ALTER TABLE minutes ADD COLUMN stamp BIGINT;
+UPDATE minutes SET stamp = minute;
+ALTER TABLE minutes ALTER COLUMN stamp SET NOT NULL;
+ALTER TABLE minutes DROP CONSTRAINT minutes_pkey;
+ALTER TABLE minutes ADD PRIMARY KEY (devid, stamp, seq);
+CREATE INDEX minutes_by_time ON minutes (devid, minute, seq);
+ALTER TABLE devices ADD COLUMN lifetime BYTEA;
+)sql",
 };
 
 constexpr std::string_view kUserColumns = "id, email, password_hash, api_key, created";
@@ -174,17 +187,20 @@ const std::vector<Statement>& statements() {
       {"set_board", "UPDATE boards SET document = $3 WHERE devid = $1 AND layout = $2"},
       // Minute data
       {"lock_device_for_ingest",
-       "SELECT timezone, newest_minute FROM devices WHERE devid = $1 FOR UPDATE"},
+       "SELECT timezone, newest_minute, newest_seq, output_on, lifetime FROM devices "
+       "WHERE devid = $1 FOR UPDATE"},
       // Not ON CONFLICT DO NOTHING: its speculative insertion made the
       // batch's insert half again as slow (bench/postgres_ingest_bench.cpp).
       // Exact because every ingest of the device holds its row lock, so no
       // other transaction inserts its minutes meanwhile; were one to, the
-      // primary key would fail this one rather than duplicate a minute.
+      // primary key would fail this one rather than duplicate a record.
       {"insert_minutes",
-       "INSERT INTO minutes (devid, minute, seq, blob) "
-       "SELECT $1, m, s, b FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS t (m, s, b) "
-       "WHERE NOT EXISTS (SELECT 1 FROM minutes x WHERE x.devid = $1 AND x.minute = t.m) "
-       "RETURNING minute"},
+       "INSERT INTO minutes (devid, stamp, seq, minute, blob) "
+       "SELECT $1, st, s, m, b "
+       "FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bytea[]) AS t (st, s, m, b) "
+       "WHERE NOT EXISTS (SELECT 1 FROM minutes x "
+       "WHERE x.devid = $1 AND x.stamp = t.st AND x.seq = t.s) "
+       "RETURNING stamp, seq"},
       {"rollups_for_update",
        "SELECT r.period, r.start, r.blob FROM rollups r "
        "JOIN unnest($2::text[], $3::bigint[]) AS k (period, start) "
@@ -193,16 +209,18 @@ const std::vector<Statement>& statements() {
        "INSERT INTO rollups (devid, period, start, blob) "
        "SELECT $1, p, s, b FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS t (p, s, b) "
        "ON CONFLICT (devid, period, start) DO UPDATE SET blob = EXCLUDED.blob"},
+      // The device's progress: its newest record is the last one received.
+      // An empty $6 is no lifetime registers.
       {"after_ingest",
-       "UPDATE devices SET last_seen = $2, newest_minute = GREATEST(newest_minute, $3), "
-       "newest_seq = GREATEST(newest_seq, $4), "
-       "output_on = CASE WHEN $3 > newest_minute THEN $5 ELSE output_on END WHERE devid = $1"},
+       "UPDATE devices SET last_seen = $2, newest_minute = $3, newest_seq = $4, output_on = $5, "
+       "lifetime = NULLIF($6, ''::bytea) WHERE devid = $1"},
       {"seen", "UPDATE devices SET last_seen = $2 WHERE devid = $1"},
       {"minutes",
        "SELECT blob FROM minutes WHERE devid = $1 AND minute BETWEEN $2 AND $3 "
-       "ORDER BY minute LIMIT $4"},
+       "ORDER BY minute, seq LIMIT $4"},
       {"minutes_after",
-       "SELECT blob FROM minutes WHERE devid = $1 AND minute > $2 ORDER BY minute LIMIT $3"},
+       "SELECT blob, seq FROM minutes WHERE devid = $1 AND (minute, seq) > ($2, $3) "
+       "ORDER BY minute, seq LIMIT $4"},
       {"periods",
        "SELECT start, blob FROM rollups WHERE devid = $1 AND period = $2 "
        "AND start BETWEEN $3 AND $4 ORDER BY start LIMIT $5"},
@@ -628,8 +646,10 @@ Status rebuild_rollups(pqxx::work& tx, const std::string& devid, const TimeZone&
   // (period, start): a year of minutes is some 9,000 of them.
   RollupRows rows;
   std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  std::int64_t after_seq = 0;
   for (;;) {
-    const pqxx::result chunk = tx.exec_prepared("minutes_after", devid, after, kRebuildChunk);
+    const pqxx::result chunk =
+        tx.exec_prepared("minutes_after", devid, after, after_seq, kRebuildChunk);
     std::vector<MinuteRecord> minutes;
     minutes.reserve(chunk.size());
     for (const pqxx::row& row : chunk) {
@@ -640,6 +660,7 @@ Status rebuild_rollups(pqxx::work& tx, const std::string& devid, const TimeZone&
     for (const PeriodDelta& d : period_deltas(minutes, zone)) add_delta(rows, d);
     if (chunk.size() < static_cast<std::size_t>(kRebuildChunk)) break;
     after = minutes.back().minute;
+    after_seq = chunk[chunk.size() - 1][1].as<std::int64_t>();
   }
   if (!rows.empty()) upsert_rollups(tx, devid, rows);
   return ok_status();
@@ -700,33 +721,53 @@ Result<bool> PostgresStore::set_board(const std::string& devid, const Board& boa
 
 // --- Minute data --------------------------------------------------------------
 
+namespace {
+
+// A batch of minute rows as the arrays insert_minutes takes.
+struct MinuteArrays {
+  explicit MinuteArrays(std::size_t n)
+      : stamps(BinaryArray::kInt8, n),
+        seqs(BinaryArray::kInt8, n),
+        minutes(BinaryArray::kInt8, n),
+        blobs(BinaryArray::kBytea, n) {}
+  void add(const UploadRecord& r) {
+    stamps.i64(r.identity_minute());
+    seqs.i64(r.seq);
+    minutes.i64(r.minute.minute);
+    blobs.bytes(encode_minute_blob(r.minute));
+  }
+  // The (stamp, seq) of each row inserted.
+  std::set<std::pair<std::int64_t, std::int64_t>> insert(pqxx::work& tx,
+                                                         const std::string& devid) const {
+    std::set<std::pair<std::int64_t, std::int64_t>> keys;
+    for (const pqxx::row& row : tx.exec_prepared("insert_minutes", devid, stamps.param(),
+                                                 seqs.param(), minutes.param(), blobs.param())) {
+      keys.emplace(row[0].as<std::int64_t>(), row[1].as<std::int64_t>());
+    }
+    return keys;
+  }
+  BinaryArray stamps, seqs, minutes, blobs;
+};
+
+std::pair<std::int64_t, std::int64_t> identity_of(const UploadRecord& r) {
+  return {r.identity_minute(), r.seq};
+}
+
+}  // namespace
+
 Result<IngestResult> PostgresStore::ingest(const std::string& devid,
                                            std::span<const UploadRecord> records,
                                            std::int64_t now) {
   // Prepared outside the transaction, which may run twice: the batch without
-  // repeats (the first of a minute counts, as if stored one by one), encoded.
+  // repeats (the first of a record counts, as if stored one by one), encoded.
   std::vector<const UploadRecord*> unique;
   unique.reserve(records.size());
-  std::unordered_set<std::int64_t> seen;
-  seen.reserve(records.size());
-  std::uint32_t max_seq = 0;
-  const UploadRecord* newest = nullptr;
+  std::set<std::pair<std::int64_t, std::int64_t>> seen;
   for (const UploadRecord& r : records) {
-    max_seq = std::max(max_seq, r.seq);
-    if (newest == nullptr || r.minute.minute > newest->minute.minute) newest = &r;
-    if (seen.insert(r.minute.minute).second) unique.push_back(&r);
+    if (seen.insert(identity_of(r)).second) unique.push_back(&r);
   }
-  BinaryArray minute_keys(BinaryArray::kInt8, unique.size());
-  BinaryArray seqs(BinaryArray::kInt8, unique.size());
-  BinaryArray blobs(BinaryArray::kBytea, unique.size());
-  for (const UploadRecord* r : unique) {
-    minute_keys.i64(r->minute.minute);
-    seqs.i64(r->seq);
-    blobs.bytes(encode_minute_blob(r->minute));
-  }
-  const pqxx::binarystring minute_param = minute_keys.param();
-  const pqxx::binarystring seq_param = seqs.param();
-  const pqxx::binarystring blob_param = blobs.param();
+  MinuteArrays rows(unique.size());
+  for (const UploadRecord* r : unique) rows.add(*r);
 
   return pool_->transact("ingest", [&](pqxx::work& tx) -> Result<IngestResult> {
     // The device's row lock: ingests for one device, from any process, take turns.
@@ -736,16 +777,38 @@ Result<IngestResult> PostgresStore::ingest(const std::string& devid,
       tx.exec_prepared0("seen", devid, now);
       return IngestResult{};
     }
+    DeviceProgress progress;
+    progress.newest_minute = device[0][1].as<std::int64_t>();
+    progress.newest_seq = static_cast<std::uint32_t>(device[0][2].as<std::int64_t>());
+    progress.output_on = device[0][3].as<bool>();
+    if (!device[0][4].is_null()) {
+      const pqxx::binarystring bytes(device[0][4]);
+      Result<LifetimeMeters> l = decode_lifetime(bytes_of(bytes));
+      if (!l) return make_error(fmt::format("postgres: device {}: {}", devid, l.error().message));
+      progress.lifetime = *l;
+    }
 
-    const pqxx::result inserted_rows =
-        tx.exec_prepared("insert_minutes", devid, minute_param, seq_param, blob_param);
-    std::unordered_set<std::int64_t> inserted_keys;
-    inserted_keys.reserve(inserted_rows.size());
-    for (const pqxx::row& row : inserted_rows) inserted_keys.insert(row[0].as<std::int64_t>());
+    const auto inserted_keys = rows.insert(tx, devid);
+    // The new records, and the gaps the newer ones reveal.
     std::vector<MinuteRecord> inserted;
+    std::vector<UploadRecord> gaps;
+    std::size_t new_records = 0;
     inserted.reserve(inserted_keys.size());
     for (const UploadRecord* r : unique) {
-      if (inserted_keys.count(r->minute.minute) > 0) inserted.push_back(r->minute);
+      if (inserted_keys.count(identity_of(*r)) == 0) continue;
+      ++new_records;
+      inserted.push_back(r->minute);
+      if (!is_newer(progress, *r)) continue;
+      if (auto gap = gap_before(progress, *r)) {
+        gaps.push_back(*gap);
+        inserted.push_back(gap->minute);
+      }
+      progress = progress_after(*r);
+    }
+    if (!gaps.empty()) {
+      MinuteArrays gap_rows(gaps.size());
+      for (const UploadRecord& g : gaps) gap_rows.add(g);
+      gap_rows.insert(tx, devid);
     }
 
     if (!inserted.empty()) {
@@ -757,7 +820,7 @@ Result<IngestResult> PostgresStore::ingest(const std::string& devid,
       }
       // Stored accumulators of the periods the new minutes touch, merged
       // with their deltas, written back.
-      RollupRows rows;
+      RollupRows rollup_rows;
       const std::vector<PeriodDelta> deltas = period_deltas(inserted, *zone);
       BinaryArray periods(BinaryArray::kText, deltas.size());
       BinaryArray starts(BinaryArray::kInt8, deltas.size());
@@ -775,15 +838,17 @@ Result<IngestResult> PostgresStore::ingest(const std::string& devid,
         if (!stored) {
           return make_error(fmt::format("postgres: device {}: {}", devid, stored.error().message));
         }
-        rows.emplace(std::pair(*period, row[1].as<std::int64_t>()), std::move(*stored));
+        rollup_rows.emplace(std::pair(*period, row[1].as<std::int64_t>()), std::move(*stored));
       }
-      for (const PeriodDelta& d : deltas) add_delta(rows, d);
-      upsert_rollups(tx, devid, rows);
+      for (const PeriodDelta& d : deltas) add_delta(rollup_rows, d);
+      upsert_rollups(tx, devid, rollup_rows);
     }
 
-    tx.exec_prepared0("after_ingest", devid, now, newest->minute.minute,
-                      static_cast<std::int64_t>(max_seq), newest->minute.output_on);
-    return IngestResult{inserted.size(), records.size() - inserted.size()};
+    const std::string lifetime = progress.lifetime ? encode_lifetime(*progress.lifetime) : "";
+    tx.exec_prepared0("after_ingest", devid, now, progress.newest_minute,
+                      static_cast<std::int64_t>(progress.newest_seq), progress.output_on,
+                      pqxx::binarystring(lifetime.data(), lifetime.size()));
+    return IngestResult{new_records, records.size() - new_records};
   });
 }
 
@@ -799,7 +864,7 @@ Result<std::vector<MinuteRecord>> PostgresStore::minutes(const std::string& devi
       if (!m) {
         return make_error(fmt::format("postgres: device {}: {}", devid, m.error().message));
       }
-      out.push_back(*m);
+      append_minute(out, *m);
     }
     return out;
   });

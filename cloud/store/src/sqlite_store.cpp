@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "maic/cloud/ingest_rules.hpp"
 #include "maic/cloud/period_deltas.hpp"
 #include "maic/core/minute_blob.hpp"
 
@@ -104,6 +105,25 @@ ALTER TABLE devices ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;
     {3, R"sql(
 ALTER TABLE devices ADD COLUMN timezone_chosen INTEGER NOT NULL DEFAULT 0;
 UPDATE devices SET timezone_chosen = 1 WHERE timezone <> 'UTC';
+)sql"},
+    // A record is (device, minute as stamped, seq) and is booked at `minute`
+    // (ingest_rules.hpp); before this version the stamp was the booking.
+    // lifetime: the newest record's lifetime registers (encode_lifetime).
+    {4, R"sql(
+CREATE TABLE minutes_by_stamp (
+  devid TEXT NOT NULL REFERENCES devices(devid),
+  stamp INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  minute INTEGER NOT NULL,
+  blob BLOB NOT NULL,
+  PRIMARY KEY (devid, stamp, seq)
+) WITHOUT ROWID;
+INSERT INTO minutes_by_stamp (devid, stamp, seq, minute, blob)
+  SELECT devid, minute, seq, minute, blob FROM minutes;
+DROP TABLE minutes;
+ALTER TABLE minutes_by_stamp RENAME TO minutes;
+CREATE INDEX minutes_by_time ON minutes(devid, minute, seq);
+ALTER TABLE devices ADD COLUMN lifetime BLOB;
 )sql"},
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
@@ -210,23 +230,24 @@ constexpr std::pair<Q, const char*> kQueries[] = {
     {kDeletePendingCommands, "DELETE FROM commands WHERE devid = ? AND acked = 0"},
     {kBoards, "SELECT layout, document FROM boards WHERE devid = ? ORDER BY layout"},
     {kSetBoard, "UPDATE boards SET document = ? WHERE devid = ? AND layout = ?"},
-    {kIngestDevice, "SELECT timezone FROM devices WHERE devid = ?"},
-    {kInsertMinute, "INSERT OR IGNORE INTO minutes (devid, minute, seq, blob) VALUES (?, ?, ?, ?)"},
+    {kIngestDevice,
+     "SELECT timezone, newest_minute, newest_seq, output_on, lifetime FROM devices WHERE devid = "
+     "?"},
+    {kInsertMinute,
+     "INSERT OR IGNORE INTO minutes (devid, stamp, seq, minute, blob) VALUES (?, ?, ?, ?, ?)"},
     {kRollup, "SELECT blob FROM rollups WHERE devid = ? AND period = ? AND start = ?"},
     {kPutRollup,
      "INSERT INTO rollups (devid, period, start, blob) VALUES (?, ?, ?, ?) "
      "ON CONFLICT (devid, period, start) DO UPDATE SET blob = excluded.blob"},
     {kDeleteRollups, "DELETE FROM rollups WHERE devid = ?"},
-    {kAllMinuteBlobs, "SELECT blob FROM minutes WHERE devid = ? ORDER BY minute"},
-    // ?1 devid, ?2 now, ?3 the batch's largest seq, ?4 its newest minute,
-    // ?5 that minute's output. SET sees the row as it was before the update.
+    {kAllMinuteBlobs, "SELECT blob FROM minutes WHERE devid = ? ORDER BY minute, seq"},
+    // The device's progress: its newest record is the last one received.
     {kMarkIngested,
-     "UPDATE devices SET last_seen = ?2, newest_seq = max(newest_seq, ?3), "
-     "output_on = CASE WHEN ?4 > newest_minute THEN ?5 ELSE output_on END, "
-     "newest_minute = max(newest_minute, ?4) WHERE devid = ?1"},
+     "UPDATE devices SET last_seen = ?2, newest_minute = ?3, newest_seq = ?4, output_on = ?5, "
+     "lifetime = ?6 WHERE devid = ?1"},
     {kTouchDevice, "UPDATE devices SET last_seen = ? WHERE devid = ?"},
     {kMinutes,
-     "SELECT blob FROM minutes WHERE devid = ? AND minute BETWEEN ? AND ? ORDER BY minute "
+     "SELECT blob FROM minutes WHERE devid = ? AND minute BETWEEN ? AND ? ORDER BY minute, seq "
      "LIMIT ?"},
     {kPeriods,
      "SELECT start, blob FROM rollups WHERE devid = ? AND period = ? AND start BETWEEN ? AND ? "
@@ -873,6 +894,7 @@ Result<IngestResult> SqliteStore::ingest(const std::string& devid,
   std::lock_guard lock(impl_->mu);
   return impl_->in_transaction([&]() -> Result<IngestResult> {
     std::optional<TimeZone> zone;
+    DeviceProgress progress;
     {
       Query q = impl_->query(kIngestDevice);
       q.bind(devid);
@@ -882,43 +904,65 @@ Result<IngestResult> SqliteStore::ingest(const std::string& devid,
       auto z = TimeZone::locate(q.text(0));
       if (!z) return make_error("device " + devid + ": " + z.error().message);
       zone = *z;
+      progress.newest_minute = q.i64(1);
+      progress.newest_seq = static_cast<std::uint32_t>(q.i64(2));
+      progress.output_on = q.i64(3) != 0;
+      if (!q.is_null(4)) {
+        auto l = decode_lifetime(q.blob(4));
+        if (!l) return make_error("device " + devid + ": " + l.error().message);
+        progress.lifetime = *l;
+      }
     }
     if (records.empty()) {
       if (auto s = impl_->query(kTouchDevice).bind(now, devid).run(); !s) return s.error();
       return IngestResult{};
     }
 
-    // INSERT OR IGNORE keeps a stored minute as it is; changes() says
-    // whether this one was new, and only new ones go into the rollups.
+    // INSERT OR IGNORE keeps a stored record as it is; changes() says
+    // whether this one was new, and only new ones (with the gaps they
+    // reveal) go into the rollups.
     IngestResult result;
     std::vector<MinuteRecord>& fresh = impl_->fresh;
     fresh.clear();
-    const UploadRecord* newest = &records.front();
-    std::uint32_t largest_seq = 0;
     {
       Query insert = impl_->query(kInsertMinute);
+      const auto put = [&](const UploadRecord& r, std::string_view blob) -> Result<bool> {
+        insert.bind(devid, r.identity_minute(), r.seq, r.minute.minute, Blob{blob});
+        if (auto s = insert.run(); !s) return s.error();
+        const bool inserted = insert.changes() > 0;
+        insert.reset();
+        return inserted;
+      };
       for (std::size_t i = 0; i < records.size(); ++i) {
         const UploadRecord& r = records[i];
-        insert.bind(devid, r.minute.minute, r.seq, Blob{blobs[i]});
-        if (auto s = insert.run(); !s) return s.error();
-        if (insert.changes() > 0) {
-          ++result.inserted;
-          fresh.push_back(r.minute);
-        } else {
+        auto inserted = put(r, blobs[i]);
+        if (!inserted) return inserted.error();
+        if (!*inserted) {
           ++result.duplicates;
+          continue;
         }
-        insert.reset();
-        if (r.minute.minute > newest->minute.minute) newest = &r;
-        largest_seq = std::max(largest_seq, r.seq);
+        ++result.inserted;
+        fresh.push_back(r.minute);
+        if (!is_newer(progress, r)) continue;
+        if (auto gap = gap_before(progress, r)) {
+          auto gap_inserted = put(*gap, encode_minute_blob(gap->minute));
+          if (!gap_inserted) return gap_inserted.error();
+          if (*gap_inserted) fresh.push_back(gap->minute);
+        }
+        progress = progress_after(r);
       }
     }
     if (auto s = impl_->add_to_rollups(devid, fresh, *zone); !s) return s.error();
-    if (auto s = impl_->query(kMarkIngested)
-                     .bind(devid, now, largest_seq, newest->minute.minute, newest->minute.output_on)
-                     .run();
-        !s) {
-      return s.error();
+    const std::string lifetime = progress.lifetime ? encode_lifetime(*progress.lifetime) : "";
+    Query mark = impl_->query(kMarkIngested);
+    if (progress.lifetime) {
+      mark.bind(devid, now, progress.newest_minute, progress.newest_seq, progress.output_on,
+                Blob{lifetime});
+    } else {
+      mark.bind(devid, now, progress.newest_minute, progress.newest_seq, progress.output_on,
+                nullptr);
     }
+    if (auto s = mark.run(); !s) return s.error();
     return result;
   });
 }
@@ -935,7 +979,7 @@ Result<std::vector<MinuteRecord>> SqliteStore::minutes(const std::string& devid,
     if (!*row) return out;
     auto m = decode_minute_blob(q.blob(0));
     if (!m) return make_error("device " + devid + ": " + m.error().message);
-    out.push_back(*m);
+    append_minute(out, *m);
   }
 }
 

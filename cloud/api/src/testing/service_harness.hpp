@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -132,8 +134,21 @@ class ServiceHarness {
     return call("POST", "/uplink/v1/hello", d.hello().dump(),
                 {{"Authorization", d.authorization()}});
   }
+  // Tests write their records at fixed times around the virtual clock, as a
+  // simulated device does: the batch says its clock reads the end of its
+  // newest minute ("now"), so every record is plausible (ingest_rules.hpp).
   http::Response upload(const FakeDevice& d, const std::vector<UploadRecord>& records) {
-    return call("POST", "/uplink/v1/minutes", encode_upload({d.devid, records}),
+    std::int64_t end = 0;
+    for (const UploadRecord& r : records) end = std::max(end, r.minute.minute + 60);
+    return upload_with_clock(d, records, end);
+  }
+  // `device_clock` nullopt: a device that keeps the server's time.
+  http::Response upload_with_clock(const FakeDevice& d, const std::vector<UploadRecord>& records,
+                                   std::optional<std::int64_t> device_clock) {
+    UploadBatch batch{d.devid, records};
+    batch.send_lifetime = true;
+    batch.device_clock = device_clock;
+    return call("POST", "/uplink/v1/minutes", encode_upload(batch),
                 {{"Authorization", d.authorization()}});
   }
   http::Response add(const Account& a, const FakeDevice& d, const std::string& pin,

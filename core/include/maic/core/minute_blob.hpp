@@ -4,20 +4,24 @@
 // are their IEEE-754 bits, so re-reading and re-adding a stored minute (a
 // time-zone change, a rebuilt rollup) gives exactly what adding it live gave.
 //
-// Layout, version 1, little-endian whatever the host, no padding:
-//   u8  version (1)
+// Layout, version 2, little-endian whatever the host, no padding:
+//   u8  version (2)
 //   i64 minute
 //   u8  phases
 //   u8  output_on (0 or 1)
 //   i32 readings
 //   f64 temperature_c
+//   u8  status (MinuteRecord::status bits)
+//   i64 covered, nanoseconds (Duration's count: exact)
 //   u8  blocks: phase blocks that follow, phases..3 (phases beyond `phases`
 //       are stored only when not all zero, which a decoded upload never has)
 //   blocks x 10 f64: volts, amps, power_factor, watts, reverse_watts, hertz,
 //       wh_delta, rwh_delta, wh, rwh
-// 24 + 80 x blocks bytes: 104 for one phase, 264 for three.
+// 33 + 80 x blocks bytes: 113 for one phase, 273 for three.
 //
-// A new layout gets a new version byte; decoders keep reading the old ones.
+// Version 1 had neither status nor covered (24 + 80 x blocks bytes): it
+// decodes as status 0 and a full minute. A new layout gets a new version
+// byte; decoders keep reading the old ones.
 #pragma once
 
 #include <array>
@@ -31,7 +35,7 @@
 
 namespace maic {
 
-inline constexpr std::uint8_t kMinuteBlobVersion = 1;
+inline constexpr std::uint8_t kMinuteBlobVersion = 2;
 
 std::string encode_minute_blob(const MinuteRecord& m);
 // Refuses a wrong version, a wrong length and out-of-range header fields.

@@ -21,6 +21,18 @@ double mean_power_w(double energy_wh, Duration covered);
 
 inline constexpr Duration kFullMinute = std::chrono::seconds(60);
 
+// MinuteRecord::status: what the server knows about how a stored minute came
+// to be, shown as "STAT" in /api rows and "status" in the JSON API
+// (docs/api.md, docs/uplink.md). Bits, OR'd over the minutes of a period.
+//  - kStatusClockCorrected: the device stamped the record at a time its own
+//    clock could not have read (a clock that jumped ahead); it is booked at
+//    a corrected time instead.
+//  - kStatusGap: the energy of a span no record covers (an outage longer
+//    than the journal keeps): the lifetime registers moved by it. Booked in
+//    one minute, covering the whole span, and kept out of means and peaks.
+inline constexpr std::uint8_t kStatusClockCorrected = 1;
+inline constexpr std::uint8_t kStatusGap = 2;
+
 // A minute: per phase, the means of its readings (volts, amps, power
 // factor, hertz, weighted by window length), the energies within it
 // (wh_delta, rwh_delta), the meters at its end (wh, rwh), and the mean
@@ -37,7 +49,15 @@ struct MinuteRecord {
   // after a start or a gap (a window ending in the minute may begin in the
   // one before, so a few seconds more are possible).
   Duration covered = kFullMinute;
+  std::uint8_t status = 0;  // kStatus* bits; 0 for a minute as measured
 };
+
+// Merges `later` into `earlier`, two records of the same minute (a device
+// clock set back writes a minute stamp twice; the server keeps both):
+// energies and covered time add up, means are weighted by covered time,
+// the meters and the output are `later`'s, status bits are OR'd, and the
+// mean powers follow from the sums (mean_power_w).
+void merge_same_minute(MinuteRecord& earlier, const MinuteRecord& later);
 
 // Sets each phase's watts and reverse_watts from its energies and
 // m.covered (mean_power_w): for code that builds minutes from stored or

@@ -6,7 +6,10 @@
 //                    may set the meter's starting value at any time);
 //   Wh, rWh          the cumulative meter at the period's end.
 // Beyond the original: the minimum and maximum minute of voltage and power
-// (peak demand).
+// (peak demand), and a status: the OR of its minutes' MinuteRecord::status.
+// A gap record (kStatusGap: the energy of an outage's lost span) adds its
+// energy and meters only: a month's 166 kWh outage is not a 10 MW peak, nor
+// a minute in the means.
 //
 // The accumulator keeps exact integer sums (mV, mA, µWh, ...), so adding
 // the same minutes in any order, in one batch or one by one, or merging
@@ -40,7 +43,9 @@ struct PhaseRollup {
 };
 
 struct PeriodRow {
-  std::int64_t minutes = 0;  // minute records in the period
+  std::int64_t minutes = 0;  // minute records in the period (gaps not counted)
+  std::int64_t gaps = 0;     // gap records in the period
+  std::uint8_t status = 0;   // the OR of the minutes' status bits
   std::int64_t last_minute = 0;
   int phases = 3;
   std::array<PhaseRollup, kMaxPhases> phase{};
@@ -61,11 +66,12 @@ class RollupAccumulator {
   void add(const MinuteRecord& m);
   // Adds another accumulator's minutes (of the same period).
   void merge(const RollupAccumulator& other);
-  bool empty() const { return count_ == 0; }
+  bool empty() const { return count_ == 0 && gaps_ == 0; }
   PeriodRow row() const;
 
   // The stored form: little-endian, fixed layout, a leading version byte
-  // (1), built from minute_blob.hpp's blob::Writer; decode(encode()) == *this.
+  // (2), built from minute_blob.hpp's blob::Writer; decode(encode()) == *this.
+  // Version 1 (no gaps, no status) still decodes.
   std::string encode() const;
   // Refuses a wrong version or length and impossible fields.
   static Result<RollupAccumulator> decode(std::string_view bytes);
@@ -96,7 +102,11 @@ class RollupAccumulator {
       &PhaseSums::min_millivolts, &PhaseSums::max_millivolts,
       &PhaseSums::max_milliwatts, &PhaseSums::max_reverse_milliwatts,
   };
+  void add_energy(const MinuteRecord& m, bool newest);
+
   std::int64_t count_ = 0;
+  std::int64_t gaps_ = 0;
+  std::uint8_t status_ = 0;
   std::int64_t last_minute_ = std::numeric_limits<std::int64_t>::min();
   int phases_ = 1;
   std::int64_t centi_celsius_ = 0;

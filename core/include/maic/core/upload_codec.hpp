@@ -12,8 +12,14 @@
 // meters at the minute's end (Wh). An optional "s" (seconds, 0..3600) is
 // the time the minute's energies cover, MinuteRecord::covered; absent, a
 // full minute (what every record meant before it existed). The mean powers
-// are mean_power_w(energy, covered). A record is identified by (devid, minute): sending it again
-// changes nothing on the server.
+// are mean_power_w(energy, covered). Optional per phase, both or neither,
+// the same in every phase: "lwh" and "lrwh", the lifetime registers at the
+// minute's end (Wh; never set by the user), from which the server books the
+// energy of spans no record covers. An optional top-level "now" is the
+// device's own clock when it encoded the batch (unix seconds), sent by a
+// device whose clock is not the server's (a simulation). A record is
+// identified by (devid, minute as stamped, seq): sending it again changes
+// nothing on the server (docs/uplink.md).
 //
 // The decoder is on the server's hot path (simdjson) and faces the network:
 // it checks every field's presence, type and range, and refuses anything
@@ -21,7 +27,9 @@
 // is required").
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +39,27 @@
 
 namespace maic {
 
+// The lifetime registers at a minute's end, Wh per phase (never set by the
+// user: they move only by measured energy).
+struct LifetimeMeters {
+  std::array<double, kMaxPhases> forward{};
+  std::array<double, kMaxPhases> reverse{};
+  friend bool operator==(const LifetimeMeters&, const LifetimeMeters&) = default;
+};
+
 struct UploadRecord {
+  UploadRecord() = default;
+  UploadRecord(std::uint32_t s, const MinuteRecord& m) : seq(s), minute(m) {}
+
   std::uint32_t seq = 0;  // the device's journal sequence number
   MinuteRecord minute;
+  std::optional<LifetimeMeters> lifetime;  // "lwh"/"lrwh"; absent from older devices
+  // Set by the server, never on the wire: the minute the device stamped,
+  // when the record is booked at another (kStatusClockCorrected). The
+  // record's identity is (stamped minute, seq).
+  std::optional<std::int64_t> stamped_minute;
+
+  std::int64_t identity_minute() const { return stamped_minute.value_or(minute.minute); }
 };
 
 struct UploadBatch {
@@ -43,11 +69,19 @@ struct UploadBatch {
   // server whose hello answer lists "s" in "record_fields" (docs/uplink.md):
   // an older server refuses a record with a field it does not know.
   bool send_covered = false;
+  // Whether records carry their lifetime registers (when they have them):
+  // only for a server that lists "lwh" in "record_fields".
+  bool send_lifetime = false;
+  // "now": the device's clock at encoding, unix seconds; sent only to a
+  // server that lists "now" in "batch_fields".
+  std::optional<std::int64_t> device_clock = std::nullopt;
 };
 
-// The optional record fields this decoder reads, as the server's hello
-// answer lists them ("record_fields").
+// The optional fields this decoder reads, as the server's hello answer lists
+// them ("record_fields", "batch_fields").
 inline constexpr std::string_view kCoveredField = "s";
+inline constexpr std::string_view kLifetimeField = "lwh";
+inline constexpr std::string_view kDeviceClockField = "now";
 
 inline constexpr std::size_t kMaxUploadRecords = 2000;
 // The most energy one phase may report within one minute, Wh.

@@ -158,7 +158,9 @@ class Uplink {
   std::uint64_t generation_ = 0;  // +1 per change of url_
   std::uint32_t acked_ = 0;
   bool hello_done_ = false;
-  bool server_reads_covered_ = false;  // its hello listed "s" in record_fields
+  bool server_reads_covered_ = false;   // its hello listed "s" in record_fields
+  bool server_reads_lifetime_ = false;  // ... "lwh" in record_fields
+  bool server_reads_clock_ = false;     // ... "now" in batch_fields
   ServerReport report_;
   std::string logged_error_;
   std::atomic<bool> stopped_{false};

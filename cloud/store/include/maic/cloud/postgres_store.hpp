@@ -51,7 +51,7 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // For tests only: the SQL of the migration step that takes the schema from
   // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
