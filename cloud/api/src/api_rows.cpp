@@ -9,7 +9,9 @@ namespace {
 // mean power or the period's energy, as value_of() reads each kind of row.
 template <typename Record>
 nlohmann::ordered_json row(std::string_view devid, std::int64_t time, const Record& r) {
-  nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", 0}};
+  // STAT: the status bits of what the row covers (docs/api.md): 0 as
+  // measured; 1 a stamp the server corrected; 2 energy of a lost span.
+  nlohmann::ordered_json out = {{"ID", devid}, {"TIME", time}, {"STAT", r.status}};
   for (const Quantity& q : catalogue(catalogue_phases(r.phases))) {
     if (in_api_row(q)) out[q.key] = display_value(q, value_of(r, q));
   }

@@ -182,6 +182,7 @@ http::Response device_series(const http::Request& r, Context& ctx, const DeviceR
                                {"to", rg.to},
                                {"downsampled", s.downsampled},
                                {"time", s.time},
+                               {"status", s.status},
                                {"values", columns}});
 }
 

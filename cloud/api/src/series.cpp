@@ -54,6 +54,7 @@ Series series_of(std::span<const MinuteRecord> minutes, std::span<const Quantity
   s.columns.resize(qs.size());
   for (const MinuteRecord& m : minutes) {
     s.time.push_back(m.minute);
+    s.status.push_back(m.status);
     for (std::size_t i = 0; i < qs.size(); ++i) s.columns[i].push_back(value_of(m, *qs[i]));
   }
   return s;
@@ -66,6 +67,7 @@ Series series_of(Period p, std::span<const std::int64_t> starts, std::span<const
   s.time.assign(starts.begin(), starts.end());
   s.columns.resize(qs.size());
   for (const PeriodRow& row : rows) {
+    s.status.push_back(row.status);
     for (std::size_t i = 0; i < qs.size(); ++i) s.columns[i].push_back(value_of(row, *qs[i]));
   }
   return s;
@@ -83,6 +85,9 @@ Series downsample(Series s, std::span<const Quantity* const> qs, std::size_t max
   for (std::size_t first = 0; first < n; first += per_bucket) {
     const std::size_t last = std::min(n, first + per_bucket);  // exclusive
     out.time.push_back(s.time[first]);
+    std::uint8_t status = 0;
+    for (std::size_t i = first; i < last; ++i) status |= s.status[i];
+    out.status.push_back(status);
     for (std::size_t c = 0; c < s.columns.size(); ++c) {
       const auto& col = s.columns[c];
       double v = 0;

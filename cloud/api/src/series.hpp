@@ -22,6 +22,9 @@ struct Series {
   Period period = Period::kMinute;
   std::vector<std::int64_t> time;            // unix seconds of each point's start
   std::vector<std::vector<double>> columns;  // one per quantity, each time.size() long
+  // Per point, MinuteRecord::status bits of what it covers, OR'd: a
+  // corrected clock, a gap's energy (docs/api.md).
+  std::vector<std::uint8_t> status;
   bool downsampled = false;
 };
 

@@ -1290,6 +1290,212 @@ TYPED_TEST_P(StoreContract, CallsFromManyThreadsAllLand) {
   EXPECT_EQ(s.commands_after(0, 100)->size(), static_cast<std::size_t>(kThreads));
 }
 
+// A record of `wh` Wh on phase 1, for the clock-step and outage tests.
+inline UploadRecord energy_record(std::uint32_t seq, std::int64_t minute, double wh,
+                                  double meter_after) {
+  MinuteRecord m;
+  m.minute = minute;
+  m.phases = 1;
+  m.readings = 12;
+  m.phase[0].volts = 230;
+  m.phase[0].wh_delta = wh;
+  m.phase[0].wh = meter_after;
+  set_mean_powers(m);
+  return UploadRecord{seq, m};
+}
+
+// The field case: 31 records of 100 Wh in one hour, 10 of them stamped onto
+// minutes already used (the clock stepped back 10 minutes). Every Wh the
+// meter moved lands once: 3,100, not 2,100.
+TYPED_TEST_P(StoreContract, RecordsOfARepeatedMinuteStampAllCount) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  this->new_device("0000000001", ada);
+  const std::int64_t hour = kT0 / 3600 * 3600;
+  std::vector<UploadRecord> records;
+  double meter = 5000;
+  for (std::uint32_t k = 0; k < 31; ++k) {
+    // Minutes 0..20, then the clock steps back 10 minutes: 11..20 again.
+    const std::int64_t minute = hour + 60 * (k <= 20 ? k : k - 10);
+    meter += 100;
+    records.push_back(energy_record(100 + k, minute, 100, meter));
+  }
+  auto result = s.ingest("0000000001", records, kNow);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->inserted, 31u);
+  const auto hours = this->all_periods("0000000001", Period::kHour);
+  ASSERT_EQ(hours.size(), 1u);
+  EXPECT_NEAR(hours[0].row.phase[0].wh_energy, 3100, 1e-9);
+  EXPECT_EQ(hours[0].row.phase[0].wh, meter) << "the meter of the newest record";
+
+  // A minute list shows each minute once, with both records' energy.
+  auto minutes = s.minutes("0000000001", hour, hour + 3600, 100);
+  ASSERT_TRUE(minutes.ok()) << minutes.error().message;
+  ASSERT_EQ(minutes->size(), 21u);
+  double sum = 0;
+  for (const MinuteRecord& m : *minutes) sum += m.phase[0].wh_delta;
+  EXPECT_NEAR(sum, 3100, 1e-9);
+  EXPECT_NEAR((*minutes)[15].phase[0].wh_delta, 200, 1e-9);
+  EXPECT_NEAR((*minutes)[15].phase[0].watts, 200 * 60.0 / 2, 1e-9) << "over its 120 s";
+
+  // The live state follows the newest seq, not the latest stamp.
+  auto row = s.device("0000000001");
+  EXPECT_EQ((*row)->newest_seq, 130u);
+  EXPECT_EQ((*row)->newest_minute, hour + 60 * 20);
+
+  // Sent again: nothing changes.
+  auto again = s.ingest("0000000001", records, kNow + 60);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->inserted, 0u);
+  EXPECT_EQ(again->duplicates, 31u);
+  EXPECT_NEAR(this->all_periods("0000000001", Period::kHour)[0].row.phase[0].wh_energy, 3100, 1e-9);
+
+  // A journal that starts its seqs again (a new file): its records are new
+  // records, and the live state follows them forward.
+  std::vector<UploadRecord> restarted;
+  for (std::uint32_t k = 0; k < 5; ++k) {
+    meter += 100;
+    restarted.push_back(energy_record(1 + k, hour + 3600 + 60 * k, 100, meter));
+  }
+  auto fresh = s.ingest("0000000001", restarted, kNow + 120);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->inserted, 5u);
+  row = s.device("0000000001");
+  EXPECT_EQ((*row)->newest_seq, 5u);
+  EXPECT_EQ((*row)->newest_minute, hour + 3600 + 240);
+  const auto days = this->all_periods("0000000001", Period::kDay);
+  double day_energy = 0;
+  for (const auto& d : days) day_energy += d.row.phase[0].wh_energy;
+  EXPECT_NEAR(day_energy, 3600, 1e-9);
+}
+
+// A record the server books elsewhere than its stamp (a clock that jumped
+// ahead) keeps its stamp as its identity: sent again, it is the same record.
+TYPED_TEST_P(StoreContract, ACorrectedRecordIsIdentifiedByItsStamp) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  this->new_device("0000000001", ada);
+  const std::int64_t hour = kT0 / 3600 * 3600;
+  UploadRecord r = energy_record(7, hour + 600, 50, 1050);
+  r.stamped_minute = 2'100'000'000;  // 2036
+  r.minute.status = kStatusClockCorrected;
+  ASSERT_EQ(s.ingest("0000000001", std::vector{r}, kNow)->inserted, 1u);
+  UploadRecord moved_again = r;
+  moved_again.minute.minute = hour + 660;  // booked elsewhere on a second try
+  EXPECT_EQ(s.ingest("0000000001", std::vector{moved_again}, kNow)->duplicates, 1u);
+  auto minutes = s.minutes("0000000001", hour, hour + 3600, 100);
+  ASSERT_EQ(minutes->size(), 1u);
+  EXPECT_EQ((*minutes)[0].minute, hour + 600);
+  EXPECT_EQ((*minutes)[0].status, kStatusClockCorrected);
+  EXPECT_TRUE(s.minutes("0000000001", 2'000'000'000, 2'200'000'000, 10)->empty());
+  const auto hours = this->all_periods("0000000001", Period::kHour);
+  ASSERT_EQ(hours.size(), 1u);
+  EXPECT_EQ(hours[0].row.status, kStatusClockCorrected);
+  EXPECT_TRUE(this->all_periods("0000000001", Period::kYear).size() == 1u);
+}
+
+// The outage longer than the journal: the oldest record the device still
+// has follows a span the server never got. Period energy equals the
+// lifetime registers' movement; the span is one gap record, flagged, out of
+// the peaks and means.
+TYPED_TEST_P(StoreContract, ASpanNoRecordCoversIsBookedAsAGap) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  this->new_device("0000000001", ada);
+  const std::int64_t t0 = kT0 / 86400 * 86400;
+  double lifetime = 10'000;
+  double meter = 20'000;  // the user's meter: lifetime + an initial value
+  const auto with_lifetime = [&](std::uint32_t seq, std::int64_t minute, double wh) {
+    lifetime += wh;
+    meter += wh;
+    UploadRecord r = energy_record(seq, minute, wh, meter);
+    r.lifetime = LifetimeMeters{{lifetime, 0, 0}, {5, 0, 0}};
+    return r;
+  };
+  std::vector<UploadRecord> before;
+  for (std::uint32_t k = 0; k < 60; ++k) before.push_back(with_lifetime(1 + k, t0 + 60 * k, 10));
+  ASSERT_TRUE(s.ingest("0000000001", before, kNow).ok());
+  const double lifetime_before = lifetime;
+
+  // Two days later: 3,000 Wh went by unrecorded; the first record kept has
+  // no predecessor, so it carries no energy of its own.
+  lifetime += 3000;
+  meter += 3000;
+  const std::int64_t back = t0 + 2 * 86400;
+  std::vector<UploadRecord> after;
+  after.push_back(with_lifetime(5000, back, 0));
+  for (std::uint32_t k = 1; k < 30; ++k)
+    after.push_back(with_lifetime(5000 + k, back + 60 * k, 10));
+  auto result = s.ingest("0000000001", after, kNow + 60);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->inserted, 30u);
+
+  double booked = 0;
+  double peak = 0;
+  std::uint8_t status = 0;
+  for (const PeriodValue& d : this->all_periods("0000000001", Period::kDay)) {
+    booked += d.row.phase[0].wh_energy;
+    peak = std::max(peak, d.row.phase[0].max_watts);
+    status |= d.row.status;
+  }
+  EXPECT_NEAR(booked, lifetime - (lifetime_before - 600), 1e-6)
+      << "every Wh the lifetime register moved, in some day";
+  EXPECT_NEAR(peak, 600, 1e-9) << "the gap is no peak";
+  EXPECT_EQ(status, kStatusGap);
+  // The gap sits at the first minute after the last record, covering the span.
+  auto gap = s.minutes("0000000001", t0 + 3600, t0 + 3600, 10);
+  ASSERT_EQ(gap->size(), 1u);
+  EXPECT_EQ((*gap)[0].status, kStatusGap);
+  EXPECT_NEAR((*gap)[0].phase[0].wh_delta, 3000, 1e-6);
+  EXPECT_EQ((*gap)[0].covered, std::chrono::seconds(back - (t0 + 3600)));
+  EXPECT_NEAR((*gap)[0].phase[0].wh, meter - 290 - 0, 1e-6) << "the user's meter as r began";
+  const auto day0 = this->all_periods("0000000001", Period::kDay)[0].row;
+  EXPECT_EQ(day0.minutes, 60);
+  EXPECT_EQ(day0.gaps, 1);
+  EXPECT_NEAR(day0.phase[0].volts, 230, 1e-9) << "the gap is in no mean";
+
+  // Sent again: no second gap.
+  auto again = s.ingest("0000000001", after, kNow + 120);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->inserted, 0u);
+  double rebooked = 0;
+  for (const PeriodValue& d : this->all_periods("0000000001", Period::kDay))
+    rebooked += d.row.phase[0].wh_energy;
+  EXPECT_NEAR(rebooked, booked, 1e-9);
+
+  // A new zone rebuilds the rollups from the stored rows, gap included.
+  auto zone = TimeZone::locate("Asia/Kolkata");
+  ASSERT_TRUE(zone.ok());
+  ASSERT_TRUE(s.set_device_timezone("0000000001", ada, *zone).ok());
+  double rebuilt = 0;
+  std::int64_t gaps = 0;
+  for (const PeriodValue& d : this->all_periods("0000000001", Period::kDay)) {
+    rebuilt += d.row.phase[0].wh_energy;
+    gaps += d.row.gaps;
+  }
+  EXPECT_NEAR(rebuilt, booked, 1e-6);
+  EXPECT_EQ(gaps, 1);
+}
+
+// Records without lifetime registers (older devices, the MQTT bridge) book
+// no gaps, and a device that stops sending them does not book one later.
+TYPED_TEST_P(StoreContract, NoLifetimeRegistersNoGap) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  this->new_device("0000000001", ada);
+  const std::int64_t t0 = kT0 / 3600 * 3600;
+  UploadRecord a = energy_record(1, t0, 10, 1010);
+  a.lifetime = LifetimeMeters{{1010, 0, 0}, {}};
+  UploadRecord b = energy_record(2, t0 + 60, 10, 1020);  // no registers
+  UploadRecord c = energy_record(3, t0 + 120, 10, 5030);
+  c.lifetime = LifetimeMeters{{5030, 0, 0}, {}};
+  ASSERT_TRUE(s.ingest("0000000001", std::vector{a, b, c}, kNow).ok());
+  const auto hours = this->all_periods("0000000001", Period::kHour);
+  ASSERT_EQ(hours.size(), 1u);
+  EXPECT_NEAR(hours[0].row.phase[0].wh_energy, 30, 1e-9);
+  EXPECT_EQ(hours[0].row.gaps, 0);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     StoreContract, UsersAreCreatedAndFoundByIdEmailAndApiKey, ARegisteredEmailGivesNullopt,
     PasswordHashAndApiKeyAreReplaced, SessionsAreFoundUntilTheyExpire,
@@ -1304,6 +1510,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     ANewTimeZoneRecomputesTheRollups, TheDevicesZoneIsAdoptedUntilTheOwnerChoosesOne,
     MinutesAndPeriodsHonourRangesAndLimits, ANewCommandSupersedesThePendingOne,
     CommandsAfterListsThePendingOnesOfAllDevices, AnAckEndsTheCommandAndRecordsTheOutput,
-    TextWithSqlMetacharactersIsStoredVerbatim, CallsFromManyThreadsAllLand);
+    TextWithSqlMetacharactersIsStoredVerbatim, CallsFromManyThreadsAllLand,
+    RecordsOfARepeatedMinuteStampAllCount, ACorrectedRecordIsIdentifiedByItsStamp,
+    ASpanNoRecordCoversIsBookedAsAGap, NoLifetimeRegistersNoGap);
 
 }  // namespace maic::cloud::contract
