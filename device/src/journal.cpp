@@ -62,11 +62,11 @@ static_assert(kPhasesAt + kMaxPhases * kPhaseSize == checksum_of(kOldSlotSize).a
 static_assert(kReverse.at + kReverse.width == kPhaseSize);
 // Version 3 adds, after the phase blocks, a frequency a phase; the rest up
 // to the checksum is reserved and must be zero.
-constexpr std::size_t kCommonSize = kPhasesAt + kMaxPhases * kPhaseSize;  // 60
-constexpr std::size_t kHertzAt = kCommonSize, kHertzSize = 2;
-constexpr std::size_t kSpareAt = kHertzAt + kMaxPhases * kHertzSize;  // 66
+constexpr std::size_t kHertzAt = kPhasesAt + kMaxPhases * kPhaseSize, kHertzSize = 2;  // 60
+constexpr std::size_t kSpareAt = kHertzAt + kMaxPhases * kHertzSize;                   // 66
 static_assert(kSpareAt <= checksum_of(kSlotSize).at);
-static_assert(kSlotSize % kOldSlotSize == 0 && 512 % kSlotSize == 0);
+// Slots on multiples of their size never straddle a 512-byte sector.
+static_assert(512 % kSlotSize == 0 && kHeaderSize <= kSlotSize);
 
 // `f` of phase `p`'s block.
 constexpr Field of_phase(std::size_t p, Field f) {
@@ -433,8 +433,8 @@ Result<Journal> Journal::open(Storage& storage, const JournalOptions& options) {
     if (header.version < JournalHeader::kVersion) {
       auto migrated = migrate(storage, name, std::move(*file), header);
       if (!migrated) {
-        return journal_error(name, "migrating version " + std::to_string(header.version) +
-                                       " to " + std::to_string(JournalHeader::kVersion) + ": " +
+        return journal_error(name, "migrating version " + std::to_string(header.version) + " to " +
+                                       std::to_string(JournalHeader::kVersion) + ": " +
                                        migrated.error().message);
       }
       file = std::move(migrated);

@@ -169,10 +169,11 @@ TEST(JournalFormat, FrequencyRoundTripsPerPhaseIn10mHz) {
     double hertz;
     double stored;
   };
-  const Case cases[] = {{0, 0},           {49.98, 49.98},     {50.0, 50.0},
-                        {60.01, 60.01},   {50.004, 50.0},     {50.006, 50.01},
-                        {655.35, 655.35}, {700, 655.35},      {-1, 0},
-                        {std::numeric_limits<double>::quiet_NaN(), 0}};
+  const Case cases[] = {{0, 0},           {49.98, 49.98},
+                        {50.0, 50.0},     {60.01, 60.01},
+                        {50.004, 50.0},   {50.006, 50.01},
+                        {655.35, 655.35}, {700, 655.35},
+                        {-1, 0},          {std::numeric_limits<double>::quiet_NaN(), 0}};
   for (const Case& c : cases) {
     JournalRecord r = sample(3);
     r.seq = 3;
@@ -985,9 +986,9 @@ Migrated migrate_cleanly(std::uint32_t capacity, std::uint32_t appends) {
 
 // After a power cut during a migration and a crash: the old journal or the
 // complete new one, byte for byte; and an open then has every record once.
-void check_after_cut_migration(MemoryStorage& memory, const Migrated& clean,
-                               std::uint32_t capacity, std::uint32_t appends,
-                               const std::string& where, int& old_seen, int& new_seen) {
+void check_after_cut_migration(MemoryStorage& memory, const Migrated& clean, std::uint32_t capacity,
+                               std::uint32_t appends, const std::string& where, int& old_seen,
+                               int& new_seen) {
   const auto image = **memory.read_file("journal.bin");
   if (image == clean.old_image) {
     ++old_seen;
