@@ -200,10 +200,11 @@ std::optional<JournalRecord> decode_old_record(std::span<const std::byte, kOldSl
 
 struct JournalOptions {
   std::string file_name = "journal.bin";
-  // Records kept: 17,280 is 12 days of minutes. The file is 128 ×
-  // (capacity + 1) bytes once full (2.2 MB). An existing file made for another
-  // capacity is refused with an error rather than migrated: the operator
-  // moves it away (nothing is deleted behind anyone's back).
+  // Records kept: 17,280 is 12 days of minutes. The file is 128 × (capacity
+  // + 1) bytes once full (2.2 MB). An existing file made for another
+  // capacity is refused with an error rather than resized: the operator
+  // moves it away (nothing is deleted behind anyone's back). The change of
+  // slot size from version 2 keeps the capacity.
   std::uint32_t capacity = 17'280;
   // The current resolution in µA, used when the file is created: 5000 µA
   // (up to 327 A) fits the D103's 5-120 A transformers; a 2000 A device
