@@ -1,11 +1,14 @@
-// The minute journal's costs (Google Benchmark): appending a record, and
-// opening a full 12-day ring (17,280 records), in memory and on disk.
+// The minute journal's costs (Google Benchmark): appending a record,
+// opening a full 12-day ring (17,280 records), in memory and on disk, and
+// migrating a full ring of 64-byte slots (format 2) once.
 //   build/release/bench/maic_journal_bench
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "maic/core/storage.hpp"
 #include "maic/device/journal.hpp"
@@ -23,6 +26,7 @@ JournalRecord record(std::int64_t minute) {
     r.phase[p].volts = 230.1;
     r.phase[p].amps = 12.345;
     r.phase[p].power_factor = 0.95;
+    r.phase[p].hertz = 50.01;
     r.phase[p].forward = static_cast<std::uint64_t>(minute) * 4;
   }
   return r;
@@ -52,7 +56,7 @@ void fill(Journal& j, std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) (void)j.append(record(k * 60));
 }
 
-// One append: encode, one 64-byte write, one sync.
+// One append: encode, one 128-byte write, one sync.
 void BM_JournalAppend(benchmark::State& state) {
   BenchStorage storage_of(state);
   Storage& storage = storage_of.get();
@@ -81,6 +85,43 @@ void BM_JournalOpenFullRing(benchmark::State& state) {
   state.SetLabel(storage_of.disk() ? "directory (page cache warm)" : "memory");
 }
 BENCHMARK(BM_JournalOpenFullRing)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// The first start of a build with format 3 on a full 12-day journal of
+// format 2: read 64-byte slots, write 128-byte ones, sync, rename, then
+// the ordinary open's scan.
+void BM_JournalMigrateFullRing(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto storage_of = std::make_unique<BenchStorage>(state);
+    Storage& storage = storage_of->get();
+    {
+      auto file = std::move(storage.open("journal.bin", true)).value();
+      JournalHeader header{17'280, 5'000};
+      header.version = 2;
+      (void)file->write_at(0, encode_header(header));
+      std::vector<std::byte> slots;
+      slots.reserve(17'280 * kOldSlotSize);
+      for (std::uint32_t k = 1; k <= 17'280; ++k) {
+        JournalRecord r = record(std::int64_t{k} * 60);
+        r.seq = k;
+        const OldSlot slot = encode_old_record(r, 5'000);
+        slots.insert(slots.end(), slot.begin(), slot.end());
+      }
+      (void)file->write_at(kOldSlotSize, slots);
+      (void)file->sync();
+    }
+    state.ResumeTiming();
+    {
+      auto journal = Journal::open(storage);
+      benchmark::DoNotOptimize(journal->newest_seq());
+    }
+    state.PauseTiming();
+    storage_of.reset();
+    state.ResumeTiming();
+  }
+  state.SetLabel(state.range(0) == 1 ? "directory (fdatasync, rename)" : "memory");
+}
+BENCHMARK(BM_JournalMigrateFullRing)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // What the uplink will do: read 12 days after an outage.
 void BM_JournalReadAll(benchmark::State& state) {

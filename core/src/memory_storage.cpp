@@ -10,8 +10,8 @@ namespace {
 
 // One file of the model: what reads see, and what a power cut keeps. The
 // bytes that may differ between the two lie in [dirty_begin, dirty_end), so
-// a sync copies only those (a journal's 64-byte append must not copy the
-// whole megabyte).
+// a sync copies only those (a journal's 128-byte append must not copy the
+// whole 2 MB).
 struct Node {
   std::vector<std::byte> current;
   std::vector<std::byte> durable;

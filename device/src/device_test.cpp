@@ -67,6 +67,11 @@ TEST(Device, MetersJournalsAndKeepsItsIdentity) {
     // (the first minute has no record before it).
     EXPECT_NEAR(journal[5].phase[0].wh_delta * 3, 115, 0.5);
     EXPECT_NEAR(journal[5].phase[1].watts, 2300, 10);
+    // The minute's mean frequency is journaled (field fault K4: it read 0).
+    for (std::size_t p = 0; p < 3; ++p) {
+      EXPECT_NEAR(journal[5].phase[p].hertz, d->latest()->phase[p].hertz, 0.02) << p;
+      EXPECT_GT(journal[5].phase[p].hertz, 40) << p;
+    }
     d->shutdown();
   }
   auto again = b.open();

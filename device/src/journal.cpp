@@ -19,11 +19,11 @@ struct Field {
   std::size_t width;
 };
 
-void put(Slot& slot, Field f, std::uint64_t value) {
+void put(std::span<std::byte> slot, Field f, std::uint64_t value) {
   for (std::size_t i = 0; i < f.width; ++i) slot[f.at + i] = std::byte((value >> (8 * i)) & 0xFF);
 }
 
-std::uint64_t get(std::span<const std::byte, kSlotSize> slot, Field f) {
+std::uint64_t get(std::span<const std::byte> slot, Field f) {
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < f.width; ++i) {
     value |= std::to_integer<std::uint64_t>(slot[f.at + i]) << (8 * i);
@@ -31,34 +31,48 @@ std::uint64_t get(std::span<const std::byte, kSlotSize> slot, Field f) {
   return value;
 }
 
-constexpr Field kChecksum{kSlotSize - 4, 4};
+// Every slot (and the header) ends in a CRC-32C of the bytes before it.
+constexpr Field checksum_of(std::size_t slot_size) { return {slot_size - 4, 4}; }
 
-void seal(Slot& slot) { put(slot, kChecksum, crc32c(std::span(slot).first(kChecksum.at))); }
+void seal(std::span<std::byte> slot) {
+  const Field checksum = checksum_of(slot.size());
+  put(slot, checksum, crc32c(slot.first(checksum.at)));
+}
 
-bool sealed(std::span<const std::byte, kSlotSize> slot) {
-  return get(slot, kChecksum) == crc32c(slot.first(kChecksum.at));
+bool sealed(std::span<const std::byte> slot) {
+  const Field checksum = checksum_of(slot.size());
+  return get(slot, checksum) == crc32c(slot.first(checksum.at));
 }
 
 // --- The layout (docs/storage.md) --------------------------------------------
 
-// The header slot: the magic, then its fields.
+// The header, the first 64 bytes of the file: the magic, then its fields.
 constexpr std::string_view kMagic = "MAICJRNL";
 constexpr Field kVersion{8, 2}, kSlotLength{10, 2}, kCapacity{12, 4}, kAmpsLsb{16, 4};
 
-// The record slot: the minute's fields, then one block a phase.
+// The record slot: the minute's fields, then one block a phase. Bytes
+// 0..59 are the same in every version.
 constexpr Field kSeq{0, 4}, kMinute{4, 4}, kFlags{8, 1}, kTemperature{9, 1};
 constexpr Field kCovered{10, 1};  // seconds; before kSecondsBit, 5-s readings
 constexpr Field kReserved{11, 1};
 constexpr std::size_t kPhasesAt = 12, kPhaseSize = 16;
 // Within a phase's block:
 constexpr Field kVolts{0, 2}, kAmps{2, 2}, kPowerFactor{4, 2}, kForward{6, 5}, kReverse{11, 5};
-static_assert(kPhasesAt + kMaxPhases * kPhaseSize == kChecksum.at);
+static_assert(kPhasesAt + kMaxPhases * kPhaseSize == checksum_of(kOldSlotSize).at);
 static_assert(kReverse.at + kReverse.width == kPhaseSize);
+// Version 3 adds, after the phase blocks, a frequency a phase; the rest up
+// to the checksum is reserved and must be zero.
+constexpr std::size_t kHertzAt = kPhasesAt + kMaxPhases * kPhaseSize, kHertzSize = 2;  // 60
+constexpr std::size_t kSpareAt = kHertzAt + kMaxPhases * kHertzSize;                   // 66
+static_assert(kSpareAt <= checksum_of(kSlotSize).at);
+// Slots on multiples of their size never straddle a 512-byte sector.
+static_assert(512 % kSlotSize == 0 && kHeaderSize <= kSlotSize);
 
 // `f` of phase `p`'s block.
 constexpr Field of_phase(std::size_t p, Field f) {
   return {kPhasesAt + p * kPhaseSize + f.at, f.width};
 }
+constexpr Field hertz_of(std::size_t p) { return {kHertzAt + p * kHertzSize, kHertzSize}; }
 
 constexpr std::uint64_t kPhasesMask = 0x03;
 constexpr std::uint64_t kOutputBit = 0x04;
@@ -70,6 +84,7 @@ constexpr std::uint64_t kOutputBit = 0x04;
 constexpr std::uint64_t kSecondsBit = 0x08;
 constexpr int kFullMinuteSeconds = 60;
 constexpr double kVoltsUnit = 0.01;
+constexpr double kHertzUnit = 0.01;
 constexpr double kPowerFactorUnit = 1e-4;
 constexpr std::uint64_t kMaxPowerFactor = 10'000;
 constexpr std::uint64_t kMaxU16 = 0xFFFF;
@@ -93,8 +108,69 @@ Error journal_error(const std::string& name, const std::string& what) {
   return make_error("journal " + name + ": " + what);
 }
 
-// Slots read per call when scanning: 64 kB.
+// Slots read per call when scanning or migrating: 128 kB (64 kB of an
+// old journal).
 constexpr std::size_t kSlotsPerRead = 1024;
+
+// The number of whole record slots in a file of `size` bytes whose slots
+// are `slot_size` long, at most `capacity`: a torn tail is empty.
+std::size_t record_slots(std::uint64_t size, std::size_t slot_size, std::uint32_t capacity) {
+  const std::uint64_t record_bytes = size > slot_size ? size - slot_size : 0;
+  return static_cast<std::size_t>(std::min<std::uint64_t>(record_bytes / slot_size, capacity));
+}
+
+// Writes into `scratch` (emptied first) the version 3 journal that the
+// version 1 or 2 journal `old` holds, and syncs it: every valid slot of
+// `old` that sits where its seq says goes to the same slot, anything else
+// is an empty (zero) slot. One chunk of each at a time in memory.
+Status write_migrated(File& old, File& scratch, const JournalHeader& header) {
+  if (auto s = scratch.truncate(0); !s) return s;
+  JournalHeader migrated = header;
+  migrated.version = JournalHeader::kVersion;
+  if (auto s = scratch.write_at(0, encode_header(migrated)); !s) return s;
+  auto size = old.size();
+  if (!size) return size.error();
+  const std::size_t slots = record_slots(*size, kOldSlotSize, header.capacity);
+  std::vector<std::byte> in(kSlotsPerRead * kOldSlotSize);
+  std::vector<std::byte> out(kSlotsPerRead * kSlotSize);
+  for (std::size_t first = 0; first < slots; first += kSlotsPerRead) {
+    const std::size_t count = std::min(kSlotsPerRead, slots - first);
+    std::fill(in.begin(), in.end(), std::byte{0});
+    std::fill(out.begin(), out.end(), std::byte{0});
+    auto n = old.read_at(kOldSlotSize * (1 + first), std::span(in).first(count * kOldSlotSize));
+    if (!n) return n.error();
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto r = decode_old_record(
+          std::span(in).subspan(i * kOldSlotSize).first<kOldSlotSize>(), header.amps_lsb_ua);
+      if (!r || (r->seq - 1) % header.capacity != first + i) continue;
+      const Slot slot = encode_record(*r, header.amps_lsb_ua);
+      std::copy(slot.begin(), slot.end(), out.begin() + static_cast<std::ptrdiff_t>(i * kSlotSize));
+    }
+    const auto chunk = std::span(out).first(count * kSlotSize);
+    if (auto s = scratch.write_at(kSlotSize * (1 + first), chunk); !s) return s;
+  }
+  return scratch.sync();
+}
+
+// Replaces the version 1 or 2 journal `name` (open as `old`) by its
+// version 3 copy and returns the new file, open. The old journal stays
+// untouched until the rename, which is durable when it returns.
+Result<std::unique_ptr<File>> migrate(Storage& storage, const std::string& name,
+                                      std::unique_ptr<File> old, const JournalHeader& header) {
+  const std::string scratch_name = Journal::migration_name(name);
+  {
+    auto scratch = storage.open(scratch_name, /*create=*/true);
+    if (!scratch) return scratch.error();
+    if (auto s = write_migrated(*old, **scratch, header); !s) {
+      scratch->reset();
+      (void)storage.remove(scratch_name);  // only to free the space; the next open starts over
+      return s.error();
+    }
+  }
+  old.reset();
+  if (auto s = storage.rename(scratch_name, name); !s) return s.error();
+  return storage.open(name, /*create=*/false);
+}
 
 }  // namespace
 
@@ -138,6 +214,7 @@ JournalRecord journal_record(const MinuteRecord& m, const MeterValues& lifetime)
     r.phase[p] = {.volts = in.volts,
                   .amps = in.amps,
                   .power_factor = in.power_factor,
+                  .hertz = in.hertz,
                   .forward = journal_counter(lifetime.forward[p]),
                   .reverse = journal_counter(lifetime.reverse[p])};
   }
@@ -159,6 +236,7 @@ MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previ
     out.volts = in.volts;
     out.amps = in.amps;
     out.power_factor = in.power_factor;
+    out.hertz = in.hertz;
     for (Flow f : kFlows) {
       const double delta_wh =
           previous == nullptr
@@ -182,42 +260,47 @@ MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previ
 
 // --- The format -------------------------------------------------------------
 
-Slot encode_header(const JournalHeader& h) {
-  Slot slot{};
-  std::memcpy(slot.data(), kMagic.data(), kMagic.size());
-  put(slot, kVersion, h.version);
-  put(slot, kSlotLength, kSlotSize);
-  put(slot, kCapacity, h.capacity);
-  put(slot, kAmpsLsb, h.amps_lsb_ua);
-  seal(slot);
+std::vector<std::byte> encode_header(const JournalHeader& h) {
+  std::vector<std::byte> slot(h.slot_size());
+  const auto header = std::span(slot).first<kHeaderSize>();
+  std::memcpy(header.data(), kMagic.data(), kMagic.size());
+  put(header, kVersion, h.version);
+  put(header, kSlotLength, h.slot_size());
+  put(header, kCapacity, h.capacity);
+  put(header, kAmpsLsb, h.amps_lsb_ua);
+  seal(header);
   return slot;
 }
 
-Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot) {
-  if (std::memcmp(slot.data(), kMagic.data(), kMagic.size()) != 0) {
+Result<JournalHeader> decode_header(std::span<const std::byte, kHeaderSize> bytes) {
+  if (std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0) {
     return make_error("not a maic journal (no MAICJRNL magic)");
   }
-  if (!sealed(slot)) return make_error("header checksum mismatch (damaged header)");
-  const auto version = get(slot, kVersion);
+  if (!sealed(bytes)) return make_error("header checksum mismatch (damaged header)");
+  const auto version = get(bytes, kVersion);
   if (version < JournalHeader::kOldestVersion || version > JournalHeader::kVersion) {
     return make_error("format version " + std::to_string(version) + ", this build reads " +
                       std::to_string(JournalHeader::kOldestVersion) + " to " +
                       std::to_string(JournalHeader::kVersion));
   }
-  if (const auto size = get(slot, kSlotLength); size != kSlotSize) {
-    return make_error("slot size " + std::to_string(size) + ", expected 64");
-  }
   JournalHeader h;
-  h.capacity = static_cast<std::uint32_t>(get(slot, kCapacity));
-  h.amps_lsb_ua = static_cast<std::uint32_t>(get(slot, kAmpsLsb));
+  h.version = static_cast<std::uint16_t>(version);
+  if (const auto size = get(bytes, kSlotLength); size != h.slot_size()) {
+    return make_error("slot size " + std::to_string(size) + " in a version " +
+                      std::to_string(version) + " header, expected " +
+                      std::to_string(h.slot_size()));
+  }
+  h.capacity = static_cast<std::uint32_t>(get(bytes, kCapacity));
+  h.amps_lsb_ua = static_cast<std::uint32_t>(get(bytes, kAmpsLsb));
   if (h.capacity == 0) return make_error("capacity 0 in header");
   if (h.amps_lsb_ua == 0) return make_error("amps_lsb 0 in header");
-  h.version = static_cast<std::uint16_t>(version);
   return h;
 }
 
-Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
-  Slot slot{};
+namespace {
+
+// Bytes 0..59 of a record slot, common to every version.
+void encode_common(std::span<std::byte> slot, const JournalRecord& r, std::uint32_t amps_lsb_ua) {
   put(slot, kSeq, r.seq);
   put(slot, kMinute, static_cast<std::uint64_t>(r.minute / 60));
   const auto phases = static_cast<std::uint64_t>(std::clamp(r.phases, 1, kMaxPhases));
@@ -235,13 +318,11 @@ Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
     put(slot, of_phase(p, kForward), in.forward % kCounterModulus);
     put(slot, of_phase(p, kReverse), in.reverse % kCounterModulus);
   }
-  seal(slot);
-  return slot;
 }
 
-std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize> slot,
+// Bytes 0..59 of a sealed record slot; nullopt when they are not ours.
+std::optional<JournalRecord> decode_common(std::span<const std::byte> slot,
                                            std::uint32_t amps_lsb_ua) {
-  if (!sealed(slot)) return std::nullopt;
   JournalRecord r;
   r.seq = static_cast<std::uint32_t>(get(slot, kSeq));
   const std::uint64_t flags = get(slot, kFlags);
@@ -269,6 +350,46 @@ std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize>
   return r;
 }
 
+}  // namespace
+
+Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
+  Slot slot{};
+  encode_common(slot, r, amps_lsb_ua);
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    put(slot, hertz_of(p), quantise(r.phase[p].hertz, kHertzUnit, kMaxU16));
+  }
+  seal(slot);
+  return slot;
+}
+
+std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize> slot,
+                                           std::uint32_t amps_lsb_ua) {
+  if (!sealed(slot)) return std::nullopt;
+  const auto spare = slot.subspan(kSpareAt, checksum_of(kSlotSize).at - kSpareAt);
+  if (std::any_of(spare.begin(), spare.end(), [](std::byte b) { return b != std::byte{0}; })) {
+    return std::nullopt;
+  }
+  auto r = decode_common(slot, amps_lsb_ua);
+  if (!r) return std::nullopt;
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    r->phase[p].hertz = static_cast<double>(get(slot, hertz_of(p))) * kHertzUnit;
+  }
+  return r;
+}
+
+OldSlot encode_old_record(const JournalRecord& r, std::uint32_t amps_lsb_ua) {
+  OldSlot slot{};
+  encode_common(slot, r, amps_lsb_ua);
+  seal(slot);
+  return slot;
+}
+
+std::optional<JournalRecord> decode_old_record(std::span<const std::byte, kOldSlotSize> slot,
+                                               std::uint32_t amps_lsb_ua) {
+  if (!sealed(slot)) return std::nullopt;
+  return decode_common(slot, amps_lsb_ua);
+}
+
 // --- The journal ------------------------------------------------------------
 
 Journal::Journal(std::unique_ptr<File> file, std::string name, std::uint32_t capacity,
@@ -278,6 +399,8 @@ Journal::Journal(std::unique_ptr<File> file, std::string name, std::uint32_t cap
       capacity_(capacity),
       amps_lsb_ua_(amps_lsb_ua),
       index_(capacity) {}
+
+std::string Journal::migration_name(const std::string& file_name) { return file_name + ".v3"; }
 
 Result<Journal> Journal::open(Storage& storage, const JournalOptions& options) {
   const std::string& name = options.file_name;
@@ -289,17 +412,16 @@ Result<Journal> Journal::open(Storage& storage, const JournalOptions& options) {
   if (!size) return size.error();
 
   JournalHeader header{options.capacity, options.amps_lsb_ua};
-  if (*size < kSlotSize) {
+  if (*size < kHeaderSize) {
     // New, or its creation was cut short: the header is the first thing
     // ever written, so a file shorter than it holds no records.
-    const Slot slot = encode_header(header);
-    if (auto s = (*file)->write_at(0, slot); !s) return s.error();
+    if (auto s = (*file)->write_at(0, encode_header(header)); !s) return s.error();
     if (auto s = (*file)->sync(); !s) return s.error();
   } else {
-    Slot slot{};
-    auto n = (*file)->read_at(0, slot);
+    std::array<std::byte, kHeaderSize> bytes{};
+    auto n = (*file)->read_at(0, bytes);
     if (!n) return n.error();
-    auto found = decode_header(slot);
+    auto found = decode_header(bytes);
     if (!found) return journal_error(name, found.error().message);
     if (found->capacity != options.capacity) {
       return journal_error(
@@ -308,6 +430,20 @@ Result<Journal> Journal::open(Storage& storage, const JournalOptions& options) {
                     std::to_string(found->capacity));
     }
     header = *found;
+    if (header.version < JournalHeader::kVersion) {
+      auto migrated = migrate(storage, name, std::move(*file), header);
+      if (!migrated) {
+        return journal_error(name, "migrating version " + std::to_string(header.version) + " to " +
+                                       std::to_string(JournalHeader::kVersion) + ": " +
+                                       migrated.error().message);
+      }
+      file = std::move(migrated);
+    }
+  }
+  // A scratch file beside a version 3 journal is what a cut migration left
+  // if the old journal was then moved away: nothing reads it.
+  if (auto stray = storage.exists(migration_name(name)); stray && *stray) {
+    (void)storage.remove(migration_name(name));
   }
   Journal journal(std::move(*file), name, header.capacity, header.amps_lsb_ua);
   if (auto s = journal.scan(); !s) return s.error();
@@ -317,9 +453,7 @@ Result<Journal> Journal::open(Storage& storage, const JournalOptions& options) {
 Status Journal::scan() {
   auto size = file_->size();
   if (!size) return size.error();
-  const std::uint64_t record_bytes = *size > kSlotSize ? *size - kSlotSize : 0;
-  const std::size_t slots = static_cast<std::size_t>(
-      std::min<std::uint64_t>(record_bytes / kSlotSize, capacity_));  // a torn tail is empty
+  const std::size_t slots = record_slots(*size, kSlotSize, capacity_);
   std::vector<std::byte> buffer(kSlotsPerRead * kSlotSize);
   for (std::size_t first = 0; first < slots; first += kSlotsPerRead) {
     const std::size_t count = std::min(kSlotsPerRead, slots - first);

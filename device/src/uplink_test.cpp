@@ -169,6 +169,7 @@ TEST(Uplink, UploadsOldestFirstInBatchesAndMarksWhatTheServerCommitted) {
   EXPECT_NEAR(second.minute.phase[0].wh_delta, 38.33, 1e-9);
   EXPECT_NEAR(second.minute.phase[0].wh, 2 * 38.33, 1e-6);
   EXPECT_EQ(second.minute.readings, 12);
+  EXPECT_NEAR(second.minute.phase[2].hertz, 50, 1e-9);  // "hz" was 0 (field fault K4)
 
   const DeviceStatus s = rig.device->status();
   EXPECT_EQ(to_string(s.server_state), "connected");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
@@ -250,6 +251,25 @@ TEST(WebApi, JournalAsCsv) {
   EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
   EXPECT_EQ(csv.body.substr(0, 12), "time,V1,V2,V");
   EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3) << csv.body;
+  // The journaled minutes carry their frequency (they read 0 before
+  // version 3 of the journal).
+  auto cells = [](const std::string& line) {
+    std::vector<std::string> out;
+    std::stringstream in(line);
+    for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
+    return out;
+  };
+  std::stringstream lines(csv.body);
+  std::string head, row;
+  ASSERT_TRUE(std::getline(lines, head) && std::getline(lines, row));
+  const auto names = cells(head);
+  const auto values = cells(row);
+  ASSERT_EQ(names.size(), values.size());
+  for (const char* name : {"Fr1", "Fr2", "Fr3"}) {
+    const auto at = std::find(names.begin(), names.end(), name);
+    ASSERT_NE(at, names.end()) << name;
+    EXPECT_NEAR(std::stod(values[static_cast<std::size_t>(at - names.begin())]), 50, 0.5) << row;
+  }
 }
 
 // A meter that answers while `*up` and fails otherwise: one reading per
@@ -329,7 +349,7 @@ TEST(WebApi, PagesAnswerBeforeTheFirstReadingWithoutAJournal) {
 // they stand; the same while a meter is down from the start.
 TEST(WebApi, PagesAnswerBeforeTheFirstReadingFromTheJournal) {
   Site s{Site::Unopened{}};
-  // Three minutes of 230 V, 10 A, PF 1 and 38.33 Wh a minute per phase;
+  // Three minutes of 230 V, 10 A, PF 1, 50 Hz and 38.33 Wh a minute per phase;
   // lifetime meters 3 × 38.33 Wh.
   testing::append_minutes(s.storage, 3, kFirstMinute);
   auto up = std::make_shared<bool>(false);
@@ -349,6 +369,7 @@ TEST(WebApi, PagesAnswerBeforeTheFirstReadingFromTheJournal) {
     EXPECT_EQ(d["A2"]["value"], "10.000");
     EXPECT_EQ(d["W3"]["value"], "2299.8");  // 38.33 Wh in a minute
     EXPECT_EQ(d["PF1"]["value"], "1.000");
+    EXPECT_EQ(d["Fr2"]["value"], "50.00");
     EXPECT_EQ(d["Wh1"]["value"], "115.0");  // 114.99 Wh
     EXPECT_EQ(d["T"]["value"], "31.0");
     ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "maic/device/journal.hpp"
 #include "maic/testing/storage_contract.hpp"
 #include "maic/testing/temp_dir.hpp"
 
@@ -107,6 +108,51 @@ TEST(DirectoryStorage, CreatedFilesHaveOrdinaryPermissions) {
   struct stat st {};
   ASSERT_EQ(::stat((temp.path() / "f").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0600, 0600u);
+}
+
+// The journal's migration from 64-byte slots over real files: the new
+// file replaces the old one by a rename, and nothing else is left in the
+// directory.
+TEST(DirectoryStorage, AJournalOf64ByteSlotsIsMigratedInPlace) {
+  using namespace maic::device;
+  TempDir temp;
+  constexpr std::uint32_t kRecords = 2'500;  // more than one chunk
+  {
+    auto storage = open_or_die(temp.path());
+    auto file = storage->open("journal.bin", true);
+    ASSERT_TRUE(file.ok());
+    JournalHeader header{17'280, 5'000};
+    header.version = 2;
+    ASSERT_TRUE((*file)->write_at(0, encode_header(header)).ok());
+    for (std::uint32_t k = 1; k <= kRecords; ++k) {
+      JournalRecord r;
+      r.seq = k;
+      r.minute = 1'700'000'040 + 60 * std::int64_t{k};
+      r.covered_s = 60;
+      r.phase[0].forward = 1000 * std::uint64_t{k};
+      ASSERT_TRUE((*file)->write_at(kOldSlotSize * k, encode_old_record(r, 5'000)).ok());
+    }
+    ASSERT_TRUE((*file)->sync().ok());
+  }
+  auto storage = open_or_die(temp.path());
+  auto journal = Journal::open(*storage);
+  ASSERT_TRUE(journal.ok()) << journal.error().message;
+  EXPECT_EQ(journal->size(), kRecords);
+  EXPECT_EQ(journal->newest_seq(), kRecords);
+  EXPECT_EQ(journal->newest()->phase[0].forward, 1000u * kRecords);
+  EXPECT_EQ(std::filesystem::file_size(temp.path() / "journal.bin"), kSlotSize * (1 + kRecords));
+  EXPECT_FALSE(std::filesystem::exists(temp.path() / Journal::migration_name("journal.bin")));
+  JournalRecord next;
+  next.minute = 1'700'000'040 + 60 * std::int64_t{kRecords + 1};
+  next.phase[0].hertz = 50.01;
+  auto seq = journal->append(next);
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, kRecords + 1);
+  auto all = journal->records_after(0, 10'000);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), kRecords + 1);
+  EXPECT_EQ(all->front().phase[0].forward, 1000u);
+  EXPECT_NEAR(all->back().phase[0].hertz, 50.01, 1e-9);
 }
 
 }  // namespace

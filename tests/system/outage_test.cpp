@@ -155,6 +155,10 @@ TEST(Outage, TwelveDaysOfflineThenEveryMinuteArrivesOnce) {
   ASSERT_EQ(stored->size(), kTwelveDays);
   for (std::size_t i = 0; i < stored->size(); ++i)
     ASSERT_EQ((*stored)[i].minute, kFirstMinute + 60 * static_cast<std::int64_t>(i));
+  // With the frequency the device journaled (field fault K4: it arrived as 0).
+  for (const MinuteRecord& m : {stored->front(), stored->back()}) {
+    for (std::size_t p = 0; p < 3; ++p) EXPECT_NEAR(m.phase[p].hertz, 50, 1e-9) << p;
+  }
   auto row = cloud.store().device(devid);
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->newest_seq, kTwelveDays);

@@ -13,7 +13,7 @@ namespace maic::device::testing {
 
 // Appends `count` minutes to the journal in `storage` while no device has it
 // open, continuing from its newest record (or starting at `first_minute`):
-// 230 V, 10 A, PF 1 and 38.33 Wh a minute on each of three phases, each
+// 230 V, 10 A, PF 1, 50 Hz and 38.33 Wh a minute on each of three phases, each
 // minute covering `covered_s` seconds of readings.
 inline void append_minutes(Storage& storage, std::uint32_t count, std::int64_t first_minute,
                            int covered_s = 60) {
@@ -31,6 +31,7 @@ inline void append_minutes(Storage& storage, std::uint32_t count, std::int64_t f
       p.volts = 230;
       p.amps = 10;
       p.power_factor = 1;
+      p.hertz = 50;
       p.forward = seq * 3833;  // 0.01 Wh
     }
     ASSERT_TRUE(journal->append(r).ok());

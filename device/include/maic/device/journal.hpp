@@ -2,7 +2,7 @@
 // storage until the server has it (manual §11: "data collection interval 1
 // minute", "12 days offline").
 //
-// A ring of fixed 64-byte slots in one file, written one slot per minute
+// A ring of fixed 128-byte slots in one file, written one slot per minute
 // with one write and one fdatasync. Slot 0 is the file header; the record
 // with sequence number `seq` lives in slot 1 + (seq - 1) % capacity, so the
 // ring's position follows from the newest seq and a slot's address from
@@ -11,8 +11,12 @@
 // recovery procedure: there is no log to replay and no state besides the
 // slots (docs/storage.md has the format and the crash-safety proof).
 //
-// Cost: 1,440 writes of 64 bytes and 1,440 fdatasyncs a day, each aligned
-// on a 64-byte boundary, so a slot never straddles a sector.
+// Cost: 1,440 writes of 128 bytes and 1,440 fdatasyncs a day, each aligned
+// on a 128-byte boundary, so a slot never straddles a 512-byte sector.
+//
+// Version 3 made the slots 128 bytes to keep each minute's frequency; a
+// journal of 64-byte slots (versions 1 and 2) is rewritten once, at open,
+// into a new file that replaces the old one by a rename (Journal::open).
 //
 // Energy is journaled as the device's lifetime counters (never set by the
 // user) at the minute's end, modulo 2^40 in 0.01 Wh, so a minute's energy
@@ -78,6 +82,7 @@ struct JournalPhase {
   double volts = 0;           // mean; stored in 0.01 V, clamped to 0..655.35 V
   double amps = 0;            // mean; stored in units of the file's amps_lsb, clamped
   double power_factor = 0;    // mean; stored in 1/10000, clamped to 0..1
+  double hertz = 0;           // mean; stored in 0.01 Hz, clamped to 0..655.35 Hz; 0: unknown
   std::uint64_t forward = 0;  // lifetime consumed energy at the minute's end, 0.01 Wh mod 2^40
   std::uint64_t reverse = 0;  // lifetime generated energy at the minute's end, 0.01 Wh mod 2^40
 
@@ -126,54 +131,80 @@ inline constexpr int kReadingSeconds = 5;
 //  - wh / rwh: the user's meters, lifetime + `offsets` (the ones in force
 //    for this record: MeterStore::offsets_for(seq)), the lifetime being the
 //    record's counters unwrapped near `reference` (the current lifetime).
-//  - hertz: 0, frequency is not journaled.
+//  - hertz: the record's mean frequency (0 for a minute journaled before
+//    version 3, which did not keep it).
 MinuteRecord to_minute_record(const JournalRecord& r, const JournalRecord* previous,
                               const MeterValues& offsets, const MeterValues& reference);
 
 // --- The format -------------------------------------------------------------
 // Exposed for tests and fuzzing; the Journal is the only writer.
 
-inline constexpr std::size_t kSlotSize = 64;
+inline constexpr std::size_t kSlotSize = 128;
 using Slot = std::array<std::byte, kSlotSize>;
+// Versions 1 and 2 had 64-byte slots; they are still read, to migrate them.
+inline constexpr std::size_t kOldSlotSize = 64;
+using OldSlot = std::array<std::byte, kOldSlotSize>;
+// The header is the file's first 64 bytes in every version (in version 3
+// the rest of slot 0 is reserved zeros), so it can be read before the
+// slot size is known.
+inline constexpr std::size_t kHeaderSize = 64;
 
-// The header in slot 0: magic "MAICJRNL", u16 version, u16 slot size,
-// u32 capacity, u32 amps_lsb in µA, zeros, u32 CRC-32C of bytes 0..59.
-// Version 2 slots carry the seconds a minute covered (flag bit 3); a
-// version 1 file is read and appended to as it is: its old slots count
-// 5-s readings, and the header, written only when the file is made, is
-// never rewritten. A build that reads only version 1 refuses a version 2
-// file rather than skipping its slots.
+// The header: magic "MAICJRNL", u16 version, u16 slot size, u32 capacity,
+// u32 amps_lsb in µA, zeros, u32 CRC-32C of bytes 0..59.
+//  - Version 1: 64-byte slots whose byte 10 counted 5-s readings.
+//  - Version 2: 64-byte slots with the seconds a minute covered (flag bit
+//    3); a version 1 file was appended to as it was, so its slots mix both.
+//  - Version 3: 128-byte slots that add each phase's frequency. Journal::open
+//    migrates a version 1 or 2 file to it. A build that reads only versions
+//    1 and 2 refuses a version 3 file rather than skipping its slots.
 struct JournalHeader {
-  static constexpr std::uint16_t kVersion = 2;
-  static constexpr std::uint16_t kOldestVersion = 1;  // still read
+  static constexpr std::uint16_t kVersion = 3;
+  static constexpr std::uint16_t kOldestVersion = 1;  // still read, to migrate it
   std::uint32_t capacity = 0;
   std::uint32_t amps_lsb_ua = 0;
   std::uint16_t version = kVersion;  // as found in a file; encode_header writes it
+  // The slot size of `version`: 64 bytes before version 3, 128 since.
+  std::size_t slot_size() const { return version < 3 ? kOldSlotSize : kSlotSize; }
   friend bool operator==(const JournalHeader&, const JournalHeader&) = default;
 };
-Slot encode_header(const JournalHeader& h);
-Result<JournalHeader> decode_header(std::span<const std::byte, kSlotSize> slot);
+// The header as a whole slot of its version (slot 0): the 64 header bytes,
+// then zeros up to slot_size().
+std::vector<std::byte> encode_header(const JournalHeader& h);
+// The header from the file's first kHeaderSize bytes; the slot size it
+// names must be its version's.
+Result<JournalHeader> decode_header(std::span<const std::byte, kHeaderSize> bytes);
 
-// A record slot, little-endian (docs/storage.md has the table):
+// A record slot of version 3, little-endian (docs/storage.md has the table):
 //   0 u32 seq | 4 u32 minute (unix s / 60) | 8 u8 flags (bits 0-1 phases,
 //   bit 2 output, bit 3 set: byte 10 is seconds) | 9 i8 °C | 10 u8 seconds
 //   covered (bit 3 clear, version 1: 5-s readings) | 11 u8 0 |
 //   12 + 16·p: u16 0.01 V, u16 amps/amps_lsb, u16 PF/10000, u40 forward,
-//   u40 reverse (0.01 Wh) | 60 u32 CRC-32C of bytes 0..59.
+//   u40 reverse (0.01 Wh) | 60 + 2·p: u16 0.01 Hz | 66..123 zeros (reserved)
+//   | 124 u32 CRC-32C of bytes 0..123.
+// Bytes 0..59 are laid out as in versions 1 and 2.
 // Precondition for encode: r.minute >= 0 and r.minute / 60 < 2^32.
 Slot encode_record(const JournalRecord& r, std::uint32_t amps_lsb_ua);
-// nullopt for an empty or damaged slot: bad CRC, seq 0, or fields out of range.
+// nullopt for an empty or damaged slot: bad CRC, seq 0, or fields out of
+// range (reserved bytes not zero among them).
 std::optional<JournalRecord> decode_record(std::span<const std::byte, kSlotSize> slot,
                                            std::uint32_t amps_lsb_ua);
+
+// A record slot of versions 1 and 2: bytes 0..59 as above, then a u32
+// CRC-32C of them at 60. It has no frequency: decoding gives hertz 0, and
+// encoding (for tests of the migration) drops it and writes flag bit 3.
+OldSlot encode_old_record(const JournalRecord& r, std::uint32_t amps_lsb_ua);
+std::optional<JournalRecord> decode_old_record(std::span<const std::byte, kOldSlotSize> slot,
+                                               std::uint32_t amps_lsb_ua);
 
 // --- The journal ------------------------------------------------------------
 
 struct JournalOptions {
   std::string file_name = "journal.bin";
-  // Records kept: 17,280 is 12 days of minutes. The file is 64 × (capacity
-  // + 1) bytes once full (1.1 MB). An existing file made for another
-  // capacity is refused with an error rather than migrated: the operator
-  // moves it away (nothing is deleted behind anyone's back).
+  // Records kept: 17,280 is 12 days of minutes. The file is 128 × (capacity
+  // + 1) bytes once full (2.2 MB). An existing file made for another
+  // capacity is refused with an error rather than resized: the operator
+  // moves it away (nothing is deleted behind anyone's back). The change of
+  // slot size from version 2 keeps the capacity.
   std::uint32_t capacity = 17'280;
   // The current resolution in µA, used when the file is created: 5000 µA
   // (up to 327 A) fits the D103's 5-120 A transformers; a 2000 A device
@@ -190,7 +221,18 @@ class Journal {
   // on I/O errors and on a header that is not this format or not this
   // capacity (the message says which). `storage` need not outlive the
   // journal: it keeps only the open file.
+  //
+  // A version 1 or 2 file (64-byte slots) is first migrated: every valid
+  // slot is copied, in chunks, to the same slot of a version 3 file named
+  // migration_name(file_name), which is synced and then renamed over the
+  // journal. A power cut before the rename leaves the old journal, and the
+  // next open migrates it again, overwriting the scratch file; after the
+  // rename, the complete new one. Needs room for both files meanwhile
+  // (1.1 MB + 2.2 MB for 12 days).
   static Result<Journal> open(Storage& storage, const JournalOptions& options = {});
+
+  // The scratch file of a migration: "<file_name>.v3".
+  static std::string migration_name(const std::string& file_name);
 
   // Appends `r` (its seq is ignored) as seq newest_seq() + 1, overwriting
   // the oldest record when the ring is full; returns the seq. On OK the
