@@ -189,7 +189,8 @@ std::vector<Reading> Device::step() {
     if (Status saved = s.meters.update(micro_wh(s.lifetime), now); !saved) {
       s.storage_error = "meters: " + saved.error().message;
     }
-    // After the update: a reading whose save succeeded publishes it.
+    // After the update, so that a save made in this step goes out with
+    // this step's reading.
     if (!readings.empty()) published = s.as_saved(readings.back());
   }
   if (options_.services != nullptr && published) options_.services->on_reading(*published, now);

@@ -4,7 +4,8 @@
 //
 // Every value comes from the quantity catalogue (core/quantity.hpp): one
 // topic per catalogue quantity, named by its key, plus the manual's kWh
-// copies of the energy meters. docs/mqtt.md lists the result.
+// copies of the energy meters and their lifetime registers ("LWh1"), which
+// Home Assistant's energy sensors read. docs/mqtt.md lists the result.
 #pragma once
 
 #include <optional>
