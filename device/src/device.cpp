@@ -22,6 +22,21 @@ MeterValues micro_wh(const EnergyMeters& meters) {
   return v;
 }
 
+double wh_of(std::int64_t micro_wh) {
+  return static_cast<double>(micro_wh) / EnergyRegister::kUnitsPerWh;
+}
+
+// Sets the meters of `r`: the lifetime registers `lifetime` (µWh) and the
+// user's meters, lifetime + `offsets`.
+void set_meters(Reading& r, const MeterValues& lifetime, const MeterValues& offsets) {
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    r.lifetime[p].wh = wh_of(lifetime.forward[p]);
+    r.lifetime[p].rwh = wh_of(lifetime.reverse[p]);
+    r.phase[p].wh = wh_of(lifetime.forward[p] + offsets.forward[p]);
+    r.phase[p].rwh = wh_of(lifetime.reverse[p] + offsets.reverse[p]);
+  }
+}
+
 EnergyMeters from_micro_wh(const MeterValues& v) {
   EnergyMeters m;
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
@@ -60,6 +75,15 @@ struct Device::State {
   ServerReport server;
   SteadyTime started;
   int phases = 3;
+
+  // `r` as MQTT and /metrics publish it: its meters as of the meter
+  // store's last durable save, so that nothing published is ahead of what
+  // a restart after a crash resumes from (docs/mqtt.md, "As of the last
+  // save"). Caller holds `mutex`.
+  Reading as_saved(Reading r) const {
+    set_meters(r, meters.saved_lifetime(), meters.offsets());
+    return r;
+  }
 
   // Journal records as minute records, in order (caller holds `mutex`).
   std::vector<MinuteRecord> to_minutes(const std::vector<JournalRecord>& records) const {
@@ -131,6 +155,7 @@ std::vector<Reading> Device::step() {
   const SteadyTime now = clock_.steady_now();
   const WallTime wall = clock_.wall_now();
   std::vector<Reading> readings;
+  std::optional<Reading> published;  // the newest, for the services
   const Status polled = s.source->poll(now, readings);
   {
     std::lock_guard lock(s.mutex);
@@ -145,8 +170,9 @@ std::vector<Reading> Device::step() {
       s.lifetime.apply(r);  // r.wh, r.rwh: lifetime
       const MeterValues& offsets = s.meters.offsets();
       for (std::size_t p = 0; p < kMaxPhases; ++p) {
-        r.phase[p].wh += static_cast<double>(offsets.forward[p]) / EnergyRegister::kUnitsPerWh;
-        r.phase[p].rwh += static_cast<double>(offsets.reverse[p]) / EnergyRegister::kUnitsPerWh;
+        r.lifetime[p] = {r.phase[p].wh, r.phase[p].rwh};
+        r.phase[p].wh += wh_of(offsets.forward[p]);
+        r.phase[p].rwh += wh_of(offsets.reverse[p]);
       }
       s.latest = r;
       // A reading of a new minute closes the previous one, whose meters
@@ -163,10 +189,11 @@ std::vector<Reading> Device::step() {
     if (Status saved = s.meters.update(micro_wh(s.lifetime), now); !saved) {
       s.storage_error = "meters: " + saved.error().message;
     }
+    // After the update, so that a save made in this step goes out with
+    // this step's reading.
+    if (!readings.empty()) published = s.as_saved(readings.back());
   }
-  if (options_.services != nullptr && !readings.empty()) {
-    options_.services->on_reading(readings.back(), now);
-  }
+  if (options_.services != nullptr && published) options_.services->on_reading(*published, now);
   return readings;
 }
 
@@ -238,18 +265,19 @@ Reading Device::newest_values() const {
   }
   // The meters as the next reading will continue them: lifetime plus the
   // user's offsets (step()); no window, so no window energy.
-  const MeterValues lifetime = micro_wh(s.lifetime);
-  const MeterValues& offsets = s.meters.offsets();
-  for (std::size_t p = 0; p < kMaxPhases; ++p) {
-    PhaseValues& v = r.phase[p];
-    v.wh =
-        static_cast<double>(lifetime.forward[p] + offsets.forward[p]) / EnergyRegister::kUnitsPerWh;
-    v.rwh =
-        static_cast<double>(lifetime.reverse[p] + offsets.reverse[p]) / EnergyRegister::kUnitsPerWh;
+  set_meters(r, micro_wh(s.lifetime), s.meters.offsets());
+  for (PhaseValues& v : r.phase) {
     v.wh_delta = 0;
     v.rwh_delta = 0;
   }
   return r;
+}
+
+std::optional<Reading> Device::published() const {
+  const State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  if (!s.latest) return std::nullopt;
+  return s.as_saved(*s.latest);
 }
 
 Status Device::set_output(bool on) {

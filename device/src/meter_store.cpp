@@ -154,15 +154,28 @@ Result<MeterStore> MeterStore::open(Storage& storage, const std::optional<Journa
       }
     }
   }
+  // Durable either way: a restart takes the larger of the file and the
+  // journal again.
+  store.saved_lifetime_ = store.state_.lifetime;
   return store;
 }
 
-MeterValues MeterStore::user_meters() const {
+namespace {
+
+MeterValues plus_offsets(const MeterValues& lifetime, const MeterValues& offsets) {
   MeterValues out;
   for (Flow f : kFlows) {
-    for (std::size_t p = 0; p < kMaxPhases; ++p) out[f][p] = lifetime()[f][p] + offsets()[f][p];
+    for (std::size_t p = 0; p < kMaxPhases; ++p) out[f][p] = lifetime[f][p] + offsets[f][p];
   }
   return out;
+}
+
+}  // namespace
+
+MeterValues MeterStore::user_meters() const { return plus_offsets(lifetime(), offsets()); }
+
+MeterValues MeterStore::saved_user_meters() const {
+  return plus_offsets(saved_lifetime_, offsets());
 }
 
 const MeterValues& MeterStore::offsets_for(std::uint32_t seq) const {
@@ -225,6 +238,7 @@ Status MeterStore::flush(SteadyTime now) { return dirty_ ? save(now) : ok_status
 Status MeterStore::save(SteadyTime now) {
   const std::string text = encode_meter_state(state_);
   if (auto s = storage_->write_file_atomic(options_.file_name, as_bytes(text)); !s) return s;
+  saved_lifetime_ = state_.lifetime;
   last_save_ = now;
   dirty_ = false;
   return ok_status();

@@ -87,6 +87,17 @@ class MeterStore {
   const MeterValues& lifetime() const { return state_.lifetime; }
   const MeterValues& offsets() const { return state_.history.back().offsets; }
   MeterValues user_meters() const;  // lifetime + offsets
+  // The lifetime registers as of the last durable save: what a restart
+  // after a crash resumes from at the least (the file, or the journal's
+  // newest record where that is ahead: open() took both). They lag
+  // lifetime() by up to `save_every` and never decrease, also across
+  // restarts; what the device publishes for others to count on (MQTT,
+  // /metrics: docs/mqtt.md, "As of the last save").
+  const MeterValues& saved_lifetime() const { return saved_lifetime_; }
+  // saved_lifetime() + offsets: the user's meters as saved. The offsets in
+  // force are always saved (set_user_meter() saves at once), so these
+  // change by the user's act or by a save, never back by a crash.
+  MeterValues saved_user_meters() const;
   const MeterState& state() const { return state_; }
 
   // The offsets in force for journal record `seq` (the first entry's for a
@@ -122,6 +133,7 @@ class MeterStore {
   Storage* storage_;
   MeterStoreOptions options_;
   MeterState state_;
+  MeterValues saved_lifetime_;  // state_.lifetime when last saved, or as opened
   SteadyTime last_save_;
   bool dirty_ = false;
 };

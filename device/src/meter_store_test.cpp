@@ -191,6 +191,35 @@ TEST(MeterStore, SavesEveryThirtySecondsOfSteadyTimeWhenSomethingChanged) {
   EXPECT_EQ(decode_meter_state(file_text(memory))->lifetime, values(5'000));
 }
 
+// What the device publishes (docs/mqtt.md, "As of the last save"): the
+// registers of the last save that succeeded, as opened before the first.
+TEST(MeterStore, SavedLifetimeFollowsTheSavesThatSucceeded) {
+  MemoryStorage memory;
+  FaultStorage faulty(memory);
+  const SteadyTime t0{};
+  JournalRecord newest;
+  newest.phase[0].forward = 600;  // 6 Wh: the journal is ahead of the empty store
+  MeterStore store = open_or_die(faulty, t0, newest);
+  MeterValues opened;
+  opened.forward[0] = 6'000'000;
+  EXPECT_EQ(store.saved_lifetime(), opened) << "the journal is durable too";
+  ASSERT_TRUE(store.update(values(10'000'000), t0 + 29s).ok());
+  EXPECT_EQ(store.lifetime(), values(10'000'000));
+  EXPECT_EQ(store.saved_lifetime(), opened) << "not saved yet";
+  faulty.fail_next(1);
+  EXPECT_FALSE(store.update(values(11'000'000), t0 + 30s).ok());
+  EXPECT_EQ(store.saved_lifetime(), opened) << "the save failed";
+  ASSERT_TRUE(store.update(values(12'000'000), t0 + 35s).ok());
+  EXPECT_EQ(store.saved_lifetime(), values(12'000'000));
+  ASSERT_TRUE(store.update(values(13'000'000), t0 + 40s).ok());
+  EXPECT_EQ(store.saved_lifetime(), values(12'000'000));
+  // An initial value is saved at once, with the registers as they stand.
+  ASSERT_TRUE(store.set_user_meter(0, Flow::kForward, 1'000'000, 1, t0 + 41s).ok());
+  EXPECT_EQ(store.saved_lifetime(), values(13'000'000));
+  EXPECT_EQ(store.saved_user_meters().forward[0], 1'000'000);
+  EXPECT_EQ(store.saved_user_meters().forward[1], values(13'000'000).forward[1]);
+}
+
 TEST(MeterStore, AFailedSaveIsRetriedAtTheNextUpdate) {
   MemoryStorage memory;
   FaultStorage faulty(memory);

@@ -22,6 +22,8 @@ struct Gauge {
   std::string type = "gauge";  // or "counter"
 };
 
+// `reading`: Device::published(), the meters as of the last save; none
+// before the first reading (only the gauges then).
 std::string metrics_text(const std::optional<Reading>& reading, std::string_view devid,
                          std::span<const Gauge> gauges);
 

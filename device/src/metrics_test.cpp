@@ -45,6 +45,7 @@ TEST(Metrics, EveryLineIsValidExposition) {
   r.phase[0].volts = 230.5;
   r.phase[1].reverse_watts = 1200;
   r.phase[2].rwh = 5000.25;
+  r.lifetime[2].rwh = 4000.5;
   const Gauge gauges[] = {{"maic_output_on", "Output state", 1},
                           {"maic_uptime_seconds", "Seconds since start", 12, "counter"}};
   const std::string text = metrics_text(r, "1828719372", gauges);
@@ -59,17 +60,25 @@ TEST(Metrics, EveryLineIsValidExposition) {
       ++samples;
     }
   }
-  EXPECT_EQ(samples, 8 * 3 + 2 + 2);
+  EXPECT_EQ(samples, 10 * 3 + 2 + 2);
   EXPECT_NE(text.find("maic_voltage_volts{devid=\"1828719372\",phase=\"1\"} 230.5\n"),
             std::string::npos);
   EXPECT_NE(
       text.find("maic_power_watts{devid=\"1828719372\",phase=\"2\",direction=\"reverse\"} 1200\n"),
       std::string::npos);
+  // The counter is the lifetime register; the user's meter is a gauge.
   EXPECT_NE(text.find("maic_energy_watt_hours_total{devid=\"1828719372\",phase=\"3\",direction="
+                      "\"reverse\"} 4000.5\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("maic_energy_meter_watt_hours{devid=\"1828719372\",phase=\"3\",direction="
                       "\"reverse\"} 5000.25\n"),
             std::string::npos);
+  EXPECT_NE(text.find("# TYPE maic_energy_watt_hours_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE maic_energy_meter_watt_hours gauge\n"), std::string::npos);
   // One HELP per metric even where two families share it.
   EXPECT_EQ(text.find("# HELP maic_power_watts"), text.rfind("# HELP maic_power_watts"));
+  EXPECT_EQ(text.find("# HELP maic_energy_meter_watt_hours"),
+            text.rfind("# HELP maic_energy_meter_watt_hours"));
 }
 
 TEST(Metrics, WithoutAReadingOnlyTheGauges) {

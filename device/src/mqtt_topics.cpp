@@ -16,33 +16,46 @@ namespace {
 using Json = nlohmann::ordered_json;  // keys in catalogue order, as a person reads them
 
 // How each family appears on MQTT. The Home Assistant classes are those of
-// its sensor platform; energy meters are "total_increasing" so that a meter
-// set back by the user (page API "initval") starts a new cycle instead of
-// counting as negative consumption.
+// its sensor platform. Energy meters are "total_increasing" and read the
+// lifetime register (`meter`): the user's meter may be set back or forward
+// by an initial value (page API "initval", manual §5), which Home
+// Assistant would book as a new cycle or as consumed energy.
 struct FamilyStyle {
   Family family;
   std::string_view device_class;  // empty: not announced as a sensor (the output)
   std::string_view state_class;
   std::string_view kilo_unit;  // non-empty: also published in kilo-units (manual §8: "kWh")
+  bool meter;                  // an energy meter: also its lifetime register, which sensors read
 };
 
 constexpr std::array<FamilyStyle, 10> kStyles{{
-    {Family::kVoltage, "voltage", "measurement", ""},
-    {Family::kCurrent, "current", "measurement", ""},
-    {Family::kPower, "power", "measurement", ""},
-    {Family::kReversePower, "power", "measurement", ""},
-    {Family::kEnergy, "energy", "total_increasing", "kWh"},
-    {Family::kReverseEnergy, "energy", "total_increasing", "kWh"},
-    {Family::kPowerFactor, "power_factor", "measurement", ""},
-    {Family::kFrequency, "frequency", "measurement", ""},
-    {Family::kTemperature, "temperature", "measurement", ""},
-    {Family::kOutput, "", "", ""},
+    {Family::kVoltage, "voltage", "measurement", "", false},
+    {Family::kCurrent, "current", "measurement", "", false},
+    {Family::kPower, "power", "measurement", "", false},
+    {Family::kReversePower, "power", "measurement", "", false},
+    {Family::kEnergy, "energy", "total_increasing", "kWh", true},
+    {Family::kReverseEnergy, "energy", "total_increasing", "kWh", true},
+    {Family::kPowerFactor, "power_factor", "measurement", "", false},
+    {Family::kFrequency, "frequency", "measurement", "", false},
+    {Family::kTemperature, "temperature", "measurement", "", false},
+    {Family::kOutput, "", "", "", false},
 }};
 
-// The kWh copy of a meter's key: "Wh1" -> "kWh1", "rWh1" -> "rkWh1",
-// "TWh" -> "TkWh", "rTWh" -> "rTkWh" (the manual's table names them by unit).
+// The copies of a meter's key replace its unit stem: the kWh copy "Wh1" ->
+// "kWh1", "rWh1" -> "rkWh1", "TWh" -> "TkWh", "rTWh" -> "rTkWh" (the
+// manual's table names them by unit); the lifetime register "Wh1" ->
+// "LWh1", "rTWh" -> "rTLWh".
 constexpr std::string_view kMeterStem = "Wh";
 constexpr std::string_view kKiloMeterStem = "kWh";
+constexpr std::string_view kLifetimeMeterStem = "LWh";
+
+std::string replace_meter_stem(const Quantity& q, std::string_view stem) {
+  std::string key = q.key;
+  const std::size_t at = key.find(kMeterStem);
+  assert(at != std::string::npos && "a meter's key names its unit");
+  key.replace(at, kMeterStem.size(), stem);
+  return key;
+}
 
 const FamilyStyle& style_of(Family f) {
   for (const FamilyStyle& s : kStyles) {
@@ -60,15 +73,14 @@ std::vector<Value> build(int phases) {
   std::vector<Value> out;
   for (const Quantity& q : catalogue(phases)) {
     const FamilyStyle& style = style_of(q.family);
-    out.push_back({mqtt_name(q), &q, 1.0, family_info(q.family).decimals, q.unit, true});
-    if (style.kilo_unit.empty()) continue;
-    std::string kilo = q.key;
-    const std::size_t at = kilo.find(kMeterStem);
-    assert(at != std::string::npos && "a meter's key names its unit");
-    kilo.replace(at, kMeterStem.size(), kKiloMeterStem);
-    // Three more digits keep the resolution of the Wh topic.
-    out.push_back(
-        {std::move(kilo), &q, 1e-3, family_info(q.family).decimals + 3, style.kilo_unit, false});
+    const int decimals = family_info(q.family).decimals;
+    out.push_back({mqtt_name(q), &q, 1.0, decimals, q.unit, true});
+    if (!style.kilo_unit.empty()) {
+      // Three more digits keep the resolution of the Wh topic.
+      out.push_back(
+          {replace_meter_stem(q, kKiloMeterStem), &q, 1e-3, decimals + 3, style.kilo_unit, false});
+    }
+    if (style.meter) out.push_back({lifetime_name(q), &q, 1.0, decimals, q.unit, false, true});
   }
   return out;
 }
@@ -148,6 +160,11 @@ OutputEntities output_entities(const MqttSettings& s, const Identity& id, const 
 
 }  // namespace
 
+std::string lifetime_name(const Quantity& q) {
+  assert(style_of(q.family).meter && "only energy meters have a lifetime register");
+  return replace_meter_stem(q, kLifetimeMeterStem);
+}
+
 std::span<const Value> values(int phases) { return catalogue_table<Value, build>(phases); }
 
 const Value* find_value(std::string_view name, int phases) {
@@ -161,7 +178,8 @@ std::string format_number(double v, int decimals) {
 }
 
 double published_value(const Reading& r, const Value& v) {
-  return round_to(v.scale * value_of(r, *v.quantity), v.decimals);
+  const double x = v.lifetime ? lifetime_value(r, *v.quantity) : value_of(r, *v.quantity);
+  return round_to(v.scale * x, v.decimals);
 }
 
 Topics::Topics(std::string_view prefix, std::string_view devid)
@@ -217,8 +235,11 @@ std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& i
   for (const Value& v : values(phases)) {
     const FamilyStyle& style = style_of(v.quantity->family);
     if (!v.primary || style.device_class.empty()) continue;
+    // The unique_id stays the meter's ("maic_<devid>_Wh1"): the entity and
+    // its history carry on from versions that read the user's meter.
     Json config = entity(id, t, v.quantity->name, v.name);
-    set_state_source(config, t, v.name, has_json(s.layout));
+    const std::string state = style.meter ? lifetime_name(*v.quantity) : v.name;
+    set_state_source(config, t, state, has_json(s.layout));
     config["device_class"] = style.device_class;
     config["state_class"] = style.state_class;
     if (!v.unit.empty()) config["unit_of_measurement"] = v.unit;

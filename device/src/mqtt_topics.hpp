@@ -4,7 +4,8 @@
 //
 // Every value comes from the quantity catalogue (core/quantity.hpp): one
 // topic per catalogue quantity, named by its key, plus the manual's kWh
-// copies of the energy meters. docs/mqtt.md lists the result.
+// copies of the energy meters and their lifetime registers ("LWh1"), which
+// Home Assistant's energy sensors read. docs/mqtt.md lists the result.
 #pragma once
 
 #include <optional>
@@ -27,13 +28,22 @@ struct Value {
   double scale;              // published = scale * catalogue value (1, or 1/1000 for kWh)
   int decimals;              // digits after the point in the text; 0: an integer
   std::string_view unit;     // of the published number: "V", "kWh", "" (PF, OUT)
-  bool primary;              // false for the kWh copies: not announced to Home Assistant
+  bool primary;              // false for the copies: not announced as sensors of their own
+  // The meter's lifetime register rather than the user's meter (a copy
+  // "LWh1" of "Wh1": monotonic, never set by the user).
+  bool lifetime = false;
 };
 
 // The published values of a device with `phases` phases (1 or 3), in
-// catalogue order, each kWh copy right after its Wh meter. The span lives
-// for the program.
+// catalogue order, each energy meter followed by its kWh copy and its
+// lifetime register. The span lives for the program.
 std::span<const Value> values(int phases);
+
+// The name of the lifetime register behind energy meter `q`: "Wh1" ->
+// "LWh1", "rWh1" -> "rLWh1", "TWh" -> "TLWh", "rTWh" -> "rTLWh", single-
+// phase "Wh" -> "LWh". Precondition: `q` is a meter (kEnergy,
+// kReverseEnergy).
+std::string lifetime_name(const Quantity& q);
 
 // Finds a value by its name ("Temp", "kWh2"); nullptr when unknown.
 const Value* find_value(std::string_view name, int phases = 3);
@@ -43,7 +53,8 @@ const Value* find_value(std::string_view name, int phases = 3);
 // exponent; NaN and infinities become 0 (a client parses every value).
 std::string format_number(double v, int decimals);
 
-// The value of `v` in reading `r`, scaled and rounded as published.
+// The value of `v` in reading `r`, scaled and rounded as published. The
+// device hands in Device::published(): its meters as of the last save.
 double published_value(const Reading& r, const Value& v);
 
 // The topic layout, the page API's "separat" (compat.md §1): 0 separate
@@ -98,7 +109,10 @@ std::optional<bool> parse_setout(std::string_view payload, const MqttSettings& s
 // Home Assistant MQTT discovery (retained configs), for a device with
 // `phases` phases:
 //  - one sensor per primary value, except OUT:
-//    `<discovery_prefix>/sensor/maic_<devid>/<name>/config`;
+//    `<discovery_prefix>/sensor/maic_<devid>/<name>/config`; an energy
+//    meter's sensor (total_increasing) reads its lifetime register
+//    (lifetime_name()), which never decreases, so an initial value set
+//    below the meter is not booked as negative energy;
 //  - the output: a switch (`.../switch/maic_<devid>/output/config`) when
 //    control is enabled, else a binary_sensor; the other of the two gets an
 //    empty retained payload, which removes it from Home Assistant.

@@ -43,17 +43,38 @@ std::vector<std::string> names(int phases) {
 // The contract (compat.md §2, manual §8), written out once, here, to check
 // what the catalogue generates.
 TEST(MqttValues, ThreePhaseNamesAreTheManualsTopics) {
-  EXPECT_THAT(names(3), ElementsAreArray<std::string>(
-                            {"V1",    "V2",   "V3",    "A1",   "A2",    "A3",   "A",     "W1",
-                             "W2",    "W3",   "W",     "rW1",  "rW2",   "rW3",  "TrW",   "Wh1",
-                             "kWh1",  "Wh2",  "kWh2",  "Wh3",  "kWh3",  "TWh",  "TkWh",  "rWh1",
-                             "rkWh1", "rWh2", "rkWh2", "rWh3", "rkWh3", "rTWh", "rTkWh", "PF1",
-                             "PF2",   "PF3",  "Fr1",   "Fr2",  "Fr3",   "Temp", "OUT"}));
+  // clang-format off
+  EXPECT_THAT(names(3), ElementsAreArray<std::string>({
+      "V1", "V2", "V3", "A1", "A2", "A3", "A", "W1", "W2", "W3", "W", "rW1", "rW2", "rW3", "TrW",
+      "Wh1", "kWh1", "LWh1", "Wh2", "kWh2", "LWh2", "Wh3", "kWh3", "LWh3", "TWh", "TkWh", "TLWh",
+      "rWh1", "rkWh1", "rLWh1", "rWh2", "rkWh2", "rLWh2", "rWh3", "rkWh3", "rLWh3",
+      "rTWh", "rTkWh", "rTLWh",
+      "PF1", "PF2", "PF3", "Fr1", "Fr2", "Fr3", "Temp", "OUT"}));
+  // clang-format on
 }
 
 TEST(MqttValues, SinglePhaseNamesHaveNoPhaseNumber) {
-  EXPECT_THAT(names(1), ElementsAreArray<std::string>({"V", "A", "W", "rW", "Wh", "kWh", "rWh",
-                                                       "rkWh", "PF", "Fr", "Temp", "OUT"}));
+  EXPECT_THAT(names(1),
+              ElementsAreArray<std::string>({"V", "A", "W", "rW", "Wh", "kWh", "LWh", "rWh", "rkWh",
+                                             "rLWh", "PF", "Fr", "Temp", "OUT"}));
+}
+
+TEST(MqttValues, LifetimeCopiesReadTheLifetimeRegisters) {
+  Reading r = sample();
+  for (std::size_t p = 0; p < 3; ++p) r.lifetime[p] = {1000.04 + static_cast<double>(p), 2.0};
+  const Value* wh = find_value("Wh1");
+  const Value* lwh = find_value("LWh1");
+  ASSERT_NE(lwh, nullptr);
+  EXPECT_EQ(lwh->quantity, wh->quantity);
+  EXPECT_TRUE(lwh->lifetime);
+  EXPECT_FALSE(lwh->primary);
+  EXPECT_EQ(lwh->unit, "Wh");
+  EXPECT_DOUBLE_EQ(published_value(r, *wh), 123456.8);  // the user's meter
+  EXPECT_DOUBLE_EQ(published_value(r, *lwh), 1000.0);
+  EXPECT_DOUBLE_EQ(published_value(r, *find_value("TLWh")), 3003.1);
+  EXPECT_DOUBLE_EQ(published_value(r, *find_value("rTLWh")), 6.0);
+  EXPECT_EQ(lifetime_name(*find_quantity("rTWh")), "rTLWh");
+  EXPECT_EQ(lifetime_name(*find_quantity("Wh", 1)), "LWh");
 }
 
 TEST(MqttValues, EveryCatalogueQuantityIsPublishedOnceAsPrimary) {
@@ -270,6 +291,44 @@ TEST(MqttDiscovery, ClassesAndUnitsPerFamily) {
   EXPECT_EQ(config("Temp")["device_class"], "temperature");
   EXPECT_EQ(config("Temp")["unit_of_measurement"], "°C");
   EXPECT_EQ(config("Temp")["value_template"], "{{ value_json.Temp }}");
+}
+
+// Home Assistant's total_increasing reads a drop as a meter reset and a
+// jump as consumption: the energy sensors read the lifetime registers,
+// which the user's initial values (manual §5) do not move. Their entities
+// keep the meter's unique_id.
+TEST(MqttDiscovery, EnergySensorsReadTheLifetimeRegisters) {
+  MqttSettings s = discovery_settings();
+  for (const int layout : {0, 1, 2}) {
+    s.layout = layout;
+    const std::vector<Message> ms = discovery_messages(s, kId, 3);
+    int meters = 0;
+    for (const Message& m : ms) {
+      if (m.payload.empty()) continue;
+      const nlohmann::json c = nlohmann::json::parse(m.payload);
+      if (c.value("device_class", "") != "energy") continue;
+      ++meters;
+      EXPECT_EQ(c["state_class"], "total_increasing") << m.topic;
+      const std::string key =
+          c["unique_id"].get<std::string>().substr(std::string_view("maic_1828719372_").size());
+      const std::string lifetime = lifetime_name(*find_quantity(key));
+      if (has_json(layout)) {
+        EXPECT_EQ(c["state_topic"], "smart-maic/1828719372/JSON") << m.topic;
+        EXPECT_EQ(c["value_template"], fmt::format("{{{{ value_json.{} }}}}", lifetime));
+      } else {
+        EXPECT_EQ(c["state_topic"], "smart-maic/1828719372/" + lifetime) << m.topic;
+      }
+    }
+    EXPECT_EQ(meters, 8) << "layout " << layout;  // Wh1..3, TWh, rWh1..3, rTWh
+  }
+  const nlohmann::json wh1 = config_of(discovery_messages(discovery_settings(), kId, 3),
+                                       "homeassistant/sensor/maic_1828719372/Wh1/config");
+  EXPECT_EQ(wh1["unique_id"], "maic_1828719372_Wh1");
+  EXPECT_EQ(wh1["value_template"], "{{ value_json.LWh1 }}");
+  s.layout = 0;
+  const nlohmann::json single = config_of(discovery_messages(s, {"42", "D101", ""}, 1),
+                                          "homeassistant/sensor/maic_42/rWh/config");
+  EXPECT_EQ(single["state_topic"], "smart-maic/42/rLWh");
 }
 
 TEST(MqttDiscovery, OutputIsASwitchWhenControlIsEnabled) {

@@ -194,7 +194,7 @@ class Api {
         {"maic_source_up", "1 while the source of readings answers",
          s.source.last_error.empty() ? 1.0 : 0.0},
     };
-    Response r = Response::text(metrics_text(device_.latest(), s.identity.devid, gauges));
+    Response r = Response::text(metrics_text(device_.published(), s.identity.devid, gauges));
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
   }

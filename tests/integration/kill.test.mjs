@@ -5,13 +5,20 @@
 // daemon prints a reading only after the step that journaled the minute
 // before it), holds no minute twice, and the meters never went backwards.
 //
+// What the daemon publishes never goes backwards either (docs/mqtt.md, "As
+// of the last save"): every value of the meter topics on a real mosquitto
+// (the user's meters Wh1, TWh and the lifetime registers LWh1, TLWh), and
+// /metrics' energy series scraped before each kill, across all restarts.
+//
 // A kill lands at a random moment because it follows a random number of
 // printed readings while the daemon loops every 1.7 ms of real time.
 import assert from "node:assert/strict";
 import path from "node:path";
 import test from "node:test";
 
-import { DEVICE_BIN, page, startDevice, stop, tempDir, waitForLine } from "./harness.mjs";
+import { DEVICE_BIN, page, start, startBroker, startDevice, stop, tempDir, waitForLine } from "./harness.mjs";
+
+const PUBLISHED_METERS = ["Wh1", "TWh", "LWh1", "TLWh"];
 
 const KILLS = Number(process.env.MAIC_KILLS ?? 50);
 const READING = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z .*\| Wh [\d.]+ [\d.]+ [\d.]+ = ([\d.]+) /gm;
@@ -20,6 +27,28 @@ const READING = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)Z .*\| Wh [\d.]+ [\d.]+ [\d.]+
 function lcg(seed) {
   let x = seed >>> 0;
   return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+// The energy series of /metrics, summed over the phases (forward):
+// { maic_energy_watt_hours_total: Wh, maic_energy_meter_watt_hours: Wh }.
+async function scrapeEnergy(url) {
+  const res = await fetch(`${url}/metrics`);
+  assert.equal(res.status, 200);
+  const sums = {};
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^(maic_energy_\w+)\{[^}]*direction="forward"\} (\S+)$/.exec(line);
+    if (m) sums[m[1]] = (sums[m[1]] ?? 0) + Number(m[2]);
+  }
+  return sums;
+}
+
+// mosquitto_sub -v output: "topic value" lines, in the order received.
+function publishedIn(output, devid) {
+  const values = Object.fromEntries(PUBLISHED_METERS.map((name) => [name, []]));
+  for (const [, name, value] of output.matchAll(new RegExp(`^smart-maic/${devid}/(\\w+) (\\S+)$`, "gm"))) {
+    values[name]?.push(Number(value));
+  }
+  return values;
 }
 
 function readingsIn(output) {
@@ -38,15 +67,34 @@ test(`${KILLS} kills: every completed minute kept, meters never backwards`,
   let startTime = 1_750_000_000;  // simulated wall time carries on across runs
   let lastKwh = 0;  // the meter as last printed
   const lossBound = (30 + 5) * 3 * 230 * 20 / 3600 / 1000;  // kWh: one save interval and a reading
-  let device;
+  const scraped = {};  // the highest energy series of /metrics so far
+  let device, broker, sub, devid;
   try {
+    broker = await startBroker(tmp.dir);
     for (let k = 0; k < KILLS; k++) {
-      ({ device } = await startDevice(data, [
+      let url;
+      ({ device, url, devid } = await startDevice(data, [
         "--time-scale", "600", "--start-time", String(startTime),
         "--profile", "constant", "--amps", "20", "--angle", "0", "--noise", "0",
       ]));
+      if (k === 0) {
+        // Every reading on separate topics; the settings stay for the restarts.
+        sub = start("/usr/bin/mosquitto_sub", ["-h", "127.0.0.1", "-p", String(broker.port), "-v",
+          ...PUBLISHED_METERS.flatMap((name) => ["-t", `smart-maic/${devid}/${name}`])]);
+        assert.equal((await page(url, { page: "devlogin", devpass: "0000" })).status, 200);
+        const saved = await page(url, {
+          page: "mqtt", serv: "127.0.0.1", port: String(broker.port), uname: "", pass: "",
+          mqtt_on: "1", mqttint: "1", separat: "0", prefix: "smart-maic/",
+        });
+        assert.equal(saved.status, 200, saved.text);
+      }
       const wanted = 1 + Math.floor(random() * 40);
       await waitForLine(device, new RegExp(`(?:^\\d{4}-.*\\n){${wanted}}`, "m"), 30_000);
+      for (const [metric, value] of Object.entries(await scrapeEnergy(url))) {
+        assert.ok(value >= (scraped[metric] ?? 0),
+          `run ${k}: /metrics ${metric} ${value} after ${scraped[metric]} before the restart`);
+        scraped[metric] = value;
+      }
       device.kill("SIGKILL");
       await device.exited;
       const readings = readingsIn(device.output);
@@ -88,9 +136,22 @@ test(`${KILLS} kills: every completed minute kept, meters never backwards`,
       }
     }
     assert.ok(completed.size >= KILLS / 2, `only ${completed.size} minutes completed: kills too early`);
-    t.diagnostic(`${KILLS} kills, ${completed.size} completed minutes, ${times.length} journaled`);
+
+    // Every value published on MQTT, in the order the broker passed them on.
+    const published = publishedIn(sub.output, devid);
+    for (const [name, values] of Object.entries(published)) {
+      assert.ok(values.length >= KILLS, `${name}: only ${values.length} messages`);
+      for (let i = 1; i < values.length; i++) {
+        assert.ok(values[i] >= values[i - 1], `${name} published ${values[i]} after ${values[i - 1]}`);
+      }
+    }
+    assert.ok(scraped.maic_energy_watt_hours_total > 0, "/metrics had the energy counter");
+    t.diagnostic(`${KILLS} kills, ${completed.size} completed minutes, ${times.length} journaled, ` +
+      `${published.TLWh.length} TLWh messages`);
   } finally {
     await stop(device);
+    await stop(sub);
+    await stop(broker?.broker);
     await tmp.remove();
   }
 });

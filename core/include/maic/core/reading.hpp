@@ -54,12 +54,33 @@ constexpr double PhaseValues::*phase_member(Family f) {
   return nullptr;
 }
 
+// One phase's lifetime registers: what the device has measured since it
+// was made. Only measurement moves them, only forward; the user never sets
+// them (the meters a user sees, PhaseValues::wh and rwh, are these plus the
+// offsets of the manual's initial values, §5, and may be set back).
+struct LifetimeMeters {
+  double wh = 0;   // consumed, Wh
+  double rwh = 0;  // generated, Wh
+
+  // The register of energy family `f` (kEnergy, kReverseEnergy); 0 for the
+  // other families.
+  constexpr double of(Family f) const {
+    if (f == Family::kEnergy) return wh;
+    if (f == Family::kReverseEnergy) return rwh;
+    return 0;
+  }
+};
+
 struct Reading {
   SteadyTime end{};  // end of the measuring window
   WallTime wall_end{};
   Duration span{};  // length of the window
   int phases = 3;
   std::array<PhaseValues, kMaxPhases> phase{};
+  // The lifetime registers at the end, per phase: monotonic, unlike the
+  // meters in `phase` (what Home Assistant's total_increasing sensors and
+  // Prometheus counters need; docs/mqtt.md).
+  std::array<LifetimeMeters, kMaxPhases> lifetime{};
   double temperature_c = 0;
   bool output_on = false;
 };
@@ -86,5 +107,17 @@ double catalogue_value(const Record& r, const Quantity& q) {
 }
 
 inline double value_of(const Reading& r, const Quantity& q) { return catalogue_value(r, q); }
+
+// The lifetime register behind energy quantity `q` (a meter of family
+// kEnergy or kReverseEnergy) in `r`: totals are sums over the phases; 0 for
+// the other families.
+inline double lifetime_value(const Reading& r, const Quantity& q) {
+  if (!q.is_total) {
+    return q.phase >= 1 ? r.lifetime[static_cast<std::size_t>(q.phase - 1)].of(q.family) : 0;
+  }
+  double sum = 0;
+  for (int p = 0; p < r.phases; ++p) sum += r.lifetime[static_cast<std::size_t>(p)].of(q.family);
+  return sum;
+}
 
 }  // namespace maic

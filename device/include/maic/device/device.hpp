@@ -4,8 +4,9 @@
 // shutdown() flushes.
 //
 // Each step: poll the source; apply each new reading to the energy meters;
-// hand it to the services (service.hpp: MQTT, the uplink, ...); build minute
-// records and append them to the journal; save the meters when due.
+// build minute records and append them to the journal; save the meters when
+// due; hand the newest reading to the services (service.hpp: MQTT, the
+// uplink, ...) with its meters as saved (published()).
 // Commands from the web and the services (switch the output, change
 // settings, set the meters' starting values, factory reset, reboot) are
 // thread-safe and take effect at once. The device owns no service: they
@@ -130,6 +131,13 @@ class Device {
   // takes 5 s, a Modbus meter's first interval) or while a source has been
   // down since the start.
   std::optional<Reading> latest() const;
+  // latest() as MQTT and /metrics publish it (and as the services get each
+  // reading): its meters, the user's and the lifetime registers, as of the
+  // meter store's last durable save, so that no restart, after a crash
+  // too, resumes below a value once published. They lag the live meters
+  // of latest() (the page API, the JSON API, the site) by up to the
+  // store's save interval, 30 s (docs/mqtt.md, "As of the last save").
+  std::optional<Reading> published() const;
   // The newest values known, for answers that may not wait for a reading
   // (the page API, compat.md §1): latest() when there is one; else the
   // last journaled minute (its means; its end as wall_end) with the meters
