@@ -83,7 +83,7 @@ constexpr std::string_view kLifetimeReverseField = "lrwh";
 // 2 lrwh),
 // writing them to lifetime's `p`th entries.
 Result<int> decode_phase(object o, const std::string& where, PhaseValues& out,
-                         LifetimeMeters& lifetime, std::size_t p) {
+                         LifetimeRegisters& lifetime, std::size_t p) {
   std::size_t seen = 0;
   int lifetime_seen = 0;
   for (auto field : o) {
@@ -94,7 +94,7 @@ Result<int> decode_phase(object o, const std::string& where, PhaseValues& out,
       const FamilyInfo& info = family_info(forward ? Family::kEnergy : Family::kReverseEnergy);
       auto d = number(field.value(), where + "." + std::string(key), info.min, info.max);
       if (!d) return d.error();
-      (forward ? lifetime.forward : lifetime.reverse)[p] = *d;
+      (forward ? lifetime[p].wh : lifetime[p].rwh) = *d;
       const int bit = forward ? 1 : 2;
       if ((lifetime_seen & bit) != 0) return at(where, fmt::format("'{}' twice", key));
       lifetime_seen |= bit;
@@ -121,7 +121,7 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
   MinuteRecord& m = r.minute;
   std::size_t phases_seen = 0;
   bool have_phases = false;
-  LifetimeMeters lifetime;
+  LifetimeRegisters lifetime{};
   std::size_t phases_with_lifetime = 0;
   for (auto field : o) {
     std::string_view key;
@@ -235,8 +235,8 @@ std::string encode_upload(const UploadBatch& batch) {
       }
       if (batch.send_lifetime && r.lifetime) {
         const auto at_p = static_cast<std::size_t>(p);
-        out += fmt::format(",\"{}\":{},\"{}\":{}", kLifetimeField, num(r.lifetime->forward[at_p]),
-                           kLifetimeReverseField, num(r.lifetime->reverse[at_p]));
+        out += fmt::format(",\"{}\":{},\"{}\":{}", kLifetimeField, num((*r.lifetime)[at_p].wh),
+                           kLifetimeReverseField, num((*r.lifetime)[at_p].rwh));
       }
       out += "}";
     }

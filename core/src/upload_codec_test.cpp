@@ -164,7 +164,7 @@ TEST(UploadCodec, BatchesAreBounded) {
 TEST(UploadCodec, LifetimeRegistersAndTheDevicesClockAreOptional) {
   UploadBatch b = batch_of(2);
   for (auto& r : b.records) {
-    r.lifetime = LifetimeMeters{{1000.25, 2000.5, 3000.75}, {0, 1.5, 0}};
+    r.lifetime = LifetimeRegisters{{{1000.25, 0}, {2000.5, 1.5}, {3000.75, 0}}};
   }
   const std::string without = encode_upload(b);
   EXPECT_EQ(without.find("lwh"), std::string::npos);
@@ -186,7 +186,7 @@ TEST(UploadCodec, LifetimeRegistersAndTheDevicesClockAreOptional) {
 
 TEST(UploadCodec, LifetimeRegistersAreAllOrNothing) {
   UploadBatch b = batch_of(1);
-  b.records[0].lifetime = LifetimeMeters{};
+  b.records[0].lifetime = LifetimeRegisters{};
   b.send_lifetime = true;
   const std::string good = encode_upload(b);
   ASSERT_TRUE(decode_upload(good).ok());

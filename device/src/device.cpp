@@ -377,13 +377,12 @@ Result<std::vector<UploadRecord>> Device::records_after(std::uint32_t seq, std::
     // The lifetime registers at the record's end: the server books from
     // them what no record it has covers (a journal that overwrote records
     // it never got, docs/uplink.md).
-    LifetimeMeters lifetime;
+    LifetimeRegisters lifetime{};
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
       const auto wh = [&](Flow f) {
-        return static_cast<double>(unwrap_counter(r.phase[p].counter(f), reference[f][p])) / 1e6;
+        return wh_of(unwrap_counter(r.phase[p].counter(f), reference[f][p]));
       };
-      lifetime.forward[p] = wh(Flow::kForward);
-      lifetime.reverse[p] = wh(Flow::kReverse);
+      lifetime[p] = {.wh = wh(Flow::kForward), .rwh = wh(Flow::kReverse)};
     }
     u.lifetime = lifetime;
   }

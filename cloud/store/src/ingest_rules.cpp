@@ -56,10 +56,8 @@ std::optional<UploadRecord> gap_before(const DeviceProgress& before, const Uploa
   for (std::size_t p = 0; p < kMaxPhases; ++p) {
     // Lifetime registers only rise; a fall (a record from before a restored
     // backup, say) books nothing rather than inventing energy.
-    const double forward =
-        r.lifetime->forward[p] - m.phase[p].wh_delta - before.lifetime->forward[p];
-    const double reverse =
-        r.lifetime->reverse[p] - m.phase[p].rwh_delta - before.lifetime->reverse[p];
+    const double forward = (*r.lifetime)[p].wh - m.phase[p].wh_delta - (*before.lifetime)[p].wh;
+    const double reverse = (*r.lifetime)[p].rwh - m.phase[p].rwh_delta - (*before.lifetime)[p].rwh;
     PhaseValues& g = gap.phase[p];
     g.wh_delta = forward > kGapThresholdWh ? forward : 0;
     g.rwh_delta = reverse > kGapThresholdWh ? reverse : 0;
@@ -91,20 +89,20 @@ void append_minute(std::vector<MinuteRecord>& out, const MinuteRecord& m) {
   }
 }
 
-std::string encode_lifetime(const LifetimeMeters& l) {
+std::string encode_lifetime(const LifetimeRegisters& l) {
   std::string out;
   blob::Writer w(out);
-  for (double v : l.forward) w.f64(v);
-  for (double v : l.reverse) w.f64(v);
+  for (const LifetimeMeters& p : l) w.f64(p.wh);
+  for (const LifetimeMeters& p : l) w.f64(p.rwh);
   return out;
 }
 
-Result<LifetimeMeters> decode_lifetime(std::string_view bytes) {
+Result<LifetimeRegisters> decode_lifetime(std::string_view bytes) {
   if (bytes.size() != 2 * kMaxPhases * 8) return make_error("lifetime registers: wrong length");
   blob::Reader r(bytes);
-  LifetimeMeters l;
-  for (double& v : l.forward) v = r.f64();
-  for (double& v : l.reverse) v = r.f64();
+  LifetimeRegisters l{};
+  for (LifetimeMeters& p : l) p.wh = r.f64();
+  for (LifetimeMeters& p : l) p.rwh = r.f64();
   return l;
 }
 

@@ -783,7 +783,7 @@ Result<IngestResult> PostgresStore::ingest(const std::string& devid,
     progress.output_on = device[0][3].as<bool>();
     if (!device[0][4].is_null()) {
       const pqxx::binarystring bytes(device[0][4]);
-      Result<LifetimeMeters> l = decode_lifetime(bytes_of(bytes));
+      Result<LifetimeRegisters> l = decode_lifetime(bytes_of(bytes));
       if (!l) return make_error(fmt::format("postgres: device {}: {}", devid, l.error().message));
       progress.lifetime = *l;
     }

@@ -1409,7 +1409,7 @@ TYPED_TEST_P(StoreContract, ASpanNoRecordCoversIsBookedAsAGap) {
     lifetime += wh;
     meter += wh;
     UploadRecord r = energy_record(seq, minute, wh, meter);
-    r.lifetime = LifetimeMeters{{lifetime, 0, 0}, {5, 0, 0}};
+    r.lifetime = LifetimeRegisters{{{lifetime, 5}, {0, 0}, {0, 0}}};
     return r;
   };
   std::vector<UploadRecord> before;
@@ -1485,10 +1485,10 @@ TYPED_TEST_P(StoreContract, NoLifetimeRegistersNoGap) {
   this->new_device("0000000001", ada);
   const std::int64_t t0 = kT0 / 3600 * 3600;
   UploadRecord a = energy_record(1, t0, 10, 1010);
-  a.lifetime = LifetimeMeters{{1010, 0, 0}, {}};
+  a.lifetime = LifetimeRegisters{{{1010, 0}, {}, {}}};
   UploadRecord b = energy_record(2, t0 + 60, 10, 1020);  // no registers
   UploadRecord c = energy_record(3, t0 + 120, 10, 5030);
-  c.lifetime = LifetimeMeters{{5030, 0, 0}, {}};
+  c.lifetime = LifetimeRegisters{{{5030, 0}, {}, {}}};
   ASSERT_TRUE(s.ingest("0000000001", std::vector{a, b, c}, kNow).ok());
   const auto hours = this->all_periods("0000000001", Period::kHour);
   ASSERT_EQ(hours.size(), 1u);

@@ -69,6 +69,7 @@ struct LifetimeMeters {
     if (f == Family::kReverseEnergy) return rwh;
     return 0;
   }
+  friend bool operator==(const LifetimeMeters&, const LifetimeMeters&) = default;
 };
 
 struct Reading {

@@ -39,13 +39,8 @@
 
 namespace maic {
 
-// The lifetime registers at a minute's end, Wh per phase (never set by the
-// user: they move only by measured energy).
-struct LifetimeMeters {
-  std::array<double, kMaxPhases> forward{};
-  std::array<double, kMaxPhases> reverse{};
-  friend bool operator==(const LifetimeMeters&, const LifetimeMeters&) = default;
-};
+// The lifetime registers at a minute's end, per phase (reading.hpp).
+using LifetimeRegisters = std::array<LifetimeMeters, kMaxPhases>;
 
 struct UploadRecord {
   UploadRecord() = default;
@@ -53,7 +48,7 @@ struct UploadRecord {
 
   std::uint32_t seq = 0;  // the device's journal sequence number
   MinuteRecord minute;
-  std::optional<LifetimeMeters> lifetime;  // "lwh"/"lrwh"; absent from older devices
+  std::optional<LifetimeRegisters> lifetime;  // "lwh"/"lrwh"; absent from older devices
   // Set by the server, never on the wire: the minute the device stamped,
   // when the record is booked at another (kStatusClockCorrected). The
   // record's identity is (stamped minute, seq).

@@ -48,10 +48,10 @@ std::vector<Placement> place_records(std::span<UploadRecord> records, std::int64
 // What a store keeps of a device's newest record: where its lost-span rule
 // continues from.
 struct DeviceProgress {
-  std::int64_t newest_minute = -1;         // booked minute; -1: none
-  std::uint32_t newest_seq = 0;            // 0: none
-  bool output_on = false;                  // at the newest record's end
-  std::optional<LifetimeMeters> lifetime;  // its lifetime registers, if it carried them
+  std::int64_t newest_minute = -1;            // booked minute; -1: none
+  std::uint32_t newest_seq = 0;               // 0: none
+  bool output_on = false;                     // at the newest record's end
+  std::optional<LifetimeRegisters> lifetime;  // its lifetime registers, if it carried them
 };
 
 // Whether `r`, a record the store has just inserted, is the device's newest
@@ -82,7 +82,7 @@ void append_minute(std::vector<MinuteRecord>& out, const MinuteRecord& m);
 
 // The stored form of the lifetime registers: 6 little-endian f64 (forward
 // then reverse per phase). decode refuses any other length.
-std::string encode_lifetime(const LifetimeMeters& l);
-Result<LifetimeMeters> decode_lifetime(std::string_view bytes);
+std::string encode_lifetime(const LifetimeRegisters& l);
+Result<LifetimeRegisters> decode_lifetime(std::string_view bytes);
 
 }  // namespace maic::cloud
