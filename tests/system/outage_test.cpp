@@ -9,6 +9,7 @@
 // once, with rollups that add up.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "maic/cloud/service.hpp"
@@ -32,6 +33,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 constexpr std::uint32_t kTwelveDays = 17'280;
+constexpr std::uint32_t kThirteenDays = 18'720;
 constexpr std::int64_t kFirstMinute = 1'700'000'040;
 
 // maic-cloud's handling behind a loopback server that can go away and come
@@ -59,7 +61,8 @@ class Cloud {
   cloud::Store& store() { return *store_; }
 
  private:
-  VirtualClock clock_{from_unix_seconds(kFirstMinute + 60 * kTwelveDays)};
+  // Both clocks stand after the longest outage's last minute.
+  VirtualClock clock_{from_unix_seconds(kFirstMinute + 60 * kThirteenDays)};
   std::unique_ptr<cloud::SqliteStore> store_;
   std::unique_ptr<cloud::CloudService> service_;
   std::optional<http::Server> server_;
@@ -110,7 +113,7 @@ class DeviceWithUplink {
 
  private:
   Storage& storage_;
-  VirtualClock clock_{from_unix_seconds(kFirstMinute + 60 * kTwelveDays)};
+  VirtualClock clock_{from_unix_seconds(kFirstMinute + 60 * kThirteenDays)};
   std::unique_ptr<device::HttpTransport> transport_ = device::curl_transport();
   std::unique_ptr<device::HttpTransport> command_transport_ = device::curl_transport();
   std::unique_ptr<device::Device> device_;
@@ -176,6 +179,61 @@ TEST(Outage, TwelveDaysOfflineThenEveryMinuteArrivesOnce) {
   // The oldest minute's energy is unknown to the device (no record before
   // it), so the sum is one minute short of 17,280 × 38.33 Wh.
   EXPECT_NEAR(energy, (kTwelveDays - 1) * 38.33, 1e-6 * kTwelveDays);
+}
+
+// Longer than the journal keeps (field fault K7): 13 days offline, the
+// journal overwrote the first day the server never got. What the server
+// books over all periods equals the movement of the device's lifetime
+// registers; the lost day is one gap record, flagged, and no peak.
+TEST(Outage, ThirteenDaysOfflineTheLostDayIsBookedAsAGap) {
+  maic::testing::TempDir dir("maic-outage13");
+  Cloud cloud(dir.path() / "cloud.db");
+  cloud.start();
+  MemoryStorage storage;
+  device::testing::append_minutes(storage, 60, kFirstMinute);
+  std::string devid;
+  {
+    DeviceWithUplink d(storage, cloud.url());
+    devid = d.device().identity().devid;
+    d.run_uplink(minutes(1));
+    ASSERT_EQ(d.uplink().acked_seq(), 60u) << d.device().status().server_error;
+  }
+  cloud.stop();
+  device::testing::append_minutes(storage, kThirteenDays - 60, kFirstMinute);
+  cloud.start(cloud.port());
+  DeviceWithUplink d(storage, cloud.url());
+  d.run_uplink(minutes(10));
+  ASSERT_EQ(d.device().status().server_backlog, 0u) << d.device().status().server_error;
+  ASSERT_EQ(d.uplink().acked_seq(), kThirteenDays);
+
+  // The journal kept the last 12 days; the server has the first hour, the
+  // last 12 days and, between them, one gap record.
+  const std::uint32_t lost = kThirteenDays - kTwelveDays - 60;  // minutes never received
+  auto days = cloud.store().periods(devid, Period::kDay, 0, kFirstMinute + 60 * kThirteenDays, 100);
+  ASSERT_TRUE(days.ok()) << days.error().message;
+  double energy = 0;
+  double peak = 0;
+  std::int64_t measured = 0;
+  std::int64_t gaps = 0;
+  for (const auto& day : *days) {
+    energy += day.row.phase[0].wh_energy;
+    peak = std::max(peak, day.row.phase[0].max_watts);
+    measured += day.row.minutes;
+    gaps += day.row.gaps;
+  }
+  // The lifetime register moved 38.33 Wh a minute after the first one.
+  EXPECT_NEAR(energy, (kThirteenDays - 1) * 38.33, 1e-6 * kThirteenDays);
+  EXPECT_EQ(measured, 60 + kTwelveDays);
+  EXPECT_EQ(gaps, 1);
+  EXPECT_NEAR(peak, 38.33 * 60, 1e-6) << "2.3 kW, not the gap's energy as a minute";
+
+  auto gap = cloud.store().minutes(devid, kFirstMinute + 3600, kFirstMinute + 3600, 10);
+  ASSERT_TRUE(gap.ok());
+  ASSERT_EQ(gap->size(), 1u) << "the gap starts after the last minute received";
+  EXPECT_EQ((*gap)[0].status, kStatusGap);
+  EXPECT_NEAR((*gap)[0].phase[0].wh_delta, (lost + 1) * 38.33, 1e-6)
+      << "the lost minutes and the first kept one, whose own energy is not known apart";
+  EXPECT_EQ((*gap)[0].covered, std::chrono::seconds(60 * lost)) << "until the first kept minute";
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ Series downsample(Series s, std::span<const Quantity* const> qs, std::size_t max
     const std::size_t last = std::min(n, first + per_bucket);  // exclusive
     out.time.push_back(s.time[first]);
     std::uint8_t status = 0;
-    for (std::size_t i = first; i < last; ++i) status |= s.status[i];
+    for (std::size_t i = first; i < last && i < s.status.size(); ++i) status |= s.status[i];
     out.status.push_back(status);
     for (std::size_t c = 0; c < s.columns.size(); ++c) {
       const auto& col = s.columns[c];

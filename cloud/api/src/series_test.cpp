@@ -102,8 +102,10 @@ TEST(Series, DownsamplingKeepsMeansMeansSumsEnergiesAndTakesLastMeters) {
     s.columns[0].push_back(220 + i);
     s.columns[1].push_back(10);
     s.columns[2].push_back(1000 + 10 * i);
+    s.status.push_back(i == 4 ? kStatusGap : 0);
   }
   const Series d = downsample(s, qs, 4);  // buckets of 3, 3, 3, 1
+  EXPECT_EQ(d.status, (std::vector<std::uint8_t>{0, kStatusGap, 0, 0})) << "OR'd per bucket";
   ASSERT_EQ(d.time.size(), 4u);
   EXPECT_TRUE(d.downsampled);
   EXPECT_EQ(d.time[1], 3 * 3600);
