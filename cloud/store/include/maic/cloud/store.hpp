@@ -73,8 +73,8 @@ struct DeviceRow {
   bool timezone_chosen = false;     // by the owner; false: the device's own (or UTC)
   std::int64_t first_seen = 0;      // the first contact; 0: before schema 2 (unknown)
   std::int64_t last_seen = 0;       // the last contact, 0: never
-  std::int64_t newest_minute = -1;  // the newest minute stored, -1: none
-  std::uint32_t newest_seq = 0;     // the newest journal seq committed, 0: none
+  std::int64_t newest_minute = -1;  // the newest record's (booked) minute, -1: none
+  std::uint32_t newest_seq = 0;     // the newest record's journal seq, 0: none
   bool output_on = false;           // as last reported by the device
   friend bool operator==(const DeviceRow&, const DeviceRow&) = default;
 };
@@ -99,7 +99,7 @@ struct Command {
 
 struct IngestResult {
   std::size_t inserted = 0;    // records that were new
-  std::size_t duplicates = 0;  // records already stored (same device and minute): unchanged
+  std::size_t duplicates = 0;  // records already stored (same device, stamp, seq): unchanged
 };
 
 struct PeriodValue {
@@ -170,14 +170,18 @@ class Store {
 
   // --- Minute data ------------------------------------------------------------
   // Stores the records (all of one device, known to the store) that are new,
-  // keyed by (devid, minute), and adds exactly those to the rollups of their
-  // hour, day, week, month and year in the device's time zone; updates the
-  // device's newest_minute, newest_seq (the largest seq of the batch) and
-  // output_on (of the newest record), and last_seen. A record already stored
-  // is left as it is. All or nothing: on success the batch is committed.
+  // identified by (devid, stamped minute, seq) and booked at their minute
+  // (ingest_rules.hpp), with the gap records their lifetime registers
+  // reveal (gap_before), and adds exactly those to the rollups of their
+  // hour, day, week, month and year in the device's time zone; moves the
+  // device's progress (newest_minute, newest_seq, output_on, lifetime) to
+  // each newer record (is_newer), and stamps last_seen. A record already
+  // stored is left as it is. All or nothing: on success the batch is
+  // committed.
   virtual Result<IngestResult> ingest(const std::string& devid,
                                       std::span<const UploadRecord> records, std::int64_t now) = 0;
-  // Minute records with from <= minute <= to, oldest first, at most `limit`.
+  // Minute records with from <= minute <= to, oldest first, at most `limit`
+  // rows read; records of one minute are merged into one (append_minute).
   virtual Result<std::vector<MinuteRecord>> minutes(const std::string& devid, std::int64_t from,
                                                     std::int64_t to, std::size_t limit) = 0;
   // Rollup rows (period != kMinute) whose start is in [from, to], oldest
