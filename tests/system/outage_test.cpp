@@ -18,6 +18,7 @@
 #include "maic/core/storage.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
+#include "maic/device/journal.hpp"
 #include "maic/device/settings_json.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/http/server.hpp"
@@ -234,6 +235,53 @@ TEST(Outage, ThirteenDaysOfflineTheLostDayIsBookedAsAGap) {
   EXPECT_NEAR((*gap)[0].phase[0].wh_delta, (lost + 1) * 38.33, 1e-6)
       << "the lost minutes and the first kept one, whose own energy is not known apart";
   EXPECT_EQ((*gap)[0].covered, std::chrono::seconds(60 * lost)) << "until the first kept minute";
+}
+
+// A device whose wall clock steps back 2 minutes (field fault K2): its
+// journal stamps three minutes twice. Every Wh it measured lands in some
+// period exactly once.
+TEST(ClockStep, MinutesStampedTwiceAllArrive) {
+  maic::testing::TempDir dir("maic-clock-step");
+  Cloud cloud(dir.path() / "cloud.db");
+  cloud.start();
+  MemoryStorage storage;
+  device::testing::append_minutes(storage, 10, kFirstMinute);
+  {
+    // The clock steps back 2 minutes after the 10th minute: the next three
+    // records repeat the stamps of minutes 8, 9 and 10.
+    auto journal = device::Journal::open(storage);
+    ASSERT_TRUE(journal.ok()) << journal.error().message;
+    for (std::uint32_t k = 0; k < 10; ++k) {
+      device::JournalRecord r = *journal->newest();
+      r.minute = kFirstMinute + 60 * (7 + k);
+      for (device::JournalPhase& p : r.phase) p.forward += 3833;  // 38.33 Wh more
+      ASSERT_TRUE(journal->append(r).ok());
+    }
+  }
+  DeviceWithUplink d(storage, cloud.url());
+  const std::string devid = d.device().identity().devid;
+  d.run_uplink(minutes(1));
+  ASSERT_EQ(d.device().status().server_backlog, 0u) << d.device().status().server_error;
+  ASSERT_EQ(d.uplink().acked_seq(), 20u);
+
+  auto hours = cloud.store().periods(devid, Period::kHour, 0, kFirstMinute + 86400, 10);
+  ASSERT_TRUE(hours.ok());
+  double energy = 0;
+  std::int64_t records = 0;
+  for (const auto& h : *hours) {
+    energy += h.row.phase[0].wh_energy;
+    records += h.row.minutes;
+  }
+  EXPECT_EQ(records, 20);
+  // 19 minutes of 38.33 Wh: all but the first, whose energy has no record
+  // before it.
+  EXPECT_NEAR(energy, 19 * 38.33, 1e-6);
+  auto stored = cloud.store().minutes(devid, 0, kFirstMinute + 86400, 100);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->size(), 17u) << "three minutes stamped twice read as one row each";
+  auto row = cloud.store().device(devid);
+  EXPECT_EQ((*row)->newest_seq, 20u);
+  EXPECT_EQ((*row)->newest_minute, kFirstMinute + 60 * 16);
 }
 
 }  // namespace
