@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "maic/core/device_id.hpp"
 
@@ -75,6 +78,17 @@ Result<std::int64_t> integer(value v, const std::string& where, std::int64_t min
   return i;
 }
 
+// Whether `key` is among `keys` (the message to give if so); adds it if
+// not. A JSON object's keys should be unique (RFC 8259 §4); here a repeat is
+// refused, so a later value cannot silently replace an earlier one. The
+// keys are views into the parser's buffer, valid for the document's life;
+// objects have a handful of keys, so a scan is cheap.
+std::optional<std::string> repeated(std::vector<std::string_view>& keys, std::string_view key) {
+  if (std::find(keys.begin(), keys.end(), key) != keys.end()) return fmt::format("'{}' twice", key);
+  keys.push_back(key);
+  return std::nullopt;
+}
+
 // The lifetime registers, optional per phase: "lwh" and "lrwh", in the
 // energy families' ranges.
 constexpr std::string_view kLifetimeReverseField = "lrwh";
@@ -84,7 +98,9 @@ constexpr std::string_view kLifetimeReverseField = "lrwh";
 // writing them to lifetime's `p`th entries.
 Result<int> decode_phase(object o, const std::string& where, PhaseValues& out,
                          LifetimeRegisters& lifetime, std::size_t p) {
-  std::size_t seen = 0;
+  // One bit per field of phase_fields(): a repeated key is refused, so it
+  // cannot stand in for a missing one.
+  unsigned seen = 0;
   int lifetime_seen = 0;
   for (auto field : o) {
     std::string_view key;
@@ -92,25 +108,26 @@ Result<int> decode_phase(object o, const std::string& where, PhaseValues& out,
     if (key == kLifetimeField || key == kLifetimeReverseField) {
       const bool forward = key == kLifetimeField;
       const FamilyInfo& info = family_info(forward ? Family::kEnergy : Family::kReverseEnergy);
-      auto d = number(field.value(), where + "." + std::string(key), info.min, info.max);
-      if (!d) return d.error();
-      (forward ? lifetime[p].wh : lifetime[p].rwh) = *d;
       const int bit = forward ? 1 : 2;
       if ((lifetime_seen & bit) != 0) return at(where, fmt::format("'{}' twice", key));
       lifetime_seen |= bit;
+      auto d = number(field.value(), where + "." + std::string(key), info.min, info.max);
+      if (!d) return d.error();
+      (forward ? lifetime[p].wh : lifetime[p].rwh) = *d;
       continue;
     }
-    const PhaseField* f = nullptr;
-    for (const PhaseField& candidate : phase_fields()) {
-      if (candidate.key == key) f = &candidate;
-    }
-    if (!f) return at(where, fmt::format("unknown field '{}'", key));
+    const auto& fields = phase_fields();
+    const auto f = std::find_if(fields.begin(), fields.end(),
+                                [&](const PhaseField& candidate) { return candidate.key == key; });
+    if (f == fields.end()) return at(where, fmt::format("unknown field '{}'", key));
+    const unsigned bit = 1u << static_cast<unsigned>(f - fields.begin());
+    if ((seen & bit) != 0) return at(where, fmt::format("'{}' twice", key));
+    seen |= bit;
     auto d = number(field.value(), where + "." + std::string(key), f->min, f->max);
     if (!d) return d.error();
     out.*(f->member) = *d;
-    ++seen;
   }
-  if (seen != phase_fields().size() || (lifetime_seen != 0 && lifetime_seen != 3)) {
+  if (seen != (1u << phase_fields().size()) - 1 || (lifetime_seen != 0 && lifetime_seen != 3)) {
     return at(where, "needs v, a, pf, hz, wh_d, rwh_d, wh and rwh, each once (and lwh with lrwh)");
   }
   return lifetime_seen;
@@ -123,9 +140,11 @@ Result<UploadRecord> decode_record(object o, const std::string& where) {
   bool have_phases = false;
   LifetimeRegisters lifetime{};
   std::size_t phases_with_lifetime = 0;
+  std::vector<std::string_view> keys;  // seen so far: a repeated key is refused
   for (auto field : o) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return at(where, "a bad key");
+    if (auto problem = repeated(keys, key)) return at(where, *problem);
     const std::string here = where + "." + std::string(key);
     if (key == "seq") {
       auto i = integer(field.value(), here, 1, 0xffffffff);
@@ -255,9 +274,11 @@ Result<UploadBatch> decode_upload(std::string_view json) {
     return make_error("a JSON object is required");
   UploadBatch batch;
   bool have_records = false;
+  std::vector<std::string_view> keys;
   for (auto field : root) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return make_error("a bad key");
+    if (auto problem = repeated(keys, key)) return make_error(*problem);
     if (key == "devid") {
       std::string_view id;
       if (field.value().get_string().get(id) != simdjson::SUCCESS || !DeviceId::valid(id)) {

@@ -151,6 +151,62 @@ TEST(UploadCodec, HostileInputIsRefusedWithThePlaceNamed) {
   }
 }
 
+// A repeated key never stands in for a missing one (nor replaces an
+// earlier value): refused at the batch, the record and the phase level.
+TEST(UploadCodec, RepeatedKeysAreRefusedAtEveryLevel) {
+  const std::string good = encode_upload(batch_of(2));
+  ASSERT_TRUE(decode_upload(good).ok());
+  auto replace = [&](std::string_view from, std::string_view to) {
+    std::string s = good;
+    const auto at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return s.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string json;
+    std::string says;
+  };
+  const Case cases[] = {
+      // Phase level: "v" twice in place of "a" (the count of fields is right).
+      {replace("\"a\":1.25,", "\"v\":230.1,"), "records[0].p[0]: 'v' twice"},
+      // ... and "a" twice besides all the others.
+      {replace("\"a\":1.25,", "\"a\":1.25,\"a\":1.25,"), "records[0].p[0]: 'a' twice"},
+      // Record level: "t" twice in place of "n", and "seq" twice.
+      {replace("\"n\":12,", "\"t\":31.25,"), "records[0]: 't' twice"},
+      {replace("\"seq\":101,", "\"seq\":101,\"seq\":102,"), "records[1]: 'seq' twice"},
+      {replace("\"minute\":1700000040,", "\"minute\":1700000040,\"minute\":1700000100,"),
+       "records[0]: 'minute' twice"},
+      {replace("\"p\":[", "\"p\":[],\"p\":["), "records[0]: 'p' twice"},
+      // Batch level.
+      {replace("\"devid\":\"1828719372\",", "\"devid\":\"1828719372\",\"devid\":\"1828719372\","),
+       "'devid' twice"},
+      {replace("\"records\":[", "\"records\":[],\"records\":["), "'records' twice"},
+      {R"({"devid":"1828719372","now":60,"now":120,"records":[]})", "'now' twice"},
+  };
+  for (const Case& c : cases) {
+    auto r = decode_upload(c.json);
+    ASSERT_FALSE(r.ok()) << c.json;
+    EXPECT_NE(r.error().message.find(c.says), std::string::npos)
+        << c.json.substr(0, 160) << " -> " << r.error().message;
+  }
+}
+
+TEST(UploadCodec, IntegersAreWholeAndInRange) {
+  const std::string good = encode_upload(batch_of(1));
+  auto replace = [&](std::string_view from, std::string_view to) {
+    std::string s = good;
+    return s.replace(s.find(from), from.size(), to);
+  };
+  for (const std::string& bad :
+       {replace("\"phases\":3", "\"phases\":4294967297"),
+        replace("\"phases\":3", "\"phases\":18446744073709551617"),
+        replace("\"phases\":3", "\"phases\":3.0"), replace("\"out\":0", "\"out\":4294967296"),
+        replace("\"out\":0", "\"out\":0.5"), replace("\"seq\":100", "\"seq\":4294967397"),
+        replace("\"n\":12", "\"n\":1.5")}) {
+    EXPECT_FALSE(decode_upload(bad).ok()) << bad.substr(0, 120);
+  }
+}
+
 TEST(UploadCodec, BatchesAreBounded) {
   const UploadBatch big = batch_of(static_cast<int>(kMaxUploadRecords) + 1);
   auto r = decode_upload(encode_upload(big));

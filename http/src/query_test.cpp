@@ -154,5 +154,26 @@ TEST(QueryGetInt, AbsentIsNulloptPresentIsCheckedAndTheFirstCounts) {
   EXPECT_FALSE(q->get_unix_seconds("c").ok());
 }
 
+// After percent-decoding, the whole value must be the number: "wait=%00"
+// is a NUL, not 0; "from=5%00junk" is not 5; 2^32 + 883 is not 883.
+TEST(QueryGetInt, TheWholeDecodedValueIsTheNumber) {
+  const auto q = parse_query(
+      "nul=%00&junk=5%00junk&space=%205&tail=5%20&plus=%2B5&big=4294968179&huge="
+      "99999999999999999999&neg=-1&tab=5%09");
+  ASSERT_TRUE(q.ok());
+  for (const char* key : {"nul", "junk", "space", "tail", "plus", "huge", "tab"}) {
+    const auto v = q->get_int(key, -100, 100);
+    ASSERT_FALSE(v.ok()) << key;
+    EXPECT_TRUE(v.error().message.starts_with(std::string(key) + ": ")) << v.error().message;
+  }
+  EXPECT_FALSE(q->get_int("big", 1, 65535).ok());
+  EXPECT_EQ(*q->get_int("big", 0, std::numeric_limits<std::int64_t>::max()), 4294968179);
+  EXPECT_FALSE(q->get_int("neg", 0, 100).ok()) << "no '-' where negatives are not allowed";
+  EXPECT_EQ(*q->get_int("neg", -5, 5), -1);
+  EXPECT_FALSE(q->get_unix_seconds("nul").ok());
+  EXPECT_FALSE(q->get_unix_seconds("junk").ok());
+  EXPECT_FALSE(q->get_unix_seconds("neg").ok());
+}
+
 }  // namespace
 }  // namespace maic::http

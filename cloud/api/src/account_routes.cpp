@@ -81,6 +81,12 @@ http::Response register_user(const http::Request& r, Context& ctx) {
 }
 
 http::Response log_in(const http::Request& r, Context& ctx) {
+  // A missing credential fails authentication like a wrong one (401); a
+  // body that is no JSON object is a malformed request (400).
+  auto body = json_object_body(r);
+  if (!body) return body.error();
+  if (!body->contains("email") || !body->contains("password"))
+    return http::Response::error(401, "email and password are required");
   auto given = credentials(r);
   if (!given) return given.error();
   const Credentials& c = *given;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -56,6 +57,12 @@ http::Expected<nlohmann::json> json_object_body(const http::Request& r);
 // naming the field; `max` bounds its length in bytes.
 http::Expected<std::string> string_field(const nlohmann::json& body, std::string_view name,
                                          std::size_t max);
+
+// A whole-number member of a JSON object in [min, max]: absent, a float
+// (1.5, 1.0), a string or a number outside the range (2^32 + 1 is refused,
+// never wrapped) is a 400 naming the field.
+http::Expected<std::int64_t> int_field(const nlohmann::json& body, std::string_view name,
+                                       std::int64_t min, std::int64_t max);
 
 // A string member of a JSON object body: its name and longest length in bytes.
 struct StringField {

@@ -110,6 +110,10 @@ http::Response compat_api(const http::Request& r, Context& ctx) {
     params.insert(params.end(), form->params().begin(), form->params().end());
     query = http::Query(std::move(params));
   }
+  // A missing key is an authentication failure like a wrong one (401),
+  // checked before the rest of the query is judged.
+  if (const auto key = query.get("apikey"); !key || key->empty())
+    return http::Response::error(401, "apikey: the API key from your profile is required");
   auto q = parse_api_query(query);
   if (!q) return http::Response::error(400, q.error().message);
   auto user = ctx.store.user_by_api_key(q->apikey);

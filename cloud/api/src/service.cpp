@@ -1,5 +1,7 @@
 #include "maic/cloud/service.hpp"
 
+#include <fmt/format.h>
+
 #include "context.hpp"
 
 namespace maic::cloud {
@@ -45,6 +47,26 @@ http::Expected<std::string> string_field(const nlohmann::json& body, std::string
     return http::Response::error(400,
                                  std::string(name) + ": at most " + std::to_string(max) + " bytes");
   return value;
+}
+
+http::Expected<std::int64_t> int_field(const nlohmann::json& body, std::string_view name,
+                                       std::int64_t min, std::int64_t max) {
+  const auto it = body.find(name);
+  // nlohmann keeps a value above INT64_MAX as unsigned: compared as such,
+  // never read as int64 (which would wrap it).
+  const bool fits =
+      it != body.end() && it->is_number_integer() &&
+      (it->is_number_unsigned()
+           ? max >= 0 && it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max) &&
+                 static_cast<std::int64_t>(it->get<std::uint64_t>()) >= min
+           : it->get<std::int64_t>() >= min && it->get<std::int64_t>() <= max);
+  if (!fits) {
+    return http::Response::error(
+        400, max > min && max - 1 == min
+                 ? fmt::format("{}: {} or {} is required", name, min, max)
+                 : fmt::format("{}: a whole number from {} to {} is required", name, min, max));
+  }
+  return it->get<std::int64_t>();
 }
 
 struct CloudService::State {

@@ -255,6 +255,110 @@ TEST_F(ServiceTest, UploadsAreIdempotentAndReadableThroughTheApi) {
             404);
 }
 
+// A record sent again under its identity (devid, stamped minute, seq) with
+// other content: the stored version stays, the answer counts the conflict,
+// the log names it (docs/uplink.md, "Conflicts").
+TEST_F(ServiceTest, ARecordResentWithOtherContentIsAConflictAndTheFirstStays) {
+  std::vector<std::string> log;
+  stop_serving();
+  CloudOptions options;
+  options.log = [&](std::string_view line) { log.emplace_back(line); };
+  serve(*store_, options);
+  const Account ann = register_user("ann@example.org");
+  const FakeDevice d = device_a();
+  ASSERT_EQ(hello(d).status, 200);
+  ASSERT_EQ(add(ann, d, "4711").status, 201);
+  const std::int64_t hour = kStart / 3600 * 3600;
+  const std::vector<UploadRecord> first = {minute_at(hour, 1, 600, 1000),
+                                           minute_at(hour + 60, 2, 600, 1010)};
+  auto stored = upload(d, first);
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  EXPECT_EQ(json::parse(stored.body).at("conflicts"), 0);
+  // The same records again: duplicates, no conflict.
+  auto same = upload(d, first);
+  EXPECT_EQ(json::parse(same.body).at("duplicates"), 2);
+  EXPECT_EQ(json::parse(same.body).at("conflicts"), 0);
+  // seq 2 with other energy (another device's journal), and a new seq 3.
+  std::vector<UploadRecord> other = {minute_at(hour + 60, 2, 1200, 5000),
+                                     minute_at(hour + 120, 3, 600, 1020)};
+  log.clear();
+  auto conflicting = upload(d, other);
+  ASSERT_EQ(conflicting.status, 200) << conflicting.body;
+  const json answer = json::parse(conflicting.body);
+  EXPECT_EQ(answer.at("inserted"), 1);
+  EXPECT_EQ(answer.at("duplicates"), 1);
+  EXPECT_EQ(answer.at("conflicts"), 1);
+  EXPECT_EQ(answer.at("last_seq"), 3);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("device " + d.devid), std::string::npos) << log[0];
+  EXPECT_NE(log[0].find("seq 2"), std::string::npos) << log[0];
+  EXPECT_NE(log[0].find("2023-11-14 22:01:00 UTC"), std::string::npos) << log[0];
+  // Nothing was overwritten: the minute shows the first version's power.
+  auto minutes = call("GET", "/api?devid=" + d.devid + "&apikey=" + ann.api_key +
+                                 "&period=minute&date1=" + std::to_string(hour + 60) +
+                                 "&date2=" + std::to_string(hour + 60));
+  ASSERT_EQ(minutes.status, 200) << minutes.body;
+  EXPECT_NEAR(json::parse(minutes.body).at(0).at("W1").get<double>(), 600.0, 1e-9);
+  // A repeat within one batch with other content counts against the first.
+  auto within =
+      upload(d, {minute_at(hour + 180, 4, 600, 1030), minute_at(hour + 180, 4, 900, 1030)});
+  EXPECT_EQ(json::parse(within.body).at("inserted"), 1);
+  EXPECT_EQ(json::parse(within.body).at("conflicts"), 1);
+}
+
+// Integers of the uplink's JSON bodies: whole, in range, never wrapped
+// (2^32 + 1 is not 1).
+TEST_F(ServiceTest, UplinkIntegersAreCheckedNotWrapped) {
+  FakeDevice d = device_a();
+  const auto auth = std::vector<http::Headers::Field>{{"Authorization", d.authorization()}};
+  for (const char* phases : {"4294967297", "4294967298", "18446744073709551617", "-4294967295",
+                             "1.5", "2.0", "\"3\"", "0", "4"}) {
+    json body = d.hello();
+    body["phases"] = json::parse(phases);
+    const auto r = call("POST", "/uplink/v1/hello", body.dump(), auth);
+    EXPECT_EQ(r.status, 400) << phases;
+    EXPECT_NE(r.body.find("phases"), std::string::npos) << r.body;
+  }
+  ASSERT_EQ(hello(d).status, 200);
+  for (const char* out : {"4294967297", "4294967296", "1.5", "-1", "2", "true"}) {
+    const auto r =
+        call("POST", "/uplink/v1/commands/ack", R"({"id":1,"out":)" + std::string(out) + "}", auth);
+    EXPECT_EQ(r.status, 400) << out;
+    EXPECT_NE(r.body.find("out"), std::string::npos) << r.body;
+  }
+  for (const char* id : {"0", "-1", "1.5", "18446744073709551615", "9223372036854775808"}) {
+    const auto r =
+        call("POST", "/uplink/v1/commands/ack", R"({"out":1,"id":)" + std::string(id) + "}", auth);
+    EXPECT_EQ(r.status, 400) << id;
+    EXPECT_NE(r.body.find("id"), std::string::npos) << r.body;
+  }
+  for (const char* wait : {"%00", "5%00junk", "4294967301", "-1", "%205", "5%20"}) {
+    EXPECT_EQ(call("GET", std::string("/uplink/v1/commands?wait=") + wait, "", auth).status, 400)
+        << wait;
+  }
+}
+
+// A missing credential is an authentication failure (401), like a wrong one.
+TEST_F(ServiceTest, AMissingCredentialIs401) {
+  const Account ann = register_user("ann@example.org");
+  const FakeDevice d = device_a();
+  ASSERT_EQ(hello(d).status, 200);
+  ASSERT_EQ(add(ann, d, "4711").status, 201);
+  EXPECT_EQ(call("GET", "/api?devid=" + d.devid + "&period=hour").status, 401);
+  EXPECT_EQ(call("GET", "/api?devid=" + d.devid + "&apikey=&period=hour").status, 401);
+  EXPECT_EQ(call("POST", "/api", "devid=" + d.devid + "&period=hour").status, 401);
+  EXPECT_EQ(call("GET", "/api?devid=" + d.devid + "&apikey=wrong&period=hour").status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/login", json{{"email", "ann@example.org"}}.dump()).status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/login", json{{"password", "correct horse"}}.dump()).status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/login", "{").status, 400);
+  EXPECT_EQ(call("GET", "/api/v1/profile").status, 401);
+  EXPECT_EQ(call("POST", "/uplink/v1/minutes", R"({"devid":"1828719372","records":[]})").status,
+            401);
+  EXPECT_EQ(call("GET", "/uplink/v1/commands").status, 401);
+  // A key with the rest of the query wrong is judged on the query.
+  EXPECT_EQ(call("GET", "/api?devid=abc&apikey=" + ann.api_key).status, 400);
+}
+
 TEST_F(ServiceTest, SeriesTotalsAndCsv) {
   const Account ann = register_user("ann@example.org");
   const FakeDevice d = device_a();

@@ -115,11 +115,9 @@ http::Response hello(const http::Request& r, Context& ctx) {
   }
   if (!hex_of_length(id.pin_salt, 32)) return http::Response::error(400, "pin_salt: 32 hex digits");
   if (!hex_of_length(id.pin_hash, 64)) return http::Response::error(400, "pin_hash: 64 hex digits");
-  const auto phases = json.find("phases");
-  if (phases == json.end() || !phases->is_number_integer() || phases->get<int>() < 1 ||
-      phases->get<int>() > 3)
-    return http::Response::error(400, "phases: 1, 2 or 3 is required");
-  id.phases = phases->get<int>();
+  const auto phases = int_field(json, "phases", 1, 3);
+  if (!phases) return phases.error();
+  id.phases = static_cast<int>(*phases);
   // The device's own zone (optional: older firmware does not send it).
   std::optional<std::string> zone_name;
   if (json.contains("timezone")) {
@@ -193,7 +191,15 @@ http::Response minutes(const http::Request& r, Context& ctx) {
   if (!batch->records.empty()) {
     auto ingested = ctx.store.ingest(devid, batch->records, ctx.now());
     if (!ingested) return storage_failure(ctx, ingested.error());
-    result = *ingested;
+    result = std::move(*ingested);
+    // The server keeps the first version of a record (docs/uplink.md,
+    // "Conflicts"): said in the answer, and here for the operator.
+    for (const auto& [seq, stamp] : result.conflicting) {
+      ctx.log(fmt::format(
+          "device {}: record seq {} stamped {} was sent again with other content: the stored "
+          "version is kept",
+          devid, seq, utc_text(stamp)));
+    }
     if (ctx.debugging()) {
       ctx.debug(fmt::format("device {}: {} minutes stored, {} already there, newest {}", devid,
                             result.inserted, result.duplicates,
@@ -212,6 +218,7 @@ http::Response minutes(const http::Request& r, Context& ctx) {
                                {"committed", batch->records.size()},
                                {"inserted", result.inserted},
                                {"duplicates", result.duplicates},
+                               {"conflicts", result.conflicts},
                                {"last_seq", batch->records.empty() ? 0 : batch->records.back().seq},
                                {"commands", commands_json(pending)}});
 }
@@ -258,17 +265,14 @@ http::Response command_ack(const http::Request& r, Context& ctx) {
   auto body = json_object_body(r);
   if (!body) return body.error();
   const nlohmann::json& json = *body;
-  const auto id = json.find("id");
-  const auto out = json.find("out");
-  if (id == json.end() || !id->is_number_integer() || id->get<std::int64_t>() <= 0)
-    return http::Response::error(400, "id: a command id is required");
-  if (out == json.end() || !out->is_number_integer() || out->get<int>() < 0 || out->get<int>() > 1)
-    return http::Response::error(400, "out: 0 or 1 is required");
+  const auto id = int_field(json, "id", 1, std::numeric_limits<std::int64_t>::max());
+  if (!id) return id.error();
+  const auto out = int_field(json, "out", 0, 1);
+  if (!out) return out.error();
   const std::string& devid = device->identity.devid;
-  auto acked =
-      ctx.store.ack_command(devid, id->get<std::int64_t>(), out->get<int>() == 1, ctx.now());
+  auto acked = ctx.store.ack_command(devid, *id, *out == 1, ctx.now());
   if (!acked) return storage_failure(ctx, acked.error());
-  ctx.commands.settle(devid, id->get<std::int64_t>());
+  ctx.commands.settle(devid, *id);
   // A command superseded or acknowledged before is done all the same.
   return http::Response::json({{"time", now_ms(ctx)}, {"acknowledged", *acked}});
 }

@@ -106,4 +106,15 @@ Result<LifetimeRegisters> decode_lifetime(std::string_view bytes) {
   return l;
 }
 
+bool same_content(std::string_view stored_blob, const MinuteRecord& sent) {
+  const Result<MinuteRecord> stored = decode_minute_blob(stored_blob);
+  if (!stored) return false;
+  MinuteRecord as_stored = sent;
+  as_stored.minute = stored->minute;
+  as_stored.status = stored->status;
+  // Compared encoded: the blob's fields, doubles by their bits (NaN equal
+  // to NaN), an older blob version read as the current one.
+  return encode_minute_blob(as_stored) == encode_minute_blob(*stored);
+}
+
 }  // namespace maic::cloud

@@ -201,6 +201,11 @@ const std::vector<Statement>& statements() {
        "WHERE NOT EXISTS (SELECT 1 FROM minutes x "
        "WHERE x.devid = $1 AND x.stamp = t.st AND x.seq = t.s) "
        "RETURNING stamp, seq"},
+      // The stored versions of records a batch brought again.
+      {"minutes_at",
+       "SELECT m.stamp, m.seq, m.blob FROM minutes m "
+       "JOIN unnest($2::bigint[], $3::bigint[]) AS k (st, s) ON m.stamp = k.st AND m.seq = k.s "
+       "WHERE m.devid = $1"},
       {"rollups_for_update",
        "SELECT r.period, r.start, r.blob FROM rollups r "
        "JOIN unnest($2::text[], $3::bigint[]) AS k (period, start) "
@@ -805,6 +810,38 @@ Result<IngestResult> PostgresStore::ingest(const std::string& devid,
       }
       progress = progress_after(*r);
     }
+    // The rest are duplicates (records stored before, or repeated within
+    // the batch); those whose content differs from the stored version are
+    // conflicts. Only a batch that brings duplicates asks for them.
+    IngestResult result{new_records, records.size() - new_records, 0, {}};
+    if (result.duplicates > 0) {
+      std::set<std::pair<std::int64_t, std::int64_t>> first;
+      std::vector<const UploadRecord*> again;
+      for (const UploadRecord& r : records) {
+        const bool is_first = first.insert(identity_of(r)).second;
+        if (!is_first || inserted_keys.count(identity_of(r)) == 0) again.push_back(&r);
+      }
+      BinaryArray stamps(BinaryArray::kInt8, again.size());
+      BinaryArray seqs(BinaryArray::kInt8, again.size());
+      for (const UploadRecord* r : again) {
+        stamps.i64(r->identity_minute());
+        seqs.i64(r->seq);
+      }
+      std::map<std::pair<std::int64_t, std::int64_t>, std::string> stored;
+      for (const pqxx::row& row :
+           tx.exec_prepared("minutes_at", devid, stamps.param(), seqs.param())) {
+        const pqxx::binarystring bytes(row[2]);
+        stored.emplace(std::pair(row[0].as<std::int64_t>(), row[1].as<std::int64_t>()),
+                       std::string(bytes_of(bytes)));
+      }
+      for (const UploadRecord* r : again) {
+        const auto it = stored.find(identity_of(*r));
+        if (it != stored.end() && !same_content(it->second, r->minute)) {
+          ++result.conflicts;
+          result.conflicting.emplace_back(r->seq, r->identity_minute());
+        }
+      }
+    }
     if (!gaps.empty()) {
       MinuteArrays gap_rows(gaps.size());
       for (const UploadRecord& g : gaps) gap_rows.add(g);
@@ -848,7 +885,7 @@ Result<IngestResult> PostgresStore::ingest(const std::string& devid,
     tx.exec_prepared0("after_ingest", devid, now, progress.newest_minute,
                       static_cast<std::int64_t>(progress.newest_seq), progress.output_on,
                       pqxx::binarystring(lifetime.data(), lifetime.size()));
-    return IngestResult{new_records, records.size() - new_records};
+    return result;
   });
 }
 

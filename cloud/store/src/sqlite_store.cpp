@@ -161,6 +161,7 @@ enum Q : std::size_t {
   kSetBoard,
   kIngestDevice,
   kInsertMinute,
+  kMinuteAt,
   kRollup,
   kPutRollup,
   kDeleteRollups,
@@ -235,6 +236,7 @@ constexpr std::pair<Q, const char*> kQueries[] = {
      "?"},
     {kInsertMinute,
      "INSERT OR IGNORE INTO minutes (devid, stamp, seq, minute, blob) VALUES (?, ?, ?, ?, ?)"},
+    {kMinuteAt, "SELECT blob FROM minutes WHERE devid = ? AND stamp = ? AND seq = ?"},
     {kRollup, "SELECT blob FROM rollups WHERE devid = ? AND period = ? AND start = ?"},
     {kPutRollup,
      "INSERT INTO rollups (devid, period, start, blob) VALUES (?, ?, ?, ?) "
@@ -939,6 +941,15 @@ Result<IngestResult> SqliteStore::ingest(const std::string& devid,
         if (!inserted) return inserted.error();
         if (!*inserted) {
           ++result.duplicates;
+          // Kept as stored; a re-send with other content is a conflict.
+          Query stored = impl_->query(kMinuteAt);
+          stored.bind(devid, r.identity_minute(), r.seq);
+          auto row = stored.step();
+          if (!row) return row.error();
+          if (*row && !same_content(stored.blob(0), r.minute)) {
+            ++result.conflicts;
+            result.conflicting.emplace_back(r.seq, r.identity_minute());
+          }
           continue;
         }
         ++result.inserted;

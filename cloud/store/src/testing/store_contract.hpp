@@ -874,6 +874,10 @@ TYPED_TEST_P(StoreContract, AResentBatchChangesNothing) {
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_EQ(second->inserted, 0u);
   EXPECT_EQ(second->duplicates, 360u);
+  EXPECT_EQ(second->conflicts, 360u);  // other content under the same identities
+  ASSERT_EQ(second->conflicting.size(), 360u);
+  EXPECT_EQ(second->conflicting[5],
+            (std::pair<std::uint32_t, std::int64_t>(records[5].seq, records[5].minute.minute)));
   for (std::size_t k = 0; k < kPeriods.size(); ++k) {
     const auto after = this->all_periods("0000000001", kPeriods[k]);
     ASSERT_EQ(after.size(), before[k].size());
@@ -893,6 +897,7 @@ TYPED_TEST_P(StoreContract, AResentBatchChangesNothing) {
   ASSERT_TRUE(third.ok()) << third.error().message;
   EXPECT_EQ(third->inserted, 120u);
   EXPECT_EQ(third->duplicates, 181u);
+  EXPECT_EQ(third->conflicts, 0u);  // the same content again, and a repeat of a new one
   std::vector<MinuteRecord> all = minutes_of(records);
   for (std::size_t k = 180; k < 300; ++k) all.push_back(mixed[k].minute);
   this->expect_rollups_match("0000000001", all, "Europe/Berlin");
@@ -1382,7 +1387,10 @@ TYPED_TEST_P(StoreContract, ACorrectedRecordIsIdentifiedByItsStamp) {
   ASSERT_EQ(s.ingest("0000000001", std::vector{r}, kNow)->inserted, 1u);
   UploadRecord moved_again = r;
   moved_again.minute.minute = hour + 660;  // booked elsewhere on a second try
-  EXPECT_EQ(s.ingest("0000000001", std::vector{moved_again}, kNow)->duplicates, 1u);
+  auto again = s.ingest("0000000001", std::vector{moved_again}, kNow);
+  EXPECT_EQ(again->duplicates, 1u);
+  // Where the server booked it is not the device's content: no conflict.
+  EXPECT_EQ(again->conflicts, 0u);
   auto minutes = s.minutes("0000000001", hour, hour + 3600, 100);
   ASSERT_EQ(minutes->size(), 1u);
   EXPECT_EQ((*minutes)[0].minute, hour + 600);
@@ -1392,6 +1400,57 @@ TYPED_TEST_P(StoreContract, ACorrectedRecordIsIdentifiedByItsStamp) {
   ASSERT_EQ(hours.size(), 1u);
   EXPECT_EQ(hours[0].row.status, kStatusClockCorrected);
   EXPECT_TRUE(this->all_periods("0000000001", Period::kYear).size() == 1u);
+}
+
+// A record sent again under its identity with other content (a journal
+// replaced, or restored from another device's): the first version stays,
+// each such record is a conflict, whether stored before or repeated in the
+// batch; the same content again is a duplicate only.
+TYPED_TEST_P(StoreContract, AResentRecordWithOtherContentIsAConflict) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  this->new_device("0000000001", ada);
+  const std::int64_t hour = kT0 / 3600 * 3600;
+  const std::vector<UploadRecord> first = {energy_record(1, hour, 10, 1010),
+                                           energy_record(2, hour + 60, 10, 1020),
+                                           energy_record(3, hour + 120, 10, 1030)};
+  auto stored = s.ingest("0000000001", first, kNow);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stored->conflicts, 0u);
+  EXPECT_TRUE(stored->conflicting.empty());
+  const auto hours_before = this->all_periods("0000000001", Period::kHour);
+
+  // Each kind of difference: energy, the output, the temperature, one bit.
+  std::vector<UploadRecord> changed = first;
+  changed[0].minute.phase[0].wh_delta = 11;
+  changed[1].minute.output_on = !changed[1].minute.output_on;
+  changed[2].minute.phase[0].volts = std::nextafter(changed[2].minute.phase[0].volts, 1e9);
+  UploadRecord fresh = energy_record(4, hour + 180, 10, 1040);
+  UploadRecord fresh_other = fresh;
+  fresh_other.minute.temperature_c += 1;
+  changed.push_back(fresh);
+  changed.push_back(fresh_other);  // a repeat within the batch, with other content
+  changed.push_back(first[0]);     // the stored content again: no conflict
+  auto result = s.ingest("0000000001", changed, kNow + 60);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->inserted, 1u);
+  EXPECT_EQ(result->duplicates, 5u);
+  EXPECT_EQ(result->conflicts, 4u);
+  using Id = std::pair<std::uint32_t, std::int64_t>;
+  EXPECT_EQ(result->conflicting,
+            (std::vector<Id>{{1, hour}, {2, hour + 60}, {3, hour + 120}, {4, hour + 180}}));
+
+  // Nothing was overwritten.
+  auto minutes = s.minutes("0000000001", hour, hour + 180, 10);
+  ASSERT_TRUE(minutes.ok());
+  ASSERT_EQ(minutes->size(), 4u);
+  for (std::size_t k = 0; k < first.size(); ++k) expect_same_minute((*minutes)[k], first[k].minute);
+  expect_same_minute((*minutes)[3], fresh.minute);
+  const auto hours_after = this->all_periods("0000000001", Period::kHour);
+  ASSERT_EQ(hours_after.size(), hours_before.size());
+  const auto device = s.device("0000000001");
+  ASSERT_TRUE(device.ok() && device->has_value());
+  EXPECT_EQ((*device)->newest_seq, 4u);
 }
 
 // The outage longer than the journal: the oldest record the device still
@@ -1512,6 +1571,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     CommandsAfterListsThePendingOnesOfAllDevices, AnAckEndsTheCommandAndRecordsTheOutput,
     TextWithSqlMetacharactersIsStoredVerbatim, CallsFromManyThreadsAllLand,
     RecordsOfARepeatedMinuteStampAllCount, ACorrectedRecordIsIdentifiedByItsStamp,
-    ASpanNoRecordCoversIsBookedAsAGap, NoLifetimeRegistersNoGap);
+    ASpanNoRecordCoversIsBookedAsAGap, NoLifetimeRegistersNoGap,
+    AResentRecordWithOtherContentIsAConflict);
 
 }  // namespace maic::cloud::contract

@@ -75,6 +75,15 @@ DeviceProgress progress_after(const UploadRecord& r);
 // nullopt when there is nothing to book.
 std::optional<UploadRecord> gap_before(const DeviceProgress& before, const UploadRecord& r);
 
+// Whether `sent`, a record whose identity is already stored, brings the
+// content stored under it (`stored_blob`, encode_minute_blob's): a re-send,
+// or a conflict (docs/uplink.md: the journal was replaced, or restored from
+// another device's). What the server sets itself — the minute it booked the
+// record at and the status bits — is not the device's content and is not
+// compared; everything else is, bit for bit. A blob that does not decode
+// differs.
+bool same_content(std::string_view stored_blob, const MinuteRecord& sent);
+
 // Appends `m` to minutes read in (minute, seq) order, merging it into the
 // last one when both have the same minute (merge_same_minute): a minute
 // list shows each minute once, with every record's energy in it.

@@ -23,6 +23,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "maic/core/calendar.hpp"
@@ -100,6 +101,12 @@ struct Command {
 struct IngestResult {
   std::size_t inserted = 0;    // records that were new
   std::size_t duplicates = 0;  // records already stored (same device, stamp, seq): unchanged
+  // Of the duplicates, those whose content differs from the stored record
+  // (ingest_rules.hpp same_content): the stored one is kept, nothing is
+  // overwritten. A repeat within one batch counts against its first.
+  std::size_t conflicts = 0;
+  // Their identities, for the log: (seq, stamped minute).
+  std::vector<std::pair<std::uint32_t, std::int64_t>> conflicting;
 };
 
 struct PeriodValue {
