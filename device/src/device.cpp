@@ -300,8 +300,14 @@ Status Device::set_initial_values(std::span<const InitialValue> values) {
   State& s = *state_;
   std::lock_guard lock(s.mutex);
   const SteadyTime now = clock_.steady_now();
+  // All checked before any is set: a refused request changes nothing.
   for (const InitialValue& v : values) {
     if (v.phase < 1 || v.phase > kMaxPhases) return make_error("initial value: phase must be 1..3");
+    if (!(v.wh >= 0 && v.wh <= kMaxInitialWh)) {
+      return make_error(fmt::format("initial value: must be 0..{:.0f} Wh", kMaxInitialWh));
+    }
+  }
+  for (const InitialValue& v : values) {
     const auto micro = static_cast<std::int64_t>(std::llround(v.wh * EnergyRegister::kUnitsPerWh));
     const Flow flow = v.family == Family::kReverseEnergy ? Flow::kReverse : Flow::kForward;
     if (Status st = s.meters.set_user_meter(static_cast<std::size_t>(v.phase - 1), flow, micro,

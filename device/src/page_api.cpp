@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "maic/core/ascii.hpp"
+
 namespace maic::device {
 namespace {
 
@@ -119,6 +121,12 @@ Result<nlohmann::json> mqtt_page_patch(const http::Query& query) {
     }
     if (!p) return make_error(fmt::format("mqtt: unknown parameter '{}'", key));
     if (p->kind == Param::kText) {
+      // Named as the client sent it; settings validation says it again in
+      // its own words, for the JSON API.
+      if (!valid_utf8(text)) return make_error(fmt::format("{}: not valid UTF-8", key));
+      if (has_control(text)) {
+        return make_error(fmt::format("{}: control characters are refused", key));
+      }
       mqtt[std::string(p->field)] = text;
       continue;
     }
@@ -145,7 +153,9 @@ Result<std::vector<InitialValue>> initval_page_values(const http::Query& query) 
     }
     Result<double> wh = number(text, key);
     if (!wh) return wh.error();
-    if (*wh < 0 || *wh > 1e13) return make_error(fmt::format("{}: must be 0..1e13 Wh", key));
+    if (!(*wh >= 0 && *wh <= kMaxInitialWh)) {
+      return make_error(fmt::format("{}: must be 0..{:.0f} Wh, not {}", key, kMaxInitialWh, text));
+    }
     out.push_back({q->family, q->phase, *wh});
   }
   if (out.empty()) return make_error("initval: give at least one meter, e.g. Wh1=123000");

@@ -1,8 +1,12 @@
 #include "maic/device/settings.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
+#include <utility>
 
+#include "maic/core/ascii.hpp"
 #include "maic/core/calendar.hpp"
 #include "maic/core/device_secrets.hpp"
 
@@ -32,7 +36,37 @@ bool valid_server_url(std::string_view url) {
   return !host.empty() && host != "[]";
 }
 
+namespace {
+
+// Every text setting is UTF-8 without control characters: it is written to
+// JSON (webinit, the settings file), and a host name, user name, topic or
+// phrase has no use for a NUL, a line feed or an escape.
+Status text_problem(std::string_view where, std::string_view text) {
+  if (!valid_utf8(text)) return make_error(fmt::format("{}: not valid UTF-8", where));
+  if (has_control(text))
+    return make_error(fmt::format("{}: control characters are refused", where));
+  return ok_status();
+}
+
+}  // namespace
+
 Status validate(const MqttSettings& m) {
+  const std::pair<std::string_view, const std::string*> texts[] = {
+      {"mqtt.host", &m.host},
+      {"mqtt.username", &m.username},
+      {"mqtt.password", &m.password},
+      {"mqtt.prefix", &m.prefix},
+      {"mqtt.on_phrase", &m.on_phrase},
+      {"mqtt.off_phrase", &m.off_phrase},
+      {"mqtt.discovery_prefix", &m.discovery_prefix},
+      {"mqtt.ca_file", &m.ca_file},
+  };
+  for (const auto& [where, text] : texts) {
+    if (Status t = text_problem(where, *text); !t) return t;
+  }
+  // A host name or address: no spaces either (RFC 1123 names, IP literals).
+  if (m.host.find(' ') != std::string::npos)
+    return make_error("mqtt.host: must not contain spaces");
   if (m.port < 1 || m.port > 65535) return make_error("mqtt.port: must be 1..65535");
   if (m.enabled && m.host.empty())
     return make_error("mqtt.host: a broker is needed when MQTT is on");
@@ -63,6 +97,16 @@ Status validate(const MqttSettings& m) {
 }
 
 Status validate(const Settings& s) {
+  const std::pair<std::string_view, const std::string*> texts[] = {
+      {"pin", &s.pin},
+      {"language", &s.language},
+      {"timezone", &s.timezone},
+      {"server.url", &s.server.url},
+      {"output.gpio_chip", &s.output.gpio_chip},
+  };
+  for (const auto& [where, text] : texts) {
+    if (Status t = text_problem(where, *text); !t) return t;
+  }
   if (!valid_pin(s.pin)) return make_error("pin: digits only, 1 to 10 of them");
   static constexpr std::string_view kLanguages[] = {
       "en", "ua", "sk", "cz", "de", "it", "hu", "fr", "es", "pt", "nl", "pl", "bg",

@@ -1,6 +1,10 @@
 #include "maic/device/settings_json.hpp"
 
+#include <fmt/format.h>
+
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -26,7 +30,21 @@ Status assign(T& out, const json& j, const std::string& where) {
   if constexpr (std::is_same_v<T, bool>) {
     if (!j.is_boolean()) return make_error(where + ": must be true or false");
   } else if constexpr (std::is_integral_v<T>) {
-    if (!j.is_number_integer()) return make_error(where + ": must be an integer");
+    // Checked on the 64-bit value: 4294968179 is refused, never wrapped to
+    // 883 (a float such as 1.5 is no integer). The setting's own range is
+    // validate()'s.
+    const bool fits =
+        j.is_number_integer() &&
+        (j.is_number_unsigned()
+             ? j.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+             : j.get<std::int64_t>() >= std::numeric_limits<T>::min() &&
+                   j.get<std::int64_t>() <= std::numeric_limits<T>::max());
+    if (!fits) {
+      // Quoted only when a number: a string may not be printable.
+      return make_error(fmt::format("{}: must be an integer from {} to {}, not {}", where,
+                                    std::numeric_limits<T>::min(), std::numeric_limits<T>::max(),
+                                    j.is_number() ? j.dump() : std::string("a ") + j.type_name()));
+    }
   } else {
     if (!j.is_string()) return make_error(where + ": must be a string");
   }

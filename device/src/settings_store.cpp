@@ -45,7 +45,7 @@ Result<DeviceConfig> parse_device_config(std::string_view text) {
   }
   if (*version > Settings::kVersion) {
     return make_error(fmt::format("version {} was written by a newer maic (this one reads {})",
-                                  version->get<int>(), Settings::kVersion));
+                                  version->dump(), Settings::kVersion));
   }
   const auto identity = doc.find("identity");
   if (identity == doc.end()) return make_error("identity: missing");

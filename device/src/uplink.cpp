@@ -344,6 +344,17 @@ Status Uplink::upload() {
       report();
     }
     persist_mark();
+    // Records the server holds in another version (docs/uplink.md,
+    // "Conflicts"): this journal is not the one it heard from before under
+    // these seqs. Nothing to resend: the server keeps its first version.
+    if (const auto conflicts = answer->body.find("conflicts");
+        conflicts != answer->body.end() && conflicts->is_number_unsigned() &&
+        conflicts->get<std::uint64_t>() > 0) {
+      log(fmt::format(
+          "the server holds other content under {} of seqs {}..{} (a replaced or restored "
+          "journal?): it keeps its own version",
+          conflicts->get<std::uint64_t>(), first, committed));
+    }
     if (Status s = apply_commands(deps_.transport, answer->body); !s) return s;
   }
 }

@@ -131,7 +131,10 @@ class Api {
   Response pout(const Request& q) {
     auto state = pout_page_state(q.query);
     if (!state) return Response::error(400, state.error().message);
-    return from_status(device_.set_output(*state), {{"pout", *state ? "1" : "0"}});
+    // The state after the switch, read back (not the one asked for): a
+    // driver may have refused or another request switched it since.
+    if (Status st = device_.set_output(*state); !st) return from_status(st);
+    return ok({{"pout", device_.output_on() ? "1" : "0"}});
   }
 
   Response getdata(const Request& q) {
@@ -299,8 +302,10 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     if (!body->is_object() || !body->contains("on") || !(*body)["on"].is_boolean()) {
       return Response::error(400, "on: true or false is required");
     }
-    return from_status(api->device_.set_output((*body)["on"].get<bool>()),
-                       {{"on", api->device_.output_on()}});
+    // Switched first, then read: in one call's arguments the order of the
+    // two is unspecified, and the answer showed the state before the switch.
+    if (Status st = api->device_.set_output((*body)["on"].get<bool>()); !st) return from_status(st);
+    return ok({{"on", api->device_.output_on()}});
   }));
   router.add("POST", "/api/v1/meters", a.guard_authorised([api](const Request& q) {
     const auto body = json_body(q);

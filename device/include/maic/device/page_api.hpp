@@ -37,8 +37,15 @@ nlohmann::ordered_json page_webinit(const Identity& id, const Settings& s,
 // present), in settings_json.hpp's shape; an error names the parameter.
 Result<nlohmann::json> mqtt_page_patch(const http::Query& query);
 
+// The largest starting value of a meter, in Wh. The original's manual says
+// 1e13 Wh, but a meter counts µWh in an int64 (at most about 9.22e12 Wh):
+// 9e12 Wh leaves room for 2.2e11 Wh of lifetime energy on top.
+inline constexpr double kMaxInitialWh = 9e12;
+
 // The meter starting values a `page=initval` request asks for: pairs of a
-// catalogue energy quantity (Wh1..Wh3, rWh1..rWh3) and Wh. At least one.
+// catalogue energy quantity (Wh1..Wh3, rWh1..rWh3) and Wh, each a decimal
+// number 0..kMaxInitialWh (no NaN, infinity, sign or trailing bytes). At
+// least one.
 struct InitialValue {
   Family family;  // kEnergy or kReverseEnergy
   int phase;      // 1..3
