@@ -9,6 +9,7 @@
 #include "maic/device/settings_json.hpp"
 #include "maic/http/cookie.hpp"
 #include "maic/http/expected.hpp"
+#include "maic/http/json.hpp"
 #include "metrics.hpp"
 #include "readings_json.hpp"
 
@@ -34,9 +35,13 @@ Response ok(json extra = json::object()) {
 
 // A JSON body, or the 400 refusing it.
 http::Expected<json> json_body(const Request& q) {
-  json body = json::parse(q.body, nullptr, false);
-  if (body.is_discarded()) return Response::error(400, "the body is not JSON");
-  return body;
+  auto body = http::parse_json(q.body);
+  if (!body) {
+    return Response::error(400, body.error().message == "not valid JSON"
+                                    ? "the body is not JSON"
+                                    : "the body is " + body.error().message);
+  }
+  return std::move(*body);
 }
 
 Response from_status(const Status& s, json done = json::object()) {

@@ -12,6 +12,7 @@
 #include "data_views.hpp"
 #include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
+#include "maic/http/json.hpp"
 #include "secrets.hpp"
 
 namespace maic::cloud {
@@ -185,7 +186,10 @@ http::Response boards_of(Context& ctx, const DeviceRow& device) {
   auto boards = ctx.store.boards(device.identity.devid);
   if (!boards) return storage_failure(ctx, boards.error());
   nlohmann::json out = nlohmann::json::object();
-  for (const Board& b : *boards) out[b.layout] = nlohmann::json::parse(b.document, nullptr, false);
+  for (const Board& b : *boards) {
+    auto document = http::parse_json(b.document);
+    out[b.layout] = document ? std::move(*document) : nlohmann::json();
+  }
   return http::Response::json(out);
 }
 

@@ -1,6 +1,7 @@
 #include "maic/cloud/service.hpp"
 
 #include "context.hpp"
+#include "maic/http/json.hpp"
 
 namespace maic::cloud {
 
@@ -29,8 +30,9 @@ void add_routes(http::Router& router, Context& ctx, std::span<const Route> route
 }
 
 http::Expected<nlohmann::json> json_object_body(const http::Request& r) {
-  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
-  if (body.is_discarded()) return http::Response::error(400, "the body is not valid JSON");
+  auto parsed = http::parse_json(r.body);
+  if (!parsed) return http::Response::error(400, "the body is " + parsed.error().message);
+  nlohmann::json& body = *parsed;
   if (!body.is_object()) return http::Response::error(400, "the body must be a JSON object");
   return body;
 }
