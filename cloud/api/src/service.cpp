@@ -65,6 +65,13 @@ CloudService::CloudService(Store& store, const Clock& clock, CloudOptions option
 
 CloudService::~CloudService() = default;
 
+http::Expected<std::size_t> CloudService::body_limit(const http::Request& header) const {
+  Context& ctx = state_->ctx;
+  auto limit = uplink_body_limit(header, ctx);
+  if (!limit || *limit != kBodyBytes) return limit;
+  return device_body_limit(header, ctx);
+}
+
 http::Response CloudService::handle(const http::Request& request) const {
   http::Response r = state_->router.handle(request);
   // Answers about accounts and data are nobody's to cache.
