@@ -67,9 +67,9 @@ std::string encode_meter_state(const MeterState& s) {
 }
 
 Result<MeterState> decode_meter_state(std::string_view text) {
-  auto parsed = http::parse_json(text);
-  if (!parsed) return parsed.error();
-  json& j = *parsed;
+  auto document = http::parse_json(text);
+  if (!document) return document.error();
+  json& j = *document;
   if (!j.is_object()) return make_error("must be a JSON object");
 
   const auto version = j.find("version");

@@ -36,7 +36,7 @@ std::string format_device_config(const DeviceConfig& config) {
 
 Result<DeviceConfig> parse_device_config(std::string_view text) {
   auto parsed = http::parse_json(text);
-  if (!parsed) return parsed.error();
+  if (!parsed) return make_error("not a JSON object: " + parsed.error().message);
   const nlohmann::json& doc = *parsed;
   if (!doc.is_object()) return make_error("not a JSON object");
   if (doc.value("format", "") != kFormat) {

@@ -36,11 +36,7 @@ Response ok(json extra = json::object()) {
 // A JSON body, or the 400 refusing it.
 http::Expected<json> json_body(const Request& q) {
   auto body = http::parse_json(q.body);
-  if (!body) {
-    return Response::error(400, body.error().message == "not valid JSON"
-                                    ? "the body is not JSON"
-                                    : "the body is " + body.error().message);
-  }
+  if (!body) return Response::error(400, "the body is " + body.error().message);
   return std::move(*body);
 }
 
@@ -252,6 +248,11 @@ Response Api::root(const Request& q) {
 }
 
 }  // namespace
+
+http::Expected<std::size_t> web_body_limit(const http::Request& header) {
+  if (header.method == "GET" || header.method == "HEAD") return std::size_t{0};
+  return kWebBodyBytes;
+}
 
 std::string minutes_csv(std::span<const MinuteRecord> minutes, int phases) {
   const auto quantities = catalogue(catalogue_phases(phases));

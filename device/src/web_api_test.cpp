@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "maic/core/json_depth.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
 #include "testing/journal_filler.hpp"
@@ -179,6 +180,46 @@ TEST(WebApi, BadInputIs400AndChangesNothing) {
   EXPECT_EQ(s.get("/?page=mqtt&port=1883%00junk").status, 400);
   EXPECT_EQ(s.device->settings(), before);
   EXPECT_FALSE(s.device->output_on());
+}
+
+TEST(WebApi, JsonBodiesDeeperThanTheLimitAre400) {
+  Site s;
+  ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);
+  // {"mqtt": {...}} is two levels; the limit is kMaxJsonDepth.
+  const auto nested = [](std::size_t depth) {
+    return "{\"mqtt\":{\"x\":" + std::string(depth - 2, '[') + std::string(depth - 2, ']') +
+           "}}";
+  };
+  const Response at_limit = s.call("PATCH", "/api/v1/settings", nested(kMaxJsonDepth));
+  EXPECT_EQ(at_limit.status, 400);  // parsed, then refused: no setting "x"
+  EXPECT_EQ(at_limit.body.find("nested deeper"), std::string::npos) << at_limit.body;
+  for (const std::string path : {"/api/v1/settings", "/api/v1/output", "/api/v1/meters",
+                                 "/api/v1/login"}) {
+    SCOPED_TRACE(path);
+    for (const std::size_t depth : {kMaxJsonDepth + 1, std::size_t{65'000}}) {
+      const Response r = s.call(path == "/api/v1/settings" ? "PATCH" : "POST", path, nested(depth));
+      EXPECT_EQ(r.status, 400);
+      EXPECT_NE(r.body.find("nested deeper than 32 levels"), std::string::npos) << r.body;
+    }
+  }
+  // Brackets inside a string are not nesting.
+  const Response text = s.call("PATCH", "/api/v1/settings",
+                               R"({"mqtt":{"prefix":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[/"}})");
+  EXPECT_EQ(text.body.find("nested deeper"), std::string::npos) << text.body;
+}
+
+TEST(WebApi, BodiesAreSmallAndGetsHaveNone) {
+  http::Request header;
+  header.method = "GET";
+  header.path = "/api/v1/settings";
+  EXPECT_EQ(*web_body_limit(header), 0u);
+  header.method = "HEAD";
+  EXPECT_EQ(*web_body_limit(header), 0u);
+  for (const char* method : {"POST", "PATCH", "PUT", "DELETE"}) {
+    header.method = method;
+    EXPECT_EQ(*web_body_limit(header), kWebBodyBytes);
+  }
+  EXPECT_EQ(kWebBodyBytes, 16u * 1024);
 }
 
 TEST(WebApi, CommandsWork) {
