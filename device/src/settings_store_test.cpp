@@ -58,7 +58,8 @@ TEST(SettingsStore, ABadFileIsRefusedWithTheFieldNamed) {
   EXPECT_NE(bad.error().message.find("settings.mqtt.port"), std::string::npos)
       << bad.error().message;
 
-  const std::string deep = std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  const std::string deep =
+      std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
   put(storage, "{\"format\":" + deep + "}");
   EXPECT_NE(load_or_create(storage, counting_random()).error().message.find("nested deeper"),
             std::string::npos);

@@ -136,8 +136,7 @@ Result<Uplink::Answer> Uplink::call(HttpTransport& transport, const std::string&
   auto response = transport.send(request);
   if (!response) return make_error(what + ": " + response.error().message);
   auto parsed = http::parse_json(response->body);
-  Answer answer{response->status,
-                parsed ? std::move(*parsed) : json(json::value_t::discarded)};
+  Answer answer{response->status, parsed ? std::move(*parsed) : json(json::value_t::discarded)};
   if (answer.status == 409) {
     // "unknown device: send hello first": the server lost its record of
     // the device (a new database); step() says hello again.

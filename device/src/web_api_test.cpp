@@ -187,14 +187,13 @@ TEST(WebApi, JsonBodiesDeeperThanTheLimitAre400) {
   ASSERT_EQ(s.get("/?page=devlogin&devpass=0000").status, 200);
   // {"mqtt": {...}} is two levels; the limit is kMaxJsonDepth.
   const auto nested = [](std::size_t depth) {
-    return "{\"mqtt\":{\"x\":" + std::string(depth - 2, '[') + std::string(depth - 2, ']') +
-           "}}";
+    return "{\"mqtt\":{\"x\":" + std::string(depth - 2, '[') + std::string(depth - 2, ']') + "}}";
   };
   const Response at_limit = s.call("PATCH", "/api/v1/settings", nested(kMaxJsonDepth));
   EXPECT_EQ(at_limit.status, 400);  // parsed, then refused: no setting "x"
   EXPECT_EQ(at_limit.body.find("nested deeper"), std::string::npos) << at_limit.body;
-  for (const std::string path : {"/api/v1/settings", "/api/v1/output", "/api/v1/meters",
-                                 "/api/v1/login"}) {
+  for (const std::string path :
+       {"/api/v1/settings", "/api/v1/output", "/api/v1/meters", "/api/v1/login"}) {
     SCOPED_TRACE(path);
     for (const std::size_t depth : {kMaxJsonDepth + 1, std::size_t{65'000}}) {
       const Response r = s.call(path == "/api/v1/settings" ? "PATCH" : "POST", path, nested(depth));

@@ -74,8 +74,8 @@ std::optional<Response> refusal_for(const beast::error_code& ec, const Limits& l
         431, "request header larger than " + std::to_string(limits.header_bytes) + " bytes");
   }
   if (ec == bhttp::error::body_limit) {
-    return Response::error(
-        413, "request body larger than " + std::to_string(body_limit) + " bytes");
+    return Response::error(413,
+                           "request body larger than " + std::to_string(body_limit) + " bytes");
   }
   // The read buffer is full (a chunk line or the trailer section does not
   // end), or the chunk extensions add up past their budget.
@@ -237,10 +237,10 @@ struct Server::Impl {
   asio::awaitable<void> refuse(Registration reg);
   // How reading one request ended.
   struct ReadOutcome {
-    beast::error_code ec;            // the read failed (see refusal_for)
+    beast::error_code ec;             // the read failed (see refusal_for)
     std::optional<Response> refusal;  // refused after its header: answer, then close
-    std::optional<Request> header;   // the header as ours, when it converted
-    std::size_t body_limit = 0;      // the limit the body was read under
+    std::optional<Request> header;    // the header as ours, when it converted
+    std::size_t body_limit = 0;       // the limit the body was read under
   };
   asio::awaitable<ReadOutcome> read_request(Connection& c, beast::flat_buffer& buffer,
                                             bhttp::request_parser<bhttp::string_body>& parser,
@@ -471,8 +471,8 @@ asio::awaitable<void> Server::Impl::serve(Registration reg) {
     const unsigned version = request.version();
     const bool head = request.method() == bhttp::verb::head;
     const bool wants_keep_alive = request.keep_alive();
-    Result<Request> parsed = read.header ? Result<Request>(std::move(*read.header))
-                                         : header_request(request, remote);
+    Result<Request> parsed =
+        read.header ? Result<Request>(std::move(*read.header)) : header_request(request, remote);
     if (parsed) parsed->body = std::move(request.body());
     Response response = respond(std::move(parsed));
     if (response.wait) response = co_await await_long_poll(c, *response.wait);
@@ -550,8 +550,8 @@ asio::awaitable<Server::Impl::ReadOutcome> Server::Impl::read_request(
     if (!limit) {
       out.refusal = std::move(limit.error());
       if (const auto what = invalid_response(*out.refusal)) {
-        report("body_limit for " + header->method + " " + header->path +
-               " returned an invalid " + *what);
+        report("body_limit for " + header->method + " " + header->path + " returned an invalid " +
+               *what);
         out.refusal = Response::error(500, "internal error");
       }
       co_return out;

@@ -410,7 +410,8 @@ TEST_F(ServerTest, TrailersCountAgainstALimitAndAreDropped) {
 TEST_F(ServerTest, AmbiguousFramingIs400AndCloses) {
   start();
   const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
-  for (const std::string coding : {"identity", "bogus", "gzip", "chunked, gzip", "chunked, identity"}) {
+  for (const std::string coding :
+       {"identity", "bogus", "gzip", "chunked, gzip", "chunked, identity"}) {
     SCOPED_TRACE(coding);
     Client c(port());
     c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding + "\r\n\r\n" +
@@ -422,10 +423,9 @@ TEST_F(ServerTest, AmbiguousFramingIs400AndCloses) {
     EXPECT_FALSE(r.keep_alive());
     EXPECT_TRUE(Client::closed(c.wait_closed()));  // no second response
   }
-  for (const std::string fields :
-       {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
-        "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
-        "Content-Length: 5\r\nTransfer-Encoding: gzip\r\n"}) {
+  for (const std::string fields : {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                                   "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
+                                   "Content-Length: 5\r\nTransfer-Encoding: gzip\r\n"}) {
     SCOPED_TRACE(fields);
     Client c(port());
     c.send("POST /echo HTTP/1.1\r\nHost: t\r\n" + fields + "\r\n0\r\n\r\n" + smuggled);
@@ -450,7 +450,8 @@ TEST_F(ServerTest, TheBodyLimitHookDecidesOnTheHeader) {
   options.limits.body_bytes = 1000;
   std::vector<std::string> seen;
   options.body_limit = [&seen](const Request& header) -> Expected<std::size_t> {
-    seen.push_back(header.method + " " + header.path + " " + std::string(header.query.get("q").value_or("")));
+    seen.push_back(header.method + " " + header.path + " " +
+                   std::string(header.query.get("q").value_or("")));
     if (header.path == "/boom") throw std::runtime_error("hook failed");
     if (!header.headers.contains("X-Key")) return Response::error(401, "a key is required");
     if (header.headers.contains("X-Big")) return std::size_t{1'000'000};  // capped at 1000
@@ -487,10 +488,12 @@ TEST_F(ServerTest, TheBodyLimitHookDecidesOnTheHeader) {
   }
   {
     Client c(port());
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nX-Big: 1\r\nContent-Length: 1000\r\n\r\n" +
-           std::string(1000, 'x'));
+    c.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nX-Big: 1\r\nContent-Length: 1000\r\n\r\n" +
+        std::string(1000, 'x'));
     EXPECT_EQ(c.read().result_int(), 200);
-    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nX-Big: 1\r\nContent-Length: 1001\r\n\r\n");
+    c.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nX-Big: 1\r\nContent-Length: 1001\r\n\r\n");
     const Reply r = c.read();
     EXPECT_EQ(r.result_int(), 413);
     EXPECT_NE(error_of(r).find("1000 bytes"), std::string::npos) << r.body();

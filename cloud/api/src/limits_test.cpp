@@ -67,9 +67,7 @@ class LimitsTest : public ::testing::Test, protected testing::ServiceHarness {
   std::unique_ptr<SqliteStore> store_;
 };
 
-std::string arrays(std::size_t depth) {
-  return std::string(depth, '[') + std::string(depth, ']');
-}
+std::string arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 TEST_F(LimitsTest, OrdinaryRoutesTakeSmallBodies) {
   EXPECT_EQ(limit("POST", "/api/v1/login"), static_cast<long long>(kBodyBytes));
@@ -129,8 +127,8 @@ TEST_F(LimitsTest, TheUplinkLimitHoldsTheLargestBatchWithRoomToSpare) {
     r.minute.readings = 10'000;
     r.minute.output_on = true;
     r.minute.temperature_c = longest(Family::kTemperature);
-    r.minute.covered = std::chrono::duration_cast<Duration>(
-        std::chrono::duration<double>(3599.9876543210123));
+    r.minute.covered =
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(3599.9876543210123));
     LifetimeRegisters lifetime{};
     for (std::size_t p = 0; p < kMaxPhases; ++p) {
       PhaseValues& ph = r.minute.phase[p];
@@ -146,7 +144,7 @@ TEST_F(LimitsTest, TheUplinkLimitHoldsTheLargestBatchWithRoomToSpare) {
   ASSERT_TRUE(decoded) << decoded.error().message;  // a batch the server accepts
   ASSERT_TRUE(decoded->records.front().lifetime);
   RecordProperty("largest_batch_bytes", std::to_string(body.size()));
-  EXPECT_GT(body.size(), 1'000'000u);   // the measure is a worst case
+  EXPECT_GT(body.size(), 1'000'000u);            // the measure is a worst case
   EXPECT_LT(body.size() * 2, kUplinkBodyBytes);  // with a margin of 2
 }
 
@@ -174,17 +172,19 @@ TEST_F(LimitsTest, DeepJsonIsRefusedOnEveryRouteThatParsesABody) {
   EXPECT_EQ(json::parse(boards.body).at("pc").at("title").get<std::string>().size(), 1000u);
 
   const std::string deep_object = "{\"a\":" + beyond + "}";
-  for (const auto& [method, path] :
-       {std::pair{"POST", "/api/v1/register"}, {"POST", "/api/v1/login"},
-        {"POST", "/api/v1/password"}, {"POST", "/api/v1/devices"},
-        {"PATCH", "/api/v1/devices/1828719372"}, {"POST", "/api/v1/devices/1828719372/output"}}) {
+  for (const auto& [method, path] : {std::pair{"POST", "/api/v1/register"},
+                                     {"POST", "/api/v1/login"},
+                                     {"POST", "/api/v1/password"},
+                                     {"POST", "/api/v1/devices"},
+                                     {"PATCH", "/api/v1/devices/1828719372"},
+                                     {"POST", "/api/v1/devices/1828719372/output"}}) {
     SCOPED_TRACE(path);
     auto r = call(method, path, deep_object, bearer(ann));
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_NE(r.body.find("nested deeper than 32 levels"), std::string::npos) << r.body;
   }
-  for (const std::string path : {"/uplink/v1/hello", "/uplink/v1/minutes",
-                                 "/uplink/v1/commands/ack"}) {
+  for (const std::string path :
+       {"/uplink/v1/hello", "/uplink/v1/minutes", "/uplink/v1/commands/ack"}) {
     SCOPED_TRACE(path);
     auto r = call("POST", path, deep_object, {{"Authorization", d.authorization()}});
     EXPECT_EQ(r.status, 400) << r.body;
@@ -229,9 +229,8 @@ TEST_F(LimitsTest, OverASocketLargeBodiesAreRefusedBeforeTheyAreRead) {
   options.listen = {"127.0.0.1", 0};
   options.limits.body_bytes = kMaxBodyBytes;
   options.body_limit = [this](const http::Request& h) { return service_->body_limit(h); };
-  auto server = http::Server::start(options, [this](const http::Request& r) {
-    return service_->handle(r);
-  });
+  auto server =
+      http::Server::start(options, [this](const http::Request& r) { return service_->handle(r); });
   ASSERT_TRUE(server) << server.error().message;
   const std::string board = "/api/v1/devices/" + d.devid + "/boards/pc";
 
@@ -246,15 +245,17 @@ TEST_F(LimitsTest, OverASocketLargeBodiesAreRefusedBeforeTheyAreRead) {
                     "POST /api/v1/login HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
   // A batch without a device's credentials.
-  answer = exchange(server->port(),
-                    "POST /uplink/v1/minutes HTTP/1.1\r\nHost: t\r\nContent-Length: 3000000\r\n\r\n");
+  answer =
+      exchange(server->port(),
+               "POST /uplink/v1/minutes HTTP/1.1\r\nHost: t\r\nContent-Length: 3000000\r\n\r\n");
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 401")) << answer;
 
   // The owner's 65,000-deep board: refused, and the server lives on.
   const std::string attack = "{\"w\":" + arrays(65'000) + "}";
-  answer = exchange(server->port(), "PUT " + board + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
-                                        ann.api_key + "\r\nConnection: close\r\nContent-Length: " +
-                                        std::to_string(attack.size()) + "\r\n\r\n" + attack);
+  answer =
+      exchange(server->port(), "PUT " + board + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+                                   ann.api_key + "\r\nConnection: close\r\nContent-Length: " +
+                                   std::to_string(attack.size()) + "\r\n\r\n" + attack);
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
   EXPECT_NE(answer.find("nested deeper than 32 levels"), std::string::npos) << answer;
   answer = exchange(server->port(),

@@ -5,10 +5,10 @@
 // deadline (everything read counts: header, chunk extensions, trailers,
 // body); a per-request body limit decided on the header; ambiguous framing
 // (a last transfer coding other than chunked, Transfer-Encoding with
-// Content-Length) refused and closed; a connection cap; keep-alive and pipelining; HEAD; a deliberate
-// shutdown (stop accepting, let requests in flight finish within a grace
-// period, then close what is left). Boost.Beast/Asio are confined to
-// server.cpp: this header is all a daemon includes.
+// Content-Length) refused and closed; a connection cap; keep-alive and pipelining; HEAD; a
+// deliberate shutdown (stop accepting, let requests in flight finish within a grace period, then
+// close what is left). Boost.Beast/Asio are confined to server.cpp: this header is all a daemon
+// includes.
 //
 // Threads: the server owns its io_context and `ServerOptions::threads`
 // threads that run it; handlers run on those threads. With threads == 1 (the
