@@ -144,8 +144,12 @@ int run(const Options& o) {
   server_options.threads = o.threads;
   server_options.server_name = "maic-cloud";
   server_options.limits.max_connections = o.connections;
-  // A batch of 2,000 minute records is about 1 MB of JSON.
-  server_options.limits.body_bytes = 4 * 1024 * 1024;
+  // Each route's body limit is decided on its header, the caller checked
+  // first where a route takes a large body (cloud/service.hpp, docs/security.md).
+  server_options.limits.body_bytes = cloud::kMaxBodyBytes;
+  server_options.body_limit = [&service](const http::Request& header) {
+    return service.body_limit(header);
+  };
   // Long polls hold their connection for up to 30 s between requests.
   server_options.limits.idle_timeout = std::chrono::seconds(60);
   server_options.on_error = [log](std::string_view what) { log->warn("http: {}", what); };

@@ -192,6 +192,8 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
                          http::static_handler(web::device_assets()));
   http::ServerOptions server_options;
   server_options.listen = endpoint;
+  server_options.limits.body_bytes = device::kWebBodyBytes;
+  server_options.body_limit = device::web_body_limit;
   server_options.on_error = [](std::string_view what) {
     fmt::print(stderr, "maic-device: web: {}\n", what);
   };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "maic/core/device_id.hpp"
+#include "maic/core/json_depth.hpp"
 
 namespace maic {
 namespace {
@@ -265,8 +266,16 @@ std::string encode_upload(const UploadBatch& batch) {
 }
 
 Result<UploadBatch> decode_upload(std::string_view json) {
+  // A batch nests 4 deep; simdjson's own bound (1024 by default) is set to
+  // maic's, and the scan gives the same answer as every other JSON reader.
+  if (!json_within_depth(json)) {
+    return make_error(fmt::format("nested deeper than {} levels", kMaxJsonDepth));
+  }
   simdjson::ondemand::parser parser;
   const simdjson::padded_string padded(json);
+  if (parser.allocate(padded.size(), kMaxJsonDepth) != simdjson::SUCCESS) {
+    return make_error("out of memory");
+  }
   simdjson::ondemand::document doc;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return make_error("not JSON");
   object root;

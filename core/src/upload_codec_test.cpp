@@ -32,6 +32,19 @@ UploadBatch batch_of(int n) {
   return b;
 }
 
+TEST(UploadCodec, NestingDeeperThanTheJsonLimitIsRefused) {
+  const std::string deep =
+      "{\"devid\":\"1828719372\",\"records\":[{\"x\":" + std::string(65'000, '[') +
+      std::string(65'000, ']') + "}]}";
+  auto refused = decode_upload(deep);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "nested deeper than 32 levels");
+  // Brackets in a string are not nesting: this fails on its devid, not its depth.
+  auto text = decode_upload("{\"devid\":\"" + std::string(100, '[') + "\",\"records\":[]}");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().message.find("nested"), std::string::npos) << text.error().message;
+}
+
 TEST(UploadCodec, RoundTripsExactly) {
   const UploadBatch b = batch_of(5);
   auto back = decode_upload(encode_upload(b));

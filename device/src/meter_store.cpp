@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "maic/core/crc32.hpp"
+#include "maic/http/json.hpp"
 
 namespace maic::device {
 namespace {
@@ -66,8 +67,9 @@ std::string encode_meter_state(const MeterState& s) {
 }
 
 Result<MeterState> decode_meter_state(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return make_error("not valid JSON");
+  auto document = http::parse_json(text);
+  if (!document) return document.error();
+  json& j = *document;
   if (!j.is_object()) return make_error("must be a JSON object");
 
   const auto version = j.find("version");

@@ -117,6 +117,8 @@ TEST(MeterStateFormat, ErrorsNameTheBadField) {
 
   EXPECT_EQ(decode_meter_state("{").error().message, "not valid JSON");
   EXPECT_EQ(decode_meter_state("[]").error().message, "must be a JSON object");
+  EXPECT_EQ(decode_meter_state("{\"version\":" + std::string(65'000, '[') + "}").error().message,
+            "nested deeper than 32 levels");
   std::string text = encode_meter_state(s);
   const std::string zero = "\"lifetime\":{\"forward\":[0";
   text.replace(text.find(zero), zero.size(), "\"lifetime\":{\"forward\":[1");

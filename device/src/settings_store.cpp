@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "maic/device/settings_json.hpp"
+#include "maic/http/json.hpp"
 
 namespace maic::device {
 namespace {
@@ -34,8 +35,10 @@ std::string format_device_config(const DeviceConfig& config) {
 }
 
 Result<DeviceConfig> parse_device_config(std::string_view text) {
-  const nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return make_error("not a JSON object");
+  auto parsed = http::parse_json(text);
+  if (!parsed) return make_error("not a JSON object: " + parsed.error().message);
+  const nlohmann::json& doc = *parsed;
+  if (!doc.is_object()) return make_error("not a JSON object");
   if (doc.value("format", "") != kFormat) {
     return make_error(fmt::format("format: expected \"{}\"", kFormat));
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "maic/core/json_depth.hpp"
 #include "maic/core/storage.hpp"
 
 namespace maic::device {
@@ -56,6 +57,12 @@ TEST(SettingsStore, ABadFileIsRefusedWithTheFieldNamed) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("settings.mqtt.port"), std::string::npos)
       << bad.error().message;
+
+  const std::string deep =
+      std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  put(storage, "{\"format\":" + deep + "}");
+  EXPECT_NE(load_or_create(storage, counting_random()).error().message.find("nested deeper"),
+            std::string::npos);
 
   put(storage, "{not json");
   EXPECT_NE(load_or_create(storage, counting_random()).error().message.find("not a JSON object"),

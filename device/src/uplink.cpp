@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "maic/core/device_secrets.hpp"
+#include "maic/http/json.hpp"
 
 namespace maic::device {
 namespace {
@@ -50,8 +51,9 @@ std::string encode_uplink_mark(const UplinkMark& mark) {
 }
 
 Result<UplinkMark> decode_uplink_mark(std::string_view text) {
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return make_error("not a JSON object");
+  auto parsed = http::parse_json(text);
+  if (!parsed || !parsed->is_object()) return make_error("not a JSON object");
+  const json& doc = *parsed;
   const auto version = doc.find("version");
   if (version == doc.end() || !version->is_number_integer() || *version != kMarkVersion) {
     return make_error(fmt::format("version: {} is required", kMarkVersion));
@@ -133,7 +135,8 @@ Result<Uplink::Answer> Uplink::call(HttpTransport& transport, const std::string&
   const SteadyTime sent = deps_.clock.steady_now();
   auto response = transport.send(request);
   if (!response) return make_error(what + ": " + response.error().message);
-  Answer answer{response->status, json::parse(response->body, nullptr, false)};
+  auto parsed = http::parse_json(response->body);
+  Answer answer{response->status, parsed ? std::move(*parsed) : json(json::value_t::discarded)};
   if (answer.status == 409) {
     // "unknown device: send hello first": the server lost its record of
     // the device (a new database); step() says hello again.

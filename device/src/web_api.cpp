@@ -9,6 +9,7 @@
 #include "maic/device/settings_json.hpp"
 #include "maic/http/cookie.hpp"
 #include "maic/http/expected.hpp"
+#include "maic/http/json.hpp"
 #include "metrics.hpp"
 #include "readings_json.hpp"
 
@@ -34,9 +35,9 @@ Response ok(json extra = json::object()) {
 
 // A JSON body, or the 400 refusing it.
 http::Expected<json> json_body(const Request& q) {
-  json body = json::parse(q.body, nullptr, false);
-  if (body.is_discarded()) return Response::error(400, "the body is not JSON");
-  return body;
+  auto body = http::parse_json(q.body);
+  if (!body) return Response::error(400, "the body is " + body.error().message);
+  return std::move(*body);
 }
 
 Response from_status(const Status& s, json done = json::object()) {
@@ -250,6 +251,11 @@ Response Api::root(const Request& q) {
 }
 
 }  // namespace
+
+http::Expected<std::size_t> web_body_limit(const http::Request& header) {
+  if (header.method == "GET" || header.method == "HEAD") return std::size_t{0};
+  return kWebBodyBytes;
+}
 
 std::string minutes_csv(std::span<const MinuteRecord> minutes, int phases) {
   const auto quantities = catalogue(catalogue_phases(phases));

@@ -66,14 +66,22 @@ struct Connection {
 };
 
 // Whether a failed read deserves an answer before closing, and which.
-std::optional<Response> refusal_for(const beast::error_code& ec, const Limits& limits) {
+// `body_limit` is the limit this request's body was read under.
+std::optional<Response> refusal_for(const beast::error_code& ec, const Limits& limits,
+                                    std::size_t body_limit) {
   if (ec == bhttp::error::header_limit) {
     return Response::error(
         431, "request header larger than " + std::to_string(limits.header_bytes) + " bytes");
   }
   if (ec == bhttp::error::body_limit) {
-    return Response::error(
-        413, "request body larger than " + std::to_string(limits.body_bytes) + " bytes");
+    return Response::error(413,
+                           "request body larger than " + std::to_string(body_limit) + " bytes");
+  }
+  // The read buffer is full (a chunk line or the trailer section does not
+  // end), or the chunk extensions add up past their budget.
+  if (ec == bhttp::error::buffer_overflow) {
+    return Response::error(400, "chunk extensions or trailer fields larger than " +
+                                    std::to_string(limits.header_bytes) + " bytes");
   }
   // The client went away mid-request: nobody to answer.
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
@@ -83,8 +91,10 @@ std::optional<Response> refusal_for(const beast::error_code& ec, const Limits& l
   return std::nullopt;  // socket errors, timeouts, stop(): nothing to say
 }
 
-// Parses the beast request into ours. An error is the client's (400).
-Result<Request> to_request(BeastRequest&& in, const std::string& remote) {
+// Parses the beast request's header into ours (without the body). An error
+// is the client's (400). Fields the parser adds later (a chunked body's
+// trailer) are not in it: only the header counts.
+Result<Request> header_request(const BeastRequest& in, const std::string& remote) {
   Request out;
   out.method = std::string(in.method_string());
   out.target = std::string(in.target());
@@ -106,9 +116,23 @@ Result<Request> to_request(BeastRequest&& in, const std::string& remote) {
   for (const auto& field : in) {
     out.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
-  out.body = std::move(in.body());
   out.remote = remote;
   return out;
+}
+
+// What makes a request's framing ambiguous, or nothing (RFC 9112 §6.1,
+// §6.3): a Transfer-Encoding whose last coding is not chunked would leave
+// the body to be read as the next request (request smuggling), and
+// Transfer-Encoding beside Content-Length is an attack or a broken client.
+// Either is refused and the connection closed.
+std::optional<std::string> framing_problem(const bhttp::request_parser<bhttp::string_body>& p) {
+  const auto& h = p.get();
+  if (h.find(bhttp::field::transfer_encoding) == h.end()) return std::nullopt;
+  if (h.find(bhttp::field::content_length) != h.end()) {
+    return "a request must not carry both Transfer-Encoding and Content-Length";
+  }
+  if (!p.chunked()) return std::string("a request's last transfer coding must be chunked");
+  return std::nullopt;
 }
 
 // RFC 9110 §5.6.2: a field name is a token.
@@ -211,13 +235,21 @@ struct Server::Impl {
   void unregister(const std::shared_ptr<Connection>& c);
   asio::awaitable<void> serve(Registration reg);
   asio::awaitable<void> refuse(Registration reg);
-  asio::awaitable<beast::error_code> read_request(
-      Connection& c, beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& parser);
+  // How reading one request ended.
+  struct ReadOutcome {
+    beast::error_code ec;             // the read failed (see refusal_for)
+    std::optional<Response> refusal;  // refused after its header: answer, then close
+    std::optional<Request> header;    // the header as ours, when it converted
+    std::size_t body_limit = 0;       // the limit the body was read under
+  };
+  asio::awaitable<ReadOutcome> read_request(Connection& c, beast::flat_buffer& buffer,
+                                            bhttp::request_parser<bhttp::string_body>& parser,
+                                            const std::string& remote);
   // Sends `response` with Connection: close, then lingers (see kLingerTimeout).
   asio::awaitable<void> answer_and_close(Connection& c, Response response);
   // Half-closes and drains until the client closes: the response is not lost to a reset.
   asio::awaitable<void> linger(Connection& c);
-  Response respond(BeastRequest&& request, const std::string& remote) const;
+  Response respond(Result<Request> parsed) const;
   asio::awaitable<Response> await_long_poll(Connection& c, const Response::Wait& wait) const;
   // A long poll's callback, its exceptions answered 500 like a handler's.
   template <typename F>
@@ -341,8 +373,7 @@ void Server::Impl::unregister(const std::shared_ptr<Connection>& c) {
   if (connections.empty()) drained.notify_all();
 }
 
-Response Server::Impl::respond(BeastRequest&& request, const std::string& remote) const {
-  auto parsed = to_request(std::move(request), remote);
+Response Server::Impl::respond(Result<Request> parsed) const {
   if (!parsed) return Response::error(400, parsed.error().message);
   try {
     Response response = handler(*parsed);
@@ -399,7 +430,10 @@ asio::awaitable<void> Server::Impl::serve(Registration reg) {
   const Limits& limits = options.limits;
   beast::error_code ec;
   const std::string remote = c.stream.socket().remote_endpoint(ec).address().to_string();
-  beast::flat_buffer buffer;
+  // Bounded: a chunk line (size and extensions) and the trailer section
+  // must fit in it whole, so neither can grow without limit; a header is
+  // refused (431) at header_bytes first.
+  beast::flat_buffer buffer(limits.header_bytes + 2 * kReadChunk);
   bool first = true;
   for (;;) {
     c.idle = true;
@@ -422,8 +456,13 @@ asio::awaitable<void> Server::Impl::serve(Registration reg) {
     first = false;
 
     bhttp::request_parser<bhttp::string_body> parser;
-    if (const beast::error_code read_ec = co_await read_request(c, buffer, parser)) {
-      if (auto refusal = refusal_for(read_ec, limits))
+    ReadOutcome read = co_await read_request(c, buffer, parser, remote);
+    if (read.refusal) {
+      co_await answer_and_close(c, std::move(*read.refusal));
+      break;
+    }
+    if (read.ec) {
+      if (auto refusal = refusal_for(read.ec, limits, read.body_limit))
         co_await answer_and_close(c, std::move(*refusal));
       break;
     }
@@ -432,7 +471,10 @@ asio::awaitable<void> Server::Impl::serve(Registration reg) {
     const unsigned version = request.version();
     const bool head = request.method() == bhttp::verb::head;
     const bool wants_keep_alive = request.keep_alive();
-    Response response = respond(std::move(request), remote);
+    Result<Request> parsed =
+        read.header ? Result<Request>(std::move(*read.header)) : header_request(request, remote);
+    if (parsed) parsed->body = std::move(request.body());
+    Response response = respond(std::move(parsed));
     if (response.wait) response = co_await await_long_poll(c, *response.wait);
     const bool keep_alive = wants_keep_alive && !c.draining;
     BeastResponse msg =
@@ -456,17 +498,76 @@ asio::awaitable<void> Server::Impl::refuse(Registration reg) {
   c.stream.close();
 }
 
-asio::awaitable<beast::error_code> Server::Impl::read_request(
-    Connection& c, beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& parser) {
+asio::awaitable<Server::Impl::ReadOutcome> Server::Impl::read_request(
+    Connection& c, beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& parser,
+    const std::string& remote) {
   const Limits& limits = options.limits;
+  ReadOutcome out;
+  out.body_limit = limits.body_bytes;
   // One deadline for the whole request, however the client trickles it.
   c.stream.expires_after(limits.read_timeout);
   parser.header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(limits.header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser.body_limit(static_cast<std::uint64_t>(limits.body_bytes));
+  // Chunk extensions are read and thrown away, but they are read: together
+  // they may take no more than a header may.
+  std::size_t extension_bytes = 0;
+  auto count_extensions = [&extension_bytes, &limits](std::uint64_t, std::string_view extensions,
+                                                      beast::error_code& ec) {
+    extension_bytes += extensions.size();
+    if (extension_bytes > limits.header_bytes) ec = bhttp::error::buffer_overflow;
+  };
+  parser.on_chunk_header(count_extensions);
   const auto [header_ec, header_n] =
       co_await bhttp::async_read_header(c.stream, buffer, parser, kAwait);
-  if (header_ec || parser.is_done()) co_return header_ec;
+  if (header_ec) {
+    out.ec = header_ec;
+    co_return out;
+  }
+  if (auto problem = framing_problem(parser)) {
+    out.refusal = Response::error(400, *problem);
+    co_return out;
+  }
+  // The body's limit is the route's, decided on the header alone: a
+  // request the handler would refuse (no credentials, no such route) is
+  // refused before its body is read.
+  auto header = header_request(parser.get(), remote);
+  if (!header) {
+    // Its body is not worth reading.
+    out.refusal = Response::error(400, header.error().message);
+    co_return out;
+  }
+  if (options.body_limit) {
+    Expected<std::size_t> limit = [&]() -> Expected<std::size_t> {
+      try {
+        return options.body_limit(*header);
+      } catch (...) {
+        report("body_limit for " + header->method + " " + header->path +
+               " threw: " + describe(std::current_exception()));
+        return Response::error(500, "internal error");
+      }
+    }();
+    if (!limit) {
+      out.refusal = std::move(limit.error());
+      if (const auto what = invalid_response(*out.refusal)) {
+        report("body_limit for " + header->method + " " + header->path + " returned an invalid " +
+               *what);
+        out.refusal = Response::error(500, "internal error");
+      }
+      co_return out;
+    }
+    out.body_limit = std::min(*limit, limits.body_bytes);
+    parser.body_limit(static_cast<std::uint64_t>(out.body_limit));
+    // Beast checks a Content-Length against the limit while parsing the
+    // header, i.e. against the one set before; chunks it checks as they come.
+    const auto length = parser.content_length();
+    if (length && *length > out.body_limit) {
+      out.ec = bhttp::error::body_limit;
+      co_return out;
+    }
+  }
+  out.header = std::move(*header);
+  if (parser.is_done()) co_return out;
 
   // A client that asked before sending its body gets the go-ahead only now
   // that the header passed the limits (RFC 9110 §10.1.1).
@@ -474,10 +575,14 @@ asio::awaitable<beast::error_code> Server::Impl::read_request(
   if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
     bhttp::response<bhttp::empty_body> go_ahead{bhttp::status::continue_, parser.get().version()};
     const auto [write_ec, write_n] = co_await bhttp::async_write(c.stream, go_ahead, kAwait);
-    if (write_ec) co_return write_ec;
+    if (write_ec) {
+      out.ec = write_ec;
+      co_return out;
+    }
   }
   const auto [body_ec, body_n] = co_await bhttp::async_read(c.stream, buffer, parser, kAwait);
-  co_return body_ec;
+  out.ec = body_ec;
+  co_return out;
 }
 
 asio::awaitable<void> Server::Impl::answer_and_close(Connection& c, Response response) {

@@ -338,6 +338,185 @@ TEST_F(ServerTest, HeaderOverTheLimitIs431) {
   EXPECT_TRUE(Client::closed(c.wait_closed()));
 }
 
+// One request whose chunk line never ends, or whose chunks carry more
+// extension bytes in all than a header may have: refused, not buffered.
+TEST_F(ServerTest, ChunkExtensionsCountAgainstTheHeaderLimit) {
+  ServerOptions options;
+  options.limits.header_bytes = 1024;
+  start(options);
+  constexpr std::string_view kHead =
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {
+    Client c(port());
+    c.send(std::string(kHead) + "1;a=b\r\nx\r\n0;c=d\r\n\r\n");
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 200);
+    EXPECT_EQ(nlohmann::json::parse(r.body())["body"], "x");
+  }
+  {
+    // One chunk line of 2 MB that never ends.
+    Client c(port());
+    c.send(std::string(kHead) + "1;x=" + std::string(2 << 20, 'a'));
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(error_of(r).find("chunk extensions or trailer fields"), std::string::npos)
+        << r.body();
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(Client::closed(c.wait_closed()));
+  }
+  {
+    // Many short lines that add up: 100 chunks with 100 extension bytes each.
+    Client c(port());
+    std::string body(kHead);
+    for (int i = 0; i < 100; ++i) body += "1;x=" + std::string(96, 'a') + "\r\nx\r\n";
+    c.send(body + "0\r\n\r\n");
+    EXPECT_EQ(c.read().result_int(), 400);
+    EXPECT_TRUE(Client::closed(c.wait_closed()));
+  }
+}
+
+TEST_F(ServerTest, TrailersCountAgainstALimitAndAreDropped) {
+  ServerOptions options;
+  options.limits.header_bytes = 1024;
+  start(options);
+  constexpr std::string_view kHead =
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n";
+  {
+    // A trailer is read but the handler sees the header's fields only.
+    Client c(port());
+    c.send(std::string(kHead) + "User-Agent: from-the-trailer\r\n\r\n");
+    const Reply r = c.read();
+    ASSERT_EQ(r.result_int(), 200);
+    const auto echoed = nlohmann::json::parse(r.body());
+    EXPECT_EQ(echoed["body"], "abc");
+    EXPECT_EQ(echoed["agent"], "");
+  }
+  {
+    // 2 MB of trailer fields.
+    Client c(port());
+    std::string trailers;
+    while (trailers.size() < (2u << 20)) trailers += "X-Pad: " + std::string(100, 'a') + "\r\n";
+    c.send(std::string(kHead) + trailers + "\r\n");
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(error_of(r).find("chunk extensions or trailer fields"), std::string::npos)
+        << r.body();
+    EXPECT_TRUE(Client::closed(c.wait_closed()));
+  }
+}
+
+// RFC 9112 §6.3: a request's body is chunked, has a Content-Length, or is
+// empty; anything else would let its body be read as the next request.
+TEST_F(ServerTest, AmbiguousFramingIs400AndCloses) {
+  start();
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (const std::string coding :
+       {"identity", "bogus", "gzip", "chunked, gzip", "chunked, identity"}) {
+    SCOPED_TRACE(coding);
+    Client c(port());
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding + "\r\n\r\n" +
+           smuggled);
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_NE(error_of(r).find("last transfer coding must be chunked"), std::string::npos)
+        << r.body();
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(Client::closed(c.wait_closed()));  // no second response
+  }
+  for (const std::string fields : {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                                   "Transfer-Encoding: identity\r\nContent-Length: 5\r\n",
+                                   "Content-Length: 5\r\nTransfer-Encoding: gzip\r\n"}) {
+    SCOPED_TRACE(fields);
+    Client c(port());
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\n" + fields + "\r\n0\r\n\r\n" + smuggled);
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 400);
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(Client::closed(c.wait_closed()));
+  }
+  // Chunked alone and in a list ending in chunked are fine.
+  Client c(port());
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n" +
+      smuggled);
+  EXPECT_EQ(nlohmann::json::parse(c.read().body())["body"], "ok");
+  EXPECT_EQ(c.read().body(), "hello");
+}
+
+// The body limit is the hook's, decided on the header: a request it refuses
+// is answered before its body is read.
+TEST_F(ServerTest, TheBodyLimitHookDecidesOnTheHeader) {
+  ServerOptions options;
+  options.limits.body_bytes = 1000;
+  std::vector<std::string> seen;
+  options.body_limit = [&seen](const Request& header) -> Expected<std::size_t> {
+    seen.push_back(header.method + " " + header.path + " " +
+                   std::string(header.query.get("q").value_or("")));
+    if (header.path == "/boom") throw std::runtime_error("hook failed");
+    if (!header.headers.contains("X-Key")) return Response::error(401, "a key is required");
+    if (header.headers.contains("X-Big")) return std::size_t{1'000'000};  // capped at 1000
+    return std::size_t{16};
+  };
+  start(options);
+  {
+    // Refused on the header although the body was never sent.
+    Client c(port());
+    c.send("POST /echo?q=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 900\r\n\r\n");
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 401);
+    EXPECT_EQ(error_of(r), "a key is required");
+    EXPECT_FALSE(r.keep_alive());
+    EXPECT_TRUE(Client::closed(c.wait_closed()));
+  }
+  {
+    Client c(port());
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nContent-Length: 16\r\n\r\n" +
+           std::string(16, 'x'));
+    EXPECT_EQ(c.read().result_int(), 200);
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nContent-Length: 17\r\n\r\n" +
+           std::string(17, 'x'));
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 413);
+    EXPECT_NE(error_of(r).find("16 bytes"), std::string::npos) << r.body();
+  }
+  {
+    Client c(port());
+    c.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "10\r\n0123456789abcdef\r\n1\r\nx\r\n0\r\n\r\n");
+    EXPECT_EQ(c.read().result_int(), 413);
+  }
+  {
+    Client c(port());
+    c.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nX-Big: 1\r\nContent-Length: 1000\r\n\r\n" +
+        std::string(1000, 'x'));
+    EXPECT_EQ(c.read().result_int(), 200);
+    c.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nX-Key: k\r\nX-Big: 1\r\nContent-Length: 1001\r\n\r\n");
+    const Reply r = c.read();
+    EXPECT_EQ(r.result_int(), 413);
+    EXPECT_NE(error_of(r).find("1000 bytes"), std::string::npos) << r.body();
+  }
+  {
+    // No 100 Continue for a request the hook refuses.
+    Client c(port());
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    EXPECT_EQ(c.read().result_int(), 401);
+  }
+  {
+    Client c(port());
+    c.send("GET /boom HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(c.read().result_int(), 500);
+  }
+  server_->stop();
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.front(), "POST /echo 1");
+  const auto errors = this->errors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("hook failed"), std::string::npos);
+}
+
 TEST_F(ServerTest, ConnectionsBeyondTheCapGet503) {
   ServerOptions options;
   options.limits.max_connections = 2;

@@ -50,7 +50,8 @@ class Cloud {
   void start(std::uint16_t port = 0) {
     http::ServerOptions o;
     o.listen = {"127.0.0.1", port};
-    o.limits.body_bytes = 4 << 20;
+    o.limits.body_bytes = cloud::kMaxBodyBytes;  // as maic-cloud
+    o.body_limit = [this](const http::Request& h) { return service_->body_limit(h); };
     auto s = http::Server::start(o, [this](const http::Request& r) { return service_->handle(r); });
     if (!s) throw std::runtime_error(s.error().message);
     server_.emplace(std::move(s).value());

@@ -101,4 +101,10 @@ void add_device_routes(http::Router& router, Context& ctx);
 void add_uplink_routes(http::Router& router, Context& ctx);
 void add_data_routes(http::Router& router, Context& ctx);
 
+// Parts of CloudService::body_limit: the body limit of the routes each
+// file serves, checking the caller on the header where a route takes a
+// large body; kBodyBytes for every other request.
+http::Expected<std::size_t> uplink_body_limit(const http::Request& header, Context& ctx);
+http::Expected<std::size_t> device_body_limit(const http::Request& header, Context& ctx);
+
 }  // namespace maic::cloud

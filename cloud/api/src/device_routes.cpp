@@ -12,13 +12,13 @@
 #include "data_views.hpp"
 #include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
+#include "maic/http/json.hpp"
 #include "secrets.hpp"
 
 namespace maic::cloud {
 namespace {
 
 constexpr std::size_t kMaxName = 64;
-constexpr std::size_t kMaxBoard = 256 * 1024;
 constexpr std::string_view kPrefix = "/api/v1/devices/";
 
 // A name is shown in lists and on boards: printable, 1..64 bytes.
@@ -185,13 +185,17 @@ http::Response boards_of(Context& ctx, const DeviceRow& device) {
   auto boards = ctx.store.boards(device.identity.devid);
   if (!boards) return storage_failure(ctx, boards.error());
   nlohmann::json out = nlohmann::json::object();
-  for (const Board& b : *boards) out[b.layout] = nlohmann::json::parse(b.document, nullptr, false);
+  for (const Board& b : *boards) {
+    auto document = http::parse_json(b.document);
+    out[b.layout] = document ? std::move(*document) : nlohmann::json();
+  }
   return http::Response::json(out);
 }
 
 http::Response put_board(const http::Request& r, Context& ctx, const DeviceRow& device,
                          std::string_view layout) {
-  if (r.body.size() > kMaxBoard) return http::Response::error(413, "a board is at most 256 KiB");
+  if (r.body.size() > kBoardBodyBytes)
+    return http::Response::error(413, "a board is at most 256 KiB");
   auto body = json_object_body(r);
   if (!body) return body.error();
   auto set = ctx.store.set_board(device.identity.devid, Board{std::string(layout), body->dump()});
@@ -272,6 +276,21 @@ http::Response device_resource(const http::Request& r, Context& ctx) {
 }
 
 }  // namespace
+
+http::Expected<std::size_t> device_body_limit(const http::Request& header, Context& ctx) {
+  if (header.method != "PUT" || !header.path.starts_with(kPrefix)) return kBodyBytes;
+  const std::string_view rest = std::string_view(header.path).substr(kPrefix.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos || !rest.substr(slash + 1).starts_with("boards/"))
+    return kBodyBytes;
+  // Only the owner may send a board's 256 KiB: the handler's own checks,
+  // on the header.
+  auto caller = authenticate(header, ctx);
+  if (!caller) return caller.error();
+  auto found = owned(ctx, *caller, rest.substr(0, slash));
+  if (!found) return found.error();
+  return kBoardBodyBytes;
+}
 
 void add_device_routes(http::Router& router, Context& ctx) {
   static constexpr Route kRoutes[] = {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "context.hpp"
+#include "maic/http/json.hpp"
 
 namespace maic::cloud {
 
@@ -31,8 +32,9 @@ void add_routes(http::Router& router, Context& ctx, std::span<const Route> route
 }
 
 http::Expected<nlohmann::json> json_object_body(const http::Request& r) {
-  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
-  if (body.is_discarded()) return http::Response::error(400, "the body is not valid JSON");
+  auto parsed = http::parse_json(r.body);
+  if (!parsed) return http::Response::error(400, "the body is " + parsed.error().message);
+  nlohmann::json& body = *parsed;
   if (!body.is_object()) return http::Response::error(400, "the body must be a JSON object");
   return body;
 }
@@ -84,6 +86,13 @@ CloudService::CloudService(Store& store, const Clock& clock, CloudOptions option
     : state_(std::make_unique<State>(store, clock, std::move(options))) {}
 
 CloudService::~CloudService() = default;
+
+http::Expected<std::size_t> CloudService::body_limit(const http::Request& header) const {
+  Context& ctx = state_->ctx;
+  auto limit = uplink_body_limit(header, ctx);
+  if (!limit || *limit != kBodyBytes) return limit;
+  return device_body_limit(header, ctx);
+}
 
 http::Response CloudService::handle(const http::Request& request) const {
   http::Response r = state_->router.handle(request);

@@ -279,6 +279,16 @@ http::Response command_ack(const http::Request& r, Context& ctx) {
 
 }  // namespace
 
+http::Expected<std::size_t> uplink_body_limit(const http::Request& header, Context& ctx) {
+  if (header.method != "POST" || header.path != "/uplink/v1/minutes") return kBodyBytes;
+  // A batch is read only for a device that proves who it is.
+  auto given = credentials(header);
+  if (!given) return given.error();
+  auto device = known_device(ctx, *given);
+  if (!device) return device.error();
+  return kUplinkBodyBytes;
+}
+
 void add_uplink_routes(http::Router& router, Context& ctx) {
   static constexpr Route kRoutes[] = {
       {"POST", "/uplink/v1/hello", hello},

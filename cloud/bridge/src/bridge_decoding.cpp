@@ -10,6 +10,7 @@
 
 #include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
+#include "maic/core/json_depth.hpp"
 #include "maic/core/quantity.hpp"
 #include "maic/http/query.hpp"
 
@@ -178,6 +179,9 @@ std::optional<DeviceId> bridge_device_of(std::string_view topic, std::string_vie
 Result<Reading> parse_device_json(std::string_view payload, WallTime received) {
   if (payload.size() > kMaxBridgePayload) {
     return make_error(fmt::format("the message is longer than {} bytes", kMaxBridgePayload));
+  }
+  if (!json_within_depth(payload)) {
+    return make_error(fmt::format("the message is nested deeper than {} levels", kMaxJsonDepth));
   }
   const nlohmann::json json = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return make_error("the message is not JSON");

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "maic/device/device.hpp"
+#include "maic/http/expected.hpp"
 #include "maic/http/router.hpp"
 
 namespace maic::device {
@@ -24,6 +25,14 @@ struct WebApiOptions {
 // outlive the router.
 void add_web_routes(http::Router& router, Device& device, const Clock& clock, http::Handler site,
                     WebApiOptions options = {});
+
+// Request bodies (docs/security.md, "Limits"): the largest a request to the
+// device may send is kWebBodyBytes (a login, a settings patch, an output or
+// meter command: all well under 1 KiB of JSON); a GET or HEAD sends none.
+// web_body_limit is for http::ServerOptions::body_limit, with
+// Limits::body_bytes = kWebBodyBytes.
+inline constexpr std::size_t kWebBodyBytes = 16 * 1024;
+http::Expected<std::size_t> web_body_limit(const http::Request& header);
 
 // The journal as CSV: a header row from the catalogue, one row a minute.
 std::string minutes_csv(std::span<const MinuteRecord> minutes, int phases);

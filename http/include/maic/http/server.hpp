@@ -2,10 +2,13 @@
 //
 // Shape (after Boost.Beast's advanced_server_flex_awaitable): one coroutine
 // per connection on its own strand; every read has a size limit and a
-// deadline; a connection cap; keep-alive and pipelining; HEAD; a deliberate
-// shutdown (stop accepting, let requests in flight finish within a grace
-// period, then close what is left). Boost.Beast/Asio are confined to
-// server.cpp: this header is all a daemon includes.
+// deadline (everything read counts: header, chunk extensions, trailers,
+// body); a per-request body limit decided on the header; ambiguous framing
+// (a last transfer coding other than chunked, Transfer-Encoding with
+// Content-Length) refused and closed; a connection cap; keep-alive and pipelining; HEAD; a
+// deliberate shutdown (stop accepting, let requests in flight finish within a grace period, then
+// close what is left). Boost.Beast/Asio are confined to server.cpp: this header is all a daemon
+// includes.
 //
 // Threads: the server owns its io_context and `ServerOptions::threads`
 // threads that run it; handlers run on those threads. With threads == 1 (the
@@ -29,14 +32,20 @@
 
 #include "maic/core/result.hpp"
 #include "maic/http/endpoint.hpp"
+#include "maic/http/expected.hpp"
 #include "maic/http/message.hpp"
 
 namespace maic::http {
 
 struct Limits {
-  // Request line plus header fields; more is answered with 431.
+  // Request line plus header fields; more is answered with 431. Chunk
+  // extensions (all of a request's together) and a chunked body's trailer
+  // section may each take about as much again; more is answered with 400.
+  // The trailer's fields are read and dropped: handlers see the header's.
   std::size_t header_bytes = 8 * 1024;
-  // Request body (after de-chunking); more is answered with 413.
+  // Request body (after de-chunking); more is answered with 413. The
+  // largest any request may send: ServerOptions::body_limit may lower it
+  // per request.
   std::size_t body_bytes = 64 * 1024;
   // Deadline for reading one whole request once it has begun (and for a
   // new connection's first request to arrive), and for writing one
@@ -62,6 +71,15 @@ struct ServerOptions {
   // gets 500), an invalid response from a handler, accept errors. Called on a
   // server thread; may be called concurrently if threads > 1. Empty: silent.
   std::function<void(std::string_view)> on_error;
+  // Decides, from a request's header alone (method, target, fields; the
+  // body is empty), how large its body may be, before the server reads it:
+  // the route's limit (capped at limits.body_bytes), or the response that
+  // refuses the request now (401 without credentials, 404...), after which
+  // the connection is closed, its body unread. Lets a server keep large
+  // bodies for the routes and callers that need them. Called on a server
+  // thread like a handler (see "Threads"); an exception is answered 500.
+  // Empty: every request may send limits.body_bytes.
+  std::function<Expected<std::size_t>(const Request& header)> body_limit;
 };
 
 class Server {

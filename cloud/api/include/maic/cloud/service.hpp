@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "maic/core/clock.hpp"
+#include "maic/http/expected.hpp"
 #include "maic/http/message.hpp"
 
 namespace maic::cloud {
@@ -51,6 +52,19 @@ struct CloudOptions {
   std::function<void(std::string_view)> debug;
 };
 
+// Request body limits (docs/security.md, "Limits"), decided on the header
+// by CloudService::body_limit before a body is read.
+//  - every route: 64 KiB, enough for any JSON the API takes but a board;
+//  - PUT of a board: 256 KiB, only for an authenticated caller;
+//  - POST /uplink/v1/minutes: 4 MiB, only for a known device with its
+//    secret; a batch of kMaxUploadRecords three-phase records at full
+//    precision with every optional field is under half of it.
+inline constexpr std::size_t kBodyBytes = 64 * 1024;
+inline constexpr std::size_t kBoardBodyBytes = 256 * 1024;
+inline constexpr std::size_t kUplinkBodyBytes = 4 * 1024 * 1024;
+// The largest of them: the server's Limits::body_bytes.
+inline constexpr std::size_t kMaxBodyBytes = kUplinkBodyBytes;
+
 class CloudService {
  public:
   // `store` and `clock` must outlive the service.
@@ -60,6 +74,13 @@ class CloudService {
   CloudService& operator=(const CloudService&) = delete;
 
   http::Response handle(const http::Request& request) const;
+
+  // For http::ServerOptions::body_limit: how large `header`'s body may be
+  // (see kBodyBytes...), or the refusal before it is read: the routes that
+  // take large bodies check the caller's credentials on the header first
+  // (401, 403; 409 for a device that never said hello; 503 when the store
+  // fails). Thread-safe like handle().
+  http::Expected<std::size_t> body_limit(const http::Request& header) const;
 
  private:
   struct State;
