@@ -1,5 +1,9 @@
 // Accounts: register, log in, log out, the profile with its API key,
 // password changes (docs/api.md, "Accounts").
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -64,6 +68,22 @@ http::Expected<Credentials> credentials(const http::Request& r) {
   return Credentials{lower(std::move(email)), std::move(password)};
 }
 
+// The client as the log-in budgets count it: an IPv4 address, or an IPv6
+// address's /64 — one host usually holds a whole /64 and could otherwise
+// take a fresh budget with every address in it.
+std::string client_key(std::string_view remote) {
+  in6_addr a{};
+  const std::string text(remote);
+  if (remote.find(':') == std::string_view::npos || inet_pton(AF_INET6, text.c_str(), &a) != 1)
+    return text;
+  if (IN6_IS_ADDR_V4MAPPED(&a))
+    return fmt::format("{}.{}.{}.{}", a.s6_addr[12], a.s6_addr[13], a.s6_addr[14], a.s6_addr[15]);
+  std::string key;
+  for (std::size_t k = 0; k < 8; k += 2)
+    key += fmt::format("{:02x}{:02x}:", a.s6_addr[k], a.s6_addr[k + 1]);
+  return key + ":/64";
+}
+
 // Log-in and registration carry no credential a browser adds on its own,
 // so the cookie's SameSite and the CSRF token do not protect them: a page on
 // another site could log a visitor in to the attacker's account (log-in
@@ -92,8 +112,9 @@ http::Response register_user(const http::Request& r, Context& ctx) {
     return http::Response::error(400, "password: " + policy.error().message);
   // Also bounds how fast one address can test which e-mail addresses have
   // an account (the 409 below).
-  if (!ctx.registrations_by_address.allow(r.remote))
-    return slow_down(ctx.registrations_by_address, r.remote,
+  const std::string client = client_key(r.remote);
+  if (!ctx.registrations_by_address.allow(client))
+    return slow_down(ctx.registrations_by_address, client,
                      "too many registrations from this address; wait a minute");
   auto hash = hash_password(c.password);
   if (!hash) return http::Response::error(503, hash.error().message);
@@ -120,21 +141,22 @@ http::Response log_in(const http::Request& r, Context& ctx) {
   // and a successful one gives them back: only failures count. Nothing is
   // counted per account alone, so failures from elsewhere never stop the
   // owner (docs/security.md).
-  const std::string pair = c.email + " " + r.remote;
-  if (!ctx.login_failures_by_address.allow(r.remote)) {
+  const std::string client = client_key(r.remote);
+  const std::string pair = c.email + " " + client;
+  if (!ctx.login_failures_by_address.allow(client)) {
     ctx.log("log-in throttled: address " + r.remote);
-    return slow_down(ctx.login_failures_by_address, r.remote,
+    return slow_down(ctx.login_failures_by_address, client,
                      "too many failed log-ins from this address; wait");
   }
   if (!ctx.login_failures_by_pair.allow(pair)) {
-    ctx.login_failures_by_address.refund(r.remote);  // not tried: not a failure
+    ctx.login_failures_by_address.refund(client);  // not tried: not a failure
     ctx.log("log-in throttled: " + c.email + " from " + r.remote);
     return slow_down(ctx.login_failures_by_pair, pair,
                      "too many failed log-ins to this account from this address; wait");
   }
   auto user = ctx.store.user_by_email(c.email);
   if (!user) {
-    ctx.login_failures_by_address.refund(r.remote);
+    ctx.login_failures_by_address.refund(client);
     ctx.login_failures_by_pair.refund(pair);
     return storage_failure(ctx, user.error());
   }
@@ -144,7 +166,7 @@ http::Response log_in(const http::Request& r, Context& ctx) {
   const std::string& hash = *user ? (*user)->password_hash : dummy_password_hash();
   const bool matches = check_password(ctx, hash, c.password);
   if (!*user || !matches) return http::Response::error(401, "wrong e-mail address or password");
-  ctx.login_failures_by_address.refund(r.remote);
+  ctx.login_failures_by_address.refund(client);
   ctx.login_failures_by_pair.refund(pair);
   if (needs_rehash((*user)->password_hash)) {
     if (auto rehashed = hash_password(c.password))

@@ -151,6 +151,24 @@ TEST_F(ServiceTest, FailedLogInsAreLimitedPerAccountAndAddress) {
   EXPECT_EQ(attempt("correct horse", attacker).status, 200);
 }
 
+TEST_F(ServiceTest, AnIpv6ClientIsCountedByItsSlash64) {
+  register_user("ann@example.org");
+  const auto attempt = [&](const std::string& password, const std::string& remote) {
+    return call("POST", "/api/v1/login",
+                json{{"email", "ann@example.org"}, {"password", password}}.dump(), {}, remote)
+        .status;
+  };
+  for (int i = 0; i < 10; ++i) {
+    // A fresh address of one /64 each time: one budget all the same.
+    EXPECT_EQ(attempt("guess", "2001:db8:1:2::" + std::to_string(i + 1)), 401);
+  }
+  EXPECT_EQ(attempt("guess", "2001:db8:1:2:ffff:ffff:ffff:ffff"), 429);
+  EXPECT_EQ(attempt("correct horse", "2001:db8:1:3::1"), 200) << "the next /64 is another client";
+  // An IPv4 client seen through an IPv6 socket is the IPv4 client.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(attempt("guess", "198.51.100.4"), 401);
+  EXPECT_EQ(attempt("guess", "::ffff:198.51.100.4"), 429);
+}
+
 TEST_F(ServiceTest, SuccessfulLogInsDoNotCount) {
   register_user("ann@example.org");
   for (int i = 0; i < 30; ++i) {
