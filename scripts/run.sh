@@ -36,7 +36,7 @@ if [ ! -f "$demo" ]; then
   get -c "$cookies" "$DEVICE/?page=devlogin&devpass=0000" >/dev/null
   get -b "$cookies" -X PATCH "$DEVICE/api/v1/settings" -d "{\"pin\":\"$pin\"}" >/dev/null
   rm -f "$cookies"
-  key=$(get "$CLOUD/api/v1/register" \
+  key=$(get "$CLOUD/api/v1/register" -H 'Content-Type: application/json' \
           -d '{"email":"demo@example.org","password":"maic-demo"}' |
         sed -n 's/.*"api_key":"\([0-9a-f]\{64\}\)".*/\1/p')
   # The device says hello within a second or two of starting.

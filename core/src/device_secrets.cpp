@@ -37,6 +37,12 @@ std::string secret_hash(std::string_view secret) {
   return to_hex(out.data(), out.size());
 }
 
+bool secret_hashes_equal(std::string_view a, std::string_view b) {
+  init_sodium();
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 std::string new_pin_salt() {
   init_sodium();
   std::array<unsigned char, crypto_pwhash_SALTBYTES> salt{};

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace maic {
 namespace {
 
@@ -9,6 +11,15 @@ TEST(DeviceSecrets, SecretHashIsBlake2b256OfTheBytes) {
   // BLAKE2b-256 of the empty string (RFC 7693 parameters, 32-byte output).
   EXPECT_EQ(secret_hash(""), "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
   EXPECT_NE(secret_hash("a"), secret_hash("b"));
+}
+
+TEST(DeviceSecrets, SecretHashesCompareWhole) {
+  const std::string h = secret_hash("a");
+  EXPECT_TRUE(secret_hashes_equal(h, secret_hash("a")));
+  EXPECT_FALSE(secret_hashes_equal(h, secret_hash("b")));
+  EXPECT_FALSE(secret_hashes_equal(h, h.substr(0, 63)));
+  EXPECT_FALSE(secret_hashes_equal(h, ""));
+  EXPECT_TRUE(secret_hashes_equal("", ""));
 }
 
 TEST(DeviceSecrets, PinDigestDependsOnSaltAndPin) {

@@ -36,7 +36,10 @@ struct Script {
     r.method = method;
     r.url = base + path;
     if (!key.empty()) r.headers.push_back({"Authorization", "Bearer " + key});
-    if (!body.is_null()) r.body = body.dump();
+    if (!body.is_null()) {
+      r.body = body.dump();
+      r.headers.push_back({"Content-Type", "application/json"});
+    }
     auto answer = http->send(r);
     if (!answer) throw std::runtime_error(path + ": " + answer.error().message);
     EXPECT_EQ(answer->status, expect) << path << ": " << answer->body;

@@ -1,7 +1,14 @@
 // Accounts: register, log in, log out, the profile with its API key,
 // password changes (docs/api.md, "Accounts").
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <optional>
+#include <string>
 
 #include "auth.hpp"
 #include "context.hpp"
@@ -61,7 +68,41 @@ http::Expected<Credentials> credentials(const http::Request& r) {
   return Credentials{lower(std::move(email)), std::move(password)};
 }
 
+// The client as the log-in budgets count it: an IPv4 address, or an IPv6
+// address's /64 — one host usually holds a whole /64 and could otherwise
+// take a fresh budget with every address in it.
+std::string client_key(std::string_view remote) {
+  in6_addr a{};
+  const std::string text(remote);
+  if (remote.find(':') == std::string_view::npos || inet_pton(AF_INET6, text.c_str(), &a) != 1)
+    return text;
+  if (IN6_IS_ADDR_V4MAPPED(&a))
+    return fmt::format("{}.{}.{}.{}", a.s6_addr[12], a.s6_addr[13], a.s6_addr[14], a.s6_addr[15]);
+  std::string key;
+  for (std::size_t k = 0; k < 8; k += 2)
+    key += fmt::format("{:02x}{:02x}:", a.s6_addr[k], a.s6_addr[k + 1]);
+  return key + ":/64";
+}
+
+// Log-in and registration carry no credential a browser adds on its own,
+// so the cookie's SameSite and the CSRF token do not protect them: a page on
+// another site could log a visitor in to the attacker's account (log-in
+// CSRF). Only JSON from this site, or from a script, is taken.
+std::optional<http::Response> refuse_foreign_form(const http::Request& r) {
+  if (auto refused = refuse_cross_site(r)) return refused;
+  return refuse_non_json(r);
+}
+
+// 429 with the seconds until `limiter` has a token for `key` again.
+http::Response slow_down(RateLimiter& limiter, std::string_view key, std::string_view why) {
+  http::Response refused = http::Response::error(429, why);
+  const double wait = std::ceil(limiter.seconds_until_allowed(key));
+  refused.headers.set("Retry-After", std::to_string(std::max(1, static_cast<int>(wait))));
+  return refused;
+}
+
 http::Response register_user(const http::Request& r, Context& ctx) {
+  if (auto refused = refuse_foreign_form(r)) return std::move(*refused);
   auto given = credentials(r);
   if (!given) return given.error();
   const Credentials& c = *given;
@@ -69,8 +110,12 @@ http::Response register_user(const http::Request& r, Context& ctx) {
     return http::Response::error(400, "email: an address like name@example.org is required");
   if (auto policy = check_password_policy(c.password); !policy)
     return http::Response::error(400, "password: " + policy.error().message);
-  if (!ctx.login_by_address.allow(r.remote))
-    return http::Response::error(429, "too many attempts from this address; wait a minute");
+  // Also bounds how fast one address can test which e-mail addresses have
+  // an account (the 409 below).
+  const std::string client = client_key(r.remote);
+  if (!ctx.registrations_by_address.allow(client))
+    return slow_down(ctx.registrations_by_address, client,
+                     "too many registrations from this address; wait a minute");
   auto hash = hash_password(c.password);
   if (!hash) return http::Response::error(503, hash.error().message);
   auto user = ctx.store.create_user(c.email, *hash, new_api_key(), ctx.now());
@@ -80,7 +125,14 @@ http::Response register_user(const http::Request& r, Context& ctx) {
   return logged_in(ctx, **user, 201);
 }
 
+// Verifies `password` against `hash`, telling the test hook.
+bool check_password(const Context& ctx, std::string_view hash, std::string_view password) {
+  if (ctx.options.on_password_check) ctx.options.on_password_check(hash);
+  return verify_password(hash, password);
+}
+
 http::Response log_in(const http::Request& r, Context& ctx) {
+  if (auto refused = refuse_foreign_form(r)) return std::move(*refused);
   // A missing credential fails authentication like a wrong one (401); a
   // body that is no JSON object is a malformed request (400).
   auto body = json_object_body(r);
@@ -90,18 +142,38 @@ http::Response log_in(const http::Request& r, Context& ctx) {
   auto given = credentials(r);
   if (!given) return given.error();
   const Credentials& c = *given;
-  if (!ctx.login_by_address.allow(r.remote) || !ctx.login_by_account.allow(c.email)) {
+  // Every attempt takes a token of its address and of its (account,
+  // address) pair up front — so parallel guesses cannot outrun the budget —
+  // and a successful one gives them back: only failures count. Nothing is
+  // counted per account alone, so failures from elsewhere never stop the
+  // owner (docs/security.md).
+  const std::string client = client_key(r.remote);
+  const std::string pair = c.email + " " + client;
+  if (!ctx.login_failures_by_address.allow(client)) {
+    ctx.log("log-in throttled: address " + r.remote);
+    return slow_down(ctx.login_failures_by_address, client,
+                     "too many failed log-ins from this address; wait");
+  }
+  if (!ctx.login_failures_by_pair.allow(pair)) {
+    ctx.login_failures_by_address.refund(client);  // not tried: not a failure
     ctx.log("log-in throttled: " + c.email + " from " + r.remote);
-    http::Response refused = http::Response::error(429, "too many log-in attempts; wait a minute");
-    refused.headers.set("Retry-After", "60");
-    return refused;
+    return slow_down(ctx.login_failures_by_pair, pair,
+                     "too many failed log-ins to this account from this address; wait");
   }
   auto user = ctx.store.user_by_email(c.email);
-  if (!user) return storage_failure(ctx, user.error());
-  // The same answer for an unknown address and a wrong password: the
-  // server does not tell who has an account.
-  if (!*user || !verify_password((*user)->password_hash, c.password))
-    return http::Response::error(401, "wrong e-mail address or password");
+  if (!user) {
+    ctx.login_failures_by_address.refund(client);
+    ctx.login_failures_by_pair.refund(pair);
+    return storage_failure(ctx, user.error());
+  }
+  // The same answer, after the same work, for an unknown address and a
+  // wrong password: the server does not tell who has an account, not even
+  // by how long it takes (the dummy hash has today's cost parameters).
+  const std::string& hash = *user ? (*user)->password_hash : dummy_password_hash();
+  const bool matches = check_password(ctx, hash, c.password);
+  if (!*user || !matches) return http::Response::error(401, "wrong e-mail address or password");
+  ctx.login_failures_by_address.refund(client);
+  ctx.login_failures_by_pair.refund(pair);
   if (needs_rehash((*user)->password_hash)) {
     if (auto rehashed = hash_password(c.password))
       (void)ctx.store.set_password_hash((*user)->id, *rehashed);
@@ -127,23 +199,31 @@ http::Response change_password(const http::Request& r, Context& ctx) {
     auto given = string_fields(r, {{"current", kMaxPassword}, {"new", kMaxPassword}});
     if (!given) return given.error();
     const auto& [current, next] = *given;
-    if (!ctx.login_by_account.allow(caller.user.email))
-      return http::Response::error(429, "too many attempts; wait a minute");
+    const std::string account = std::to_string(caller.user.id);
+    if (!ctx.password_checks_by_account.allow(account))
+      return slow_down(ctx.password_checks_by_account, account, "too many attempts; wait");
     if (!verify_password(caller.user.password_hash, current))
       return http::Response::error(403, "current: the password is wrong");
+    ctx.password_checks_by_account.refund(account);
     if (auto policy = check_password_policy(next); !policy)
       return http::Response::error(400, "new: " + policy.error().message);
     auto hash = hash_password(next);
     if (!hash) return http::Response::error(503, hash.error().message);
     if (auto set = ctx.store.set_password_hash(caller.user.id, *hash); !set)
       return storage_failure(ctx, set.error());
-    // Other browsers logged in with the old password are logged out.
+    // A new password ends every credential someone who knew the old one
+    // could hold: the other sessions, and the API key, which the profile
+    // showed them. The caller gets the new key in the answer.
     const std::string keep = caller.session ? caller.session->token_hash : "";
     if (auto dropped = ctx.store.delete_sessions_of(caller.user.id, keep); !dropped)
       return storage_failure(ctx, dropped.error());
-    http::Response ok;
-    ok.status = 204;
-    return ok;
+    User user = caller.user;
+    user.api_key = new_api_key();
+    if (auto set = ctx.store.set_api_key(user.id, user.api_key); !set)
+      return storage_failure(ctx, set.error());
+    nlohmann::json body = profile(user);
+    if (caller.session) body["csrf_token"] = caller.session->csrf_token;
+    return http::Response::json(body);
   });
 }
 

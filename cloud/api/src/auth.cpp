@@ -11,10 +11,13 @@ namespace {
 
 bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD"; }
 
-// The host part of an Origin ("https://host:port" -> "host:port").
-std::string_view origin_host(std::string_view origin) {
-  const auto scheme = origin.find("://");
-  return scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+// The authority of an absolute URL, as Origin and Referer carry it:
+// "https://host:port/path?q" -> "host:port"; nullopt without a scheme.
+std::optional<std::string_view> url_authority(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::nullopt;
+  std::string_view rest = url.substr(scheme + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
 }
 
 http::Response unauthorized(std::string_view why) {
@@ -24,6 +27,30 @@ http::Response unauthorized(std::string_view why) {
 }
 
 }  // namespace
+
+std::optional<http::Response> refuse_cross_site(const http::Request& r) {
+  const auto cross_site = [] { return http::Response::error(403, "cross-site request refused"); };
+  if (const auto site = r.headers.get("Sec-Fetch-Site"); site && http::iequals(*site, "cross-site"))
+    return cross_site();
+  // Origin says where the page that sent the request came from; a browser
+  // that omits it may still send Referer. Either must name this host.
+  std::optional<std::string_view> from = r.headers.get("Origin");
+  if (!from) from = r.headers.get("Referer");
+  if (!from) return std::nullopt;
+  const auto authority = url_authority(*from);
+  const auto host = r.headers.get("Host");
+  if (!authority || !host || !http::iequals(*authority, *host)) return cross_site();
+  return std::nullopt;
+}
+
+std::optional<http::Response> refuse_non_json(const http::Request& r) {
+  std::string_view type = r.headers.get("Content-Type").value_or("");
+  type = type.substr(0, type.find(';'));  // parameters: "; charset=utf-8"
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  if (http::iequals(type, "application/json")) return std::nullopt;
+  return http::Response::error(415, "Content-Type: application/json is required");
+}
 
 http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx) {
   if (const auto auth = r.headers.get("Authorization")) {
@@ -42,10 +69,7 @@ http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx) 
   if (!session) return storage_failure(ctx, session.error());
   if (!*session) return unauthorized("the session has ended; log in again");
   if (!safe_method(r.method)) {
-    const auto origin = r.headers.get("Origin");
-    const auto host = r.headers.get("Host");
-    if (origin && (!host || origin_host(*origin) != *host))
-      return http::Response::error(403, "cross-site request refused");
+    if (auto refused = refuse_cross_site(r)) return std::move(*refused);
     const auto csrf = r.headers.get("X-CSRF-Token");
     if (!csrf || !secrets_equal(*csrf, (*session)->csrf_token))
       return http::Response::error(403, "the X-CSRF-Token header is missing or wrong");

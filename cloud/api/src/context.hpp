@@ -27,10 +27,19 @@ struct Context {
   Store& store;
   const Clock& clock;
   CloudOptions options;
-  // Log-in attempts per address and per account: a burst of 10, then one
-  // every 6 s — a person never notices, a guesser gets 600 an hour.
-  RateLimiter login_by_address;
-  RateLimiter login_by_account;
+  // Failed log-ins (docs/security.md, "Log-in"). A failure costs a token of
+  // its (account, address) pair and of its address; a log-in that succeeds
+  // gets its tokens back. Deliberately nothing per account alone: whoever
+  // knows an address could then lock its owner out. An address's budget
+  // covers every account it tries (a guesser going down a list).
+  RateLimiter login_failures_by_pair;
+  RateLimiter login_failures_by_address;
+  // Registrations per address: each one costs a password hash, and its 409
+  // is the one answer that says an address has an account.
+  RateLimiter registrations_by_address;
+  // Checks of the current password when changing it, per account (only an
+  // account's own session or key reaches them).
+  RateLimiter password_checks_by_account;
   // Claims of a device by PIN, per (user, device) and per device: a PIN of
   // 4 digits must not be guessable by trying.
   RateLimiter claims_by_user;

@@ -27,6 +27,11 @@ Result<std::string> hash_password(std::string_view password);
 // time with respect to the password; false for a malformed hash.
 bool verify_password(std::string_view hash, std::string_view password);
 
+// A hash of a random password nobody knows, made once per process (on the
+// first call) with today's parameters: a log-in for an unknown address
+// verifies against it, so it costs as much as one for a known address.
+const std::string& dummy_password_hash();
+
 // True when `hash` was made with weaker parameters than today's.
 bool needs_rehash(std::string_view hash);
 

@@ -4,6 +4,7 @@
 
 #include "context.hpp"
 #include "maic/http/json.hpp"
+#include "secrets.hpp"
 
 namespace maic::cloud {
 
@@ -11,11 +12,17 @@ Context::Context(Store& s, const Clock& c, CloudOptions o)
     : store(s),
       clock(c),
       options(std::move(o)),
-      login_by_address(c, 1.0 / 6, 10),
-      login_by_account(c, 1.0 / 6, 10),
+      login_failures_by_pair(c, options.login_pair_per_second, options.login_pair_burst),
+      login_failures_by_address(c, options.login_address_per_second, options.login_address_burst),
+      registrations_by_address(c, 1.0 / 60, 10),
+      password_checks_by_account(c, 1.0 / 6, 10),
       claims_by_user(c, 1.0 / 60, 5),
       claims_by_device(c, 1.0 / 60, 10),
-      commands(s, c, options.command_check_interval) {}
+      commands(s, c, options.command_check_interval) {
+  // Made now rather than at the first log-in for an unknown address, which
+  // would otherwise take twice as long as any other.
+  (void)dummy_password_hash();
+}
 
 http::Response storage_failure(const Context& ctx, const Error& e) {
   ctx.log("storage: " + e.message);

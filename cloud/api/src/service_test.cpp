@@ -4,9 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "maic/cloud/sqlite_store.hpp"
+#include "maic/cloud/store.hpp"
 #include "maic/testing/temp_dir.hpp"
 #include "testing/service_harness.hpp"
 
@@ -97,33 +104,259 @@ TEST_F(ServiceTest, PasswordChangeLogsOutOtherSessions) {
   EXPECT_EQ(bad.status, 403);
   auto ok = call("POST", "/api/v1/password",
                  json{{"current", "correct horse"}, {"new", "battery staple"}}.dump(), browser(a));
-  EXPECT_EQ(ok.status, 204) << ok.body;
+  ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(call("GET", "/api/v1/profile", "", {{"Cookie", other_cookie}}).status, 401);
   EXPECT_EQ(call("GET", "/api/v1/profile", "", browser(a, false)).status, 200);
+  // The API key, which anyone logged in could read, is replaced too; the
+  // answer carries the new one and this session's CSRF token.
+  const json changed = json::parse(ok.body);
+  const std::string key = changed.at("api_key");
+  EXPECT_NE(key, a.api_key);
+  EXPECT_EQ(changed.at("csrf_token"), a.csrf);
+  EXPECT_EQ(call("GET", "/api/v1/profile", "", bearer(a)).status, 401);
+  EXPECT_EQ(call("GET", "/api/v1/profile", "", {{"Authorization", "Bearer " + key}}).status, 200);
   EXPECT_EQ(call("POST", "/api/v1/login",
                  json{{"email", "ann@example.org"}, {"password", "battery staple"}}.dump())
                 .status,
             200);
 }
 
-TEST_F(ServiceTest, LogInsAreRateLimited) {
+TEST_F(ServiceTest, FailedLogInsAreLimitedPerAccountAndAddress) {
   register_user("ann@example.org");
-  int refused = 0;
-  for (int i = 0; i < 15; ++i) {
-    auto r =
-        call("POST", "/api/v1/login",
-             json{{"email", "ann@example.org"}, {"password", "guess " + std::to_string(i)}}.dump(),
-             {}, "198.51.100.1");
-    if (r.status == 429) ++refused;
-  }
-  EXPECT_GE(refused, 4);
-  // After a quiet minute a person gets in again.
+  const std::string attacker = "198.51.100.1";
+  const auto attempt = [&](const std::string& password, const std::string& remote) {
+    return call("POST", "/api/v1/login",
+                json{{"email", "ann@example.org"}, {"password", password}}.dump(), {}, remote);
+  };
+  // The default budget of one (account, address): 10 failures, then 429
+  // with the wait until the next attempt (one every 6 s).
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(attempt("guess " + std::to_string(i), attacker).status, 401);
+  const auto refused = attempt("guess 10", attacker);
+  ASSERT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.headers.get("Retry-After"), "6");
+  // Refused before the password is looked at: the right one fares the same.
+  EXPECT_EQ(attempt("correct horse", attacker).status, 429);
+
+  // The owner, elsewhere, is not locked out by any of it.
+  EXPECT_EQ(attempt("correct horse", "203.0.113.9").status, 200);
+  EXPECT_EQ(attempt("correct horse", "2001:db8::1").status, 200);
+
+  // The attacker's address gets one attempt per 6 s again.
+  clock_.advance(std::chrono::seconds(6));
+  EXPECT_EQ(attempt("guess 11", attacker).status, 401);
+  EXPECT_EQ(attempt("guess 12", attacker).status, 429);
+  // After a quiet minute a person there gets in again.
   clock_.advance(std::chrono::minutes(2));
+  EXPECT_EQ(attempt("correct horse", attacker).status, 200);
+}
+
+TEST_F(ServiceTest, AnIpv6ClientIsCountedByItsSlash64) {
+  register_user("ann@example.org");
+  const auto attempt = [&](const std::string& password, const std::string& remote) {
+    return call("POST", "/api/v1/login",
+                json{{"email", "ann@example.org"}, {"password", password}}.dump(), {}, remote)
+        .status;
+  };
+  for (int i = 0; i < 10; ++i) {
+    // A fresh address of one /64 each time: one budget all the same.
+    EXPECT_EQ(attempt("guess", "2001:db8:1:2::" + std::to_string(i + 1)), 401);
+  }
+  EXPECT_EQ(attempt("guess", "2001:db8:1:2:ffff:ffff:ffff:ffff"), 429);
+  EXPECT_EQ(attempt("correct horse", "2001:db8:1:3::1"), 200) << "the next /64 is another client";
+  // An IPv4 client seen through an IPv6 socket is the IPv4 client.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(attempt("guess", "198.51.100.4"), 401);
+  EXPECT_EQ(attempt("guess", "::ffff:198.51.100.4"), 429);
+}
+
+TEST_F(ServiceTest, SuccessfulLogInsDoNotCount) {
+  register_user("ann@example.org");
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(call("POST", "/api/v1/login",
+                   json{{"email", "ann@example.org"}, {"password", "correct horse"}}.dump())
+                  .status,
+              200)
+        << "log-in " << i;
+  }
+}
+
+TEST_F(ServiceTest, OneAddressIsLimitedOverAllAccounts) {
+  // A guesser going down a list of addresses, one try each: the address's
+  // budget (20, then one every 3 s) holds, whichever accounts it names.
+  const std::string guesser = "198.51.100.2";
+  int refused = 0;
+  std::optional<std::string> retry_after;
+  for (int i = 0; i < 22; ++i) {
+    const auto r = call(
+        "POST", "/api/v1/login",
+        json{{"email", "user" + std::to_string(i) + "@example.org"}, {"password", "password 1"}}
+            .dump(),
+        {}, guesser);
+    if (r.status == 429) {
+      ++refused;
+      retry_after = std::string(r.headers.get("Retry-After").value_or(""));
+    } else {
+      EXPECT_EQ(r.status, 401) << r.body;
+    }
+  }
+  EXPECT_EQ(refused, 2);
+  EXPECT_EQ(retry_after, "3");
+  // Others are not affected.
+  register_user("ann@example.org");
   EXPECT_EQ(call("POST", "/api/v1/login",
-                 json{{"email", "ann@example.org"}, {"password", "correct horse"}}.dump(), {},
-                 "198.51.100.1")
+                 json{{"email", "ann@example.org"}, {"password", "correct horse"}}.dump())
                 .status,
             200);
+}
+
+TEST_F(ServiceTest, UnknownAddressesCostAPasswordCheckOfTheSameCost) {
+  std::vector<std::string> checked;
+  std::mutex mu;
+  stop_serving();
+  CloudOptions options;
+  options.on_password_check = [&](std::string_view hash) {
+    std::lock_guard lock(mu);
+    checked.emplace_back(hash);
+  };
+  serve(*store_, options);
+  register_user("ann@example.org");
+  const auto log_in = [&](const std::string& email) {
+    return call("POST", "/api/v1/login", json{{"email", email}, {"password", "wrong horse"}}.dump())
+        .status;
+  };
+  EXPECT_EQ(log_in("ann@example.org"), 401);
+  EXPECT_EQ(log_in("nobody@example.org"), 401);
+  EXPECT_EQ(log_in("nobody-else@example.org"), 401);
+  ASSERT_EQ(checked.size(), 3u) << "every log-in verifies a password";
+  // Argon2id strings begin with the parameters ("$argon2id$v=19$m=...,t=...,p=...$"):
+  // the dummy hash has the account's, so verifying it costs as much.
+  const auto parameters = [](const std::string& hash) {
+    return hash.substr(0, hash.find('$', hash.find("m=")));
+  };
+  EXPECT_NE(checked[0], checked[1]);
+  EXPECT_EQ(parameters(checked[1]), parameters(checked[0]));
+  EXPECT_EQ(checked[1], checked[2]) << "one dummy hash, made once";
+  EXPECT_TRUE(checked[0].starts_with("$argon2id$")) << checked[0];
+}
+
+TEST_F(ServiceTest, LogInAndRegistrationTakeOnlyJsonFromThisSite) {
+  register_user("ann@example.org");
+  const std::string login =
+      json{{"email", "ann@example.org"}, {"password", "correct horse"}}.dump();
+  auto fresh = [n = 0]() mutable {
+    return json{{"email", "new" + std::to_string(n++) + "@example.org"},
+                {"password", "correct horse"}}
+        .dump();
+  };
+  struct Variant {
+    const char* what;
+    std::vector<http::Headers::Field> headers;
+    int status;  // 0: accepted
+  };
+  const std::vector<Variant> variants = {
+      {"a script: no Origin, JSON", {}, 0},
+      {"JSON with a charset", {{"Content-Type", "application/json; charset=utf-8"}}, 0},
+      {"this site's page", {{"Origin", "http://cloud.test"}}, 0},
+      {"this site's page, by Referer", {{"Referer", "https://cloud.test/login?x=1"}}, 0},
+      {"same-origin fetch",
+       {{"Sec-Fetch-Site", "same-origin"}, {"Origin", "https://cloud.test"}},
+       0},
+      {"text/plain", {{"Content-Type", "text/plain"}}, 415},
+      {"a form", {{"Content-Type", "application/x-www-form-urlencoded"}}, 415},
+      {"multipart", {{"Content-Type", "multipart/form-data; boundary=x"}}, 415},
+      {"no Content-Type", {{"Content-Type", ""}}, 415},
+      {"JSON-like", {{"Content-Type", "application/jsonp"}}, 415},
+      {"another site's Origin", {{"Origin", "https://evil.test"}}, 403},
+      {"a host that only begins like this one", {{"Origin", "https://cloud.test.evil.test"}}, 403},
+      {"another port", {{"Origin", "https://cloud.test:8443"}}, 403},
+      {"Origin null", {{"Origin", "null"}}, 403},
+      {"another site's Referer", {{"Referer", "https://evil.test/cloud.test"}}, 403},
+      {"cross-site fetch", {{"Sec-Fetch-Site", "cross-site"}}, 403},
+      {"cross-site text/plain",
+       {{"Origin", "https://evil.test"}, {"Content-Type", "text/plain"}},
+       403},
+  };
+  for (const Variant& v : variants) {
+    for (const bool registering : {false, true}) {
+      const auto r = registering ? call("POST", "/api/v1/register", fresh(), v.headers)
+                                 : call("POST", "/api/v1/login", login, v.headers);
+      const char* route = registering ? "register" : "login";
+      if (v.status == 0) {
+        EXPECT_EQ(r.status, registering ? 201 : 200) << route << ", " << v.what << ": " << r.body;
+        EXPECT_TRUE(r.headers.contains("Set-Cookie")) << route << ", " << v.what;
+      } else {
+        EXPECT_EQ(r.status, v.status) << route << ", " << v.what << ": " << r.body;
+        EXPECT_FALSE(r.headers.contains("Set-Cookie")) << route << ", " << v.what;
+      }
+    }
+  }
+  // Nothing refused was registered.
+  EXPECT_EQ(store_->user_by_email("new5@example.org")->has_value(), false);
+}
+
+TEST_F(ServiceTest, BrowserRequestsFromAnotherSiteAreRefusedEvenWithTheToken) {
+  const Account a = register_user("ann@example.org");
+  for (const http::Headers::Field& from :
+       {http::Headers::Field{"Referer", "https://evil.test/page"},
+        http::Headers::Field{"Sec-Fetch-Site", "cross-site"},
+        http::Headers::Field{"Origin", "null"}}) {
+    auto headers = browser(a);
+    headers.push_back(from);
+    EXPECT_EQ(call("POST", "/api/v1/apikey", "", headers).status, 403) << from.name;
+  }
+  EXPECT_EQ(call("POST", "/api/v1/apikey", "", browser(a)).status, 200);
+}
+
+TEST_F(ServiceTest, RegistrationsAreLimitedPerAddress) {
+  // The 409 tells that an address has an account: one address learns it at
+  // most 10 times, then once a minute.
+  register_user("ann@example.org");  // from the harness's address
+  const std::string prober = "198.51.100.3";
+  int taken = 0;
+  http::Response last;
+  for (int i = 0; i < 11; ++i) {
+    last = call("POST", "/api/v1/register",
+                json{{"email", "ann@example.org"}, {"password", "whatever 1"}}.dump(), {}, prober);
+    if (last.status == 409) ++taken;
+  }
+  EXPECT_EQ(taken, 10);
+  ASSERT_EQ(last.status, 429) << last.body;
+  EXPECT_EQ(last.headers.get("Retry-After"), "60");
+  clock_.advance(std::chrono::seconds(60));
+  EXPECT_EQ(call("POST", "/api/v1/register",
+                 json{{"email", "bob@example.org"}, {"password", "whatever 1"}}.dump(), {}, prober)
+                .status,
+            201);
+}
+
+TEST_F(ServiceTest, RacingFirstContactsHaveOneWinner) {
+  // Two devices claim one new ID with different secrets and PINs, at once:
+  // one is let in, the other refused, and the loser's PIN adds nothing.
+  const Account ann = register_user("ann@example.org");
+  for (int round = 0; round < 10; ++round) {
+    const std::string devid = "18287194" + std::to_string(10 + round);
+    const std::array<FakeDevice, 2> rivals{FakeDevice{devid, std::string(64, 'a'), "1111"},
+                                           FakeDevice{devid, std::string(64, 'b'), "2222"}};
+    std::array<int, 2> status{};
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (std::size_t k = 0; k < 2; ++k) {
+      threads.emplace_back([&, k] {
+        ready.fetch_add(1);
+        while (ready.load() < 2) std::this_thread::yield();
+        status[k] = hello(rivals[k]).status;
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(std::count(status.begin(), status.end(), 200), 1)
+        << "round " << round << ": " << status[0] << ", " << status[1];
+    const std::size_t winner = status[0] == 200 ? 0 : 1;
+    const FakeDevice& loser = rivals[1 - winner];
+    EXPECT_EQ(status[1 - winner], 401);
+    EXPECT_EQ(hello(loser).status, 401) << "and stays refused";
+    EXPECT_EQ(add(ann, loser, loser.pin).status, 403) << "round " << round;
+    EXPECT_EQ(add(ann, rivals[winner], rivals[winner].pin).status, 201) << "round " << round;
+  }
 }
 
 TEST_F(ServiceTest, AddingADeviceChecksThePinAndOwnership) {

@@ -126,20 +126,23 @@ http::Response hello(const http::Request& r, Context& ctx) {
     zone_name = std::move(*z);
   }
 
-  auto existing = ctx.store.device(c.devid.str());
-  if (!existing) return storage_failure(ctx, existing.error());
-  if (*existing && !secrets_equal((*existing)->identity.secret_hash, id.secret_hash))
+  // Checking the secret and recording the hello are one step in the store:
+  // of two first contacts with different secrets, one wins and the other is
+  // refused, never the one's secret with the other's PIN.
+  auto stored = ctx.store.upsert_device(id, ctx.now());
+  if (!stored) return storage_failure(ctx, stored.error());
+  if (*stored == HelloOutcome::kWrongSecret)
     return unauthorized("wrong secret for device " + c.devid.str());
-  if (auto stored = ctx.store.upsert_device(id, ctx.now()); !stored)
-    return storage_failure(ctx, stored.error());
-  if (!*existing) ctx.log("device " + c.devid.str() + " connected for the first time");
+  if (*stored == HelloOutcome::kCreated)
+    ctx.log("device " + c.devid.str() + " connected for the first time");
   ctx.debug("device " + c.devid.str() + ": hello, firmware " + id.firmware);
+  auto device = ctx.store.device(c.devid.str());
+  if (!device) return storage_failure(ctx, device.error());
+  if (!*device) return storage_failure(ctx, make_error("device " + c.devid.str() + " vanished"));
+  const DeviceRow& row = **device;
   // Most hellos repeat the zone the row holds (or one the owner overrode):
   // no write transaction for those.
-  const bool zone_news =
-      zone_name &&
-      (!*existing || (!(*existing)->timezone_chosen && (*existing)->timezone != *zone_name));
-  if (zone_news) {
+  if (zone_name && !row.timezone_chosen && row.timezone != *zone_name) {
     // A zone this server's time zone database lacks (an older one than the
     // device's) must not stop the uplink: the data keeps the zone it had.
     auto zone = TimeZone::locate(*zone_name);
@@ -152,10 +155,9 @@ http::Response hello(const http::Request& r, Context& ctx) {
   }
   auto pending = ctx.store.pending_commands(c.devid.str());
   if (!pending) return storage_failure(ctx, pending.error());
-  const DeviceRow* row = *existing ? &**existing : nullptr;
   return http::Response::json({{"time", now_ms(ctx)},
-                               {"newest_seq", row ? row->newest_seq : 0u},
-                               {"newest_minute", row ? row->newest_minute : -1},
+                               {"newest_seq", row.newest_seq},
+                               {"newest_minute", row.newest_minute},
                                {"commands", commands_json(*pending)},
                                // The optional fields this server reads.
                                {"record_fields", {kCoveredField, kLifetimeField}},

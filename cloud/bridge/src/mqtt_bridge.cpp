@@ -205,8 +205,10 @@ struct MqttBridge::Impl {
     identity.devid = id;
     identity.devtype = std::string(kBridgeDevtype);
     identity.phases = first.phases;
-    // The hash of a secret nobody holds: the device never authenticates.
-    identity.secret_hash = secret_hash(random_hex64());
+    // The hash of a secret nobody holds: the device never authenticates. A
+    // device enrolled before keeps its hash (the store updates a row only
+    // for the same one).
+    identity.secret_hash = *row ? (*row)->identity.secret_hash : secret_hash(random_hex64());
     identity.pin_salt = new_pin_salt();
     if (options.pin.empty()) {
       // A digest of no PIN at all: nothing a person types matches it.
@@ -219,8 +221,14 @@ struct MqttBridge::Impl {
       }
       identity.pin_hash = std::move(*digest);
     }
-    if (Status s = store.upsert_device(identity, unix_seconds(received)); !s) {
-      error(fmt::format("device {}: {}", id, s.error().message));
+    auto hello = store.upsert_device(identity, unix_seconds(received));
+    if (!hello) {
+      error(fmt::format("device {}: {}", id, hello.error().message));
+      return;
+    }
+    if (*hello == HelloOutcome::kWrongSecret) {
+      // An HTTP device's first contact came between the look-up and now.
+      error(fmt::format("device {}: another device took this ID meanwhile", id));
       return;
     }
     // Continue the device's stored meters: no energy is lost across a

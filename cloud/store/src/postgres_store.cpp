@@ -17,6 +17,7 @@
 
 #include "maic/cloud/ingest_rules.hpp"
 #include "maic/cloud/period_deltas.hpp"
+#include "maic/core/device_secrets.hpp"
 #include "maic/core/minute_blob.hpp"
 #include "postgres_arrays.hpp"
 
@@ -161,12 +162,16 @@ const std::vector<Statement>& statements() {
       {"delete_sessions_of", "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2"},
       // Devices
       // first_seen is set by the insert only.
-      {"upsert_device",
+      // A hello: the first contact inserts; a later one updates only after
+      // its secret was compared with the stored one (upsert_device).
+      {"insert_device",
        "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
        "first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) "
-       "ON CONFLICT (devid) DO UPDATE SET firmware = EXCLUDED.firmware, phases = EXCLUDED.phases, "
-       "pin_salt = EXCLUDED.pin_salt, pin_hash = EXCLUDED.pin_hash, "
-       "last_seen = EXCLUDED.last_seen"},
+       "ON CONFLICT (devid) DO NOTHING"},
+      {"lock_device_secret", "SELECT secret_hash FROM devices WHERE devid = $1 FOR UPDATE"},
+      {"update_device",
+       "UPDATE devices SET firmware = $2, phases = $3, pin_salt = $4, pin_hash = $5, "
+       "last_seen = $6 WHERE devid = $1"},
       {"device", fmt::format("SELECT {} FROM devices WHERE devid = $1", kDeviceColumns)},
       {"devices_of",
        fmt::format("SELECT {} FROM devices WHERE owner = $1 ORDER BY name, devid", kDeviceColumns)},
@@ -591,11 +596,22 @@ Status PostgresStore::delete_sessions_of(UserId user, const std::string& keep) {
 
 // --- Devices ------------------------------------------------------------------
 
-Status PostgresStore::upsert_device(const DeviceIdentity& d, std::int64_t now) {
-  return pool_->transact("upsert_device", [&](pqxx::work& tx) -> Status {
-    tx.exec_prepared0("upsert_device", d.devid, d.devtype, d.firmware, d.phases, d.secret_hash,
-                      d.pin_salt, d.pin_hash, now);
-    return ok_status();
+Result<HelloOutcome> PostgresStore::upsert_device(const DeviceIdentity& d, std::int64_t now) {
+  return pool_->transact("upsert_device", [&](pqxx::work& tx) -> Result<HelloOutcome> {
+    // Of concurrent inserts of one devid, one wins; the others wait for its
+    // commit and insert nothing, then compare against the winner's secret
+    // under the row lock.
+    if (tx.exec_prepared("insert_device", d.devid, d.devtype, d.firmware, d.phases, d.secret_hash,
+                         d.pin_salt, d.pin_hash, now)
+            .affected_rows() > 0)
+      return HelloOutcome::kCreated;
+    const pqxx::result r = tx.exec_prepared("lock_device_secret", d.devid);
+    // Deleted in between: no such thing as a device leaving the server.
+    if (r.empty()) return make_error("postgres: device " + d.devid + " vanished during its hello");
+    if (!secret_hashes_equal(r[0][0].as<std::string>(), d.secret_hash))
+      return HelloOutcome::kWrongSecret;
+    tx.exec_prepared0("update_device", d.devid, d.firmware, d.phases, d.pin_salt, d.pin_hash, now);
+    return HelloOutcome::kUpdated;
   });
 }
 

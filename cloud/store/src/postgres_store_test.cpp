@@ -439,6 +439,50 @@ TEST(PostgresStore, ConcurrentIngestOfOneBatchStoresEachMinuteOnce) {
   expect_rollups_of(*a, devid, records_of(records));
 }
 
+TEST(PostgresStore, FirstContactsThroughSeveralServersHaveOneWinner) {
+  // Several maic-cloud processes on one database, each with its own pool,
+  // each taking a first hello for one new ID with its own secret and PIN.
+  REQUIRE_POSTGRES();
+  const std::string uri = fresh_database();
+  constexpr int kServers = 4;
+  std::vector<std::unique_ptr<PostgresStore>> stores;
+  for (int k = 0; k < kServers; ++k) stores.push_back(open_store(uri, 1));
+  for (int round = 0; round < 10; ++round) {
+    const std::string devid = "20000000" + std::to_string(10 + round);
+    std::vector<DeviceIdentity> contenders;
+    for (int k = 0; k < kServers; ++k) {
+      DeviceIdentity d = identity(devid);
+      d.secret_hash = std::string(64, static_cast<char>('0' + k));
+      d.pin_hash = std::string(64, static_cast<char>('a' + k));
+      contenders.push_back(d);
+    }
+    std::latch start(kServers);
+    std::vector<Result<HelloOutcome>> outcomes(kServers, make_error("not run"));
+    std::vector<std::thread> threads;
+    for (int k = 0; k < kServers; ++k) {
+      threads.emplace_back([&, k] {
+        const auto w = static_cast<std::size_t>(k);
+        start.arrive_and_wait();
+        outcomes[w] = stores[w]->upsert_device(contenders[w], kNow);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    std::vector<std::size_t> winners;
+    for (std::size_t w = 0; w < outcomes.size(); ++w) {
+      ASSERT_TRUE(outcomes[w].ok()) << outcomes[w].error().message;
+      if (*outcomes[w] == HelloOutcome::kCreated) {
+        winners.push_back(w);
+      } else {
+        EXPECT_EQ(*outcomes[w], HelloOutcome::kWrongSecret);
+      }
+    }
+    ASSERT_EQ(winners.size(), 1u) << "round " << round;
+    auto row = stores[0]->device(devid);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->identity, contenders[winners[0]]);
+  }
+}
+
 TEST(PostgresStore, OverlappingBatchesFromManyWritersRollUpExactly) {
   REQUIRE_POSTGRES();
   const std::string uri = fresh_database();

@@ -16,6 +16,7 @@
 
 #include "maic/cloud/ingest_rules.hpp"
 #include "maic/cloud/period_deltas.hpp"
+#include "maic/core/device_secrets.hpp"
 #include "maic/core/minute_blob.hpp"
 
 namespace maic::cloud {
@@ -145,6 +146,7 @@ enum Q : std::size_t {
   kDeleteSession,
   kDeleteSessionsOf,
   kUpsertDevice,
+  kDeviceSecret,
   kDevice,
   kDevicesOf,
   kDeviceOwner,
@@ -205,6 +207,7 @@ constexpr std::pair<Q, const char*> kQueries[] = {
      "first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (devid) DO UPDATE SET "
      "firmware = excluded.firmware, phases = excluded.phases, pin_salt = excluded.pin_salt, "
      "pin_hash = excluded.pin_hash, last_seen = excluded.last_seen"},
+    {kDeviceSecret, "SELECT secret_hash FROM devices WHERE devid = ?"},
     {kDevice,
      "SELECT devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, owner, name, "
      "timezone, last_seen, newest_minute, newest_seq, output_on, first_seen, timezone_chosen "
@@ -762,12 +765,30 @@ Status SqliteStore::delete_sessions_of(UserId user, const std::string& keep) {
 
 // --- Devices -------------------------------------------------------------------------
 
-Status SqliteStore::upsert_device(const DeviceIdentity& d, std::int64_t now) {
+Result<HelloOutcome> SqliteStore::upsert_device(const DeviceIdentity& d, std::int64_t now) {
   std::lock_guard lock(impl_->mu);
-  return impl_->query(kUpsertDevice)
-      .bind(d.devid, d.devtype, d.firmware, d.phases, d.secret_hash, d.pin_salt, d.pin_hash, now,
-            now)
-      .run();
+  // BEGIN IMMEDIATE takes the database's write lock before the secret is
+  // read, so another process's first contact cannot slip in between.
+  return impl_->in_transaction([&]() -> Result<HelloOutcome> {
+    bool known = false;
+    {
+      Query q = impl_->query(kDeviceSecret);
+      q.bind(d.devid);
+      auto row = q.step();
+      if (!row) return row.error();
+      if (*row) {
+        if (!secret_hashes_equal(q.text(0), d.secret_hash)) return HelloOutcome::kWrongSecret;
+        known = true;
+      }
+    }
+    if (auto s = impl_->query(kUpsertDevice)
+                     .bind(d.devid, d.devtype, d.firmware, d.phases, d.secret_hash, d.pin_salt,
+                           d.pin_hash, now, now)
+                     .run();
+        !s)
+      return s.error();
+    return known ? HelloOutcome::kUpdated : HelloOutcome::kCreated;
+  });
 }
 
 Result<std::optional<DeviceRow>> SqliteStore::device(const std::string& devid) {

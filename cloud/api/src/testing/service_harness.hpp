@@ -101,6 +101,8 @@ class ServiceHarness {
     r.body = std::move(body);
     r.remote = std::move(remote);
     r.headers.set("Host", "cloud.test");
+    // As a script sends a body (curl --json); a test may set another.
+    if (!r.body.empty()) r.headers.set("Content-Type", "application/json");
     for (auto& f : headers) r.headers.set(f.name, f.value);
     return service_->handle(r);
   }

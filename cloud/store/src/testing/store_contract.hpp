@@ -20,7 +20,7 @@
 // What the suite pins down where store.hpp leaves room:
 //  - a session is valid while now < expires;
 //  - upsert_device keeps devtype, secret_hash and first_seen of the first
-//    contact;
+//    contact, and a hello with another secret changes nothing;
 //  - ingest: newest_minute and newest_seq never go back (a re-sent older
 //    batch leaves them), output_on follows a record only if it is newer than
 //    newest_minute; an unknown device is an error;
@@ -633,7 +633,9 @@ TYPED_TEST_P(StoreContract, TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt) {
   Store& s = this->store();
   EXPECT_EQ(*s.device("1828719372"), std::nullopt);
   const DeviceIdentity first = sample_identity("1828719372");
-  ASSERT_TRUE(s.upsert_device(first, kNow).ok());
+  auto created = s.upsert_device(first, kNow);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(*created, HelloOutcome::kCreated);
   auto row = s.device("1828719372");
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->identity, first);
@@ -651,9 +653,10 @@ TYPED_TEST_P(StoreContract, TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt) {
   later.phases = 1;
   later.pin_salt = std::string(32, 'd');
   later.pin_hash = std::string(64, 'e');
-  later.devtype = "D999";                    // not the device's to change
-  later.secret_hash = std::string(64, '0');  // checked by the caller, kept from the first
-  ASSERT_TRUE(s.upsert_device(later, kNow + 60).ok());
+  later.devtype = "D999";  // not the device's to change
+  auto updated = s.upsert_device(later, kNow + 60);
+  ASSERT_TRUE(updated.ok()) << updated.error().message;
+  EXPECT_EQ(*updated, HelloOutcome::kUpdated);
   row = s.device("1828719372");
   ASSERT_TRUE(row.ok() && row->has_value());
   EXPECT_EQ((*row)->identity.firmware, "0.5.0");
@@ -664,6 +667,26 @@ TYPED_TEST_P(StoreContract, TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt) {
   EXPECT_EQ((*row)->identity.secret_hash, first.secret_hash);
   EXPECT_EQ((*row)->first_seen, kNow);
   EXPECT_EQ((*row)->last_seen, kNow + 60);
+}
+
+TYPED_TEST_P(StoreContract, AHelloWithAnotherSecretChangesNothing) {
+  Store& s = this->store();
+  const DeviceIdentity first = sample_identity("1828719372");
+  ASSERT_EQ(*s.upsert_device(first, kNow), HelloOutcome::kCreated);
+  DeviceIdentity impostor = first;
+  impostor.secret_hash = std::string(64, '0');
+  impostor.firmware = "6.6.6";
+  impostor.pin_salt = std::string(32, 'd');
+  impostor.pin_hash = std::string(64, 'e');
+  auto refused = s.upsert_device(impostor, kNow + 60);
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  EXPECT_EQ(*refused, HelloOutcome::kWrongSecret);
+  impostor.secret_hash = first.secret_hash.substr(0, 63);  // a prefix is not the hash
+  EXPECT_EQ(*s.upsert_device(impostor, kNow + 60), HelloOutcome::kWrongSecret);
+  const auto row = s.device("1828719372");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->identity, first);
+  EXPECT_EQ((*row)->last_seen, kNow);
 }
 
 TYPED_TEST_P(StoreContract, ClaimingHasFourOutcomesAndCreatesTheBoards) {
@@ -1295,6 +1318,53 @@ TYPED_TEST_P(StoreContract, CallsFromManyThreadsAllLand) {
   EXPECT_EQ(s.commands_after(0, 100)->size(), static_cast<std::size_t>(kThreads));
 }
 
+TYPED_TEST_P(StoreContract, RacingFirstContactsHaveOneWinner) {
+  Store& s = this->store();
+  // Many would-be devices with one ID and different secrets and PINs say
+  // hello at once, several rounds over fresh IDs: exactly one creates the
+  // row, every other is refused, and the row holds the winner's secret with
+  // the winner's PIN digest (never one's secret with another's PIN).
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string devid = "10000000" + std::to_string(10 + round);
+    std::vector<DeviceIdentity> contenders;
+    for (int k = 0; k < kThreads; ++k) {
+      DeviceIdentity id = sample_identity(devid);
+      id.secret_hash = std::string(64, static_cast<char>('0' + k));
+      id.pin_hash = std::string(63, 'c') + static_cast<char>('0' + k);
+      contenders.push_back(id);
+    }
+    std::vector<Result<HelloOutcome>> outcomes(kThreads, make_error("not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int k = 0; k < kThreads; ++k) {
+      threads.emplace_back([&, k] {
+        ready.fetch_add(1);
+        while (ready.load() < kThreads) std::this_thread::yield();
+        outcomes[static_cast<std::size_t>(k)] =
+            s.upsert_device(contenders[static_cast<std::size_t>(k)], kNow);
+      });
+    }
+    for (auto& t : threads) t.join();
+    int winner = -1;
+    for (int k = 0; k < kThreads; ++k) {
+      const auto& o = outcomes[static_cast<std::size_t>(k)];
+      ASSERT_TRUE(o.ok()) << o.error().message;
+      if (*o == HelloOutcome::kCreated) {
+        EXPECT_EQ(winner, -1) << "two first contacts won, round " << round;
+        winner = k;
+      } else {
+        EXPECT_EQ(*o, HelloOutcome::kWrongSecret) << "contender " << k << ", round " << round;
+      }
+    }
+    ASSERT_NE(winner, -1) << "round " << round;
+    const auto row = s.device(devid);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->identity, contenders[static_cast<std::size_t>(winner)]);
+  }
+}
+
 // A record of `wh` Wh on phase 1, for the clock-step and outage tests.
 inline UploadRecord energy_record(std::uint32_t seq, std::int64_t minute, double wh,
                                   double meter_after) {
@@ -1570,6 +1640,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     MinutesAndPeriodsHonourRangesAndLimits, ANewCommandSupersedesThePendingOne,
     CommandsAfterListsThePendingOnesOfAllDevices, AnAckEndsTheCommandAndRecordsTheOutput,
     TextWithSqlMetacharactersIsStoredVerbatim, CallsFromManyThreadsAllLand,
+    AHelloWithAnotherSecretChangesNothing, RacingFirstContactsHaveOneWinner,
     RecordsOfARepeatedMinuteStampAllCount, ACorrectedRecordIsIdentifiedByItsStamp,
     ASpanNoRecordCoversIsBookedAsAGap, NoLifetimeRegistersNoGap,
     AResentRecordWithOtherContentIsAConflict);

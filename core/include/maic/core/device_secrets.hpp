@@ -29,6 +29,10 @@ constexpr bool valid_pin(std::string_view pin) {
 // Hex BLAKE2b-256 of the secret's bytes.
 std::string secret_hash(std::string_view secret);
 
+// True when two secret hashes are equal, compared in time independent of
+// where they differ (a stored hash against the one a caller's secret gives).
+bool secret_hashes_equal(std::string_view a, std::string_view b);
+
 // 32 hex digits of fresh randomness from the OS, for pin_digest's salt.
 std::string new_pin_salt();
 

@@ -44,6 +44,17 @@ struct CloudOptions {
   // this), and how often a waiting poll looks for a new command.
   std::chrono::seconds max_command_wait = std::chrono::seconds(30);
   std::chrono::milliseconds command_check_interval = std::chrono::milliseconds(200);
+  // Failed log-ins allowed per (account, client address) and per client
+  // address, over all accounts: a burst, then one more every
+  // 1 / per_second seconds; beyond, 429 with Retry-After (docs/security.md).
+  double login_pair_burst = 10;
+  double login_pair_per_second = 1.0 / 6;
+  double login_address_burst = 20;
+  double login_address_per_second = 1.0 / 3;
+  // Called with the hash each log-in verifies its password against: the
+  // account's, or for an unknown address a fixed dummy hash of the same
+  // cost, so both answers take as long. For tests; empty: not called.
+  std::function<void(std::string_view hash)> on_password_check;
   // Events worth a log line (logins refused, devices registered, storage
   // failures). Called from handler threads; empty: silent.
   std::function<void(std::string_view)> log;

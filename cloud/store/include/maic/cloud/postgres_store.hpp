@@ -73,7 +73,7 @@ class PostgresStore final : public Store {
   Status delete_session(const std::string& token_hash) override;
   Status delete_sessions_of(UserId user, const std::string& keep) override;
 
-  Status upsert_device(const DeviceIdentity& identity, std::int64_t now) override;
+  Result<HelloOutcome> upsert_device(const DeviceIdentity& identity, std::int64_t now) override;
   Result<std::optional<DeviceRow>> device(const std::string& devid) override;
   Result<std::vector<DeviceRow>> devices_of(UserId user) override;
   Result<ClaimOutcome> claim_device(const std::string& devid, UserId user, const std::string& name,

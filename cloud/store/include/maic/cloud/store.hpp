@@ -116,6 +116,7 @@ struct PeriodValue {
 };
 
 enum class ClaimOutcome { kClaimed, kUnknownDevice, kOwnedByOther, kAlreadyYours };
+enum class HelloOutcome { kCreated, kUpdated, kWrongSecret };
 
 class Store {
  public:
@@ -142,11 +143,16 @@ class Store {
   virtual Status delete_sessions_of(UserId user, const std::string& keep) = 0;
 
   // --- Devices ----------------------------------------------------------------
-  // Records what the device says of itself (first contact creates the row
-  // and stamps first_seen; later ones update firmware, phases and PIN) and
-  // stamps last_seen.
-  // The caller has checked the secret against the stored hash.
-  virtual Status upsert_device(const DeviceIdentity& identity, std::int64_t now) = 0;
+  // A device's hello, in one transaction: the first contact creates the row
+  // with the identity's secret_hash and stamps first_seen (kCreated); a later
+  // one whose secret_hash equals the stored one updates firmware, phases and
+  // PIN (devtype and first_seen stay the first contact's) and stamps
+  // last_seen (kUpdated); one with another secret_hash changes nothing
+  // (kWrongSecret). Of concurrent first contacts with different secrets,
+  // from any number of threads or processes, exactly one creates the row:
+  // the others get kWrongSecret, so the row holds one caller's secret and
+  // that caller's PIN digest. The hashes are compared in constant time.
+  virtual Result<HelloOutcome> upsert_device(const DeviceIdentity& identity, std::int64_t now) = 0;
   virtual Result<std::optional<DeviceRow>> device(const std::string& devid) = 0;
   // The user's devices, by name.
   virtual Result<std::vector<DeviceRow>> devices_of(UserId user) = 0;
