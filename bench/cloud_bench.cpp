@@ -197,11 +197,14 @@ double sqlite_raw(const std::string& path, const Fleet& fleet) {
   sqlite3_open(path.c_str(), &db);
   sqlite3_exec(db,
                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-               "CREATE TABLE minutes (devid TEXT NOT NULL, minute INTEGER NOT NULL, seq INTEGER "
-               "NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (devid, minute)) WITHOUT ROWID;",
+               // The store's shape: identity (devid, stamp, seq), booked minute indexed.
+               "CREATE TABLE minutes (devid TEXT NOT NULL, stamp INTEGER NOT NULL, seq INTEGER "
+               "NOT NULL, minute INTEGER NOT NULL, blob BLOB NOT NULL, "
+               "PRIMARY KEY (devid, stamp, seq)) WITHOUT ROWID;"
+               "CREATE INDEX minutes_by_time ON minutes (devid, minute, seq);",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* insert = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO minutes VALUES (?, ?, ?, ?)", -1, &insert, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO minutes VALUES (?1, ?2, ?3, ?2, ?4)", -1, &insert, nullptr);
   const auto start = std::chrono::steady_clock::now();
   for (const auto& dev : fleet.devices) {
     for (const auto& batch : dev.rows) {
@@ -231,12 +234,13 @@ double postgres_raw(const std::string& uri, const Fleet& fleet) {
   {
     pqxx::work w(conn);
     w.exec(
-        "CREATE TABLE raw_minutes (devid TEXT NOT NULL, minute BIGINT NOT NULL, seq BIGINT "
-        "NOT NULL, blob BYTEA NOT NULL, PRIMARY KEY (devid, minute))");
+        "CREATE TABLE raw_minutes (devid TEXT NOT NULL, stamp BIGINT NOT NULL, seq BIGINT "
+        "NOT NULL, minute BIGINT NOT NULL, blob BYTEA NOT NULL, PRIMARY KEY (devid, stamp, seq))");
+    w.exec("CREATE INDEX raw_minutes_by_time ON raw_minutes (devid, minute, seq)");
     w.commit();
   }
   conn.prepare("insert",
-               "INSERT INTO raw_minutes (devid, minute, seq, blob) SELECT $1, m, s, b "
+               "INSERT INTO raw_minutes (devid, stamp, seq, minute, blob) SELECT $1, m, s, m, b "
                "FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS t (m, s, b)");
   const auto start = std::chrono::steady_clock::now();
   for (const auto& dev : fleet.devices) {

@@ -57,8 +57,9 @@ std::unique_ptr<pqxx::connection> raw_database() {
   auto conn = std::make_unique<pqxx::connection>(fresh_database());
   pqxx::work tx(*conn);
   tx.exec0(
-      "CREATE TABLE minutes (devid TEXT NOT NULL, minute BIGINT NOT NULL, seq BIGINT NOT NULL, "
-      "blob BYTEA NOT NULL, PRIMARY KEY (devid, minute))");
+      "CREATE TABLE minutes (devid TEXT NOT NULL, stamp BIGINT NOT NULL, seq BIGINT NOT NULL, "
+      "minute BIGINT NOT NULL, blob BYTEA NOT NULL, PRIMARY KEY (devid, stamp, seq))");
+  tx.exec0("CREATE INDEX minutes_by_time ON minutes (devid, minute, seq)");
   tx.commit();
   return conn;
 }
@@ -96,7 +97,7 @@ BENCHMARK(BM_Ingest)->Unit(benchmark::kMillisecond)->UseRealTime();
 // COPY, the blob as bytea's hex text.
 void BM_RawCopy(benchmark::State& state) {
   auto conn = raw_database();
-  const std::vector<std::string> columns{"devid", "minute", "seq", "blob"};
+  const std::vector<std::string> columns{"devid", "stamp", "seq", "minute", "blob"};
   constexpr std::string_view kHexDigits = "0123456789abcdef";
   run(state, [&](const std::vector<UploadRecord>& records) {
     pqxx::work tx(*conn);
@@ -110,7 +111,8 @@ void BM_RawCopy(benchmark::State& state) {
         hex.push_back(kHexDigits[byte >> 4]);
         hex.push_back(kHexDigits[byte & 15]);
       }
-      copy << std::make_tuple(kDevid, r.minute.minute, static_cast<std::int64_t>(r.seq), hex);
+      copy << std::make_tuple(kDevid, r.minute.minute, static_cast<std::int64_t>(r.seq),
+                              r.minute.minute, hex);
     }
     copy.complete();
     tx.commit();
@@ -123,7 +125,7 @@ BENCHMARK(BM_RawCopy)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_RawUnnest(benchmark::State& state) {
   auto conn = raw_database();
   conn->prepare("insert",
-                "INSERT INTO minutes (devid, minute, seq, blob) SELECT $1, m, s, b "
+                "INSERT INTO minutes (devid, stamp, seq, minute, blob) SELECT $1, m, s, m, b "
                 "FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS t (m, s, b)");
   run(state, [&](const std::vector<UploadRecord>& records) {
     BinaryArray minutes(BinaryArray::kInt8, records.size());
