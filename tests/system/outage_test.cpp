@@ -122,22 +122,25 @@ class DeviceWithUplink {
   std::unique_ptr<device::Uplink> uplink_;
 };
 
+// Online: the device journals its first hour and uploads it all. Returns
+// its ID.
+std::string first_hour_online(Cloud& cloud, Storage& storage) {
+  device::testing::append_minutes(storage, 60, kFirstMinute);
+  DeviceWithUplink d(storage, cloud.url());
+  d.run_uplink(minutes(1));
+  EXPECT_EQ(d.device().status().server_backlog, 0u) << d.device().status().server_error;
+  EXPECT_EQ(d.uplink().acked_seq(), 60u);
+  return d.device().identity().devid;
+}
+
 TEST(Outage, TwelveDaysOfflineThenEveryMinuteArrivesOnce) {
   maic::testing::TempDir dir("maic-outage");
   Cloud cloud(dir.path() / "cloud.db");
   cloud.start();
   MemoryStorage storage;
 
-  // Online: the first hour arrives.
-  device::testing::append_minutes(storage, 60, kFirstMinute);
-  std::string devid;
-  {
-    DeviceWithUplink d(storage, cloud.url());
-    devid = d.device().identity().devid;
-    d.run_uplink(minutes(1));
-    ASSERT_EQ(d.device().status().server_backlog, 0u) << d.device().status().server_error;
-    ASSERT_EQ(d.uplink().acked_seq(), 60u);
-  }
+  const std::string devid = first_hour_online(cloud, storage);
+  ASSERT_FALSE(::testing::Test::HasFailure());
 
   // The server goes away; the device journals on, to its capacity; it
   // keeps trying and backs off, marking nothing.
@@ -192,14 +195,8 @@ TEST(Outage, ThirteenDaysOfflineTheLostDayIsBookedAsAGap) {
   Cloud cloud(dir.path() / "cloud.db");
   cloud.start();
   MemoryStorage storage;
-  device::testing::append_minutes(storage, 60, kFirstMinute);
-  std::string devid;
-  {
-    DeviceWithUplink d(storage, cloud.url());
-    devid = d.device().identity().devid;
-    d.run_uplink(minutes(1));
-    ASSERT_EQ(d.uplink().acked_seq(), 60u) << d.device().status().server_error;
-  }
+  const std::string devid = first_hour_online(cloud, storage);
+  ASSERT_FALSE(::testing::Test::HasFailure());
   cloud.stop();
   device::testing::append_minutes(storage, kThirteenDays - 60, kFirstMinute);
   cloud.start(cloud.port());
