@@ -18,21 +18,43 @@
 #include <csignal>
 #include <filesystem>
 
+#include "../common/server_options.hpp"
 #include "maic/cloud/mqtt_bridge.hpp"
 #include "maic/cloud/open_store.hpp"
 #include "maic/cloud/service.hpp"
 #include "maic/http/server.hpp"
+#include "maic/platform/open_files.hpp"
 #include "maic/platform/system_clock.hpp"
 
 namespace maic {
 namespace {
+
+// The server's defaults: a fleet's devices and the people who read their
+// data (docs/security.md, "Limits").
+http::Limits cloud_limits() {
+  http::Limits l;
+  l.max_connections = 1024;
+  // A site's devices may share one address behind NAT; fairness between
+  // clients comes from the shares, this is a ceiling.
+  l.max_connections_per_client = 256;
+  l.max_long_polls = 10'000;
+  // An upload of 2,000 records may be 4 MiB: a minute at 0.5 Mbit/s.
+  l.body_timeout = std::chrono::seconds(60);
+  // Long polls hold their connection for up to 30 s between requests.
+  l.idle_timeout = std::chrono::seconds(60);
+  return l;
+}
+
+// Descriptors besides connections: the database, logs, the listening
+// socket, the MQTT bridge.
+constexpr std::size_t kOtherDescriptors = 64;
 
 struct Options {
   std::string data_dir = "maic-cloud-data";
   std::string listen = "127.0.0.1:8090";
   std::string database;  // empty: the data directory's SQLite file
   unsigned threads = 4;
-  std::size_t connections = 1024;
+  apps::ServerLimitOptions server{cloud_limits()};
   std::size_t db_connections = 4;
   bool secure_cookies = false;
   std::string log_format = "text";
@@ -143,15 +165,22 @@ int run(const Options& o) {
   server_options.listen = *endpoint;
   server_options.threads = o.threads;
   server_options.server_name = "maic-cloud";
-  server_options.limits.max_connections = o.connections;
+  o.server.apply(server_options);
   // Each route's body limit is decided on its header, the caller checked
   // first where a route takes a large body (cloud/service.hpp, docs/security.md).
   server_options.limits.body_bytes = cloud::kMaxBodyBytes;
   server_options.body_limit = [&service](const http::Request& header) {
     return service.body_limit(header);
   };
-  // Long polls hold their connection for up to 30 s between requests.
-  server_options.limits.idle_timeout = std::chrono::seconds(60);
+  // Every connection is a descriptor: the usual soft limit of 1,024 would
+  // refuse connections long before the caps do.
+  const std::size_t wanted = o.server.descriptors() + kOtherDescriptors;
+  if (const std::size_t got = platform::raise_open_files(wanted); got < wanted) {
+    log->warn(
+        "open files are limited to {} (ulimit -n), the connection limits need {}: "
+        "raise the limit or lower --max-connections/--long-polls",
+        got, wanted);
+  }
   server_options.on_error = [log](std::string_view what) { log->warn("http: {}", what); };
   auto server = http::Server::start(
       server_options, [&service](const http::Request& r) { return service.handle(r); });
@@ -213,10 +242,6 @@ int main(int argc, char** argv) {
       ->envname("MAIC_CLOUD_THREADS")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
-  app.add_option("--max-connections", o.connections, "open connections served at once")
-      ->envname("MAIC_CLOUD_MAX_CONNECTIONS")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
-      ->capture_default_str();
   app.add_option("--db-connections", o.db_connections, "PostgreSQL: connections in the pool")
       ->envname("MAIC_CLOUD_DB_CONNECTIONS")
       ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
@@ -240,6 +265,7 @@ int main(int argc, char** argv) {
                  "the PIN (1-10 digits) to add bridged devices by ID + PIN; without it they\n"
                  "cannot be added")
       ->envname("MAIC_CLOUD_MQTT_BRIDGE_PIN");
+  o.server.add_to(app, "MAIC_CLOUD_", true);
   CLI11_PARSE(app, argc, argv);
   return maic::run(o);
 }

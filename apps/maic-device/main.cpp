@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 
+#include "../common/server_options.hpp"
 #include "../common/synthetic_options.hpp"
 #include "maic/core/corrected_clock.hpp"
 #include "maic/device/device.hpp"
@@ -57,6 +58,8 @@ struct Options {
   bool loop = false;
   std::optional<std::string> server;  // --server: replaces settings' server.url
   apps::SyntheticOptions synthetic;
+  // http::Limits' defaults are the device's: 64 connections, 16 a client.
+  apps::ServerLimitOptions web{http::Limits{}};
 };
 
 Result<std::unique_ptr<metering::MeterSource>> open_source(const Options& o, SteadyTime start,
@@ -192,7 +195,11 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
                          http::static_handler(web::device_assets()));
   http::ServerOptions server_options;
   server_options.listen = endpoint;
+  o.web.apply(server_options);
   server_options.limits.body_bytes = device::kWebBodyBytes;
+  // Its clients (the Home Assistant integration, exporters) back off on
+  // 429 with Retry-After; the manual's device never answers 503.
+  server_options.overload_status = 429;
   server_options.body_limit = device::web_body_limit;
   server_options.on_error = [](std::string_view what) {
     fmt::print(stderr, "maic-device: web: {}\n", what);
@@ -332,6 +339,7 @@ int main(int argc, char** argv) {
   app.add_flag("--loop", o.loop,
                "replay: start again at the end of the file (otherwise the daemon stops there)");
   o.synthetic.add_to(app);
+  o.web.add_to(app, "", false);
   CLI11_PARSE(app, argc, argv);
   return maic::run(o);
 }

@@ -1,13 +1,15 @@
 // The one translation unit that includes Boost.Beast.
 //
 // Per connection: a coroutine on its own strand owns the socket; every read
-// and write runs against a deadline (beast::tcp_stream's timer); the request
-// parser carries the header and body limits. stop() talks to a connection
+// and write runs against a deadline (beast::tcp_stream's timer); what is
+// read goes through a RequestReader (request_reader.hpp), which holds every
+// rule of reading a request. stop() and an eviction talk to a connection
 // only by posting to its strand, so no socket is touched from two threads.
 #include "maic/http/server.hpp"
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -20,15 +22,21 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include "maic/http/client_address.hpp"
+#include "request_reader.hpp"
+#include "response_check.hpp"
 
 namespace maic::http {
 namespace {
@@ -55,109 +63,38 @@ constexpr std::chrono::milliseconds kAcceptRetry{100};
 
 constexpr std::size_t kReadChunk = 4096;
 
+using detail::invalid_response;
+
+// Which places a connection takes (Limits): one of max_connections, one of
+// max_long_polls, or one of those being refused.
+enum class Pool { kServed, kLongPoll, kRefused };
+
 struct Connection {
-  Connection(tcp::socket socket, bool is_served) : stream(std::move(socket)), served(is_served) {}
+  Connection(tcp::socket socket, std::string peer_address, std::string client_key, Pool p)
+      : stream(std::move(socket)),
+        peer(std::move(peer_address)),
+        pool(p),
+        client(std::move(client_key)) {}
 
   beast::tcp_stream stream;
-  const bool served;  // counts toward max_connections; false: being refused with 503
+  const std::string peer;  // the socket's remote address
+  // Guarded by Impl::mu:
+  Pool pool;
+  std::string client;  // the client its place counts for (http::client_key)
+  // Set under Impl::mu, read anywhere: another client took its place; it
+  // closes at its next step.
+  std::atomic<bool> evicted{false};
+  // Set on the strand, read by admit(): waiting for a request or reading it
+  // (header or body), so it may give its place to another client's
+  // connection; and since when (steady clock ticks): the longest waiting
+  // goes first.
+  std::atomic<bool> evictable{true};
+  std::atomic<std::int64_t> waiting_since{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
   // Strand-only state, shared by the session and the steps stop() posts:
   bool idle = true;       // not inside a request: waiting for one, or closing
   bool draining = false;  // stop() began: finish the current request, then close
 };
-
-// Whether a failed read deserves an answer before closing, and which.
-// `body_limit` is the limit this request's body was read under.
-std::optional<Response> refusal_for(const beast::error_code& ec, const Limits& limits,
-                                    std::size_t body_limit) {
-  if (ec == bhttp::error::header_limit) {
-    return Response::error(
-        431, "request header larger than " + std::to_string(limits.header_bytes) + " bytes");
-  }
-  if (ec == bhttp::error::body_limit) {
-    return Response::error(413,
-                           "request body larger than " + std::to_string(body_limit) + " bytes");
-  }
-  // The read buffer is full (a chunk line or the trailer section does not
-  // end), or the chunk extensions add up past their budget.
-  if (ec == bhttp::error::buffer_overflow) {
-    return Response::error(400, "chunk extensions or trailer fields larger than " +
-                                    std::to_string(limits.header_bytes) + " bytes");
-  }
-  // The client went away mid-request: nobody to answer.
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
-    return Response::error(400, "malformed request: " + ec.message());
-  }
-  return std::nullopt;  // socket errors, timeouts, stop(): nothing to say
-}
-
-// Parses the beast request's header into ours (without the body). An error
-// is the client's (400). Fields the parser adds later (a chunked body's
-// trailer) are not in it: only the header counts.
-Result<Request> header_request(const BeastRequest& in, const std::string& remote) {
-  Request out;
-  out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  if (out.target.empty() || out.target.front() != '/') {
-    return make_error("the request target must be a path starting with '/'");
-  }
-  if (in.version() >= 11 && in.find(bhttp::field::host) == in.end()) {
-    return make_error("an HTTP/1.1 request needs a Host field");  // RFC 9112 §3.2
-  }
-  const std::size_t q = out.target.find('?');
-  auto path = percent_decode(std::string_view(out.target).substr(0, q), Plus::kLiteral);
-  if (!path) return make_error("request path: " + path.error().message);
-  out.path = std::move(*path);
-  if (q != std::string::npos) {
-    auto query = parse_query(std::string_view(out.target).substr(q + 1));
-    if (!query) return query.error();
-    out.query = std::move(*query);
-  }
-  for (const auto& field : in) {
-    out.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  out.remote = remote;
-  return out;
-}
-
-// What makes a request's framing ambiguous, or nothing (RFC 9112 §6.1,
-// §6.3): a Transfer-Encoding whose last coding is not chunked would leave
-// the body to be read as the next request (request smuggling), and
-// Transfer-Encoding beside Content-Length is an attack or a broken client.
-// Either is refused and the connection closed.
-std::optional<std::string> framing_problem(const bhttp::request_parser<bhttp::string_body>& p) {
-  const auto& h = p.get();
-  if (h.find(bhttp::field::transfer_encoding) == h.end()) return std::nullopt;
-  if (h.find(bhttp::field::content_length) != h.end()) {
-    return "a request must not carry both Transfer-Encoding and Content-Length";
-  }
-  if (!p.chunked()) return std::string("a request's last transfer coding must be chunked");
-  return std::nullopt;
-}
-
-// RFC 9110 §5.6.2: a field name is a token.
-bool is_token(std::string_view s) {
-  constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
-  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           kExtra.find(c) != std::string_view::npos;
-  });
-}
-
-// A field value must not smuggle in another field or message.
-bool is_field_value(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-// What is wrong with a handler's response, or nothing.
-std::optional<std::string> invalid_response(const Response& r) {
-  if (r.status < 200 || r.status > 999) return "status " + std::to_string(r.status);
-  if (!is_field_value(r.content_type)) return std::string("content type with a line break");
-  for (const auto& f : r.headers) {
-    if (!is_token(f.name) || !is_field_value(f.value)) return "header field '" + f.name + "'";
-  }
-  return std::nullopt;
-}
 
 // Precondition: invalid_response(r) is empty.
 BeastResponse to_beast(Response&& r, unsigned version, bool head, bool keep_alive,
@@ -201,8 +138,11 @@ std::string describe(const std::exception_ptr& e) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, Handler h)
-      : options(std::move(o)), handler(std::move(h)), acceptor(asio::make_strand(ioc)) {}
+  Impl(ServerOptions o, AddressSet proxies, Handler h)
+      : options(std::move(o)),
+        trusted_proxies(std::move(proxies)),
+        handler(std::move(h)),
+        acceptor(asio::make_strand(ioc)) {}
 
   // Keeps a connection in the registry for exactly as long as its
   // coroutine frame exists (it is a coroutine parameter, so this holds even
@@ -229,33 +169,57 @@ struct Server::Impl {
   void report(std::string_view message) const {
     if (options.on_error) options.on_error(message);
   }
+  // A refusal for load: overload_status with Retry-After.
+  Response overload(std::string_view why) const {
+    Response r = Response::error(options.overload_status, why);
+    r.headers.set("Retry-After", "1");
+    return r;
+  }
 
   asio::awaitable<void> accept_loop();
   void admit(tcp::socket socket);
   void unregister(const std::shared_ptr<Connection>& c);
-  asio::awaitable<void> serve(Registration reg);
+
+  // The share registry, under `mu`. A served connection is listed under
+  // its client; a victim is a connection, idle or still reading a request,
+  // of the client that holds most, if it holds more than the newcomer's
+  // client. A request being served (its handler, a long poll, its
+  // response) is never cut.
+  void join_share(const std::shared_ptr<Connection>& c);
+  void leave_share(const std::shared_ptr<Connection>& c);
+  std::shared_ptr<Connection> pick_victim(std::size_t newcomer_holds) const;
+  // A trusted proxy's connection counts for the client of its latest request.
+  void move_share(const std::shared_ptr<Connection>& c, std::string client);
+  // Moves a connection into the long-poll pool (for its life); false when
+  // the pool is full.
+  bool enter_long_polls(const std::shared_ptr<Connection>& c);
+
+  asio::awaitable<void> serve(Registration reg, std::shared_ptr<Connection> self);
   asio::awaitable<void> refuse(Registration reg);
-  // How reading one request ended.
+  // How reading one request ended: a request, a refusal to answer before
+  // closing, or neither (the client went away or was too slow: close).
   struct ReadOutcome {
-    beast::error_code ec;             // the read failed (see refusal_for)
-    std::optional<Response> refusal;  // refused after its header: answer, then close
-    std::optional<Request> header;    // the header as ours, when it converted
-    std::size_t body_limit = 0;       // the limit the body was read under
+    std::optional<Request> request;
+    std::optional<Response> refusal;
+    unsigned version = 11;
+    bool keep_alive = false;
+    bool head = false;
   };
-  asio::awaitable<ReadOutcome> read_request(Connection& c, beast::flat_buffer& buffer,
-                                            bhttp::request_parser<bhttp::string_body>& parser,
-                                            const std::string& remote);
+  asio::awaitable<ReadOutcome> read_request(const std::shared_ptr<Connection>& self,
+                                            beast::flat_buffer& buffer,
+                                            std::chrono::steady_clock::time_point header_deadline);
   // Sends `response` with Connection: close, then lingers (see kLingerTimeout).
   asio::awaitable<void> answer_and_close(Connection& c, Response response);
   // Half-closes and drains until the client closes: the response is not lost to a reset.
   asio::awaitable<void> linger(Connection& c);
-  Response respond(Result<Request> parsed) const;
+  Response respond(Request request) const;
   asio::awaitable<Response> await_long_poll(Connection& c, const Response::Wait& wait) const;
   // A long poll's callback, its exceptions answered 500 like a handler's.
   template <typename F>
   Response guarded(const char* what, F&& f) const;
 
   const ServerOptions options;
+  const AddressSet trusted_proxies;
   const Handler handler;
   Endpoint bound;  // written before the threads start, read-only after
 
@@ -264,8 +228,12 @@ struct Server::Impl {
   mutable std::mutex mu;
   std::condition_variable drained;  // signalled when `connections` becomes empty
   std::unordered_set<std::shared_ptr<Connection>> connections;
-  std::size_t served = 0;    // connections with served == true
-  std::size_t refusing = 0;  // connections with served == false
+  // The served connections by client (Connection::client).
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> shares;
+  std::size_t served = 0;      // connections in Pool::kServed
+  std::size_t long_polls = 0;  // in Pool::kLongPoll
+  std::size_t refusing = 0;    // in Pool::kRefused
+  std::size_t evicting = 0;    // served, evicted, not yet gone
   bool stopping = false;
 
   std::mutex stop_mu;  // serialises stop(); guards `stopped`
@@ -342,25 +310,54 @@ asio::awaitable<void> Server::Impl::accept_loop() {
 }
 
 void Server::Impl::admit(tcp::socket socket) {
+  beast::error_code ec;
+  std::string peer = socket.remote_endpoint(ec).address().to_string();
+  const bool proxy = trusted_proxies.contains(peer);
+  std::string client = client_key(peer);
   std::shared_ptr<Connection> conn;
+  std::shared_ptr<Connection> victim;
   {
     std::lock_guard lock(mu);
     if (stopping) return;  // the socket closes as it goes out of scope
-    const bool serve_it = served < options.limits.max_connections;
+    const auto share = shares.find(client);
+    const std::size_t holds = share == shares.end() ? 0 : share->second.size();
+    Pool pool = Pool::kRefused;
+    if (proxy || holds < options.limits.max_connections_per_client) {
+      if (served - evicting < options.limits.max_connections) {
+        pool = Pool::kServed;
+      } else if ((victim = pick_victim(holds))) {
+        victim->evicted = true;
+        ++evicting;
+        pool = Pool::kServed;
+      }
+    }
     // Refusing costs a coroutine and a socket too: bound it, and beyond
     // that just close.
-    if (!serve_it && refusing >= options.limits.max_connections) return;
-    conn = std::make_shared<Connection>(std::move(socket), serve_it);
+    if (pool == Pool::kRefused && refusing >= options.limits.max_connections) return;
+    conn =
+        std::make_shared<Connection>(std::move(socket), std::move(peer), std::move(client), pool);
     connections.insert(conn);
-    ++(serve_it ? served : refusing);
+    if (pool == Pool::kServed) {
+      ++served;
+      join_share(conn);
+    } else {
+      ++refusing;
+    }
+  }
+  // The victim was idle or reading a request when chosen: cut its wait
+  // short. Had it just read the whole request, it sees `evicted` next.
+  if (victim) {
+    asio::post(victim->stream.get_executor(), [victim] {
+      if (victim->evictable) victim->stream.cancel();
+    });
   }
   const auto executor = conn->stream.get_executor();
   const auto done = [this](const std::exception_ptr& e) {
     if (e) report("connection failed: " + describe(e));
   };
   Registration reg(this, conn);
-  if (conn->served) {
-    asio::co_spawn(executor, serve(std::move(reg)), done);
+  if (conn->pool == Pool::kServed) {
+    asio::co_spawn(executor, serve(std::move(reg), conn), done);
   } else {
     asio::co_spawn(executor, refuse(std::move(reg)), done);
   }
@@ -369,22 +366,90 @@ void Server::Impl::admit(tcp::socket socket) {
 void Server::Impl::unregister(const std::shared_ptr<Connection>& c) {
   std::lock_guard lock(mu);
   if (connections.erase(c) == 0) return;
-  --(c->served ? served : refusing);
+  switch (c->pool) {
+    case Pool::kServed:
+      --served;
+      leave_share(c);
+      if (c->evicted) --evicting;
+      break;
+    case Pool::kLongPoll:
+      --long_polls;
+      break;
+    case Pool::kRefused:
+      --refusing;
+      break;
+  }
   if (connections.empty()) drained.notify_all();
 }
 
-Response Server::Impl::respond(Result<Request> parsed) const {
-  if (!parsed) return Response::error(400, parsed.error().message);
+void Server::Impl::join_share(const std::shared_ptr<Connection>& c) {
+  shares[c->client].push_back(c);
+}
+
+void Server::Impl::leave_share(const std::shared_ptr<Connection>& c) {
+  const auto share = shares.find(c->client);
+  if (share == shares.end()) return;
+  std::erase(share->second, c);
+  if (share->second.empty()) shares.erase(share);
+}
+
+std::shared_ptr<Connection> Server::Impl::pick_victim(std::size_t newcomer_holds) const {
+  std::shared_ptr<Connection> victim;
+  std::size_t most = newcomer_holds + 1;  // a victim's client must hold at least this
+  for (const auto& [client, members] : shares) {
+    std::size_t live = 0;
+    std::shared_ptr<Connection> candidate;
+    for (const auto& m : members) {
+      if (m->evicted) continue;
+      ++live;
+      if (m->evictable && (!candidate || m->waiting_since < candidate->waiting_since))
+        candidate = m;
+    }
+    if (!candidate || live < most) continue;
+    // Of two clients holding as many, the one with the longer wait: a
+    // connection trickling its header has waited longer than a kept-alive
+    // one between requests.
+    if (live > most || !victim || candidate->waiting_since < victim->waiting_since) {
+      most = live;
+      victim = std::move(candidate);
+    }
+  }
+  return victim;
+}
+
+void Server::Impl::move_share(const std::shared_ptr<Connection>& c, std::string client) {
+  std::lock_guard lock(mu);
+  if (c->pool != Pool::kServed || c->client == client) return;
+  leave_share(c);
+  c->client = std::move(client);
+  join_share(c);
+}
+
+bool Server::Impl::enter_long_polls(const std::shared_ptr<Connection>& c) {
+  std::lock_guard lock(mu);
+  if (c->pool == Pool::kLongPoll) return true;
+  // An evicted connection answers this poll and then closes; it keeps
+  // its count where it is until then.
+  if (c->evicted) return true;
+  if (long_polls >= options.limits.max_long_polls) return false;
+  leave_share(c);
+  c->pool = Pool::kLongPoll;
+  --served;
+  ++long_polls;
+  return true;
+}
+
+Response Server::Impl::respond(Request request) const {
   try {
-    Response response = handler(*parsed);
+    Response response = handler(request);
     if (const auto what = invalid_response(response)) {
-      report("handler for " + parsed->method + " " + parsed->path + " returned an invalid " +
+      report("handler for " + request.method + " " + request.path + " returned an invalid " +
              *what);
       return Response::error(500, "internal error");
     }
     return response;
   } catch (...) {
-    report("handler for " + parsed->method + " " + parsed->path +
+    report("handler for " + request.method + " " + request.path +
            " threw: " + describe(std::current_exception()));
     return Response::error(500, "internal error");
   }
@@ -425,61 +490,60 @@ asio::awaitable<Response> Server::Impl::await_long_poll(Connection& c,
   co_return guarded("on_timeout", [&] { return wait.on_timeout(); });
 }
 
-asio::awaitable<void> Server::Impl::serve(Registration reg) {
+asio::awaitable<void> Server::Impl::serve(Registration reg, std::shared_ptr<Connection> self) {
   Connection& c = *reg;
   const Limits& limits = options.limits;
-  beast::error_code ec;
-  const std::string remote = c.stream.socket().remote_endpoint(ec).address().to_string();
-  // Bounded: a chunk line (size and extensions) and the trailer section
-  // must fit in it whole, so neither can grow without limit; a header is
-  // refused (431) at header_bytes first.
-  beast::flat_buffer buffer(limits.header_bytes + 2 * kReadChunk);
+  using SteadyClock = std::chrono::steady_clock;
+  beast::flat_buffer buffer(detail::RequestReader::buffer_bytes(limits));
+  // A new connection has header_timeout from its accept for its first
+  // request's header; a kept-alive one idle_timeout for its next request to
+  // begin, and header_timeout from there.
+  auto header_deadline = SteadyClock::now() + limits.header_timeout;
   bool first = true;
   for (;;) {
     c.idle = true;
-    if (c.draining) {
+    c.waiting_since = SteadyClock::now().time_since_epoch().count();
+    c.evictable = true;
+    if (c.draining || c.evicted) {
       // Unanswered pipelined requests must not turn the close into a reset.
       beast::error_code unused;
       if (buffer.size() > 0 || c.stream.socket().available(unused) > 0) co_await linger(c);
       break;
     }
     if (buffer.size() == 0) {
-      // Waiting for a request to begin: a new connection has read_timeout
-      // for its first request, a kept-alive one idle_timeout for the next.
-      c.stream.expires_after(first ? limits.read_timeout : limits.idle_timeout);
+      if (first) {
+        c.stream.expires_at(header_deadline);
+      } else {
+        c.stream.expires_after(limits.idle_timeout);
+      }
       const auto [wait_ec, n] =
           co_await c.stream.async_read_some(buffer.prepare(kReadChunk), kAwait);
-      if (wait_ec) break;  // closed by the client, idle too long, or stop()
+      if (wait_ec) break;  // closed by the client, idle too long, evicted, or stop()
       buffer.commit(n);
+      if (!first) header_deadline = SteadyClock::now() + limits.header_timeout;
     }
     c.idle = false;
     first = false;
 
-    bhttp::request_parser<bhttp::string_body> parser;
-    ReadOutcome read = co_await read_request(c, buffer, parser, remote);
+    ReadOutcome read = co_await read_request(self, buffer, header_deadline);
     if (read.refusal) {
       co_await answer_and_close(c, std::move(*read.refusal));
       break;
     }
-    if (read.ec) {
-      if (auto refusal = refusal_for(read.ec, limits, read.body_limit))
-        co_await answer_and_close(c, std::move(*refusal));
-      break;
-    }
+    if (!read.request) break;  // gone, too slow, or stop(): nobody to answer
 
-    BeastRequest request = parser.release();
-    const unsigned version = request.version();
-    const bool head = request.method() == bhttp::verb::head;
-    const bool wants_keep_alive = request.keep_alive();
-    Result<Request> parsed =
-        read.header ? Result<Request>(std::move(*read.header)) : header_request(request, remote);
-    if (parsed) parsed->body = std::move(request.body());
-    Response response = respond(std::move(parsed));
-    if (response.wait) response = co_await await_long_poll(c, *response.wait);
-    const bool keep_alive = wants_keep_alive && !c.draining;
+    Response response = respond(std::move(*read.request));
+    if (response.wait) {
+      if (enter_long_polls(self)) {
+        response = co_await await_long_poll(c, *response.wait);
+      } else {
+        response = overload("too many connections waiting for events; retry later");
+      }
+    }
+    const bool keep_alive = read.keep_alive && !c.draining && !c.evicted;
     BeastResponse msg =
-        to_beast(std::move(response), version, head, keep_alive, options.server_name);
-    c.stream.expires_after(limits.read_timeout);
+        to_beast(std::move(response), read.version, read.head, keep_alive, options.server_name);
+    c.stream.expires_after(limits.body_timeout);
     const auto [write_ec, write_n] = co_await bhttp::async_write(c.stream, msg, kAwait);
     if (write_ec) break;
     if (!keep_alive) {
@@ -492,101 +556,67 @@ asio::awaitable<void> Server::Impl::serve(Registration reg) {
 
 asio::awaitable<void> Server::Impl::refuse(Registration reg) {
   Connection& c = *reg;
-  Response refusal = Response::error(503, "too many connections; retry later");
-  refusal.headers.set("Retry-After", "1");
-  co_await answer_and_close(c, std::move(refusal));
+  co_await answer_and_close(c, overload("too many connections; retry later"));
   c.stream.close();
 }
 
 asio::awaitable<Server::Impl::ReadOutcome> Server::Impl::read_request(
-    Connection& c, beast::flat_buffer& buffer, bhttp::request_parser<bhttp::string_body>& parser,
-    const std::string& remote) {
-  const Limits& limits = options.limits;
+    const std::shared_ptr<Connection>& self, beast::flat_buffer& buffer,
+    std::chrono::steady_clock::time_point header_deadline) {
+  Connection& c = *self;
   ReadOutcome out;
-  out.body_limit = limits.body_bytes;
-  // One deadline for the whole request, however the client trickles it.
-  c.stream.expires_after(limits.read_timeout);
-  parser.header_limit(static_cast<std::uint32_t>(
-      std::min<std::size_t>(limits.header_bytes, std::numeric_limits<std::uint32_t>::max())));
-  parser.body_limit(static_cast<std::uint64_t>(limits.body_bytes));
-  // Chunk extensions are read and thrown away, but they are read: together
-  // they may take no more than a header may.
-  std::size_t extension_bytes = 0;
-  auto count_extensions = [&extension_bytes, &limits](std::uint64_t, std::string_view extensions,
-                                                      beast::error_code& ec) {
-    extension_bytes += extensions.size();
-    if (extension_bytes > limits.header_bytes) ec = bhttp::error::buffer_overflow;
-  };
-  parser.on_chunk_header(count_extensions);
-  const auto [header_ec, header_n] =
-      co_await bhttp::async_read_header(c.stream, buffer, parser, kAwait);
-  if (header_ec) {
-    out.ec = header_ec;
-    co_return out;
-  }
-  if (auto problem = framing_problem(parser)) {
-    out.refusal = Response::error(400, *problem);
-    co_return out;
-  }
-  // The body's limit is the route's, decided on the header alone: a
-  // request the handler would refuse (no credentials, no such route) is
-  // refused before its body is read.
-  auto header = header_request(parser.get(), remote);
-  if (!header) {
-    // Its body is not worth reading.
-    out.refusal = Response::error(400, header.error().message);
-    co_return out;
-  }
-  if (options.body_limit) {
-    Expected<std::size_t> limit = [&]() -> Expected<std::size_t> {
-      try {
-        return options.body_limit(*header);
-      } catch (...) {
-        report("body_limit for " + header->method + " " + header->path +
-               " threw: " + describe(std::current_exception()));
-        return Response::error(500, "internal error");
+  detail::RequestReader reader(options.limits, options.body_limit, options.on_error, c.peer,
+                               trusted_proxies);
+  c.stream.expires_at(header_deadline);
+  for (;;) {
+    std::size_t consumed = 0;
+    const auto data = buffer.data();
+    const auto progress =
+        reader.feed(std::string_view(static_cast<const char*>(data.data()), data.size()), consumed);
+    buffer.consume(consumed);
+    switch (progress) {
+      case detail::RequestReader::Progress::kRefused:
+        out.refusal = reader.take_refusal();
+        co_return out;
+      case detail::RequestReader::Progress::kDone:
+        // From here on the request is served: its place is its own.
+        c.evictable = false;
+        if (c.evicted) {
+          out.refusal = overload("too many connections; retry later");
+          co_return out;
+        }
+        out.version = reader.version();
+        out.keep_alive = reader.keep_alive();
+        out.head = reader.head();
+        out.request = reader.take_request();
+        co_return out;
+      case detail::RequestReader::Progress::kHeaderDone: {
+        if (c.peer != reader.header().remote) move_share(self, client_key(reader.header().remote));
+        // The body has its own deadline, from the header's end.
+        c.stream.expires_after(options.limits.body_timeout);
+        // A client that asked before sending its body gets the go-ahead
+        // only now that the header passed the limits (RFC 9110 §10.1.1).
+        if (reader.expects_continue()) {
+          bhttp::response<bhttp::empty_body> go_ahead{bhttp::status::continue_, reader.version()};
+          const auto [write_ec, n] = co_await bhttp::async_write(c.stream, go_ahead, kAwait);
+          if (write_ec) co_return out;
+        }
+        continue;
       }
-    }();
-    if (!limit) {
-      out.refusal = std::move(limit.error());
-      if (const auto what = invalid_response(*out.refusal)) {
-        report("body_limit for " + header->method + " " + header->path + " returned an invalid " +
-               *what);
-        out.refusal = Response::error(500, "internal error");
-      }
-      co_return out;
+      case detail::RequestReader::Progress::kNeedMore:
+        break;
     }
-    out.body_limit = std::min(*limit, limits.body_bytes);
-    parser.body_limit(static_cast<std::uint64_t>(out.body_limit));
-    // Beast checks a Content-Length against the limit while parsing the
-    // header, i.e. against the one set before; chunks it checks as they come.
-    const auto length = parser.content_length();
-    if (length && *length > out.body_limit) {
-      out.ec = bhttp::error::body_limit;
-      co_return out;
-    }
+    // Never full here: the reader refuses a request that fills the buffer.
+    const std::size_t room = buffer.max_size() - buffer.size();
+    const auto [ec, n] =
+        co_await c.stream.async_read_some(buffer.prepare(std::min(room, kReadChunk)), kAwait);
+    if (ec) co_return out;  // the client went away mid-request, a deadline, eviction, stop()
+    buffer.commit(n);
   }
-  out.header = std::move(*header);
-  if (parser.is_done()) co_return out;
-
-  // A client that asked before sending its body gets the go-ahead only now
-  // that the header passed the limits (RFC 9110 §10.1.1).
-  const auto expect = parser.get()[bhttp::field::expect];
-  if (iequals(std::string_view(expect.data(), expect.size()), "100-continue")) {
-    bhttp::response<bhttp::empty_body> go_ahead{bhttp::status::continue_, parser.get().version()};
-    const auto [write_ec, write_n] = co_await bhttp::async_write(c.stream, go_ahead, kAwait);
-    if (write_ec) {
-      out.ec = write_ec;
-      co_return out;
-    }
-  }
-  const auto [body_ec, body_n] = co_await bhttp::async_read(c.stream, buffer, parser, kAwait);
-  out.ec = body_ec;
-  co_return out;
 }
 
 asio::awaitable<void> Server::Impl::answer_and_close(Connection& c, Response response) {
-  c.stream.expires_after(std::min(options.limits.read_timeout, kLingerTimeout));
+  c.stream.expires_after(std::min(options.limits.body_timeout, kLingerTimeout));
   BeastResponse msg = to_beast(std::move(response), 11, false, false, options.server_name);
   const auto [ec, n] = co_await bhttp::async_write(c.stream, msg, kAwait);
   if (!ec) co_await linger(c);
@@ -597,7 +627,7 @@ asio::awaitable<void> Server::Impl::linger(Connection& c) {
   beast::error_code ec;
   c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;
-  c.stream.expires_after(std::min(options.limits.read_timeout, kLingerTimeout));
+  c.stream.expires_after(std::min(options.limits.body_timeout, kLingerTimeout));
   std::array<char, kReadChunk> scratch;
   for (;;) {
     const auto [read_ec, n] = co_await c.stream.async_read_some(asio::buffer(scratch), kAwait);
@@ -660,7 +690,9 @@ Server::~Server() { stop(); }
 Result<Server> Server::start(ServerOptions options, Handler handler) {
   if (!handler) throw std::invalid_argument("maic::http::Server needs a handler");
   if (options.threads == 0) throw std::invalid_argument("maic::http::Server needs a thread");
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));
+  auto proxies = AddressSet::parse(options.trusted_proxies);
+  if (!proxies) return make_error("trusted proxies: " + proxies.error().message);
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(*proxies), std::move(handler));
   if (Status listening = impl->listen(); !listening) return listening.error();
   impl->run();
   return Server(std::move(impl));
@@ -671,6 +703,11 @@ const Endpoint& Server::endpoint() const { return impl_->bound; }
 std::size_t Server::connections() const {
   std::lock_guard lock(impl_->mu);
   return impl_->connections.size();
+}
+
+Server::Occupancy Server::occupancy() const {
+  std::lock_guard lock(impl_->mu);
+  return {impl_->served, impl_->long_polls, impl_->refusing};
 }
 
 void Server::stop() {

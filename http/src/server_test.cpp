@@ -39,7 +39,12 @@ constexpr auto kClientTimeout = 10s;
 // A blocking HTTP client with a deadline on every operation.
 class Client {
  public:
-  explicit Client(std::uint16_t port) {
+  // From `source`, another loopback address ("127.0.0.2") to play another
+  // client: Linux routes all of 127.0.0.0/8 to the loopback interface.
+  explicit Client(std::uint16_t port, std::string_view source = "127.0.0.1") {
+    const auto from = asio::ip::make_address(std::string(source));
+    stream_.socket().open(from.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6());
+    stream_.socket().bind(asio::ip::tcp::endpoint(from, 0));
     stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   }
 
@@ -575,11 +580,166 @@ TEST_F(ServerTest, IdleKeptAliveConnectionsTimeOut) {
 
 TEST_F(ServerTest, SlowRequestsTimeOut) {
   ServerOptions options;
-  options.limits.read_timeout = 200ms;  // the behaviour under test
+  options.limits.header_timeout = 200ms;  // the behaviour under test
   start(options);
   Client c(port());
   c.send("GET /hello HTTP/1.1\r\nHost: t\r\n");  // the header never ends
   EXPECT_TRUE(Client::closed(c.wait_closed()));
+}
+
+// Passes once `condition` holds, checked as the server's threads move on;
+// fails after a bound rather than hang (no sleep: a yield between looks).
+template <typename Condition>
+bool eventually(Condition condition) {
+  const auto give_up = Clock::now() + kClientTimeout;
+  while (!condition()) {
+    if (Clock::now() > give_up) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+// The header has its own, short deadline; the body its own from the
+// header's end: a request whose body takes longer than a header may is
+// still served. (The slow header's close is the event that tells the test
+// the header deadline has passed.)
+TEST_F(ServerTest, TheHeaderHasADeadlineApartFromTheBody) {
+  ServerOptions options;
+  options.limits.header_timeout = 200ms;
+  options.limits.body_timeout = 60s;
+  start(options);
+  Client body(port());
+  body.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab");
+  Client slow(port());
+  slow.send("GET /hello HTTP/1.1\r\nHost: t\r\n");  // the header never ends
+  EXPECT_TRUE(Client::closed(slow.wait_closed()));
+  body.send("cd");
+  const Reply r = body.read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(nlohmann::json::parse(r.body()).at("body"), "abcd");
+}
+
+// The attack in small: every place held by slow connections from
+// five addresses; a client with none still gets each of its requests
+// served, on a new connection each time, in the place of an attacker's.
+TEST_F(ServerTest, ASlowConnectionFloodLeavesOtherClientsTheirShare) {
+  ServerOptions options;
+  options.limits.max_connections = 8;
+  options.limits.header_timeout = 60s;  // eviction, not the deadline, is under test
+  start(options);
+  std::vector<std::unique_ptr<Client>> attack;
+  for (int i = 0; i < 40; ++i) {
+    const std::string source = "127.0.0." + std::to_string(2 + i % 5);
+    attack.push_back(std::make_unique<Client>(port(), source));
+    attack.back()->send("GET /hello HTTP/1.1\r\nHo");
+  }
+  ASSERT_TRUE(eventually([&] { return server_->occupancy().served == 8; }));
+  Client kept_alive(port());
+  for (int i = 0; i < 20; ++i) {
+    Client person(port(), "127.0.1." + std::to_string(1 + i));
+    EXPECT_EQ(person.request("GET", "/hello").result_int(), 200) << "person " << i;
+    EXPECT_EQ(kept_alive.request("GET", "/hello").result_int(), 200) << "request " << i;
+  }
+  const auto now = server_->occupancy();
+  EXPECT_LE(now.served, 8u + 20u) << "the cap, and the places being given up";
+}
+
+TEST_F(ServerTest, OneClientHoldsAtMostItsCap) {
+  ServerOptions options;
+  options.limits.max_connections_per_client = 2;
+  start(options);
+  Client a(port(), "127.0.0.2");
+  Client b(port(), "127.0.0.2");
+  EXPECT_EQ(a.request("GET", "/hello").result_int(), 200);
+  EXPECT_EQ(b.request("GET", "/hello").result_int(), 200);
+  Client third(port(), "127.0.0.2");
+  third.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  const Reply refused = third.read();
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(refused[bhttp::field::retry_after], "1");
+  Client other(port(), "127.0.0.3");
+  EXPECT_EQ(other.request("GET", "/hello").result_int(), 200) << "another client is served";
+}
+
+TEST_F(ServerTest, RefusalsForLoadTakeTheConfiguredStatus) {
+  ServerOptions options;
+  options.limits.max_connections = 1;
+  options.overload_status = 429;
+  start(options);
+  Client a(port());
+  EXPECT_EQ(a.request("GET", "/hello").result_int(), 200);
+  Client b(port());  // same client: it may not take its own place
+  b.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  const Reply r = b.read();
+  EXPECT_EQ(r.result_int(), 429);
+  EXPECT_EQ(r[bhttp::field::retry_after], "1");
+}
+
+// Long polls wait in a pool of their own: a fleet waiting for commands
+// leaves people every ordinary place; a full pool answers with the load
+// refusal at once.
+TEST_F(ServerTest, LongPollsHaveAPoolOfTheirOwn) {
+  std::atomic<int> polling{0};
+  std::atomic<bool> release{false};
+  router_.add("GET", "/wait", [&](const Request&) {
+    Response r;
+    auto wait = std::make_shared<Response::Wait>();
+    auto counted = std::make_shared<bool>(false);
+    wait->poll = [&, counted]() -> std::optional<Response> {
+      if (!std::exchange(*counted, true)) ++polling;
+      if (!release) return std::nullopt;
+      return Response::text("done");
+    };
+    wait->on_timeout = [] { return Response::text("timeout"); };
+    wait->interval = 1ms;
+    wait->timeout = 60s;
+    r.wait = std::move(wait);
+    return r;
+  });
+  ServerOptions options;
+  options.limits.max_connections = 2;
+  options.limits.max_long_polls = 3;
+  start(options);
+  std::vector<std::unique_ptr<Client>> fleet;
+  for (int i = 0; i < 3; ++i) {
+    fleet.push_back(std::make_unique<Client>(port(), "127.0.0." + std::to_string(2 + i)));
+    fleet.back()->send("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+  }
+  ASSERT_TRUE(eventually([&] { return polling == 3; }));
+  EXPECT_EQ(server_->occupancy().long_polls, 3u);
+  Client person1(port(), "127.0.0.10");
+  Client person2(port(), "127.0.0.11");
+  EXPECT_EQ(person1.request("GET", "/hello").result_int(), 200);
+  EXPECT_EQ(person2.request("GET", "/hello").result_int(), 200);
+  const Reply full = person1.request("GET", "/wait");
+  EXPECT_EQ(full.result_int(), 503);
+  EXPECT_EQ(full[bhttp::field::retry_after], "1");
+  release = true;
+  for (auto& device : fleet) EXPECT_EQ(device->read().body(), "done");
+}
+
+TEST_F(ServerTest, TrustedProxiesNameTheClient) {
+  ServerOptions options;
+  options.trusted_proxies = {"127.0.0.2"};
+  start(options);
+  const auto remote_seen = [this](std::string_view source, std::string_view forwarded) {
+    Client c(port(), source);
+    c.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: " + std::string(forwarded) +
+           "\r\nContent-Length: 0\r\n\r\n");
+    return nlohmann::json::parse(c.read().body()).at("remote").get<std::string>();
+  };
+  EXPECT_EQ(remote_seen("127.0.0.2", "198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(remote_seen("127.0.0.2", "10.9.9.9, 198.51.100.7"), "198.51.100.7");
+  EXPECT_EQ(remote_seen("127.0.0.3", "198.51.100.7"), "127.0.0.3") << "not a trusted proxy";
+}
+
+TEST(Server, FailsToStartWithAnInvalidTrustedProxy) {
+  ServerOptions options;
+  options.listen = {"127.0.0.1", 0};
+  options.trusted_proxies = {"proxy.example"};
+  const auto started = Server::start(options, [](const Request&) { return Response::text(""); });
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(started.error().message.find("proxy.example"), std::string::npos);
 }
 
 TEST_F(ServerTest, ManyThreadsServeConcurrentClients) {

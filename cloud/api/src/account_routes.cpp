@@ -1,8 +1,6 @@
 // Accounts: register, log in, log out, the profile with its API key,
 // password changes (docs/api.md, "Accounts").
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +11,7 @@
 #include "auth.hpp"
 #include "context.hpp"
 #include "maic/core/device_secrets.hpp"
+#include "maic/http/client_address.hpp"
 #include "secrets.hpp"
 
 namespace maic::cloud {
@@ -68,22 +67,6 @@ http::Expected<Credentials> credentials(const http::Request& r) {
   return Credentials{lower(std::move(email)), std::move(password)};
 }
 
-// The client as the log-in budgets count it: an IPv4 address, or an IPv6
-// address's /64 — one host usually holds a whole /64 and could otherwise
-// take a fresh budget with every address in it.
-std::string client_key(std::string_view remote) {
-  in6_addr a{};
-  const std::string text(remote);
-  if (remote.find(':') == std::string_view::npos || inet_pton(AF_INET6, text.c_str(), &a) != 1)
-    return text;
-  if (IN6_IS_ADDR_V4MAPPED(&a))
-    return fmt::format("{}.{}.{}.{}", a.s6_addr[12], a.s6_addr[13], a.s6_addr[14], a.s6_addr[15]);
-  std::string key;
-  for (std::size_t k = 0; k < 8; k += 2)
-    key += fmt::format("{:02x}{:02x}:", a.s6_addr[k], a.s6_addr[k + 1]);
-  return key + ":/64";
-}
-
 // Log-in and registration carry no credential a browser adds on its own,
 // so the cookie's SameSite and the CSRF token do not protect them: a page on
 // another site could log a visitor in to the attacker's account (log-in
@@ -112,7 +95,7 @@ http::Response register_user(const http::Request& r, Context& ctx) {
     return http::Response::error(400, "password: " + policy.error().message);
   // Also bounds how fast one address can test which e-mail addresses have
   // an account (the 409 below).
-  const std::string client = client_key(r.remote);
+  const std::string client = http::client_key(r.remote);
   if (!ctx.registrations_by_address.allow(client))
     return slow_down(ctx.registrations_by_address, client,
                      "too many registrations from this address; wait a minute");
@@ -147,7 +130,7 @@ http::Response log_in(const http::Request& r, Context& ctx) {
   // and a successful one gives them back: only failures count. Nothing is
   // counted per account alone, so failures from elsewhere never stop the
   // owner (docs/security.md).
-  const std::string client = client_key(r.remote);
+  const std::string client = http::client_key(r.remote);
   const std::string pair = c.email + " " + client;
   if (!ctx.login_failures_by_address.allow(client)) {
     ctx.log("log-in throttled: address " + r.remote);

@@ -3,12 +3,14 @@
 // Shape (after Boost.Beast's advanced_server_flex_awaitable): one coroutine
 // per connection on its own strand; every read has a size limit and a
 // deadline (everything read counts: header, chunk extensions, trailers,
-// body); a per-request body limit decided on the header; ambiguous framing
-// (a last transfer coding other than chunked, Transfer-Encoding with
-// Content-Length) refused and closed; a connection cap; keep-alive and pipelining; HEAD; a
+// body; a short deadline for the header); a per-request body limit decided
+// on the header; ambiguous framing (a last transfer coding other than
+// chunked, Transfer-Encoding with Content-Length) refused and closed; a
+// connection cap shared fairly between clients, and a pool apart for long
+// polls; trusted proxies' X-Forwarded-For; keep-alive and pipelining; HEAD; a
 // deliberate shutdown (stop accepting, let requests in flight finish within a grace period, then
-// close what is left). Boost.Beast/Asio are confined to server.cpp: this header is all a daemon
-// includes.
+// close what is left). Boost.Beast/Asio are confined to server.cpp and the
+// request reader it uses: this header is all a daemon includes.
 //
 // Threads: the server owns its io_context and `ServerOptions::threads`
 // threads that run it; handlers run on those threads. With threads == 1 (the
@@ -29,6 +31,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "maic/core/result.hpp"
 #include "maic/http/endpoint.hpp"
@@ -47,16 +50,34 @@ struct Limits {
   // largest any request may send: ServerOptions::body_limit may lower it
   // per request.
   std::size_t body_bytes = 64 * 1024;
-  // Deadline for reading one whole request once it has begun (and for a
-  // new connection's first request to arrive), and for writing one
-  // response: a slow client cannot hold a connection forever.
-  std::chrono::milliseconds read_timeout = std::chrono::seconds(15);
+  // Deadline for a request's header: from a new connection's accept, or
+  // from the first byte of a kept-alive connection's next request, until the
+  // header's end. Short, so that connections trickling a header (slowloris)
+  // are gone long before a body's deadline.
+  std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
+  // Deadline for reading a request's body once its header is in, and for
+  // writing one response: a slow client cannot hold a connection forever.
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(15);
   // How long a kept-alive connection may wait for its next request.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
-  // Open connections served at once. A connection beyond the cap gets a
-  // 503 and is closed; at most as many again are being refused at once,
-  // beyond that a connection is closed unanswered.
+  // Connections served at once, not counting long polls. When they are
+  // all taken, a new connection from a client (http::client_key) holding
+  // fewer of them than the one holding most takes the place of one of the
+  // latter's that is idle or still reading its request (that one is closed):
+  // every client keeps a share, however many others open. A connection
+  // that finds no place gets ServerOptions::overload_status with
+  // Retry-After and is closed; at most as many again are being refused at
+  // once, beyond that a connection is closed unanswered.
   std::size_t max_connections = 64;
+  // Connections one client may hold of max_connections (trusted proxies
+  // are exempt: their clients are counted per request).
+  std::size_t max_connections_per_client = 16;
+  // Connections held by long polls (Response::wait), a pool apart from
+  // max_connections: a connection joins it with its first long poll and
+  // stays for its life, so a fleet of devices waiting for commands leaves
+  // every connection of max_connections to people. A long poll finding
+  // the pool full is answered overload_status with Retry-After.
+  std::size_t max_long_polls = 1024;
 };
 
 struct ServerOptions {
@@ -67,6 +88,15 @@ struct ServerOptions {
   // connections are closed anyway.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
   std::string server_name = "maic";  // the Server field of every response
+  // The status of a refusal for load (no connection free, the long-poll
+  // pool full): 503 (RFC 9110 §15.6.4); the device answers 429, which its
+  // clients expect. Always with Retry-After.
+  int overload_status = 503;
+  // Reverse proxies (addresses or networks, "10.0.0.0/8") whose
+  // X-Forwarded-For names the client: Request::remote is then that client
+  // (client_address.hpp), and connection shares count it per request.
+  // An entry that is not an address fails start().
+  std::vector<std::string> trusted_proxies;
   // Told about failures no client sees: a handler that threw (the client
   // gets 500), an invalid response from a handler, accept errors. Called on a
   // server thread; may be called concurrently if threads > 1. Empty: silent.
@@ -98,8 +128,16 @@ class Server {
   const Endpoint& endpoint() const;
   std::uint16_t port() const { return endpoint().port; }
 
-  // Connections open right now (served and being refused); for metrics.
+  // Connections open right now (served, long polls, being refused); for
+  // metrics and tests.
   std::size_t connections() const;
+  // Of those, the ones that hold a place (max_connections, max_long_polls).
+  struct Occupancy {
+    std::size_t served = 0;      // of max_connections
+    std::size_t long_polls = 0;  // of max_long_polls
+    std::size_t refusing = 0;    // being answered overload_status
+  };
+  Occupancy occupancy() const;
 
   // Stops the server: closes the listening socket, closes idle connections,
   // lets requests in flight finish (their responses say Connection: close)

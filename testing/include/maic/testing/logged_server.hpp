@@ -35,6 +35,8 @@ class LoggedServer {
   LoggedServer& operator=(const LoggedServer&) = delete;
 
   bool running() const { return process_.running(); }
+  // The server's process ID while it runs (for /proc/<pid>/status).
+  pid_t pid() const { return process_.pid(); }
 
   // Kills the server with SIGKILL, reaps it and waits until every process
   // that holds its output (its own children too) is gone: clients see
