@@ -57,8 +57,9 @@ void AccessControl::count_device_failure(SteadyTime now) {
   if (beyond <= 0) return;
   // 2^(beyond-1) s: 1 s, 2 s, 4 s, ... up to the cap (the shift bounded so
   // it cannot overflow).
-  const Duration wait = std::min<Duration>(std::chrono::seconds(std::int64_t{1} << std::min(beyond - 1, 30)),
-                                           options_.device_backoff_cap);
+  const Duration wait =
+      std::min<Duration>(std::chrono::seconds(std::int64_t{1} << std::min(beyond - 1, 30)),
+                         options_.device_backoff_cap);
   device_locked_until_ = std::max(device_locked_until_, now + wait);
 }
 

@@ -60,8 +60,8 @@ bool from_browser(const Request& q) {
 
 // A 429 that says when to come back (compat.md §1: clients expect 429).
 Response too_many(std::string_view why, Duration retry_after) {
-  const auto wait = std::max<std::int64_t>(
-      1, std::chrono::ceil<std::chrono::seconds>(retry_after).count());
+  const auto wait =
+      std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(retry_after).count());
   Response r = Response::error(429, fmt::format("{}; try again in {} s", why, wait));
   r.headers.set("Retry-After", std::to_string(wait));
   return r;
@@ -144,8 +144,8 @@ class Api {
     }
     if (rules.access == Access::kRead || rules.access == Access::kChange) {
       if (!device_.access().authorised(q.remote, session_of(q)))
-        return Response::error(
-            401, "log in first: page=devlogin&devpass=<PIN> or POST /api/v1/login");
+        return Response::error(401,
+                               "log in first: page=devlogin&devpass=<PIN> or POST /api/v1/login");
     }
     if (browser && rules.access == Access::kChange) {
       if (session_of(q).empty())

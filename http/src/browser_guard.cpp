@@ -95,8 +95,7 @@ bool secrets_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
   // No early exit: the time must not say how many leading bytes match.
-  for (std::size_t k = 0; k < a.size(); ++k)
-    diff |= static_cast<unsigned char>(a[k] ^ b[k]);
+  for (std::size_t k = 0; k < a.size(); ++k) diff |= static_cast<unsigned char>(a[k] ^ b[k]);
   return diff == 0;
 }
 
@@ -127,9 +126,9 @@ bool HostAllowList::allows(std::string_view host) const {
 std::optional<Response> refuse_foreign_host(const Request& r, const HostAllowList& hosts) {
   const auto host = r.headers.get("Host");
   if (!host || hosts.allows(*host)) return std::nullopt;
-  return Response::error(
-      403, "Host is not one of this server's names (a DNS-rebinding page?); "
-           "use its address or a name it is configured with");
+  return Response::error(403,
+                         "Host is not one of this server's names (a DNS-rebinding page?); "
+                         "use its address or a name it is configured with");
 }
 
 }  // namespace maic::http

@@ -73,8 +73,8 @@ TEST(BrowserMarked, IsAnyFetchMetadataButModeOrAnOrigin) {
 }
 
 TEST(RefuseNonJson, TakesApplicationJsonWithParametersOnly) {
-  for (std::string_view type :
-       {"application/json", "application/json; charset=utf-8", "Application/JSON", " application/json "}) {
+  for (std::string_view type : {"application/json", "application/json; charset=utf-8",
+                                "Application/JSON", " application/json "}) {
     EXPECT_FALSE(refuse_non_json(with({{"Content-Type", std::string(type)}}))) << type;
   }
   for (std::string_view type : {"text/plain", "application/x-www-form-urlencoded",
@@ -104,9 +104,8 @@ TEST(HostAllowList, AcceptsAddressesLocalhostAndTheGivenNames) {
         "meter.example.org.:443"}) {
     EXPECT_TRUE(hosts.allows(host)) << host;
   }
-  for (std::string_view host :
-       {"evil.example", "maic-d103.evil.example", "192.168.1.5.nip.io", "1.2.3", "[::1",
-        "meter.example.org.local", "", "localhost.evil"}) {
+  for (std::string_view host : {"evil.example", "maic-d103.evil.example", "192.168.1.5.nip.io",
+                                "1.2.3", "[::1", "meter.example.org.local", "", "localhost.evil"}) {
     EXPECT_FALSE(hosts.allows(host)) << host;
   }
   EXPECT_TRUE(HostAllowList({"*"}).allows("anything.example"));

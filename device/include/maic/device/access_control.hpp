@@ -68,7 +68,7 @@ class AccessControl {
   struct Attempt {
     std::string_view address;  // the caller's IP address
     std::string_view pin;
-    std::string_view session;  // the session cookie sent along, "" if none
+    std::string_view session;   // the session cookie sent along, "" if none
     bool from_browser = false;  // grants the session only, never the address
   };
 
