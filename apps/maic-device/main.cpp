@@ -10,6 +10,7 @@
 // stop the web server, stop the services (the uplink cancelling its
 // requests, MQTT announcing "offline"), save the meters, exit 0.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -21,6 +22,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "../common/server_options.hpp"
 #include "../common/synthetic_options.hpp"
@@ -56,7 +59,8 @@ struct Options {
   double run_for_s = 0;
   bool quiet = false;
   bool loop = false;
-  std::optional<std::string> server;  // --server: replaces settings' server.url
+  std::optional<std::string> server;     // --server: replaces settings' server.url
+  std::vector<std::string> allow_hosts;  // --allow-host: names browsers may use
   apps::SyntheticOptions synthetic;
   // http::Limits' defaults are the device's: 64 connections, 16 a client.
   apps::ServerLimitOptions web{http::Limits{}};
@@ -188,11 +192,24 @@ std::optional<int> open(const Options& o, Daemon& d) {
   return std::nullopt;
 }
 
+// The names a browser may reach the web server by, besides IP literals and
+// localhost (docs/security.md, "The device: a LAN attacker"): this
+// machine's host name (and, via the allow-list, <name>.local) and every
+// --allow-host. A DNS-rebinding page names none of them.
+std::vector<std::string> web_host_names(const Options& o) {
+  std::vector<std::string> names = o.allow_hosts;
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0 && name[0] != '\0') names.emplace_back(name);
+  return names;
+}
+
 // Serve: the web server, then the services; prints where to find them.
 std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endpoint) {
   device::Device& device = *d.device;
-  device::add_web_routes(d.router, device, *d.corrected,
-                         http::static_handler(web::device_assets()));
+  device::WebApiOptions web_options;
+  web_options.host_names = web_host_names(o);
+  device::add_web_routes(d.router, device, *d.corrected, http::static_handler(web::device_assets()),
+                         web_options);
   http::ServerOptions server_options;
   server_options.listen = endpoint;
   o.web.apply(server_options);
@@ -335,6 +352,12 @@ int main(int argc, char** argv) {
   app.add_option("--server", o.server,
                  "the data server the journal is uploaded to, http(s)://HOST[:PORT][/PATH];\n"
                  "saved in the settings (server.url); \"\" stops uploading (docs/uplink.md)");
+  app.add_option(
+      "--allow-host", o.allow_hosts,
+      "a name browsers may reach the web server by (repeatable), besides IP addresses,\n"
+      "localhost, this machine's host name and <host name>.local; a browser's request\n"
+      "naming another Host is refused (DNS rebinding). \"*\": any name. Scripts without\n"
+      "cookies are served under any Host (docs/security.md)");
   app.add_flag("--quiet,-q", o.quiet, "do not print readings");
   app.add_flag("--loop", o.loop,
                "replay: start again at the end of the file (otherwise the daemon stops there)");

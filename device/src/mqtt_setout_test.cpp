@@ -328,6 +328,7 @@ TEST_F(SetoutTest, BothRebootPathsReconnectMqtt) {
   http::Router router;
   add_web_routes(router, *device_, clock_,
                  [](const http::Request&) { return http::Response::text(""); });
+  std::string csrf;  // a cookie session changes state only with its CSRF token
   const auto post = [&](std::string path, std::string body, std::string cookie) {
     http::Request q;
     q.method = "POST";
@@ -335,11 +336,13 @@ TEST_F(SetoutTest, BothRebootPathsReconnectMqtt) {
     q.path = q.target = std::move(path);
     q.body = std::move(body);
     if (!cookie.empty()) q.headers.set("Cookie", cookie);
+    if (!csrf.empty()) q.headers.set("X-CSRF-Token", csrf);
     return router.handle(q);
   };
   const http::Response login = post("/api/v1/login", R"({"pin":"0000"})", "");
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string cookie(login.headers.get("Set-Cookie").value_or(""));
+  csrf = nlohmann::json::parse(login.body).at("csrf_token");
   const auto offline_then_online = [&](const std::vector<ReceivedMessage>& ms) {
     const auto off = std::find_if(ms.begin(), ms.end(), on_topic(topics_.status, "offline"));
     return off != ms.end() &&

@@ -297,6 +297,8 @@ TEST(ServiceSet, TheRebootRequestIsAnsweredAtOnceAndDoneByTheNextStep) {
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string cookie(login.headers.get("Set-Cookie").value_or(""));
   q.headers.set("Cookie", cookie.substr(0, cookie.find(';')));
+  // A cookie session changes state only with its CSRF token.
+  q.headers.set("X-CSRF-Token", nlohmann::json::parse(login.body).at("csrf_token"));
   q.body.clear();
   q.path = q.target = "/api/v1/reboot";
   const http::Response answer = router.handle(q);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "maic/device/settings_json.hpp"
+#include "maic/http/browser_guard.hpp"
 #include "maic/http/cookie.hpp"
 #include "maic/http/expected.hpp"
 #include "maic/http/json.hpp"
@@ -45,34 +46,71 @@ Response from_status(const Status& s, json done = json::object()) {
   return ok(std::move(done));
 }
 
-// Shared by the page API's devlogin and getdata and by /api/v1/login.
+// The session cookie a request carries, "" if none.
+std::string_view session_of(const Request& q) { return http::cookie(q, kCookie).value_or(""); }
+
+// Whether the browser rules apply (docs/security.md, "The device: a LAN
+// attacker"): a browser marked the request (browser_guard.hpp) or it
+// carries the session cookie that only a browser's log-in (or a script
+// that chose to keep cookies) holds. Cookie-less scripts such as Home
+// Assistant are neither.
+bool from_browser(const Request& q) {
+  return http::browser_marked(q) || http::cookie(q, kCookie).has_value();
+}
+
+// A 429 that says when to come back (compat.md §1: clients expect 429).
+Response too_many(std::string_view why, Duration retry_after) {
+  const auto wait =
+      std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(retry_after).count());
+  Response r = Response::error(429, fmt::format("{}; try again in {} s", why, wait));
+  r.headers.set("Retry-After", std::to_string(wait));
+  return r;
+}
+
+// Shared by the page API's devlogin and getdata and by /api/v1/login. The
+// answer carries the session's CSRF token, as the cloud's log-in does.
 Response login(Device& device, const Request& q, std::string_view pin) {
-  const auto result = device.access().login(q.remote, pin, device.settings().pin);
+  const AccessControl::Attempt attempt{q.remote, pin, session_of(q), from_browser(q)};
+  const auto result = device.access().login(attempt, device.settings().pin);
   switch (result.outcome) {
     case AccessControl::Outcome::kGranted:
-      return with_cookie(ok({{"devid", device.identity().devid}}), result.token);
+      return with_cookie(ok({{"devid", device.identity().devid}, {"csrf_token", result.csrf}}),
+                         result.token);
     case AccessControl::Outcome::kWrongPin:
       return Response::error(403, "wrong PIN");
-    case AccessControl::Outcome::kLockedOut: {
-      const auto wait = std::chrono::ceil<std::chrono::seconds>(result.retry_after).count();
-      Response r = Response::error(
-          429, fmt::format("too many wrong PINs from this address; try again in {} s", wait));
-      r.headers.set("Retry-After", std::to_string(wait));
-      return r;
-    }
+    case AccessControl::Outcome::kLockedOut:
+      return too_many("too many wrong PINs from this address", result.retry_after);
+    case AccessControl::Outcome::kBackedOff:
+      return too_many("too many wrong PINs on this device; only authorised clients may log in",
+                      result.retry_after);
   }
   return Response::error(500, "unreachable");
 }
+
+// What a route does, as the browser rules need to know it.
+enum class Access {
+  kOpen,    // anyone may read it (status, readings, metrics)
+  kLogin,   // carries the PIN itself (devlogin, getdata, /api/v1/login)
+  kRead,    // needs a log-in, changes nothing
+  kChange,  // needs a log-in and changes state: a browser must send the CSRF token
+};
+struct Rules {
+  Access access;
+  bool json_body = false;  // reads a JSON body: a browser must label it so
+};
 
 class Api {
  public:
   Api(Device& device, const Clock& clock, http::Handler site, WebApiOptions options)
       : device_(device),
         site_(std::move(site)),
-        limiter_(clock, options.requests_per_second, options.burst) {}
+        limiter_(clock, options.requests_per_second, options.burst),
+        hosts_(options.host_names) {}
 
-  // Every route passes through here: load shedding, then the handler.
-  http::Handler guard(std::function<Response(const Request&)> handler) {
+  // The built-in site's files pass through here: load shedding only. They
+  // are public and change nothing, and a link from another site to the
+  // device's page (Sec-Fetch-Site: cross-site) should open it.
+  http::Handler shed(std::function<Response(const Request&)> handler) {
     return [this, handler = std::move(handler)](const Request& q) {
       if (!limiter_.allow(q.remote)) {
         Response r = Response::error(429, "too many requests");
@@ -83,17 +121,40 @@ class Api {
     };
   }
 
-  // Like guard(), and the caller must have logged in.
-  http::Handler guard_authorised(std::function<Response(const Request&)> handler) {
-    return guard([this, handler = std::move(handler)](const Request& q) {
-      if (!authorised(q))
-        return Response::error(401, "log in first (page=devlogin or /api/v1/login)");
+  // Every API route passes through here: load shedding, the browser rules
+  // and the log-in its `rules` ask for, then the handler.
+  http::Handler guard(Rules rules, std::function<Response(const Request&)> handler) {
+    return shed([this, rules, handler = std::move(handler)](const Request& q) {
+      if (auto refused = refuse(q, rules)) return std::move(*refused);
       return handler(q);
     });
   }
 
-  bool authorised(const Request& q) {
-    return device_.access().authorised(q.remote, http::cookie(q, kCookie).value_or(""));
+  // The rules of docs/security.md, "The device: a LAN attacker", in order;
+  // nullopt: admitted.
+  std::optional<Response> refuse(const Request& q, Rules rules) {
+    // A LAN device's sibling hosts (other devices, a router's pages) are
+    // other parties: same-site is refused too.
+    if (auto r = http::refuse_cross_site(q, http::SitePolicy::kRefuseSameSite)) return r;
+    const bool browser = from_browser(q);
+    if (browser) {
+      if (auto r = http::refuse_foreign_host(q, hosts_)) return r;
+      if (rules.json_body)
+        if (auto r = http::refuse_non_json(q)) return r;
+    }
+    if (rules.access == Access::kRead || rules.access == Access::kChange) {
+      if (!device_.access().authorised(q.remote, session_of(q)))
+        return Response::error(401,
+                               "log in first: page=devlogin&devpass=<PIN> or POST /api/v1/login");
+    }
+    if (browser && rules.access == Access::kChange) {
+      if (session_of(q).empty())
+        return Response::error(403,
+                               "a browser changes settings only in its own session: log in from "
+                               "it and send the session's X-CSRF-Token header");
+      return http::refuse_wrong_csrf(q, device_.access().session_csrf(session_of(q)));
+    }
+    return std::nullopt;
   }
 
   // The page API: `GET /?page=<name>`, dispatched by kPages below.
@@ -222,20 +283,22 @@ class Api {
   Device& device_;
   http::Handler site_;
   RateLimiter limiter_;
+  http::HostAllowList hosts_;
 };
 
 // The pages of the page API (compat.md §1). devlogin and getdata carry the
-// PIN themselves; every other page needs a session.
+// PIN themselves; every other page needs a log-in. All are GETs, so which
+// of them change state is stated here, not read off the method.
 struct Page {
   std::string_view name;
-  bool needs_session;
+  Access access;
   Response (Api::*handle)(const Request&);
 };
 constexpr Page kPages[] = {
-    {"devlogin", false, &Api::devlogin}, {"getdata", false, &Api::getdata},
-    {"getwdata", true, &Api::getwdata},  {"webinit", true, &Api::webinit},
-    {"mqtt", true, &Api::mqtt},          {"initval", true, &Api::initval},
-    {"pout", true, &Api::pout},
+    {"devlogin", Access::kLogin, &Api::devlogin}, {"getdata", Access::kLogin, &Api::getdata},
+    {"getwdata", Access::kRead, &Api::getwdata},  {"webinit", Access::kRead, &Api::webinit},
+    {"mqtt", Access::kChange, &Api::mqtt},        {"initval", Access::kChange, &Api::initval},
+    {"pout", Access::kChange, &Api::pout},
 };
 
 Response Api::root(const Request& q) {
@@ -245,8 +308,7 @@ Response Api::root(const Request& q) {
                                  [&](const Page& p) { return p.name == *name; });
   if (page == std::end(kPages))
     return Response::error(400, fmt::format("unknown page '{}'", *name));
-  if (page->needs_session && !authorised(q))
-    return Response::error(401, "log in first: page=devlogin&devpass=<PIN>");
+  if (auto refused = refuse(q, {page->access})) return std::move(*refused);
   return (this->*page->handle)(q);
 }
 
@@ -275,16 +337,20 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
                     WebApiOptions options) {
   auto api = std::make_shared<Api>(device, clock, site, options);
   Api& a = *api;
-  router.add("GET", "/", a.guard([api](const Request& q) { return api->root(q); }));
-  router.add_prefix("GET", "/", a.guard(site));
-  router.add("GET", "/api/v1/status", a.guard([api](const Request&) { return api->status(); }));
-  router.add("GET", "/api/v1/readings", a.guard([api](const Request&) {
+  // root() applies each page's rules; without page= it is the site.
+  router.add("GET", "/", a.shed([api](const Request& q) { return api->root(q); }));
+  router.add_prefix("GET", "/", a.shed(site));
+  const Rules open{Access::kOpen}, read{Access::kRead}, change{Access::kChange};
+  const Rules change_json{Access::kChange, true};
+  router.add("GET", "/api/v1/status",
+             a.guard(open, [api](const Request&) { return api->status(); }));
+  router.add("GET", "/api/v1/readings", a.guard(open, [api](const Request&) {
     auto r = api->device_.latest();
     if (!r) return Response::error(503, "no reading yet");
     return Response::json(readings_json(*r, api->device_.identity()));
   }));
-  router.add("GET", "/metrics", a.guard([api](const Request&) { return api->metrics(); }));
-  router.add("POST", "/api/v1/login", a.guard([api](const Request& q) {
+  router.add("GET", "/metrics", a.guard(open, [api](const Request&) { return api->metrics(); }));
+  router.add("POST", "/api/v1/login", a.guard({Access::kLogin, true}, [api](const Request& q) {
     const auto body = json_body(q);
     if (!body) return body.error();
     if (!body->is_object() || !body->contains("pin") || !(*body)["pin"].is_string()) {
@@ -292,17 +358,17 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     }
     return login(api->device_, q, (*body)["pin"].get<std::string>());
   }));
-  router.add("GET", "/api/v1/settings", a.guard_authorised([api](const Request&) {
+  router.add("GET", "/api/v1/settings", a.guard(read, [api](const Request&) {
     return Response::json(to_json(api->device_.settings(), /*include_secrets=*/false));
   }));
-  router.add("PATCH", "/api/v1/settings", a.guard_authorised([api](const Request& q) {
+  router.add("PATCH", "/api/v1/settings", a.guard(change_json, [api](const Request& q) {
     const auto body = json_body(q);
     if (!body) return body.error();
     if (Status s = api->device_.update_settings(json_patch(*body)); !s)
       return Response::error(400, s.error().message);
     return Response::json(to_json(api->device_.settings(), false));
   }));
-  router.add("POST", "/api/v1/output", a.guard_authorised([api](const Request& q) {
+  router.add("POST", "/api/v1/output", a.guard(change_json, [api](const Request& q) {
     const auto body = json_body(q);
     if (!body) return body.error();
     if (!body->is_object() || !body->contains("on") || !(*body)["on"].is_boolean()) {
@@ -313,7 +379,7 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     if (Status st = api->device_.set_output((*body)["on"].get<bool>()); !st) return from_status(st);
     return ok({{"on", api->device_.output_on()}});
   }));
-  router.add("POST", "/api/v1/meters", a.guard_authorised([api](const Request& q) {
+  router.add("POST", "/api/v1/meters", a.guard(change_json, [api](const Request& q) {
     const auto body = json_body(q);
     if (!body) return body.error();
     if (!body->is_object())
@@ -328,11 +394,11 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     return from_status(api->device_.set_initial_values(*values));
   }));
   router.add("GET", "/api/v1/journal.csv",
-             a.guard_authorised([api](const Request& q) { return api->journal_csv(q); }));
-  router.add("POST", "/api/v1/factory-reset", a.guard_authorised([api](const Request&) {
+             a.guard(read, [api](const Request& q) { return api->journal_csv(q); }));
+  router.add("POST", "/api/v1/factory-reset", a.guard(change, [api](const Request&) {
     return from_status(api->device_.factory_reset());
   }));
-  router.add("POST", "/api/v1/reboot", a.guard_authorised([api](const Request&) {
+  router.add("POST", "/api/v1/reboot", a.guard(change, [api](const Request&) {
     // Asked for, not done: restarting the services may take seconds (MQTT's
     // goodbye, name resolution), too long for a request. The metering loop
     // does it at its next step (Device::request_reboot).

@@ -6,6 +6,7 @@
 // one exporter is, reads getdata and requires every key to be numeric.
 // No cookies are kept between requests, as the integration keeps none.
 import assert from "node:assert/strict";
+import http from "node:http";
 import path from "node:path";
 import test from "node:test";
 
@@ -95,6 +96,48 @@ test("the Home Assistant flow against the real daemon and broker",
     await stop(sub);
     await stop(device);
     await stop(broker);
+    await tmp.remove();
+  }
+});
+
+// A page request with chosen header fields (fetch cannot set Host).
+function pageWith(url, query, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${url}/?${new URLSearchParams(query)}`, { headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolve({ status: res.statusCode, text }));
+    });
+    req.on("error", reject);
+  });
+}
+
+// Home Assistant may reach the device under any name (a router's DNS, a
+// name in /etc/hosts) and Node's fetch adds Sec-Fetch-Mode: cors; neither
+// makes it a browser, so the cookie-less flow works as before
+// (docs/security.md, "The device: a LAN attacker").
+test("the Home Assistant flow under a foreign Host with Sec-Fetch-Mode",
+  { skip: !DEVICE_BIN && "MAIC_DEVICE_BIN is not set", timeout: 60_000 }, async () => {
+  const tmp = await tempDir("maic-ha-host-");
+  let device;
+  try {
+    const d = await startDevice(path.join(tmp.dir, "data"), ["--time-scale", "20", "--quiet"]);
+    device = d.device;
+    const headers = { Host: "some.rebound.name", "Sec-Fetch-Mode": "cors" };
+    const call = (query) => pageWith(d.url, query, headers);
+    assert.equal((await call({ page: "devlogin", devpass: "0000" })).status, 200);
+    const init = await call({ page: "webinit" });
+    assert.equal(init.status, 200, init.text);
+    assert.equal(JSON.parse(init.text).about.devid.value, d.devid);
+    assert.equal((await call({ page: "pout", state: "1" })).status, 200);
+    assert.equal((await call({ page: "getwdata" })).status, 200);
+    // A browser under that name (a DNS-rebinding page) is refused.
+    const rebound = await pageWith(d.url, { page: "webinit" },
+      { Host: "some.rebound.name", "Sec-Fetch-Site": "same-origin" });
+    assert.equal(rebound.status, 403, rebound.text);
+  } finally {
+    await stop(device);
     await tmp.remove();
   }
 });

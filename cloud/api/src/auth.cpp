@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "maic/core/device_secrets.hpp"
+#include "maic/http/browser_guard.hpp"
 #include "maic/http/cookie.hpp"
 #include "secrets.hpp"
 
@@ -10,15 +11,6 @@ namespace maic::cloud {
 namespace {
 
 bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD"; }
-
-// The authority of an absolute URL, as Origin and Referer carry it:
-// "https://host:port/path?q" -> "host:port"; nullopt without a scheme.
-std::optional<std::string_view> url_authority(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::nullopt;
-  std::string_view rest = url.substr(scheme + 3);
-  return rest.substr(0, rest.find_first_of("/?#"));
-}
 
 http::Response unauthorized(std::string_view why) {
   http::Response r = http::Response::error(401, why);
@@ -29,27 +21,9 @@ http::Response unauthorized(std::string_view why) {
 }  // namespace
 
 std::optional<http::Response> refuse_cross_site(const http::Request& r) {
-  const auto cross_site = [] { return http::Response::error(403, "cross-site request refused"); };
-  if (const auto site = r.headers.get("Sec-Fetch-Site"); site && http::iequals(*site, "cross-site"))
-    return cross_site();
-  // Origin says where the page that sent the request came from; a browser
-  // that omits it may still send Referer. Either must name this host.
-  std::optional<std::string_view> from = r.headers.get("Origin");
-  if (!from) from = r.headers.get("Referer");
-  if (!from) return std::nullopt;
-  const auto authority = url_authority(*from);
-  const auto host = r.headers.get("Host");
-  if (!authority || !host || !http::iequals(*authority, *host)) return cross_site();
-  return std::nullopt;
-}
-
-std::optional<http::Response> refuse_non_json(const http::Request& r) {
-  std::string_view type = r.headers.get("Content-Type").value_or("");
-  type = type.substr(0, type.find(';'));  // parameters: "; charset=utf-8"
-  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
-  if (http::iequals(type, "application/json")) return std::nullopt;
-  return http::Response::error(415, "Content-Type: application/json is required");
+  // A sibling host under the cloud's own domain is its operator's: only
+  // "cross-site" is another party's (browser_guard.hpp).
+  return http::refuse_cross_site(r, http::SitePolicy::kRefuseCrossSite);
 }
 
 http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx) {
@@ -70,9 +44,8 @@ http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx) 
   if (!*session) return unauthorized("the session has ended; log in again");
   if (!safe_method(r.method)) {
     if (auto refused = refuse_cross_site(r)) return std::move(*refused);
-    const auto csrf = r.headers.get("X-CSRF-Token");
-    if (!csrf || !secrets_equal(*csrf, (*session)->csrf_token))
-      return http::Response::error(403, "the X-CSRF-Token header is missing or wrong");
+    if (auto refused = http::refuse_wrong_csrf(r, (*session)->csrf_token))
+      return std::move(*refused);
   }
   auto user = ctx.store.user_by_id((*session)->user);
   if (!user) return storage_failure(ctx, user.error());

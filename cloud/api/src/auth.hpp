@@ -15,6 +15,7 @@
 #include <string>
 
 #include "context.hpp"
+#include "maic/http/browser_guard.hpp"
 
 namespace maic::cloud {
 
@@ -25,18 +26,14 @@ struct Caller {
 
 inline constexpr std::string_view kSessionCookie = "maic_session";
 
-// Refuses (403) a request a browser sent on another site's behalf: its
-// `Origin` (or, without one, its `Referer`) names another host than its
-// `Host`, its Origin is "null" (a sandboxed or privacy-stripped page), or it
-// carries `Sec-Fetch-Site: cross-site`. A request with none of these (a
-// script) passes. nullopt: not refused.
+// The shared browser rules (maic/http/browser_guard.hpp) with the cloud's
+// policy: refuses (403) a request a browser sent from another site —
+// `Sec-Fetch-Site: cross-site` (a same-site sibling is the operator's own),
+// a foreign or "null" Origin, a foreign Referer. nullopt: not refused.
 std::optional<http::Response> refuse_cross_site(const http::Request& r);
 
-// Refuses (415) a body not labelled `Content-Type: application/json`: a
-// browser sends text/plain, form and multipart bodies across sites without
-// asking first (no CORS preflight), a JSON body only after asking — which
-// this server never grants. nullopt: not refused.
-std::optional<http::Response> refuse_non_json(const http::Request& r);
+// 415 for a body not labelled application/json (browser_guard.hpp).
+using http::refuse_non_json;
 
 // The caller, or the response refusing the request (401, 403, 503).
 http::Expected<Caller> authenticate(const http::Request& r, const Context& ctx);

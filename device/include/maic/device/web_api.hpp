@@ -5,9 +5,17 @@
 //  - /metrics for Prometheus;
 //  - the built-in site (static assets) for everything else.
 //
-// Requests beyond a per-address rate are answered 429. Handlers are plain
-// functions over the Device; they are thread-safe as the Device is.
+// Requests beyond a per-address rate are answered 429. Every API route (page
+// and JSON) refuses what a browser sends on another site's behalf, and a
+// browser's requests (browser_guard.hpp) must name the device by one of its
+// names and carry their session's CSRF token to change anything
+// (docs/security.md, "The device: a LAN attacker"); cookie-less scripts are
+// served under any Host. Handlers are plain functions over the Device; they
+// are thread-safe as the Device is.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "maic/device/device.hpp"
 #include "maic/http/expected.hpp"
@@ -18,6 +26,10 @@ namespace maic::device {
 struct WebApiOptions {
   double requests_per_second = 10;  // per address, sustained
   double burst = 40;                // per address
+  // The names a browser may reach the device by, besides IP literals and
+  // localhost (http::HostAllowList: a dotless name also as <name>.local;
+  // "*" accepts any). The daemon passes its host name and --allow-host.
+  std::vector<std::string> host_names = {};
 };
 
 // Adds every route. `site` serves the built-in site's files (the prefix "/"
