@@ -284,7 +284,7 @@ void queries(const std::string& dir) {
   const auto clock = platform::system_clock();
   const std::string key = std::string(64, 'k');
   const auto user = must(store->create_user("bench@example.org", "x", key, kEpoch), "user");
-  must(store->claim_device(id.devid, (*user).id, "Bench", {}), "claim");
+  must(store->claim_device(id.devid, (*user).id, "Bench"), "claim");
   const auto load_start = std::chrono::steady_clock::now();
   std::vector<UploadRecord> batch;
   std::uint32_t seq = 1;

@@ -10,6 +10,7 @@
 #include "auth.hpp"
 #include "context.hpp"
 #include "data_views.hpp"
+#include "maic/cloud/board_schema.hpp"
 #include "maic/core/device_id.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "maic/http/json.hpp"
@@ -28,21 +29,6 @@ std::optional<std::string> name_problem(std::string_view name) {
                   [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; }))
     return "name: control characters are not allowed";
   return std::nullopt;
-}
-
-// The layouts every device gets when it is added; the Dashboard edits them.
-std::vector<Board> default_boards(int phases) {
-  const bool three = phases != 1;
-  nlohmann::json widgets = nlohmann::json::array();
-  for (const char* key : {"W", three ? "TWh" : "Wh", three ? "V1" : "V", "T", "OUT"})
-    widgets.push_back({{"type", "value"}, {"quantity", key}});
-  widgets.push_back({{"type", "chart"}, {"quantities", {"W"}}, {"period", "hour"}});
-  std::vector<Board> boards;
-  for (const char* layout : {"pc", "mobile"}) {
-    boards.push_back(
-        {layout, nlohmann::json{{"version", 1}, {"layout", layout}, {"widgets", widgets}}.dump()});
-  }
-  return boards;
 }
 
 bool online(const Context& ctx, const DeviceRow& d) {
@@ -120,8 +106,7 @@ http::Response add_device(const http::Request& r, Context& ctx) {
     auto digest = pin_digest(identity.pin_salt, given_pin);
     if (!digest || !secrets_equal(*digest, identity.pin_hash))
       return http::Response::error(403, "pin: wrong PIN for device " + id);
-    auto claimed =
-        ctx.store.claim_device(id, caller.user.id, name, default_boards(identity.phases));
+    auto claimed = ctx.store.claim_device(id, caller.user.id, name);
     if (!claimed) return storage_failure(ctx, claimed.error());
     switch (*claimed) {
       case ClaimOutcome::kClaimed:
@@ -192,16 +177,41 @@ http::Response boards_of(Context& ctx, const DeviceRow& device) {
   return http::Response::json(out);
 }
 
+http::Expected<BoardLayout> layout_of(std::string_view name) {
+  if (auto layout = board_layout(name)) return *layout;
+  return http::Response::error(404, "no board layout '" + std::string(name) + "' (pc, mobile)");
+}
+
+// Stores a board checked against the schema (board_schema.hpp) and answers it.
+http::Response store_board(Context& ctx, const DeviceRow& device, BoardLayout layout,
+                           const nlohmann::json& board, int status) {
+  auto put = ctx.store.put_board(device.identity.devid,
+                                 Board{std::string(layout_name(layout)), board.dump()});
+  if (!put) return storage_failure(ctx, put.error());
+  // Released between the owner check and here: as if it had not been found.
+  if (!*put)
+    return http::Response::error(404, "no device " + device.identity.devid + " in your account");
+  return http::Response::json(board, status);
+}
+
 http::Response put_board(const http::Request& r, Context& ctx, const DeviceRow& device,
-                         std::string_view layout) {
+                         std::string_view name) {
+  auto layout = layout_of(name);
+  if (!layout) return layout.error();
   if (r.body.size() > kBoardBodyBytes)
     return http::Response::error(413, "a board is at most 256 KiB");
   auto body = json_object_body(r);
   if (!body) return body.error();
-  auto set = ctx.store.set_board(device.identity.devid, Board{std::string(layout), body->dump()});
-  if (!set) return storage_failure(ctx, set.error());
-  if (!*set) return http::Response::error(404, "no board '" + std::string(layout) + "'");
-  return http::Response::json(*body);
+  if (auto problem = board_problem(*body)) return http::Response::error(400, *problem);
+  return store_board(ctx, device, *layout, *body, 200);
+}
+
+// The Dashboard offers the pre-configured boards when a device is added and
+// calls this for each one the person accepts; again later, it re-creates one.
+http::Response create_preset(Context& ctx, const DeviceRow& device, std::string_view name) {
+  auto layout = layout_of(name);
+  if (!layout) return layout.error();
+  return store_board(ctx, device, *layout, preset_board(*layout, device.identity.phases), 200);
 }
 
 http::Response output_state(Context& ctx, const DeviceRow& device) {
@@ -260,7 +270,12 @@ http::Response device_resource(const http::Request& r, Context& ctx) {
     }
     if (sub == "boards") return read ? boards_of(ctx, device) : wrong_method("GET, HEAD");
     if (sub.starts_with("boards/")) {
-      if (m == "PUT") return put_board(r, ctx, device, sub.substr(7));
+      const std::string_view board = sub.substr(7);
+      if (board.ends_with("/preset")) {
+        if (m == "POST") return create_preset(ctx, device, board.substr(0, board.size() - 7));
+        return wrong_method("POST");
+      }
+      if (m == "PUT") return put_board(r, ctx, device, board);
       return wrong_method("PUT");
     }
     if (sub == "output") {

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "maic/cloud/board_schema.hpp"
 #include "maic/cloud/sqlite_store.hpp"
 #include "maic/cloud/store.hpp"
 #include "maic/testing/temp_dir.hpp"
@@ -376,8 +377,7 @@ TEST_F(ServiceTest, AddingADeviceChecksThePinAndOwnership) {
 
   auto boards = call("GET", "/api/v1/devices/" + d.devid + "/boards", "", bearer(ann));
   ASSERT_EQ(boards.status, 200);
-  EXPECT_TRUE(json::parse(boards.body).contains("pc"));
-  EXPECT_TRUE(json::parse(boards.body).contains("mobile"));
+  EXPECT_EQ(json::parse(boards.body), json::object()) << "boards come when the owner accepts";
 
   // Bob sees none of it, through any route.
   for (const char* sub : {"", "/boards", "/output", "/series?q=W", "/totals", "/export.csv"}) {
@@ -393,6 +393,74 @@ TEST_F(ServiceTest, AddingADeviceChecksThePinAndOwnership) {
       404);
   EXPECT_EQ(json::parse(call("GET", "/api/v1/devices", "", bearer(bob)).body).size(), 0u);
   EXPECT_EQ(json::parse(call("GET", "/api/v1/devices", "", bearer(ann)).body).size(), 1u);
+}
+
+TEST_F(ServiceTest, BoardsComeWhenAcceptedAndFollowTheSchema) {
+  const Account ann = register_user("ann@example.org");
+  const Account bob = register_user("bob@example.org");
+  const FakeDevice d = device_a();
+  ASSERT_EQ(hello(d).status, 200);
+  ASSERT_EQ(add(ann, d, d.pin).status, 201);
+  const std::string base = "/api/v1/devices/" + d.devid + "/boards";
+  const auto stored = [&] { return json::parse(call("GET", base, "", bearer(ann)).body); };
+
+  // "Yes" to the pre-configured boards: one call per layout.
+  auto pc = call("POST", base + "/pc/preset", "", browser(ann));
+  ASSERT_EQ(pc.status, 200) << pc.body;
+  EXPECT_EQ(json::parse(pc.body), pc_preset(d.phases));
+  EXPECT_EQ(stored(), (json{{"pc", pc_preset(d.phases)}}));
+  ASSERT_EQ(call("POST", base + "/mobile/preset", "", bearer(ann)).status, 200);
+  EXPECT_EQ(stored(), (json{{"pc", pc_preset(d.phases)}, {"mobile", mobile_preset(d.phases)}}));
+
+  // Edited: a valid board is stored as it is.
+  json edited = pc_preset(d.phases);
+  edited["name"] = "Küche";
+  edited["widgets"][0]["title"] = "Now";
+  auto put = call("PUT", base + "/pc", edited.dump(), bearer(ann));
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(json::parse(put.body), edited);
+  EXPECT_EQ(stored().at("pc"), edited);
+
+  // A bad board is refused, naming the field, and changes nothing.
+  json wide = edited;
+  wide["widgets"][3]["w"] = 5;
+  auto refused = call("PUT", base + "/pc", wide.dump(), bearer(ann));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body).at("error"),
+            "widgets[3].w: must be 1..4 (the board has 4 columns)");
+  json unknown = edited;
+  unknown["widgets"][1]["colour"] = "red";
+  refused = call("PUT", base + "/pc", unknown.dump(), bearer(ann));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)
+                .at("error")
+                .get<std::string>()
+                .rfind("widgets[1].colour: not a field of a widget", 0),
+            0u)
+      << refused.body;
+  EXPECT_EQ(call("PUT", base + "/pc", R"({"widgets":[]})", bearer(ann)).status, 400);
+  EXPECT_EQ(call("PUT", base + "/pc", "[]", bearer(ann)).status, 400);
+  EXPECT_EQ(stored().at("pc"), edited);
+
+  // Only the two layouts; only POST makes a preset.
+  EXPECT_EQ(call("PUT", base + "/watch", edited.dump(), bearer(ann)).status, 404);
+  EXPECT_EQ(call("POST", base + "/watch/preset", "", bearer(ann)).status, 404);
+  auto wrong = call("GET", base + "/pc/preset", "", bearer(ann));
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.headers.get("Allow"), "POST");
+  EXPECT_EQ(call("POST", base + "/pc", "", bearer(ann)).status, 405);
+
+  // Re-created later: the preset replaces the edited board.
+  ASSERT_EQ(call("POST", base + "/pc/preset", "", bearer(ann)).status, 200);
+  EXPECT_EQ(stored().at("pc"), pc_preset(d.phases));
+
+  // Nobody else's, and gone with the device.
+  EXPECT_EQ(call("POST", base + "/pc/preset", "", bearer(bob)).status, 404);
+  EXPECT_EQ(call("PUT", base + "/pc", edited.dump(), bearer(bob)).status, 404);
+  EXPECT_EQ(call("POST", base + "/pc/preset", "", browser(ann, /*with_csrf=*/false)).status, 403);
+  ASSERT_EQ(call("DELETE", "/api/v1/devices/" + d.devid, "", bearer(ann)).status, 204);
+  ASSERT_EQ(add(bob, d, d.pin).status, 201);
+  EXPECT_EQ(json::parse(call("GET", base, "", bearer(bob)).body), json::object());
 }
 
 TEST_F(ServiceTest, PinGuessingIsLimited) {

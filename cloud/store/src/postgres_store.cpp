@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "maic/cloud/board_schema.hpp"
 #include "maic/cloud/ingest_rules.hpp"
 #include "maic/cloud/period_deltas.hpp"
 #include "maic/core/device_secrets.hpp"
@@ -124,7 +125,33 @@ ALTER TABLE minutes ADD PRIMARY KEY (devid, stamp, seq);
 CREATE INDEX minutes_by_time ON minutes (devid, minute, seq);
 ALTER TABLE devices ADD COLUMN lifetime BYTEA;
 )sql",
+    // Boards follow board schema 2 (board_schema.hpp): a stored board that
+    // is not a valid one becomes its layout's preset (kConversions). A board
+    // belongs to an owner and to a layout: leftovers of either kind go.
+    R"sql(
+DELETE FROM boards WHERE devid IN (SELECT devid FROM devices WHERE owner IS NULL);
+DELETE FROM boards WHERE layout NOT IN ('pc', 'mobile');
+)sql",
 };
+
+// Schema 5's conversion: every board as board schema 2 wants it
+// (upgraded_board), in the migration's transaction.
+void upgrade_boards(pqxx::work& tx) {
+  const pqxx::result stored = tx.exec(
+      "SELECT b.devid, b.layout, b.document, d.phases FROM boards b JOIN devices d "
+      "ON d.devid = b.devid");
+  for (const pqxx::row& row : stored) {
+    const auto document = row[2].as<std::string>();
+    const auto upgraded = upgraded_board(row[1].as<std::string>(), document, row[3].as<int>());
+    if (!upgraded || *upgraded == document) continue;  // the step's SQL removed the others
+    tx.exec_params0("UPDATE boards SET document = $3 WHERE devid = $1 AND layout = $2",
+                    row[0].as<std::string>(), row[1].as<std::string>(), *upgraded);
+  }
+}
+
+// What a step does after its SQL, if anything: kConversions[k] with kMigrations[k].
+constexpr std::array<void (*)(pqxx::work&), PostgresStore::kSchemaVersion> kConversions{
+    nullptr, nullptr, nullptr, nullptr, upgrade_boards};
 
 constexpr std::string_view kUserColumns = "id, email, password_hash, api_key, created";
 constexpr std::string_view kSessionColumns = "token_hash, user_id, csrf_token, expires";
@@ -179,7 +206,6 @@ const std::vector<Statement>& statements() {
        "SELECT COALESCE(owner, 0), timezone, timezone_chosen FROM devices WHERE devid = $1 "
        "FOR UPDATE"},
       {"set_owner", "UPDATE devices SET owner = $2, name = $3 WHERE devid = $1"},
-      {"insert_board", "INSERT INTO boards (devid, layout, document) VALUES ($1, $2, $3)"},
       {"rename_device", "UPDATE devices SET name = $3 WHERE devid = $1 AND owner = $2"},
       {"set_timezone", "UPDATE devices SET timezone = $2, timezone_chosen = $3 WHERE devid = $1"},
       // The name was the owner's; the next owner gives their own.
@@ -189,7 +215,9 @@ const std::vector<Statement>& statements() {
       {"delete_pending_commands", "DELETE FROM commands WHERE devid = $1 AND acked = 0"},
       // Boards
       {"boards", "SELECT layout, document FROM boards WHERE devid = $1 ORDER BY layout"},
-      {"set_board", "UPDATE boards SET document = $3 WHERE devid = $1 AND layout = $2"},
+      {"put_board",
+       "INSERT INTO boards (devid, layout, document) VALUES ($1, $2, $3) "
+       "ON CONFLICT (devid, layout) DO UPDATE SET document = EXCLUDED.document"},
       // Minute data
       {"lock_device_for_ingest",
        "SELECT timezone, newest_minute, newest_seq, output_on, lifetime FROM devices "
@@ -509,6 +537,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const std::string& ur
     }
     for (int v = current; v < kSchemaVersion; ++v) {
       tx.exec0(std::string(kMigrations[static_cast<std::size_t>(v)]));
+      if (auto convert = kConversions[static_cast<std::size_t>(v)]) convert(tx);
       tx.exec_params0("INSERT INTO schema_version (version) VALUES ($1)", v + 1);
     }
     return ok_status();
@@ -634,8 +663,7 @@ Result<std::vector<DeviceRow>> PostgresStore::devices_of(UserId user) {
 }
 
 Result<ClaimOutcome> PostgresStore::claim_device(const std::string& devid, UserId user,
-                                                 const std::string& name,
-                                                 std::span<const Board> boards) {
+                                                 const std::string& name) {
   return pool_->transact("claim_device", [&](pqxx::work& tx) -> Result<ClaimOutcome> {
     const pqxx::result r = tx.exec_prepared("lock_device", devid);
     if (r.empty()) return ClaimOutcome::kUnknownDevice;
@@ -645,7 +673,6 @@ Result<ClaimOutcome> PostgresStore::claim_device(const std::string& devid, UserI
     tx.exec_prepared0("set_owner", devid, user, name);
     // A release deleted the boards; this only guards against leftovers.
     tx.exec_prepared0("delete_boards", devid);
-    for (const Board& b : boards) tx.exec_prepared0("insert_board", devid, b.layout, b.document);
     return ClaimOutcome::kClaimed;
   });
 }
@@ -734,9 +761,14 @@ Result<std::vector<Board>> PostgresStore::boards(const std::string& devid) {
   });
 }
 
-Result<bool> PostgresStore::set_board(const std::string& devid, const Board& board) {
-  return pool_->transact("set_board", [&](pqxx::work& tx) -> Result<bool> {
-    return tx.exec_prepared("set_board", devid, board.layout, board.document).affected_rows() > 0;
+Result<bool> PostgresStore::put_board(const std::string& devid, const Board& board) {
+  return pool_->transact("put_board", [&](pqxx::work& tx) -> Result<bool> {
+    // The device's row lock orders this after a release or claim: a board
+    // never outlives its owner's release.
+    const pqxx::result r = tx.exec_prepared("lock_device", devid);
+    if (r.empty() || r[0][0].as<UserId>() == 0) return false;
+    tx.exec_prepared0("put_board", devid, board.layout, board.document);
+    return true;
   });
 }
 

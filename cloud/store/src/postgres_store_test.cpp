@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <latch>
+#include <optional>
 #include <pqxx/pqxx>
 #include <thread>
 #include <vector>
@@ -351,6 +352,49 @@ TEST(PostgresStore, TheUpgradeMarksAZoneOtherThanUtcChosen) {
 
   auto store = open_store(uri);
   contract::expect_zones_chosen_after_upgrade(*store, v1.device.identity.devid, berlin.devid);
+}
+
+// A database as schema 4 left it, holding boards as that server stored
+// them (Schema4Boards), written with plain SQL.
+void write_schema4(const std::string& uri, const contract::Schema4Boards& old) {
+  pqxx::connection conn(uri);
+  pqxx::work tx(conn);
+  tx.exec0("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)");
+  for (int v = 1; v <= 4; ++v) {
+    tx.exec0(std::string(PostgresStore::migration_step_for_testing(v)));
+    tx.exec_params0("INSERT INTO schema_version (version) VALUES ($1)", v);
+  }
+  const auto user = tx.exec1(
+                          "INSERT INTO users (email, password_hash, api_key, created) "
+                          "VALUES ('ada@example.com', 'h', 'k', 0) RETURNING id")[0]
+                        .as<std::int64_t>();
+  for (const auto& d : old.devices) {
+    const DeviceIdentity id = contract::sample_identity(d.devid, d.phases);
+    tx.exec_params0(
+        "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
+        "owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id.devid, id.devtype, id.firmware, id.phases, id.secret_hash, id.pin_salt, id.pin_hash,
+        d.owned ? std::optional<std::int64_t>(user) : std::nullopt);
+  }
+  for (const auto& [devid, board] : old.boards) {
+    tx.exec_params0("INSERT INTO boards (devid, layout, document) VALUES ($1, $2, $3)", devid,
+                    board.layout, board.document);
+  }
+  tx.commit();
+}
+
+TEST(PostgresStore, AVersion4DatabasesBoardsFollowTheNewSchema) {
+  REQUIRE_POSTGRES();
+  const std::string uri = fresh_database();
+  const contract::Schema4Boards old;
+  write_schema4(uri, old);
+  auto store = open_store(uri);
+  {
+    pqxx::connection conn(uri);
+    pqxx::work tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(), 5);
+  }
+  contract::expect_boards_upgraded_from_schema4(*store, old);
 }
 
 TEST(PostgresStore, ANewerSchemaIsRefused) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "maic/cloud/board_schema.hpp"
 #include "maic/cloud/ingest_rules.hpp"
 #include "maic/cloud/period_deltas.hpp"
 #include "maic/core/device_secrets.hpp"
@@ -24,11 +25,15 @@ namespace {
 
 // --- The schema ------------------------------------------------------------------
 
+Status upgrade_boards(sqlite3* db);
+
 // Each step takes the schema from version - 1 to version, in one
-// transaction. Append new steps; never edit a released one.
+// transaction: its SQL, then its conversion of stored documents if it has
+// one. Append new steps; never edit a released one.
 struct Migration {
   int version;
   const char* sql;
+  Status (*convert)(sqlite3*) = nullptr;
 };
 
 constexpr Migration kMigrations[] = {
@@ -126,6 +131,14 @@ ALTER TABLE minutes_by_stamp RENAME TO minutes;
 CREATE INDEX minutes_by_time ON minutes(devid, minute, seq);
 ALTER TABLE devices ADD COLUMN lifetime BLOB;
 )sql"},
+    // Boards follow board schema 2 (board_schema.hpp): a stored board that
+    // is not a valid one becomes its layout's preset (upgrade_boards). A
+    // board belongs to an owner and to a layout: leftovers of either kind go.
+    {5, R"sql(
+DELETE FROM boards WHERE devid IN (SELECT devid FROM devices WHERE owner IS NULL);
+DELETE FROM boards WHERE layout NOT IN ('pc', 'mobile');
+)sql",
+     upgrade_boards},
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
@@ -152,7 +165,6 @@ enum Q : std::size_t {
   kDeviceOwner,
   kClaim,
   kDeleteBoards,
-  kInsertBoard,
   kRename,
   kSetTimezone,
   kAdoptTimezone,
@@ -160,7 +172,7 @@ enum Q : std::size_t {
   kRelease,
   kDeletePendingCommands,
   kBoards,
-  kSetBoard,
+  kPutBoard,
   kIngestDevice,
   kInsertMinute,
   kMinuteAt,
@@ -219,7 +231,6 @@ constexpr std::pair<Q, const char*> kQueries[] = {
     {kDeviceOwner, "SELECT owner FROM devices WHERE devid = ?"},
     {kClaim, "UPDATE devices SET owner = ?, name = ? WHERE devid = ? AND owner IS NULL"},
     {kDeleteBoards, "DELETE FROM boards WHERE devid = ?"},
-    {kInsertBoard, "INSERT INTO boards (devid, layout, document) VALUES (?, ?, ?)"},
     {kRename, "UPDATE devices SET name = ? WHERE devid = ? AND owner = ?"},
     {kSetTimezone,
      "UPDATE devices SET timezone = ?, timezone_chosen = 1 WHERE devid = ? AND owner = ?"},
@@ -233,7 +244,11 @@ constexpr std::pair<Q, const char*> kQueries[] = {
      "?"},
     {kDeletePendingCommands, "DELETE FROM commands WHERE devid = ? AND acked = 0"},
     {kBoards, "SELECT layout, document FROM boards WHERE devid = ? ORDER BY layout"},
-    {kSetBoard, "UPDATE boards SET document = ? WHERE devid = ? AND layout = ?"},
+    // Only a device somebody owns has boards.
+    {kPutBoard,
+     "INSERT INTO boards (devid, layout, document) SELECT devid, ?2, ?3 FROM devices "
+     "WHERE devid = ?1 AND owner IS NOT NULL "
+     "ON CONFLICT (devid, layout) DO UPDATE SET document = excluded.document"},
     {kIngestDevice,
      "SELECT timezone, newest_minute, newest_seq, output_on, lifetime FROM devices WHERE devid = "
      "?"},
@@ -457,6 +472,45 @@ Result<int> schema_version(sqlite3* db) {
   return version;
 }
 
+// Schema 5's conversion: every board as board schema 2 wants it
+// (upgraded_board), in the transaction of the step.
+Status upgrade_boards(sqlite3* db) {
+  struct Statement {
+    sqlite3_stmt* stmt = nullptr;
+    ~Statement() { sqlite3_finalize(stmt); }
+  };
+  struct Stored {
+    std::string devid, layout, document;
+    int phases;
+  };
+  std::vector<Stored> stored;
+  {
+    const char* sql =
+        "SELECT b.devid, b.layout, b.document, d.phases FROM boards b JOIN devices d "
+        "ON d.devid = b.devid";
+    Statement s;
+    if (int rc = sqlite3_prepare_v2(db, sql, -1, &s.stmt, nullptr); rc != SQLITE_OK)
+      return error_of(db, rc, sql);
+    Query q(db, s.stmt);
+    auto rows = q.rows<Stored>([](const Query& row) {
+      return Stored{row.text(0), row.text(1), row.text(2), static_cast<int>(row.i64(3))};
+    });
+    if (!rows) return rows.error();
+    stored = std::move(*rows);
+  }
+  const char* sql = "UPDATE boards SET document = ?3 WHERE devid = ?1 AND layout = ?2";
+  Statement s;
+  if (int rc = sqlite3_prepare_v2(db, sql, -1, &s.stmt, nullptr); rc != SQLITE_OK)
+    return error_of(db, rc, sql);
+  for (const Stored& b : stored) {
+    const auto upgraded = upgraded_board(b.layout, b.document, b.phases);
+    if (!upgraded || *upgraded == b.document) continue;  // the step's SQL removed the others
+    Query q(db, s.stmt);
+    if (auto done = q.bind(b.devid, b.layout, *upgraded).run(); !done) return done;
+  }
+  return ok_status();
+}
+
 // Brings the schema to kSchemaVersion, one step per transaction; BEGIN
 // IMMEDIATE so two processes opening a new file at once do not both migrate.
 Status migrate(sqlite3* db) {
@@ -477,6 +531,7 @@ Status migrate(sqlite3* db) {
     } else {
       const Migration& m = kMigrations[*version];
       step = exec(db, m.sql);
+      if (step && m.convert) step = m.convert(db);
       if (step) {
         step = exec(db, fmt::format("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
                                     "NOT NULL); DELETE FROM schema_version; "
@@ -809,8 +864,7 @@ Result<std::vector<DeviceRow>> SqliteStore::devices_of(UserId user) {
 }
 
 Result<ClaimOutcome> SqliteStore::claim_device(const std::string& devid, UserId user,
-                                               const std::string& name,
-                                               std::span<const Board> boards) {
+                                               const std::string& name) {
   std::lock_guard lock(impl_->mu);
   return impl_->in_transaction([&]() -> Result<ClaimOutcome> {
     {
@@ -826,11 +880,6 @@ Result<ClaimOutcome> SqliteStore::claim_device(const std::string& devid, UserId 
     if (auto s = impl_->query(kClaim).bind(user, name, devid).run(); !s) return s.error();
     // A release deleted the boards; this only guards against leftovers.
     if (auto s = impl_->query(kDeleteBoards).bind(devid).run(); !s) return s.error();
-    for (const Board& b : boards) {
-      if (auto s = impl_->query(kInsertBoard).bind(devid, b.layout, b.document).run(); !s) {
-        return s.error();
-      }
-    }
     return ClaimOutcome::kClaimed;
   });
 }
@@ -898,10 +947,10 @@ Result<std::vector<Board>> SqliteStore::boards(const std::string& devid) {
   return q.rows<Board>([](const Query& row) { return Board{row.text(0), row.text(1)}; });
 }
 
-Result<bool> SqliteStore::set_board(const std::string& devid, const Board& board) {
+Result<bool> SqliteStore::put_board(const std::string& devid, const Board& board) {
   std::lock_guard lock(impl_->mu);
-  Query q = impl_->query(kSetBoard);
-  if (auto s = q.bind(board.document, devid, board.layout).run(); !s) return s.error();
+  Query q = impl_->query(kPutBoard);
+  if (auto s = q.bind(devid, board.layout, board.document).run(); !s) return s.error();
   return q.changes() > 0;
 }
 

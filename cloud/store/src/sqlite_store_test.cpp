@@ -94,8 +94,8 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_TRUE(user.ok() && user->has_value());
     const UserId id = (*user)->id;
     EXPECT_TRUE(s.upsert_device(sample_identity("0000000001"), kNow).ok());
-    const std::array<Board, 1> boards{Board{"pc", "{}"}};
-    EXPECT_EQ(*s.claim_device("0000000001", id, "Garage", boards), ClaimOutcome::kClaimed);
+    EXPECT_EQ(*s.claim_device("0000000001", id, "Garage"), ClaimOutcome::kClaimed);
+    EXPECT_TRUE(*s.put_board("0000000001", Board{"pc", "{}"}));
     EXPECT_TRUE(*s.set_device_timezone("0000000001", id, *TimeZone::locate("Europe/Berlin")));
     return id;
   }
@@ -326,14 +326,76 @@ TEST_F(SqliteStoreTest, AFailedClaimLeavesTheDeviceUnclaimed) {
   ASSERT_NE(s, nullptr);
   auto user = s->create_user("ada@example.com", "h", std::string(64, 'a'), kNow);
   ASSERT_TRUE(s->upsert_device(sample_identity("0000000001"), kNow).ok());
-  RawDb(path()).exec(
-      "CREATE TRIGGER fail_pc BEFORE INSERT ON boards WHEN NEW.layout = 'pc' "
+  // A leftover board, whose removal (the claim's last step) fails.
+  RawDb raw(path());
+  raw.exec("INSERT INTO boards (devid, layout, document) VALUES ('0000000001', 'pc', '{}')");
+  raw.exec(
+      "CREATE TRIGGER fail_pc BEFORE DELETE ON boards WHEN OLD.layout = 'pc' "
       "BEGIN SELECT RAISE(ABORT, 'injected'); END");
-  const std::array<Board, 2> boards{Board{"mobile", "{}"}, Board{"pc", "{}"}};
-  EXPECT_FALSE(s->claim_device("0000000001", (*user)->id, "Garage", boards).ok());
+  EXPECT_FALSE(s->claim_device("0000000001", (*user)->id, "Garage").ok());
   EXPECT_EQ((*s->device("0000000001"))->owner, 0);
   EXPECT_EQ((*s->device("0000000001"))->name, "");
-  EXPECT_TRUE(s->boards("0000000001")->empty());
+}
+
+// A database as schema 4 left it, holding boards as that server stored them
+// (Schema4Boards), written with plain SQL.
+void write_schema4(const std::string& path, const contract::Schema4Boards& old) {
+  RawDb raw(path);
+  raw.exec("PRAGMA page_size = 8192");
+  raw.exec("PRAGMA journal_mode = WAL");
+  raw.exec("BEGIN IMMEDIATE");
+  for (int v = 1; v <= 4; ++v) raw.exec(std::string(SqliteStore::migration_step_for_testing(v)));
+  raw.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); "
+      "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES (4);");
+  raw.exec(
+      "INSERT INTO users (id, email, password_hash, api_key, created) "
+      "VALUES (1, 'ada@example.com', 'h', 'k', 0)");
+  for (const auto& d : old.devices) {
+    const DeviceIdentity id = sample_identity(d.devid, d.phases);
+    raw.exec(fmt::format(
+        "INSERT INTO devices (devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, "
+        "owner) VALUES ('{}', '{}', '{}', {}, '{}', '{}', '{}', {})",
+        id.devid, id.devtype, id.firmware, id.phases, id.secret_hash, id.pin_salt, id.pin_hash,
+        d.owned ? "1" : "NULL"));
+  }
+  // The documents hold no quotes: spliced, not bound.
+  for (const auto& [devid, board] : old.boards) {
+    raw.exec(fmt::format("INSERT INTO boards (devid, layout, document) VALUES ('{}', '{}', '{}')",
+                         devid, board.layout, board.document));
+  }
+  raw.exec("COMMIT");
+}
+
+TEST_F(SqliteStoreTest, AVersion4DatabasesBoardsFollowTheNewSchema) {
+  const contract::Schema4Boards old;
+  write_schema4(path(), old);
+  auto s = open();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(RawDb(path()).text("SELECT version FROM schema_version"), "5");
+  contract::expect_boards_upgraded_from_schema4(*s, old);
+}
+
+TEST_F(SqliteStoreTest, AFailedBoardUpgradeLeavesVersion4AsItWas) {
+  const contract::Schema4Boards old;
+  write_schema4(path(), old);
+  RawDb raw(path());
+  raw.exec(
+      "CREATE TRIGGER fail_board BEFORE UPDATE ON boards WHEN OLD.devid = '0000000002' "
+      "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  auto refused = SqliteStore::open(path());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("schema to version 5"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(raw.text("SELECT version FROM schema_version"), "4");
+  EXPECT_EQ(raw.text("SELECT document FROM boards WHERE devid = '0000000001' AND layout = 'pc'"),
+            old.boards[0].second.document);
+  EXPECT_EQ(raw.text("SELECT count(*) FROM boards"), std::to_string(old.boards.size()));
+
+  raw.exec("DROP TRIGGER fail_board");
+  auto s = open();
+  ASSERT_NE(s, nullptr);
+  contract::expect_boards_upgraded_from_schema4(*s, old);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 //    batch leaves them), output_on follows a record only if it is newer than
 //    newest_minute; an unknown device is an error;
 //  - claim_device on a device already yours changes nothing;
+//  - put_board takes any text as the document (the API checks boards);
 //  - devices_of sorts by name (plain ASCII names here: collations differ).
 #pragma once
 
@@ -50,6 +51,7 @@
 #include <utility>
 #include <vector>
 
+#include "maic/cloud/board_schema.hpp"
 #include "maic/cloud/store.hpp"
 
 namespace maic::cloud::contract {
@@ -353,6 +355,45 @@ inline Schema1Data schema1_data() {
   return v1;
 }
 
+// Boards as schema 4 and before stored them, for the upgrade to schema 5:
+// devices 1 (three phases) and 2 (one phase) are the user's, 3 nobody's.
+struct Schema4Boards {
+  struct Device {
+    std::string devid;
+    int phases;
+    bool owned;
+  };
+  std::vector<Device> devices{
+      {"0000000001", 3, true}, {"0000000002", 1, true}, {"0000000003", 3, false}};
+  std::vector<std::pair<std::string, Board>> boards{
+      {"0000000001", Board{"pc", R"({"widgets":[]})"}},
+      // Valid already: kept as it is, byte for byte.
+      {"0000000001", Board{"mobile", R"({"columns":1,"name":"Kitchen","version":2,"widgets":[)"
+                                     R"({"h":2,"id":"out","type":"output","w":1,"x":0,"y":0}]})"}},
+      // What schema 4's server created with a device.
+      {"0000000002",
+       Board{"pc", R"({"layout":"pc","version":1,"widgets":[{"quantity":"W","type":"value"}]})"}},
+      {"0000000002", Board{"mobile", "not JSON at all"}},
+      {"0000000002", Board{"watch", "{}"}},
+      {"0000000003", Board{"pc", R"({"p":1})"}},
+  };
+};
+
+inline void expect_boards_upgraded_from_schema4(Store& s, const Schema4Boards& old) {
+  auto one = s.boards("0000000001");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(*one, (std::vector<Board>{old.boards[1].second, Board{"pc", pc_preset(3).dump()}}));
+  auto two = s.boards("0000000002");
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  EXPECT_EQ(*two, (std::vector<Board>{Board{"mobile", mobile_preset(1).dump()},
+                                      Board{"pc", pc_preset(1).dump()}}))
+      << "presets of a single-phase device; no board of an unknown layout";
+  EXPECT_TRUE(s.boards("0000000003")->empty()) << "nobody's device has no boards";
+  for (const Board& b : *one) {
+    EXPECT_EQ(board_problem(nlohmann::json::parse(b.document)), std::nullopt) << b.document;
+  }
+}
+
 // After an upgrade from before schema 3: `utc_devid` (in UTC) takes the
 // device's zone, `zoned_devid` (another zone, so its owner's choice) keeps its own.
 inline void expect_zones_chosen_after_upgrade(Store& s, const std::string& utc_devid,
@@ -393,7 +434,9 @@ inline void expect_upgraded_from_schema1(Store& s, const Schema1Data& v1) {
   auto devices = s.devices_of(v1.user.id);
   ASSERT_TRUE(devices.ok()) << devices.error().message;
   EXPECT_EQ(*devices, std::vector<DeviceRow>{v1.device});
-  EXPECT_EQ(*s.boards(devid), std::vector<Board>{v1.board});
+  // Not a board of schema 2 (schema 5 of the store): the layout's preset now.
+  const Board preset{v1.board.layout, pc_preset(v1.device.identity.phases).dump()};
+  EXPECT_EQ(*s.boards(devid), std::vector<Board>{preset});
 
   const std::vector<MinuteRecord> before = minutes_of(v1.records);
   auto minutes = s.minutes(devid, 0, std::numeric_limits<std::int64_t>::max(), 100'000);
@@ -465,15 +508,20 @@ class StoreContract : public ::testing::Test {
     return key;
   }
 
-  // A device that has said hello, claimed by `owner` (unless 0) in `zone`.
+  // A device that has said hello, claimed by `owner` (unless 0) in `zone`,
+  // with both boards.
   void new_device(const std::string& devid, UserId owner, const std::string& zone = "UTC",
                   int phases = 3) {
     ASSERT_TRUE(store().upsert_device(sample_identity(devid, phases), kNow).ok());
     if (owner == 0) return;
-    const std::array<Board, 2> boards{Board{"mobile", "{\"m\":1}"}, Board{"pc", "{\"p\":1}"}};
-    auto c = store().claim_device(devid, owner, "device " + devid, boards);
+    auto c = store().claim_device(devid, owner, "device " + devid);
     ASSERT_TRUE(c.ok()) << c.error().message;
     ASSERT_EQ(*c, ClaimOutcome::kClaimed);
+    for (const Board& b : {Board{"mobile", "{\"m\":1}"}, Board{"pc", "{\"p\":1}"}}) {
+      auto put = store().put_board(devid, b);
+      ASSERT_TRUE(put.ok()) << put.error().message;
+      ASSERT_TRUE(*put);
+    }
     if (zone != "UTC") {
       auto tz = TimeZone::locate(zone);
       ASSERT_TRUE(tz.ok());
@@ -689,15 +737,13 @@ TYPED_TEST_P(StoreContract, AHelloWithAnotherSecretChangesNothing) {
   EXPECT_EQ((*row)->last_seen, kNow);
 }
 
-TYPED_TEST_P(StoreContract, ClaimingHasFourOutcomesAndCreatesTheBoards) {
+TYPED_TEST_P(StoreContract, ClaimingHasFourOutcomesAndCreatesNoBoard) {
   Store& s = this->store();
   const UserId ada = this->new_user("ada@example.com");
   const UserId bob = this->new_user("bob@example.com");
-  const std::array<Board, 2> boards{Board{"mobile", "{\"widgets\":[]}"},
-                                    Board{"pc", "{\"widgets\":[1]}"}};
-  EXPECT_EQ(*s.claim_device("0000000001", ada, "Nowhere", boards), ClaimOutcome::kUnknownDevice);
+  EXPECT_EQ(*s.claim_device("0000000001", ada, "Nowhere"), ClaimOutcome::kUnknownDevice);
   ASSERT_TRUE(s.upsert_device(sample_identity("0000000001"), kNow).ok());
-  auto claimed = s.claim_device("0000000001", ada, "Garage", boards);
+  auto claimed = s.claim_device("0000000001", ada, "Garage");
   ASSERT_TRUE(claimed.ok()) << claimed.error().message;
   EXPECT_EQ(*claimed, ClaimOutcome::kClaimed);
   auto row = s.device("0000000001");
@@ -705,15 +751,16 @@ TYPED_TEST_P(StoreContract, ClaimingHasFourOutcomesAndCreatesTheBoards) {
   EXPECT_EQ((*row)->owner, ada);
   EXPECT_EQ((*row)->name, "Garage");
   auto stored = s.boards("0000000001");
-  ASSERT_TRUE(stored.ok());
-  EXPECT_EQ(*stored, std::vector<Board>(boards.begin(), boards.end()));
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_TRUE(stored->empty()) << "boards come when the owner accepts them";
+  ASSERT_TRUE(*s.put_board("0000000001", Board{"pc", "{}"}));
 
-  EXPECT_EQ(*s.claim_device("0000000001", ada, "Again", {}), ClaimOutcome::kAlreadyYours);
-  EXPECT_EQ(*s.claim_device("0000000001", bob, "Mine", {}), ClaimOutcome::kOwnedByOther);
+  EXPECT_EQ(*s.claim_device("0000000001", ada, "Again"), ClaimOutcome::kAlreadyYours);
+  EXPECT_EQ(*s.claim_device("0000000001", bob, "Mine"), ClaimOutcome::kOwnedByOther);
   row = s.device("0000000001");
   EXPECT_EQ((*row)->owner, ada);
   EXPECT_EQ((*row)->name, "Garage") << "neither changed anything";
-  EXPECT_EQ(s.boards("0000000001")->size(), 2u);
+  EXPECT_EQ(*s.boards("0000000001"), (std::vector<Board>{Board{"pc", "{}"}}));
   EXPECT_TRUE(s.devices_of(bob)->empty());
 }
 
@@ -725,7 +772,7 @@ TYPED_TEST_P(StoreContract, AUsersDevicesComeByName) {
       {{"0000000003", "Workshop"}, {"0000000001", "House"}, {"0000000002", "Garage"}}};
   for (const auto& [devid, name] : mine) {
     ASSERT_TRUE(s.upsert_device(sample_identity(devid), kNow).ok());
-    ASSERT_EQ(*s.claim_device(devid, ada, name, {}), ClaimOutcome::kClaimed);
+    ASSERT_EQ(*s.claim_device(devid, ada, name), ClaimOutcome::kClaimed);
   }
   this->new_device("0000000004", bob);
   this->new_device("0000000005", 0);
@@ -804,27 +851,39 @@ TYPED_TEST_P(StoreContract, ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheDat
   EXPECT_EQ(s.minutes("0000000001", 0, kNow * 2, 10'000)->size(), records.size());
   EXPECT_EQ(this->all_periods("0000000001", Period::kHour).size(), 3u);
 
-  // Added again, by someone else: the data is there, new boards come.
-  const std::array<Board, 1> boards{Board{"pc", "{}"}};
-  EXPECT_EQ(*s.claim_device("0000000001", bob, "Bob's", boards), ClaimOutcome::kClaimed);
-  EXPECT_EQ(*s.boards("0000000001"), std::vector<Board>(boards.begin(), boards.end()));
+  EXPECT_FALSE(*s.put_board("0000000001", Board{"pc", "{}"})) << "nobody's device has no board";
+  EXPECT_TRUE(s.boards("0000000001")->empty());
+
+  // Added again, by someone else: the data is there, no board until accepted.
+  EXPECT_EQ(*s.claim_device("0000000001", bob, "Bob's"), ClaimOutcome::kClaimed);
+  EXPECT_TRUE(s.boards("0000000001")->empty());
+  EXPECT_TRUE(*s.put_board("0000000001", Board{"pc", "{}"}));
+  EXPECT_EQ(*s.boards("0000000001"), (std::vector<Board>{Board{"pc", "{}"}}));
   EXPECT_EQ(s.minutes("0000000001", 0, kNow * 2, 10'000)->size(), records.size());
 }
 
 // --- Boards
 
-TYPED_TEST_P(StoreContract, OnlyExistingBoardsAreSet) {
+TYPED_TEST_P(StoreContract, PutCreatesOrReplacesABoardOfAnOwnedDevice) {
   Store& s = this->store();
   const UserId ada = this->new_user("ada@example.com");
   this->new_device("0000000001", ada);
-  EXPECT_TRUE(*s.set_board("0000000001", Board{"pc", "{\"new\":true}"}));
-  EXPECT_FALSE(*s.set_board("0000000001", Board{"watch", "{}"}));
-  EXPECT_FALSE(*s.set_board("0000000009", Board{"pc", "{}"}));
+  this->new_device("0000000002", 0);
+  EXPECT_TRUE(*s.put_board("0000000001", Board{"pc", "{\"new\":true}"}));
+  EXPECT_FALSE(*s.put_board("0000000002", Board{"pc", "{}"})) << "nobody owns it";
+  EXPECT_FALSE(*s.put_board("0000000009", Board{"pc", "{}"})) << "no such device";
   auto boards = s.boards("0000000001");
   ASSERT_TRUE(boards.ok());
   EXPECT_EQ(*boards,
             (std::vector<Board>{Board{"mobile", "{\"m\":1}"}, Board{"pc", "{\"new\":true}"}}));
+  EXPECT_TRUE(s.boards("0000000002")->empty());
   EXPECT_TRUE(s.boards("0000000009")->empty());
+
+  // A device without boards gets one, and only that one.
+  ASSERT_TRUE(s.upsert_device(sample_identity("0000000003"), kNow).ok());
+  ASSERT_EQ(*s.claim_device("0000000003", ada, "Shed"), ClaimOutcome::kClaimed);
+  EXPECT_TRUE(*s.put_board("0000000003", Board{"mobile", "{}"}));
+  EXPECT_EQ(*s.boards("0000000003"), (std::vector<Board>{Board{"mobile", "{}"}}));
 }
 
 // --- Minute data
@@ -1273,13 +1332,14 @@ TYPED_TEST_P(StoreContract, TextWithSqlMetacharactersIsStoredVerbatim) {
   ASSERT_TRUE(s.upsert_device(sample_identity(devid), kNow).ok());
   const std::string name = "Robert'); DROP TABLE devices;-- \"Küche\" ☀ 100% \\ _";
   const std::string document = R"({"title":"it's \"quoted\"; DELETE FROM boards","x":[1,2]})";
-  const std::array<Board, 1> boards{Board{"pc'; --", document}};
-  ASSERT_EQ(*s.claim_device(devid, id, name, boards), ClaimOutcome::kClaimed);
+  const Board board{"pc'; --", document};
+  ASSERT_EQ(*s.claim_device(devid, id, name), ClaimOutcome::kClaimed);
+  EXPECT_TRUE(*s.put_board(devid, board));
   EXPECT_EQ((*s.device(devid))->name, name);
-  EXPECT_EQ(*s.boards(devid), std::vector<Board>(boards.begin(), boards.end()));
+  EXPECT_EQ(*s.boards(devid), std::vector<Board>{board});
   EXPECT_TRUE(*s.rename_device(devid, id, name + "'"));
   EXPECT_EQ((*s.device(devid))->name, name + "'");
-  EXPECT_TRUE(*s.set_board(devid, Board{"pc'; --", document + "'"}));
+  EXPECT_TRUE(*s.put_board(devid, Board{"pc'; --", document + "'"}));
   EXPECT_EQ(s.boards(devid)->front().document, document + "'");
   ASSERT_TRUE(s.create_session(Session{"h'--", id, "c\"sr'f", kNow + 10}).ok());
   EXPECT_EQ((*s.session("h'--", kNow))->csrf_token, "c\"sr'f");
@@ -1629,11 +1689,11 @@ REGISTER_TYPED_TEST_SUITE_P(
     StoreContract, UsersAreCreatedAndFoundByIdEmailAndApiKey, ARegisteredEmailGivesNullopt,
     PasswordHashAndApiKeyAreReplaced, SessionsAreFoundUntilTheyExpire,
     DeletingAUsersSessionsKeepsOneAndOthersSessions,
-    TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt, ClaimingHasFourOutcomesAndCreatesTheBoards,
+    TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt, ClaimingHasFourOutcomesAndCreatesNoBoard,
     AUsersDevicesComeByName, OnlyTheOwnerRenamesOrSetsTheTimeZone,
-    ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheData, OnlyExistingBoardsAreSet,
-    IngestStoresRecordsExactlyAndUpdatesTheDevice, IngestOfAnUnknownDeviceFails,
-    AResentBatchChangesNothing, AnOlderBatchDoesNotMoveTheNewestBack,
+    ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheData,
+    PutCreatesOrReplacesABoardOfAnOwnedDevice, IngestStoresRecordsExactlyAndUpdatesTheDevice,
+    IngestOfAnUnknownDeviceFails, AResentBatchChangesNothing, AnOlderBatchDoesNotMoveTheNewestBack,
     BackfillsRollUpExactlyAsLiveData, RollupsAreRightAroundDaylightSavingChanges,
     RollupsAreRightInAHalfHourZone, RollupsAreRightInOffsetZonesWithDst,
     ANewTimeZoneRecomputesTheRollups, TheDevicesZoneIsAdoptedUntilTheOwnerChoosesOne,

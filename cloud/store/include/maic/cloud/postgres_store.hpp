@@ -51,7 +51,7 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // For tests only: the SQL of the migration step that takes the schema from
   // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
@@ -76,8 +76,8 @@ class PostgresStore final : public Store {
   Result<HelloOutcome> upsert_device(const DeviceIdentity& identity, std::int64_t now) override;
   Result<std::optional<DeviceRow>> device(const std::string& devid) override;
   Result<std::vector<DeviceRow>> devices_of(UserId user) override;
-  Result<ClaimOutcome> claim_device(const std::string& devid, UserId user, const std::string& name,
-                                    std::span<const Board> boards) override;
+  Result<ClaimOutcome> claim_device(const std::string& devid, UserId user,
+                                    const std::string& name) override;
   Result<bool> rename_device(const std::string& devid, UserId user,
                              const std::string& name) override;
   Result<bool> set_device_timezone(const std::string& devid, UserId user,
@@ -86,7 +86,7 @@ class PostgresStore final : public Store {
   Result<bool> release_device(const std::string& devid, UserId user) override;
 
   Result<std::vector<Board>> boards(const std::string& devid) override;
-  Result<bool> set_board(const std::string& devid, const Board& board) override;
+  Result<bool> put_board(const std::string& devid, const Board& board) override;
 
   Result<IngestResult> ingest(const std::string& devid, std::span<const UploadRecord> records,
                               std::int64_t now) override;

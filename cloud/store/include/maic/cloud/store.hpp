@@ -80,8 +80,10 @@ struct DeviceRow {
   friend bool operator==(const DeviceRow&, const DeviceRow&) = default;
 };
 
-// A Dashboard board: one per layout ("pc", "mobile") per device, created
-// when the device is added; the document is the Dashboard's (JSON text).
+// A Dashboard board: at most one per layout ("pc", "mobile") per device,
+// created when its owner accepts the pre-configured ones or stores one; the
+// document is JSON text the API checked (board_schema.hpp). The store takes
+// it as it is given.
 struct Board {
   std::string layout;
   std::string document;
@@ -156,11 +158,11 @@ class Store {
   virtual Result<std::optional<DeviceRow>> device(const std::string& devid) = 0;
   // The user's devices, by name.
   virtual Result<std::vector<DeviceRow>> devices_of(UserId user) = 0;
-  // Makes `user` the owner (only if nobody owns it), names it, and creates
-  // its boards with the given documents — all in one transaction.
+  // Makes `user` the owner (only if nobody owns it) and names it, in one
+  // transaction. The device has no boards then: they come when the owner
+  // accepts them (put_board).
   virtual Result<ClaimOutcome> claim_device(const std::string& devid, UserId user,
-                                            const std::string& name,
-                                            std::span<const Board> boards) = 0;
+                                            const std::string& name) = 0;
   // false: not the user's device (nothing changed).
   virtual Result<bool> rename_device(const std::string& devid, UserId user,
                                      const std::string& name) = 0;
@@ -177,9 +179,12 @@ class Store {
   virtual Result<bool> release_device(const std::string& devid, UserId user) = 0;
 
   // --- Boards -----------------------------------------------------------------
+  // The device's boards, by layout; only those that exist.
   virtual Result<std::vector<Board>> boards(const std::string& devid) = 0;
-  // false: no such board.
-  virtual Result<bool> set_board(const std::string& devid, const Board& board) = 0;
+  // Creates the board of `board.layout`, or replaces the one there. false:
+  // no such device, or nobody owns it (nothing changed): a board belongs to
+  // an owner, and release_device takes it away.
+  virtual Result<bool> put_board(const std::string& devid, const Board& board) = 0;
 
   // --- Minute data ------------------------------------------------------------
   // Stores the records (all of one device, known to the store) that are new,
