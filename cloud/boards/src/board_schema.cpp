@@ -192,10 +192,10 @@ Problem widget_problem(const json& widget, const std::string& path, int columns,
   const auto field = [&](std::string_view name) { return path + "." + std::string(name); };
 
   const auto id = widget.find("id");
-  if (id == widget.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
-      id->get_ref<const std::string&>().size() > kMaxId ||
-      !std::all_of(id->get_ref<const std::string&>().begin(),
-                   id->get_ref<const std::string&>().end(), id_char))
+  const std::string_view id_text =
+      id != widget.end() && id->is_string() ? id->get_ref<const std::string&>() : "";
+  if (id_text.empty() || id_text.size() > kMaxId ||
+      !std::all_of(id_text.begin(), id_text.end(), id_char))
     return fail(field("id"), fmt::format("1 to {} of A-Z, a-z, 0-9, _ and - are required", kMaxId));
 
   const auto type_field = widget.find("type");
