@@ -48,8 +48,11 @@ void add_site_routes(http::Router& router, http::AssetTable site) {
     if (in_api_tree(r.path)) return not_found(r);
     http::Response response = files(r);
     if (response.status == 404 && is_app_path(r.path)) {
-      http::Request index = r;
-      index.path = "/";
+      // Only what a static file's answer depends on: the path and If-None-Match.
+      http::Request index;
+      index.method = r.method;
+      index.path.assign(1, '/');
+      index.headers = r.headers;
       response = files(index);
     }
     response.headers.set("Content-Security-Policy", std::string(kContentSecurityPolicy));
@@ -60,7 +63,8 @@ void add_site_routes(http::Router& router, http::AssetTable site) {
   });
   // Without these, "/" answering GET would turn every other unknown path's
   // 404 into a 405.
-  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) router.add_prefix(method, "/", not_found);
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"})
+    router.add_prefix(method, "/", not_found);
 }
 
 }  // namespace maic::cloud
