@@ -21,7 +21,7 @@ async function importTs(file) {
   return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
 }
 
-const { addRefusal, checkAdd, liveValues, dataAge } = await importTs("src/dashboard/devices.ts");
+const { addRefusal, checkAdd, liveValues, dataAge, phaseRows } = await importTs("src/dashboard/devices.ts");
 const { Translator, browserLanguage } = await importTs("src/dashboard/i18n.ts");
 const catalogue = async (tag) =>
   JSON.parse(await readFile(path.join(here, "..", "i18n", `${tag}.json`), "utf8"));
@@ -57,6 +57,16 @@ test("a card's live values and the data's age", () => {
                    [["W", "W", 1234.5], ["V1", "V", 230.1], ["TWh", "kWh", 45.6789]]);
   assert.equal(dataAge(device, 1_700_000_160), 120);
   assert.equal(dataAge({ newest_minute: 0, last: {} }, 1_700_000_160), null);
+});
+
+test("the live table: a row per family, phases and total, energy in kWh", () => {
+  const rows = phaseRows({ V1: 230, V2: 231, V3: 229, W1: 100, W2: 200, W3: 300, W: 600, TWh: 12345, Wh1: 1000 }, 3);
+  assert.deepEqual(rows.map((r) => [r.family.name, r.phases, r.total]), [
+    ["voltage", [230, 231, 229], null],
+    ["power", [100, 200, 300], 600],
+    ["energy", [1, null, null], 12.345],
+  ]);
+  assert.deepEqual(phaseRows({ V1: 230 }, 1).map((r) => r.phases), [[230]]);
 });
 
 test("plurals, numbers and relative times follow the language", async () => {

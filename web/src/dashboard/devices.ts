@@ -77,3 +77,41 @@ export const FRESH_SECONDS = 180;
 export function dataAge(device: Device, nowSeconds: number): number | null {
   return device.newest_minute > 0 ? Math.max(0, nowSeconds - device.newest_minute) : null;
 }
+
+// The live table of a device's page: one row per family of the catalogue
+// (docs/device.md), a column per phase and the total where there is one.
+export type Family = {
+  name: string; // catalogue key quantity.<name>
+  stem: string; // V -> V1, V2, V3
+  total: string | null;
+  unit: string;
+  digits: number;
+  scale: number; // Wh -> kWh
+};
+
+export const FAMILIES: readonly Family[] = [
+  { name: "voltage", stem: "V", total: null, unit: "V", digits: 1, scale: 1 },
+  { name: "current", stem: "A", total: "A", unit: "A", digits: 2, scale: 1 },
+  { name: "power", stem: "W", total: "W", unit: "W", digits: 0, scale: 1 },
+  { name: "reversePower", stem: "rW", total: "TrW", unit: "W", digits: 0, scale: 1 },
+  { name: "powerFactor", stem: "PF", total: null, unit: "", digits: 2, scale: 1 },
+  { name: "frequency", stem: "Fr", total: null, unit: "Hz", digits: 2, scale: 1 },
+  { name: "energy", stem: "Wh", total: "TWh", unit: "kWh", digits: 2, scale: 0.001 },
+  { name: "reverseEnergy", stem: "rWh", total: "rTWh", unit: "kWh", digits: 2, scale: 0.001 },
+];
+
+export type PhaseRow = { family: Family; phases: (number | null)[]; total: number | null };
+
+export function phaseRows(last: Record<string, number>, phases: number): PhaseRow[] {
+  const value = (key: string | null, scale: number): number | null => {
+    const raw = key === null ? undefined : last[key];
+    return typeof raw === "number" && Number.isFinite(raw) ? raw * scale : null;
+  };
+  const rows: PhaseRow[] = [];
+  for (const family of FAMILIES) {
+    const perPhase = Array.from({ length: Math.max(1, phases) }, (_, i) => value(`${family.stem}${i + 1}`, family.scale));
+    const total = value(family.total, family.scale);
+    if (total !== null || perPhase.some((v) => v !== null)) rows.push({ family, phases: perPhase, total });
+  }
+  return rows;
+}

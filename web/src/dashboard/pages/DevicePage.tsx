@@ -3,6 +3,7 @@
 import { api, ApiError } from "../api";
 import { DataAge, OnlineBadge } from "../components/DeviceCard";
 import { Link } from "../components/Link";
+import { LiveTable } from "../components/LiveTable";
 import { PageTitle } from "../components/PageTitle";
 import { Loading, Notice } from "../components/Status";
 import { useApp } from "../context";
@@ -25,7 +26,6 @@ export function DevicePage({ devid }: { devid: string; layout: string | null }) 
   }
   const d = device.data;
   if (!d) return <Loading label={tr.t("status.loading")} />;
-  const entries = Object.entries(d.last ?? {}).filter(([k, v]) => k !== "TIME" && typeof v === "number");
   return (
     <>
       <p class="crumb">
@@ -47,27 +47,7 @@ export function DevicePage({ devid }: { devid: string; layout: string | null }) 
       </section>
       <section class="card" aria-labelledby="live-title">
         <h2 id="live-title">{tr.t("device.live")}</h2>
-        {entries.length === 0 ? (
-          <p class="muted">{tr.t("device.noValues")}</p>
-        ) : (
-          <table class="live">
-            <caption class="visually-hidden">{tr.t("device.live")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{tr.t("device.quantity")}</th>
-                <th scope="col" class="num">{tr.t("device.value")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map(([k, v]) => (
-                <tr key={k}>
-                  <th scope="row">{k}</th>
-                  <td class="num" data-key={k}>{tr.number(v, 2)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <LiveTable device={d} />
       </section>
       <section class="card note" aria-labelledby="boards-title">
         <h2 id="boards-title">{tr.t("device.boardsTitle")}</h2>
