@@ -12,7 +12,8 @@ export function LiveTable({ device }: { device: Device }) {
   const phases = rows[0]?.phases.length ?? 1;
   const cell = (value: number | null, digits: number) => (value === null ? "–" : tr.number(value, digits));
   return (
-    <div class="table-scroll">
+    // Focusable so that a keyboard can scroll it on a narrow screen.
+    <div class="table-scroll" tabIndex={0} role="region" aria-label={tr.t("device.live")}>
       <table class="live">
         <caption class="visually-hidden">{tr.t("device.live")}</caption>
         <thead>
