@@ -6,7 +6,7 @@ export type Polled<T> = { data: T | undefined; error: unknown; reload: () => voi
 export function usePolled<T>(load: () => Promise<T>, seconds: number, deps: unknown[]): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `deps` name what `load` depends on (a device ID), as for useEffect.
   const run = useCallback(() => {
     load().then(
       (d) => {

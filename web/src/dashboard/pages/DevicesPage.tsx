@@ -1,4 +1,6 @@
 // The person's devices, live, and the form to add one.
+import { useEffect } from "preact/hooks";
+
 import { api, ApiError } from "../api";
 import { AddDeviceForm } from "../components/AddDeviceForm";
 import { DeviceCard } from "../components/DeviceCard";
@@ -12,7 +14,10 @@ export function DevicesPage() {
   const devices = usePolled(() => api.devices(), 30, []);
   const now = Date.now() / 1000;
 
-  if (devices.error instanceof ApiError && devices.error.status === 401) setProfile(null);
+  // The session ended elsewhere (a password change): back to signing in.
+  useEffect(() => {
+    if (devices.error instanceof ApiError && devices.error.status === 401) setProfile(null);
+  }, [devices.error, setProfile]);
 
   return (
     <>
