@@ -2,24 +2,56 @@
 //
 //   node build.mjs [--outdir DIR]      (default: $MAIC_WEB_OUTDIR or ./dist)
 //
-// For each site: src/<site>/main.ts is bundled (esbuild, minified, linked
-// source map) to DIR/<site>/app.js, and its static files are copied beside
-// it. DIR/<site> is emptied first, so nothing stale gets embedded.
+// For each site: src/<site>/main.ts(x) is bundled (esbuild, minified) to
+// DIR/<site>/app.js, and its static files are copied beside it; a site with
+// `i18n` also gets the catalogues of i18n/ (minified) in DIR/<site>/i18n/.
+// DIR/<site> is emptied first, so nothing stale gets embedded.
 // esbuild does not type-check: `npm run typecheck` does.
-import { cp, mkdir, rm } from "node:fs/promises";
+//
+// Every file a site serves is measured gzipped and printed; a site over its
+// budget fails the build (issue 11: the whole Dashboard, all catalogues
+// and charts included, within 150 KB gzip).
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 
 import * as esbuild from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const SITES = [{ name: "device", files: ["index.html", "style.css"] }];
+const SITES = [
+  { name: "device", entry: "main.ts", files: ["index.html", "style.css"], sourcemap: "linked" },
+  {
+    name: "dashboard",
+    entry: "main.tsx",
+    files: ["index.html", "style.css", "icon.svg"],
+    // Not served: a source map would spend a third of the budget.
+    sourcemap: false,
+    i18n: true,
+    budgetBytes: 150 * 1024,
+  },
+];
 
 const { values } = parseArgs({ options: { outdir: { type: "string" } } });
 const outdir = path.resolve(values.outdir ?? process.env.MAIC_WEB_OUTDIR ?? path.join(here, "dist"));
 
+async function filesUnder(dir) {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+// Gzipped bytes of every file under `dir`, as a server would send them.
+async function measure(dir) {
+  const sizes = [];
+  for (const file of await filesUnder(dir)) {
+    sizes.push({ file: path.relative(dir, file), gzip: gzipSync(await readFile(file), { level: 9 }).length });
+  }
+  return { sizes, total: sizes.reduce((sum, s) => sum + s.gzip, 0) };
+}
+
+let failed = false;
 for (const site of SITES) {
   const src = path.join(here, "src", site.name);
   const dest = path.join(outdir, site.name);
@@ -27,16 +59,39 @@ for (const site of SITES) {
   await mkdir(dest, { recursive: true });
   await esbuild.build({
     absWorkingDir: here,
-    entryPoints: [path.join(src, "main.ts")],
+    entryPoints: [path.join(src, site.entry)],
     outfile: path.join(dest, "app.js"),
     bundle: true,
     format: "iife",
     target: ["es2020"],
+    jsx: "automatic",
+    jsxImportSource: "preact",
     minify: true,
-    sourcemap: "linked",
+    sourcemap: site.sourcemap,
     legalComments: "none",
     logLevel: "warning",
   });
   await Promise.all(site.files.map((f) => cp(path.join(src, f), path.join(dest, f))));
-  console.log(`built ${dest}`);
+  if (site.i18n) {
+    const from = path.join(here, "i18n");
+    await mkdir(path.join(dest, "i18n"));
+    for (const name of await readdir(from)) {
+      if (!name.endsWith(".json") || name === "languages.json") continue;
+      const catalogue = JSON.parse(await readFile(path.join(from, name), "utf8"));
+      await writeFile(path.join(dest, "i18n", name), JSON.stringify(catalogue));
+    }
+  }
+  const { sizes, total } = await measure(dest);
+  await writeFile(path.join(outdir, `${site.name}.size.json`), JSON.stringify({ total, sizes }, null, 1));
+  const kb = (n) => (n / 1024).toFixed(1);
+  console.log(`built ${dest}: ${sizes.length} files, ${kb(total)} KB gzip`);
+  if (site.budgetBytes !== undefined) {
+    const largest = [...sizes].sort((a, b) => b.gzip - a.gzip).slice(0, 4);
+    console.log(`  largest: ${largest.map((s) => `${s.file} ${kb(s.gzip)} KB`).join(", ")}`);
+    if (total > site.budgetBytes) {
+      console.error(`${site.name}: ${kb(total)} KB gzip is over its budget of ${kb(site.budgetBytes)} KB`);
+      failed = true;
+    }
+  }
 }
+if (failed) process.exit(1);

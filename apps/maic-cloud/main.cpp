@@ -25,6 +25,7 @@
 #include "maic/http/server.hpp"
 #include "maic/platform/open_files.hpp"
 #include "maic/platform/system_clock.hpp"
+#include "maic/web/dashboard_assets.hpp"
 
 namespace maic {
 namespace {
@@ -147,6 +148,7 @@ int run(const Options& o) {
   cloud::CloudOptions options;
   options.version = MAIC_VERSION;
   options.secure_cookies = o.secure_cookies;
+  options.site = web::dashboard_assets();
   options.log = [log](std::string_view line) { log->info("{}", line); };
   if (log->should_log(spdlog::level::debug))
     options.debug = [log](std::string_view line) { log->debug("{}", line); };

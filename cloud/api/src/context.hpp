@@ -109,6 +109,8 @@ void add_account_routes(http::Router& router, Context& ctx);
 void add_device_routes(http::Router& router, Context& ctx);
 void add_uplink_routes(http::Router& router, Context& ctx);
 void add_data_routes(http::Router& router, Context& ctx);
+// The Dashboard at "/" (CloudOptions::site): nothing when `site` is empty.
+void add_site_routes(http::Router& router, http::AssetTable site);
 
 // Parts of CloudService::body_limit: the body limit of the routes each
 // file serves, checking the caller on the header where a route takes a

@@ -84,6 +84,7 @@ struct CloudService::State {
     add_device_routes(router, ctx);
     add_uplink_routes(router, ctx);
     add_data_routes(router, ctx);
+    add_site_routes(router, ctx.options.site);
   }
   Context ctx;
   http::Router router;

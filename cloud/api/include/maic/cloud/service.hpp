@@ -6,6 +6,8 @@
 //                            totals, CSV: the Dashboard's JSON API, also for
 //                            scripts (API key)
 //   /uplink/v1/...           what devices call (docs/uplink.md)
+//   /, /signin, /devices/... the Dashboard (CloudOptions::site): its files,
+//                            and its index.html for the app's own paths
 //
 // Threads: handle() may be called from any number of threads at once.
 // Time: every "now" comes from the injected clock (wall time for stamps,
@@ -22,6 +24,7 @@
 #include "maic/core/clock.hpp"
 #include "maic/http/expected.hpp"
 #include "maic/http/message.hpp"
+#include "maic/http/static_assets.hpp"
 
 namespace maic::cloud {
 
@@ -61,6 +64,11 @@ struct CloudOptions {
   // Routine events, one line per upload ("device 1828719372: 120 minutes
   // stored, newest 1700000040"): for debugging. Empty: not even formatted.
   std::function<void(std::string_view)> debug;
+  // The Dashboard's files (maic::web::dashboard_assets()), served at "/";
+  // every GET of a path that names no file, has no extension and is not
+  // the API's (/api, /uplink/, /metrics) gets its index.html, so the app's
+  // own URLs can be bookmarked. Must outlive the service. Empty: no site.
+  http::AssetTable site;
 };
 
 // Request body limits (docs/security.md, "Limits"), decided on the header

@@ -1,0 +1,100 @@
+// Translation: one catalogue per language in web/i18n/<tag>.json (shared
+// with the device site to come), fetched when chosen. A catalogue maps a key
+// to a string with {placeholders}, or, for counts, to ICU-like plural forms
+// chosen by Intl.PluralRules: {"one": "{count} device", "other": "{count} devices"}.
+// Numbers, dates and relative times are Intl's, in the same language.
+import languages from "../../i18n/languages.json";
+
+export type Language = { tag: string; name: string; manual: string };
+export const LANGUAGES: readonly Language[] = languages;
+
+type Forms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+export type Catalogue = Record<string, string | Forms>;
+export type Params = Record<string, string | number>;
+
+export function isLanguage(tag: string | null | undefined): tag is string {
+  return LANGUAGES.some((l) => l.tag === tag);
+}
+
+// The first of the browser's languages we have (by primary subtag), else English.
+export function browserLanguage(preferred: readonly string[]): string {
+  for (const wanted of preferred) {
+    const primary = wanted.toLowerCase().split("-")[0];
+    // The manual's codes are not BCP 47, but a browser never sends them.
+    if (isLanguage(primary)) return primary;
+  }
+  return "en";
+}
+
+function fill(text: string, params: Params, format: (n: number) => string): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    if (value === undefined) return whole;
+    return typeof value === "number" ? format(value) : value;
+  });
+}
+
+export class Translator {
+  readonly tag: string;
+  private readonly catalogue: Catalogue;
+  private readonly plurals: Intl.PluralRules;
+  private readonly numbers = new Map<string, Intl.NumberFormat>();
+  private readonly relative: Intl.RelativeTimeFormat;
+
+  constructor(tag: string, catalogue: Catalogue) {
+    this.tag = tag;
+    this.catalogue = catalogue;
+    this.plurals = new Intl.PluralRules(tag);
+    this.relative = new Intl.RelativeTimeFormat(tag, { numeric: "auto" });
+  }
+
+  // The key itself when missing, so a gap is visible (and the tests see it).
+  t(key: string, params: Params = {}): string {
+    const entry = this.catalogue[key];
+    if (entry === undefined) return key;
+    if (typeof entry === "string") return fill(entry, params, (n) => this.number(n));
+    const count = typeof params.count === "number" ? params.count : 0;
+    const text = entry[this.plurals.select(count)] ?? entry.other;
+    return fill(text, params, (n) => this.number(n));
+  }
+
+  number(value: number, digits?: number): string {
+    const id = String(digits);
+    let format = this.numbers.get(id);
+    if (!format) {
+      format = new Intl.NumberFormat(
+        this.tag,
+        digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits },
+      );
+      this.numbers.set(id, format);
+    }
+    return format.format(value);
+  }
+
+  // "2 minutes ago", "in 3 hours", "now": the largest unit that fits.
+  ago(seconds: number): string {
+    const steps: [Intl.RelativeTimeFormatUnit, number][] = [
+      ["day", 86_400],
+      ["hour", 3_600],
+      ["minute", 60],
+    ];
+    for (const [unit, size] of steps) {
+      if (Math.abs(seconds) >= size) return this.relative.format(-Math.round(seconds / size), unit);
+    }
+    return this.relative.format(0, "second");
+  }
+
+  dateTime(unixSeconds: number, timeZone: string | undefined): string {
+    return new Intl.DateTimeFormat(this.tag, {
+      dateStyle: "medium",
+      timeStyle: "short",
+      ...(timeZone ? { timeZone } : {}),
+    }).format(new Date(unixSeconds * 1000));
+  }
+}
+
+export async function loadTranslator(tag: string): Promise<Translator> {
+  const response = await fetch(`/i18n/${tag}.json`);
+  if (!response.ok) throw new Error(`catalogue ${tag}: HTTP ${response.status}`);
+  return new Translator(tag, (await response.json()) as Catalogue);
+}

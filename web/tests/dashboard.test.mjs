@@ -1,0 +1,231 @@
+// The Dashboard in a real browser against the real server and a real device.
+//
+//   MAIC_CLOUD_BIN=build/release/apps/maic-cloud MAIC_DEVICE_BIN=build/release/apps/maic-device \
+//     node --test tests/dashboard.test.mjs
+//
+// Starts maic-cloud (temporary data dir, free port) and a maic-device that
+// says hello to it with PIN 4711, then drives headless Chromium
+// (/usr/bin/chromium, or $MAIC_CHROMIUM) through the app as a person would:
+// sign up, add the device (each refusal the API gives on the way), its page,
+// back and forward, the profile's theme and all 25 languages, sign out and
+// in. Every page is checked by axe-core (WCAG 2.1 AA) in light and dark, and
+// photographed at 390×844 and 1440×900 into $MAIC_ARTIFACT_DIR (default: a
+// temporary directory). Skipped when MAIC_CLOUD_BIN is not set.
+import assert from "node:assert/strict";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+import {
+  call, CLOUD_BIN, DEVICE_BIN, page as devicePage, startCloud, startDevice, stop, tempDir, waitForLine,
+} from "../../tests/integration/harness.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.MAIC_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const VIEWPORTS = [{ name: "phone", width: 390, height: 844 }, { name: "desktop", width: 1440, height: 900 }];
+const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const PIN = "4711";
+
+const en = JSON.parse(await readFile(path.join(here, "..", "i18n", "en.json"), "utf8"));
+const languages = JSON.parse(await readFile(path.join(here, "..", "i18n", "languages.json"), "utf8"));
+const axeSource = await readFile(path.join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
+const text = (key, params = {}) => en[key].replace(/\{(\w+)\}/g, (_, k) => String(params[k]));
+// A catalogue key showing on screen means a missing translation.
+const RAW_KEY = new RegExp(`\\b(${[...new Set(Object.keys(en).map((k) => k.split(".")[0]))].join("|")})\\.[a-z][A-Za-z0-9.]*\\b`);
+
+test("the Dashboard: accounts, devices, languages, themes, access",
+  { skip: !CLOUD_BIN && "MAIC_CLOUD_BIN is not set", timeout: 480_000 },
+  async (t) => {
+    const tmp = await tempDir("maic-dashboard-");
+    const artifacts = process.env.MAIC_ARTIFACT_DIR ?? tmp.dir;
+    await mkdir(artifacts, { recursive: true });
+    let cloud;
+    let device;
+    let browser;
+    try {
+      const c = await startCloud(path.join(tmp.dir, "cloud"), ["--log-level", "debug"]);
+      cloud = c.cloud;
+      const d = await startDevice(path.join(tmp.dir, "device"), ["--server", c.url, "--time-scale", "60", "--quiet"]);
+      device = d.device;
+      // The device's PIN is 0000 until its owner sets one; the new one goes
+      // to the server in a new hello. Then a minute of data arrives.
+      await waitForLine(cloud, new RegExp(`device ${d.devid} connected for the first time`));
+      const from = cloud.output.length;
+      assert.equal((await devicePage(d.url, { page: "devlogin", devpass: "0000" })).status, 200);
+      const set = await call(`${d.url}/api/v1/settings`, { method: "PATCH", body: { pin: PIN } });
+      assert.equal(set.status, 200, set.text);
+      await waitForLine(cloud, new RegExp(`device ${d.devid}: hello`), 20_000, from);
+      await waitForLine(cloud, new RegExp(`device ${d.devid}: \\d+ minutes stored`), 60_000);
+
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+      const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: "en-GB" });
+      const page = await context.newPage();
+      const problems = [];
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("console", (m) => {
+        // The API's refusals (401, 403, 404, 409...) are part of the test; a
+        // CSP violation or a script error is not.
+        if (m.type() === "error" && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()))
+          problems.push(`console: ${m.text()}`);
+      });
+
+      const heading = (name) => page.getByRole("heading", { level: 1, name }).waitFor();
+      // axe in both themes (as the system asks) and the four screenshots.
+      const checkPage = async (name) => {
+        for (const scheme of ["light", "dark"]) {
+          await page.emulateMedia({ colorScheme: scheme });
+          // CDP evaluation is not an inline script: the page's CSP stays in force.
+          if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+          const violations = await page.evaluate(async (tags) => {
+            const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
+            return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+          }, WCAG);
+          assert.deepEqual(violations, [], `${name} (${scheme})`);
+          for (const vp of VIEWPORTS) {
+            await page.setViewportSize(vp);
+            await page.screenshot({ path: path.join(artifacts, `${name}-${vp.name}-${scheme}.png`), fullPage: true });
+          }
+          await page.setViewportSize(VIEWPORTS[0]);
+        }
+        await page.emulateMedia({ colorScheme: "light" });
+        assert.doesNotMatch(await page.locator("body").innerText(), RAW_KEY, name);
+      };
+
+      // Not signed in: "/" leads to the sign-in page, served with a strict policy.
+      const index = await page.goto(`${c.url}/`);
+      assert.match(index.headers()["content-security-policy"], /script-src 'self'/);
+      await heading(text("signin.title"));
+      assert.equal(new URL(page.url()).pathname, "/signin");
+      await checkPage("signin");
+
+      // Sign up.
+      await page.getByRole("link", { name: text("signup.title") }).click();
+      await heading(text("signup.title"));
+      assert.equal(new URL(page.url()).pathname, "/signup");
+      await checkPage("signup");
+      const email = "ann@example.org";
+      const password = "correct horse battery";
+      await page.getByLabel(text("field.email")).fill(email);
+      await page.getByLabel(text("field.password")).fill(password);
+      await page.getByRole("button", { name: text("signup.submit") }).click();
+      await heading(text("devices.title"));
+      await page.getByText(text("devices.emptyTitle")).waitFor();
+      await checkPage("devices-empty");
+
+      // Add the device: each refusal first, then the real thing.
+      const message = page.locator("#add-message");
+      const add = async (name, id, pin) => {
+        await page.getByLabel(text("add.name")).fill(name);
+        await page.getByLabel(text("add.id")).fill(id);
+        await page.getByLabel(text("add.pin")).fill(pin);
+        await page.getByRole("button", { name: text("add.submit") }).click();
+      };
+      const refusals = [
+        [["Home", "123", PIN], text("add.refused.badId")],
+        [["Home", d.devid, "0000"], text("add.refused.pin0000")],
+        [["Home", "1000000001", PIN], text("add.refused.neverConnected", { id: "1000000001" })],
+        [["Home", d.devid, "9999"], text("add.refused.wrongPin", { id: d.devid })],
+      ];
+      for (const [args, want] of refusals) {
+        await add(...args);
+        await message.filter({ hasText: want }).waitFor();
+        assert.equal(await message.getAttribute("aria-live"), "polite");
+      }
+      await checkPage("devices-refused");
+      await add("Home", d.devid, PIN);
+      await message.filter({ hasText: text("add.added", { name: "Home" }) }).waitFor();
+      const card = page.locator(".device-card", { hasText: "Home" });
+      await card.getByText(text("device.online")).waitFor();
+      await card.locator(".value dd").first().filter({ hasText: /\d/ }).waitFor();
+      await add("Home", d.devid, PIN);
+      await message.filter({ hasText: text("add.refused.alreadyYours", { id: d.devid }) }).waitFor();
+      // Someone else's device is refused as such.
+      const bob = await call(`${c.url}/api/v1/register`, { method: "POST", body: { email: "bob@example.org", password } });
+      const other = await call(`${c.url}/api/v1/devices`, { method: "POST", key: bob.json.api_key,
+                                                            body: { name: "Mine", devid: d.devid, pin: PIN } });
+      assert.equal(other.status, 409, other.text);
+      await page.reload();
+      await card.waitFor();
+      await checkPage("devices");
+
+      // The device's page, and the browser's history.
+      await card.getByRole("link", { name: "Home" }).click();
+      await heading("Home");
+      assert.equal(new URL(page.url()).pathname, `/devices/${d.devid}`);
+      await page.locator('[data-key="V1"]').filter({ hasText: /\d/ }).waitFor();
+      await checkPage("device");
+      await page.goBack();
+      await heading(text("devices.title"));
+      await page.goForward();
+      await heading("Home");
+      // A bookmarked board URL loads the app (its boards come next).
+      await page.goto(`${c.url}/devices/${d.devid}/boards/pc?period=day&date=2026-11-30`);
+      await heading("Home");
+      await page.goto(`${c.url}/no/such/page`);
+      await heading(text("missing.title"));
+
+      // Profile: the e-mail, the API key, the theme.
+      await page.goto(`${c.url}/devices`);
+      await page.getByRole("link", { name: text("nav.profile") }).click();
+      await heading(text("profile.title"));
+      assert.equal(await page.locator("#profile-email").innerText(), email);
+      await page.getByRole("button", { name: text("key.show") }).click();
+      const shownKey = await page.locator("#api-key").innerText();
+      assert.match(shownKey, /^[0-9a-f]{16,}$/);
+      await checkPage("profile");
+      await page.getByLabel(text("prefs.theme.dark")).check();
+      await page.locator('html[data-theme="dark"]').waitFor({ state: "attached" });
+      await page.reload();
+      await page.locator('html[data-theme="dark"]').waitFor({ state: "attached" });
+      await page.getByLabel(text("prefs.theme.system")).check();
+      await page.waitForFunction(() => !document.documentElement.dataset.theme);
+
+      // Every language loads, is offered by its own name, and leaves no key untranslated.
+      const options = await page.locator("#language option").allInnerTexts();
+      for (const { name } of languages) assert.ok(options.includes(name), `${name} offered`);
+      for (const { tag } of languages) {
+        await page.locator("#language").selectOption(tag);
+        await page.locator(`html[lang="${tag}"]`).waitFor({ state: "attached" });
+        const shown = await page.locator("body").innerText();
+        assert.doesNotMatch(shown, RAW_KEY, `${tag}: profile`);
+        await page.locator("nav a").first().click();
+        await page.locator(".device-card").waitFor();
+        assert.doesNotMatch(await page.locator("body").innerText(), RAW_KEY, `${tag}: devices`);
+        await page.locator("nav a").nth(1).click();
+        await page.locator("#language").waitFor();
+      }
+      await page.locator("#language").selectOption("en");
+      await page.locator('html[lang="en"]').waitFor({ state: "attached" });
+
+      // Sign out, then in again.
+      await page.getByRole("button", { name: text("nav.signOut") }).click();
+      await heading(text("signin.title"));
+      await page.goto(`${c.url}/profile`);
+      await heading(text("signin.title"));
+      await page.getByLabel(text("field.email")).fill(email);
+      await page.getByLabel(text("field.password")).fill("wrong password");
+      await page.getByRole("button", { name: text("signin.submit") }).click();
+      await page.locator("#auth-message").filter({ hasText: text("auth.wrong") }).waitFor();
+      await page.getByLabel(text("field.password")).fill(password);
+      await page.getByRole("button", { name: text("signin.submit") }).click();
+      await heading(text("devices.title"));
+      await page.locator(".device-card").waitFor();
+
+      assert.deepEqual(problems, []);
+      t.diagnostic(`screenshots in ${artifacts}`);
+    } catch (e) {
+      t.diagnostic(`cloud output:\n${cloud?.output.slice(-3000) ?? ""}`);
+      throw e;
+    } finally {
+      await browser?.close().catch(() => {});
+      await stop(device);
+      await stop(cloud);
+      if (artifacts !== tmp.dir) await tmp.remove();
+    }
+  },
+);
