@@ -192,8 +192,11 @@ Problem widget_problem(const json& widget, const std::string& path, int columns,
   const auto field = [&](std::string_view name) { return path + "." + std::string(name); };
 
   const auto id = widget.find("id");
-  const std::string_view id_text =
-      id != widget.end() && id->is_string() ? id->get_ref<const std::string&>() : "";
+  // Both branches a view: with "" as one, the other would be copied into a
+  // temporary string that is gone by the next line.
+  const std::string_view id_text = id != widget.end() && id->is_string()
+                                       ? std::string_view(id->get_ref<const std::string&>())
+                                       : std::string_view();
   if (id_text.empty() || id_text.size() > kMaxId ||
       !std::all_of(id_text.begin(), id_text.end(), id_char))
     return fail(field("id"), fmt::format("1 to {} of A-Z, a-z, 0-9, _ and - are required", kMaxId));
