@@ -192,18 +192,15 @@ http::Response change_password(const http::Request& r, Context& ctx) {
       return http::Response::error(400, "new: " + policy.error().message);
     auto hash = hash_password(next);
     if (!hash) return http::Response::error(503, hash.error().message);
-    if (auto set = ctx.store.set_password_hash(caller.user.id, *hash); !set)
-      return storage_failure(ctx, set.error());
     // A new password ends every credential someone who knew the old one
     // could hold: the other sessions, and the API key, which the profile
-    // showed them. The caller gets the new key in the answer.
+    // showed them. The caller gets the new key in the answer. All in one
+    // transaction: a failure leaves the old password with the old key.
     const std::string keep = caller.session ? caller.session->token_hash : "";
-    if (auto dropped = ctx.store.delete_sessions_of(caller.user.id, keep); !dropped)
-      return storage_failure(ctx, dropped.error());
     User user = caller.user;
     user.api_key = new_api_key();
-    if (auto set = ctx.store.set_api_key(user.id, user.api_key); !set)
-      return storage_failure(ctx, set.error());
+    if (auto changed = ctx.store.change_password(user.id, *hash, user.api_key, keep); !changed)
+      return storage_failure(ctx, changed.error());
     nlohmann::json body = profile(user);
     if (caller.session) body["csrf_token"] = caller.session->csrf_token;
     return http::Response::json(body);

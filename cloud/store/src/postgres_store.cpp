@@ -616,9 +616,12 @@ Status PostgresStore::delete_session(const std::string& token_hash) {
   });
 }
 
-Status PostgresStore::delete_sessions_of(UserId user, const std::string& keep) {
-  return pool_->transact("delete_sessions_of", [&](pqxx::work& tx) -> Status {
-    tx.exec_prepared0("delete_sessions_of", user, keep);
+Status PostgresStore::change_password(UserId user, const std::string& password_hash,
+                                      const std::string& api_key, const std::string& keep_session) {
+  return pool_->transact("change_password", [&](pqxx::work& tx) -> Status {
+    tx.exec_prepared0("set_password_hash", user, password_hash);
+    tx.exec_prepared0("set_api_key", user, api_key);
+    tx.exec_prepared0("delete_sessions_of", user, keep_session);
     return ok_status();
   });
 }

@@ -813,9 +813,14 @@ Status SqliteStore::delete_session(const std::string& token_hash) {
   return impl_->query(kDeleteSession).bind(token_hash).run();
 }
 
-Status SqliteStore::delete_sessions_of(UserId user, const std::string& keep) {
+Status SqliteStore::change_password(UserId user, const std::string& password_hash,
+                                    const std::string& api_key, const std::string& keep_session) {
   std::lock_guard lock(impl_->mu);
-  return impl_->query(kDeleteSessionsOf).bind(user, keep).run();
+  return impl_->in_transaction([&]() -> Status {
+    if (Status s = impl_->query(kSetPasswordHash).bind(password_hash, user).run(); !s) return s;
+    if (Status s = impl_->query(kSetApiKey).bind(api_key, user).run(); !s) return s;
+    return impl_->query(kDeleteSessionsOf).bind(user, keep_session).run();
+  });
 }
 
 // --- Devices -------------------------------------------------------------------------

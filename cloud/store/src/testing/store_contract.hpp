@@ -658,7 +658,7 @@ TYPED_TEST_P(StoreContract, SessionsAreFoundUntilTheyExpire) {
   EXPECT_TRUE(s.delete_session("hash-1").ok()) << "deleting twice is fine";
 }
 
-TYPED_TEST_P(StoreContract, DeletingAUsersSessionsKeepsOneAndOthersSessions) {
+TYPED_TEST_P(StoreContract, APasswordChangeSetsHashAndKeyAndEndsTheOtherSessions) {
   Store& s = this->store();
   const UserId ada = this->new_user("ada@example.com");
   const UserId bob = this->new_user("bob@example.com");
@@ -666,13 +666,35 @@ TYPED_TEST_P(StoreContract, DeletingAUsersSessionsKeepsOneAndOthersSessions) {
     ASSERT_TRUE(s.create_session(Session{h, ada, "c", kNow + 100}).ok());
   }
   ASSERT_TRUE(s.create_session(Session{"b1", bob, "c", kNow + 100}).ok());
-  ASSERT_TRUE(s.delete_sessions_of(ada, "a2").ok());
+  const std::string key(64, 'e');
+  ASSERT_TRUE(s.change_password(ada, "new-hash", key, "a2").ok());
+  const auto changed = s.user_by_id(ada);
+  ASSERT_TRUE(changed.ok() && changed->has_value());
+  EXPECT_EQ((*changed)->password_hash, "new-hash");
+  EXPECT_EQ((*changed)->api_key, key);
+  EXPECT_EQ(s.user_by_api_key(key)->value().id, ada);
   EXPECT_FALSE(s.session("a1", kNow)->has_value());
-  EXPECT_TRUE(s.session("a2", kNow)->has_value());
+  EXPECT_TRUE(s.session("a2", kNow)->has_value()) << "the caller's own session stays";
   EXPECT_FALSE(s.session("a3", kNow)->has_value());
-  EXPECT_TRUE(s.session("b1", kNow)->has_value());
-  ASSERT_TRUE(s.delete_sessions_of(ada, "").ok());
+  EXPECT_TRUE(s.session("b1", kNow)->has_value()) << "another user's sessions stay";
+  ASSERT_TRUE(s.change_password(ada, "newer-hash", std::string(64, 'd'), "").ok());
   EXPECT_FALSE(s.session("a2", kNow)->has_value());
+}
+
+TYPED_TEST_P(StoreContract, APasswordChangeThatFailsChangesNothing) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  const UserId bob = this->new_user("bob@example.com");
+  const auto bobs_key = s.user_by_id(bob)->value().api_key;
+  const auto before = s.user_by_id(ada)->value();
+  ASSERT_TRUE(s.create_session(Session{"a1", ada, "c", kNow + 100}).ok());
+  // Bob's key is taken: setting it for Ada breaks the key's uniqueness, after
+  // the password hash was written in the same transaction.
+  EXPECT_FALSE(s.change_password(ada, "new-hash", bobs_key, "").ok());
+  const auto after = s.user_by_id(ada)->value();
+  EXPECT_EQ(after.password_hash, before.password_hash);
+  EXPECT_EQ(after.api_key, before.api_key);
+  EXPECT_TRUE(s.session("a1", kNow)->has_value());
 }
 
 // --- Devices
@@ -1688,7 +1710,7 @@ TYPED_TEST_P(StoreContract, NoLifetimeRegistersNoGap) {
 REGISTER_TYPED_TEST_SUITE_P(
     StoreContract, UsersAreCreatedAndFoundByIdEmailAndApiKey, ARegisteredEmailGivesNullopt,
     PasswordHashAndApiKeyAreReplaced, SessionsAreFoundUntilTheyExpire,
-    DeletingAUsersSessionsKeepsOneAndOthersSessions,
+    APasswordChangeSetsHashAndKeyAndEndsTheOtherSessions, APasswordChangeThatFailsChangesNothing,
     TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt, ClaimingHasFourOutcomesAndCreatesNoBoard,
     AUsersDevicesComeByName, OnlyTheOwnerRenamesOrSetsTheTimeZone,
     ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheData,

@@ -57,7 +57,8 @@ class SqliteStore final : public Store {
   Status create_session(const Session& s) override;
   Result<std::optional<Session>> session(const std::string& token_hash, std::int64_t now) override;
   Status delete_session(const std::string& token_hash) override;
-  Status delete_sessions_of(UserId user, const std::string& keep) override;
+  Status change_password(UserId user, const std::string& password_hash, const std::string& api_key,
+                         const std::string& keep_session) override;
 
   Result<HelloOutcome> upsert_device(const DeviceIdentity& identity, std::int64_t now) override;
   Result<std::optional<DeviceRow>> device(const std::string& devid) override;

@@ -141,8 +141,11 @@ class Store {
   virtual Result<std::optional<Session>> session(const std::string& token_hash,
                                                  std::int64_t now) = 0;
   virtual Status delete_session(const std::string& token_hash) = 0;
-  // Every session of the user (after a password change), except `keep`.
-  virtual Status delete_sessions_of(UserId user, const std::string& keep) = 0;
+  // A password change, in one transaction: the new password hash and API
+  // key, and every session of the user but `keep_session` (a token hash;
+  // "": all) ended. Either all of it happens or none.
+  virtual Status change_password(UserId user, const std::string& password_hash,
+                                 const std::string& api_key, const std::string& keep_session) = 0;
 
   // --- Devices ----------------------------------------------------------------
   // A device's hello, in one transaction: the first contact creates the row
