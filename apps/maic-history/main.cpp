@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "maic/core/device_secrets.hpp"
 #include "maic/device/history.hpp"
 #include "maic/device/uplink.hpp"
 #include "maic/platform/directory_storage.hpp"
@@ -28,6 +29,7 @@ struct Options {
   std::uint64_t seed = 1;
   double solar_amps = 20;
   int phases = 3;
+  std::string pin;
   bool quiet = false;
 };
 
@@ -65,6 +67,15 @@ int run(const Options& o) {
   if (!device) {
     fmt::print(stderr, "maic-history: {}: {}\n", o.data_dir, device.error().message);
     return 1;
+  }
+  if (!o.pin.empty() && o.pin != device->config.settings.pin) {
+    // Before the hello, so that the server learns it with the history.
+    device->config.settings.pin = o.pin;
+    if (Status s = device::save(**storage, device->config); !s) {
+      fmt::print(stderr, "maic-history: {}: the PIN not saved: {}\n", o.data_dir,
+                 s.error().message);
+      return 1;
+    }
   }
   const std::string server = o.server.empty() ? device->config.settings.server.url : o.server;
   if (server.empty()) {
@@ -164,6 +175,12 @@ int main(int argc, char** argv) {
   app.add_option("--phases", o.phases, "1 or 3")
       ->check(CLI::IsMember({1, 3}))
       ->capture_default_str();
+  app.add_option("--pin", o.pin,
+                 "sets the device's PIN first (1-10 digits), as its owner would on the device: "
+                 "the server learns it with the history, so the device can be added at once")
+      ->check([](const std::string& pin) {
+        return maic::valid_pin(pin) ? std::string() : std::string("1 to 10 digits are required");
+      });
   app.add_flag("--quiet", o.quiet, "no line per month");
   CLI11_PARSE(app, argc, argv);
   return run(o);
