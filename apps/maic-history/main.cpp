@@ -85,6 +85,11 @@ int run(const Options& o) {
   const metering::HouseholdMinuteOptions household{
       .seed = o.seed, .solar_peak_amps = o.solar_amps, .phases = o.phases};
   const WallTime end = o.end ? from_unix_seconds(*o.end) : clock->wall_now();
+  if (end > clock->wall_now()) {
+    // The server would book minutes from the future at corrected times.
+    fmt::print(stderr, "maic-history: --end {}: the history cannot end in the future\n", *o.end);
+    return 2;
+  }
   auto plan = device::plan_history(*device, household, o.days, end);
   if (!plan) {
     fmt::print(stderr, "maic-history: {}\n", plan.error().message);
@@ -92,8 +97,9 @@ int run(const Options& o) {
   }
   const std::uint32_t total = plan->records();
   const std::string devid = device->config.identity.devid;
-  fmt::print("maic-history: device {}: {} days, {} minutes from {} to {} (UTC), to {}{}\n", devid,
-             o.days, total, day_of(plan->first_minute), day_of(plan->end_minute - 60), server,
+  fmt::print("maic-history: device {}: {} day{}, {} minutes from {} to {} (UTC), to {}{}\n", devid,
+             o.days, o.days == 1 ? "" : "s", total, day_of(plan->first_minute),
+             day_of(plan->end_minute - 60), server,
              device->journal_start ? ", ending where its journal starts" : "");
   std::fflush(stdout);
 
