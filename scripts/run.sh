@@ -51,16 +51,20 @@ wait_for maic-cloud "${pids[0]}" "listening on" maic-data/cloud.log
 # A year of history, once, before the device's first start: the device
 # then continues from the history's meters. The PIN and the history's end
 # are chosen once, so that an interrupted first run repeats the same
-# records (which the server takes once).
+# records (which the server takes once). An installation from before the
+# history (its demo.env made) keeps its data as it is.
+demo=maic-data/demo.env
 history=maic-data/history.env
-if [ ! -f "$history" ]; then
-  printf 'PIN=%s\nEND=%s\n' "$(shuf -i 1000-9999 -n 1)" "$(date +%s)" >"$history"
-fi
-# shellcheck disable=SC1090
-. "$history"
-if [ ! -f maic-data/history.done ]; then
-  "$BIN/maic-history" --data-dir maic-data/device --server "$CLOUD" --pin "$PIN" --end "$END"
-  touch maic-data/history.done
+if [ ! -f "$demo" ]; then
+  if [ ! -f "$history" ]; then
+    printf 'PIN=%s\nEND=%s\n' "$(shuf -i 1000-9999 -n 1)" "$(date +%s)" >"$history"
+  fi
+  # shellcheck disable=SC1090
+  . "$history"
+  if [ ! -f maic-data/history.done ]; then
+    "$BIN/maic-history" --data-dir maic-data/device --server "$CLOUD" --pin "$PIN" --end "$END"
+    touch maic-data/history.done
+  fi
 fi
 
 "$BIN/maic-device" --data-dir maic-data/device --listen 127.0.0.1:8080 --server "$CLOUD" "$@" \
@@ -69,7 +73,6 @@ pids+=($!)
 wait_for maic-device "${pids[1]}" "listening on" maic-data/device.log
 
 # The demo account: created once, its password and key kept in maic-data/demo.env.
-demo=maic-data/demo.env
 if [ ! -f "$demo" ]; then
   DEVID=$(sed -n 's/.*"devid": *"\([0-9]\{10\}\)".*/\1/p' maic-data/device/settings.json)
   EMAIL=demo@maic.local
@@ -80,7 +83,8 @@ if [ ! -f "$demo" ]; then
   # The server knows the device and its PIN from the history's hello.
   curl -sf -H "Authorization: Bearer $APIKEY" "$CLOUD/api/v1/devices" \
        -d "{\"name\":\"Demo D103\",\"devid\":\"$DEVID\",\"pin\":\"$PIN\"}" >/dev/null
-  printf 'DEVID=%s\nEMAIL=%s\nPASSWORD=%s\nAPIKEY=%s\n' "$DEVID" "$EMAIL" "$PASSWORD" "$APIKEY" >"$demo"
+  printf 'DEVID=%s\nPIN=%s\nEMAIL=%s\nPASSWORD=%s\nAPIKEY=%s\n' \
+    "$DEVID" "$PIN" "$EMAIL" "$PASSWORD" "$APIKEY" >"$demo"
 fi
 # shellcheck disable=SC1090
 . "$demo"
