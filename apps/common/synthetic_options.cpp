@@ -30,9 +30,8 @@ Result<metering::SyntheticConfig> SyntheticOptions::config(WallTime wall_start) 
   c.noise_lsb = noise_lsb;
   c.seed = seed;
   if (profile == "household") {
-    const auto day = std::chrono::floor<std::chrono::days>(wall_start);
     c.profile = household_profile({.seed = seed,
-                                   .start_time_of_day_s = maic::seconds(wall_start - day),
+                                   .start_local_s = maic::seconds(wall_start.time_since_epoch()),
                                    .solar_peak_amps = solar_amps});
   } else {
     const PhaseLoad load{230, amps, angle};

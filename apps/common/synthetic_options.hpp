@@ -25,8 +25,8 @@ struct SyntheticOptions {
   // Adds the options to `app` in a group of their own.
   void add_to(CLI::App& app);
 
-  // The generator's configuration; the household's day starts at the time
-  // of day of `wall_start` (UTC). Validated.
+  // The generator's configuration; the household's day and season follow
+  // `wall_start`, read as local time (UTC). Validated.
   Result<metering::SyntheticConfig> config(WallTime wall_start) const;
 };
 

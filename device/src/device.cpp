@@ -212,6 +212,8 @@ Identity Device::identity() const {
   return state_->config.identity;
 }
 
+std::string Device::firmware_version() const { return options_.firmware_version; }
+
 Settings Device::settings() const {
   std::lock_guard lock(state_->mutex);
   return state_->config.settings;

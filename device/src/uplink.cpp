@@ -240,14 +240,13 @@ Status Uplink::hello() {
     pin_salt_ = std::move(salt);
     pin_hash_ = std::move(*digest);
   }
-  const DeviceStatus status = deps_.device.status();
   const json body = {{"devid", devid_},
-                     {"devtype", status.identity.devtype},
-                     {"firmware", status.firmware_version},
+                     {"devtype", deps_.device.identity().devtype},
+                     {"firmware", deps_.device.firmware_version()},
                      {"phases", deps_.device.phases()},
                      {"pin_salt", pin_salt_},
                      {"pin_hash", pin_hash_},
-                     {"out", status.output_on ? 1 : 0},
+                     {"out", deps_.device.output_on() ? 1 : 0},
                      // Servers before the zone was sent ignore it.
                      {"timezone", settings.timezone}};
   timezone_ = settings.timezone;

@@ -75,7 +75,7 @@ TEST(Engine, BlockSizeDoesNotChangeResults) {
 // twice at window boundaries, over a minute of a slowly varying load.
 TEST(Engine, WindowsAddUpToTheTruthOverAMinute) {
   SyntheticConfig cfg = three_phase(0, 0);
-  cfg.profile = household_profile({.seed = 3, .start_time_of_day_s = 12 * 3600.0});
+  cfg.profile = household_profile({.seed = 3, .start_local_s = 12 * 3600.0});
   SyntheticSource source(cfg);
   auto windows = meter(source, 12, 3333);
   const Truth truth = source.truth(0, 60);

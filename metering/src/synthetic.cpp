@@ -44,38 +44,20 @@ std::uint64_t mix(std::uint64_t x) {
 }
 double unit(std::uint64_t x) { return static_cast<double>(mix(x) >> 11) * 0x1.0p-53; }
 
+double bump(double hour, double centre, double width) {
+  const double d = (hour - centre) / width;
+  return std::exp(-d * d);
+}
+
 class HouseholdProfile final : public LoadProfile {
  public:
   explicit HouseholdProfile(const HouseholdOptions& o) : o_(o) {}
 
   ThreePhaseLoad at(double t) const override {
-    const double day_s = std::fmod(o_.start_time_of_day_s + t, 86400.0);
-    const double hour = day_s / 3600.0;
-    const auto minute = static_cast<std::uint64_t>((o_.start_time_of_day_s + t) / 60.0);
-    ThreePhaseLoad out{};
-    for (std::size_t p = 0; p < kMaxPhases; ++p) {
-      // Base load, a morning and an evening bump, and appliances that run
-      // for whole minutes with a probability that follows the day.
-      const double activity = 0.15 + 0.5 * bump(hour, 7.5, 1.2) + 0.9 * bump(hour, 19.5, 2.0);
-      double amps = 0.8 + 4.0 * activity;
-      const std::uint64_t key = o_.seed * 1000003ULL + p * 7919ULL + minute;
-      if (unit(key) < 0.25 * activity) amps += 4 + 6 * unit(key ^ 0xabcdefULL);
-      std::complex<double> current = std::polar(amps, -25 * kDeg);  // PF ≈ 0.9 inductive
-      if (p == 0 && o_.solar_peak_amps > 0 && hour > 6 && hour < 20) {
-        current -= o_.solar_peak_amps * std::sin(kPi * (hour - 6) / 14);
-      }
-      out[p].volts = 230 - 0.08 * amps + 2 * std::sin(2 * kPi * hour / 24);
-      out[p].amps = std::abs(current);
-      out[p].angle_deg = out[p].amps > 0 ? -std::arg(current) / kDeg : 0;
-    }
-    return out;
+    return household_load(o_.seed, o_.solar_peak_amps, o_.start_local_s + t);
   }
 
  private:
-  static double bump(double hour, double centre, double width) {
-    const double d = (hour - centre) / width;
-    return std::exp(-d * d);
-  }
   HouseholdOptions o_;
 };
 
@@ -96,6 +78,46 @@ std::shared_ptr<const LoadProfile> step_profile(std::vector<LoadStep> steps) {
 std::shared_ptr<const LoadProfile> household_profile(const HouseholdOptions& options) {
   return std::make_shared<HouseholdProfile>(options);
 }
+
+double household_season(double local_s) {
+  constexpr double kYearDays = 365.2425;
+  constexpr double kMidsummer = 171;  // 21 June, days after 1 January
+  const double day = std::fmod(local_s / 86400.0, kYearDays);
+  return std::cos(2 * kPi * (day - kMidsummer) / kYearDays);
+}
+
+ThreePhaseLoad household_load(std::uint64_t seed, double solar_peak_amps, double local_s) {
+  const double hour = std::fmod(local_s, 86400.0) / 3600.0;
+  const auto minute = static_cast<std::uint64_t>(std::max(0.0, local_s) / 60.0);
+  const double season = household_season(local_s);
+  const double winter = (1 - season) / 2;  // 0 at midsummer, 1 at midwinter
+  // The sun: up between 13:00 ∓ half_day, peaking at 13:00 (summer time),
+  // from 5:00-21:00 at midsummer to 8:30-17:30 at midwinter.
+  const double half_day = 6.25 + 1.75 * season;
+  const double sun_peak = solar_peak_amps * (0.3 + 0.7 * (1 - winter));
+  ThreePhaseLoad out{};
+  for (std::size_t p = 0; p < kMaxPhases; ++p) {
+    // Base load, a morning and an evening bump (larger in winter), and
+    // appliances that run for whole minutes with a probability that
+    // follows the day.
+    const double activity = 0.15 + 0.5 * bump(hour, 7.5, 1.2) +
+                            0.9 * (0.7 + 0.6 * winter) * bump(hour, 19.5, 2.0 + 0.5 * winter);
+    double amps = 0.8 + 0.6 * winter + 4.0 * activity;
+    const std::uint64_t key = seed * 1000003ULL + p * 7919ULL + minute;
+    if (unit(key) < 0.25 * activity) amps += 4 + 6 * unit(key ^ 0xabcdefULL);
+    std::complex<double> current = std::polar(amps, -25 * kDeg);  // PF ≈ 0.9 inductive
+    const double daylight = hour - (13 - half_day);
+    if (p == 0 && sun_peak > 0 && daylight > 0 && daylight < 2 * half_day) {
+      current -= sun_peak * std::sin(kPi * daylight / (2 * half_day));
+    }
+    out[p].volts = 230 - 0.08 * amps + 2 * std::sin(2 * kPi * hour / 24);
+    out[p].amps = std::abs(current);
+    out[p].angle_deg = out[p].amps > 0 ? -std::arg(current) / kDeg : 0;
+  }
+  return out;
+}
+
+double board_temperature_c(double s) { return 32 + 3 * std::sin(2 * kPi * (s / 86400.0 - 0.25)); }
 
 Status validate(const SyntheticConfig& c) {
   if (Status s = validate_sampling(c.phases, c.sample_rate_hz); !s) return s;
@@ -207,8 +229,7 @@ Result<std::size_t> SyntheticSource::read(SampleBuffer& buffer, std::size_t fram
 
 std::optional<double> SyntheticSource::temperature_c() const {
   // The enclosure warms a little in the afternoon.
-  const double t = static_cast<double>(next_frame_) / config_.sample_rate_hz;
-  return 32 + 3 * std::sin(2 * kPi * (t / 86400.0 - 0.25));
+  return board_temperature_c(static_cast<double>(next_frame_) / config_.sample_rate_hz);
 }
 
 Truth SyntheticSource::truth(double t0, double t1) const {

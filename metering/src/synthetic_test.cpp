@@ -80,7 +80,7 @@ TEST(Synthetic, CodesAreScaledOffsetAndClipped) {
 // The household's solar generation on L1 turns the flow around at noon,
 // and not at night.
 TEST(Synthetic, HouseholdReversesAtNoonOnL1) {
-  auto house = household_profile({.seed = 9, .start_time_of_day_s = 0, .solar_peak_amps = 20});
+  auto house = household_profile({.seed = 9, .start_local_s = 0, .solar_peak_amps = 20});
   const ThreePhaseLoad noon = house->at(13 * 3600.0);
   const ThreePhaseLoad night = house->at(2 * 3600.0);
   EXPECT_LT(std::cos(noon[0].angle_deg * M_PI / 180), 0);

@@ -34,6 +34,7 @@
 #include "maic/device/page_api.hpp"
 #include "maic/device/service.hpp"
 #include "maic/device/settings_store.hpp"
+#include "maic/device/uplink_peer.hpp"
 #include "maic/metering/meter_source.hpp"
 
 namespace maic::device {
@@ -84,21 +85,7 @@ struct DeviceStatus {
   std::vector<ServiceSet::Report> services;  // every service, in the order they were added
 };
 
-// What the uplink reports of the data server (Device::report_server).
-struct ServerReport {
-  ServiceState state = ServiceState::kDisabled;  // as DeviceStatus::server_state
-  std::int64_t last_success = 0;                 // unix s; 0: never
-  std::string last_error;
-  std::uint32_t acked_seq = 0;  // the newest journal record the server committed
-};
-
-// The journal's sequence numbers: 0 and 0 when it is empty.
-struct JournalSpan {
-  std::uint32_t oldest = 0;
-  std::uint32_t newest = 0;
-};
-
-class Device {
+class Device final : public UplinkPeer {
  public:
   struct Dependencies {
     const Clock& clock;
@@ -110,7 +97,7 @@ class Device {
   // Loads (or creates) identity and settings, the meters and the journal,
   // the output's remembered state. Starts no service.
   static Result<std::unique_ptr<Device>> open(Dependencies deps, DeviceOptions options);
-  ~Device();
+  ~Device() override;
 
   // One turn of the metering loop: first a reboot asked for by
   // request_reboot(), then the readings. Returns the readings it produced
@@ -121,8 +108,9 @@ class Device {
   // Saves the meters. (The daemon stops the services before.)
   void shutdown();
 
-  Identity identity() const;
-  Settings settings() const;
+  Identity identity() const override;
+  std::string firmware_version() const override;
+  Settings settings() const override;
   // Applies a settings change (settings.hpp; a JSON patch: json_patch()):
   // the result validated, saved, then handed to the services (which may
   // block for a few seconds: MQTT reconnects). On error nothing changes.
@@ -145,8 +133,8 @@ class Device {
   // the rest, the board's temperature and the wall clock's now. `span` is 0
   // when no reading stands behind the values.
   Reading newest_values() const;
-  Status set_output(bool on);
-  bool output_on() const;
+  Status set_output(bool on) override;
+  bool output_on() const override;
   // The manual's initial values: the user's meters start from these.
   Status set_initial_values(std::span<const InitialValue> values);
   DeviceStatus status() const;
@@ -157,20 +145,21 @@ class Device {
   // first, as the server takes them (each one's energy is the difference
   // to the record before it, 0 for the oldest kept). The error is the
   // journal's (a failed read).
-  Result<std::vector<UploadRecord>> records_after(std::uint32_t seq, std::size_t max) const;
-  JournalSpan journal_span() const;
+  Result<std::vector<UploadRecord>> records_after(std::uint32_t seq,
+                                                  std::size_t max) const override;
+  JournalSpan journal_span() const override;
   // Phases the source measures: 1 or 3.
-  int phases() const;
+  int phases() const override;
   // The uplink's state: the data server's status for status(), and the
   // acknowledged position (from which status() counts the backlog).
-  void report_server(const ServerReport& report);
+  void report_server(const ServerReport& report) override;
   // The last report_server(), for the uplink's service report.
   ServerReport server_report() const;
   // Small files of other components in the device's storage (the uplink's
   // uplink.json), read and replaced atomically under the device's lock, as
   // a Storage need not be thread-safe. nullopt: no such file.
-  Result<std::optional<std::string>> read_state_file(std::string_view name) const;
-  Status write_state_file(std::string_view name, std::string_view text);
+  Result<std::optional<std::string>> read_state_file(std::string_view name) const override;
+  Status write_state_file(std::string_view name, std::string_view text) override;
   // Default settings, identity kept; meters and journal untouched (manual §6).
   Status factory_reset();
   // Starts every service with the current settings (ServiceSet::start_all).

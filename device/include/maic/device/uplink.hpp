@@ -41,6 +41,7 @@
 #include "maic/core/upload_codec.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/http_client.hpp"
+#include "maic/device/uplink_peer.hpp"
 
 namespace maic::device {
 
@@ -59,7 +60,7 @@ struct UplinkOptions {
 };
 
 struct UplinkDependencies {
-  Device& device;
+  UplinkPeer& device;  // a Device, or a history upload (history.hpp)
   // Two transports, as each serialises its calls: one for step() (hello,
   // batches, acknowledgements of the commands their answers bring), one
   // for poll_commands() (the long poll and its acknowledgements).

@@ -54,13 +54,35 @@ std::shared_ptr<const LoadProfile> step_profile(std::vector<LoadStep> steps);
 
 struct HouseholdOptions {
   std::uint64_t seed = 1;
-  double start_time_of_day_s = 0;  // local time of day at t = 0
-  double solar_peak_amps = 20;     // generation on L1 at noon; 0 for none
+  // Local time at t = 0 as unix seconds (the wall clock read as if the
+  // zone were UTC): its time of day places the household's day, its day of
+  // the year the season.
+  double start_local_s = 0;
+  double solar_peak_amps = 20;  // generation on L1 at noon at midsummer; 0 for none
 };
 // A house: base load, morning and evening peaks, appliances switching on
 // and off (seeded), inductive PF, and on L1 solar generation that exceeds
-// the load around midday, so the flow reverses.
+// the load around midday, so the flow reverses. Seasons (northern
+// hemisphere): winter evenings draw more (lights, heating) and the base
+// load rises; the sun rises later, sets earlier and gives about a third
+// of its midsummer current in midwinter.
 std::shared_ptr<const LoadProfile> household_profile(const HouseholdOptions& options);
+
+// The one definition of the household: its loads at local time `local_s`
+// (unix seconds read as UTC, as HouseholdOptions::start_local_s).
+// household_profile() is this function from its start; the history
+// generator (history.hpp) evaluates it once per minute. Appliances switch
+// on whole minutes, so the loads within a minute differ only by the slow
+// terms (the day's curve, the sun).
+ThreePhaseLoad household_load(std::uint64_t seed, double solar_peak_amps, double local_s);
+
+// The season at local time `local_s`: +1 at midsummer (21 June), -1 at
+// midwinter, a cosine of the day of the year in between.
+double household_season(double local_s);
+
+// The board's temperature in °C at `s` seconds after local midnight (any
+// day): 32 °C with 3 °C more in the afternoon.
+double board_temperature_c(double s);
 
 struct SyntheticConfig {
   double sample_rate_hz = 4000;
