@@ -77,9 +77,11 @@ test("a device's uploads read back through /api agree with its journal", async (
       for (const p of [1, 2, 3]) {
         // The meter at the hour's end is the journal's last minute's.
         assert.ok(Math.abs(row[`Wh${p}`] - last[`Wh${p}`]) < 0.02, `Wh${p}: ${row[`Wh${p}`]} vs ${last[`Wh${p}`]}`);
-        // The hour's energy is what the journal's meter moved in it.
+        // The hour's energy is what the journal's meter moved in it. Both
+        // show Wh to 0.1 (the catalogue's decimals): the two meter readings
+        // and the hour's energy are each within 0.05 of the true values.
         const moved = last[`Wh${p}`] - before[`Wh${p}`];
-        assert.ok(Math.abs(row[`W${p}`] - moved) < 0.05, `W${p}: ${row[`W${p}`]} vs ${moved}`);
+        assert.ok(Math.abs(row[`W${p}`] - moved) <= 0.15 + 1e-9, `W${p}: ${row[`W${p}`]} vs ${moved}`);
         assert.ok(row[`W${p}`] > 0, `W${p} is positive`);
       }
     }
