@@ -40,6 +40,7 @@ export class Translator {
   private readonly plurals: Intl.PluralRules;
   private readonly numbers = new Map<string, Intl.NumberFormat>();
   private readonly relative: Intl.RelativeTimeFormat;
+  private readonly dates = new Map<string, Intl.DateTimeFormat>();
 
   constructor(tag: string, catalogue: Catalogue) {
     this.tag = tag;
@@ -82,6 +83,16 @@ export class Translator {
       if (Math.abs(seconds) >= size) return this.relative.format(-Math.round(seconds / size), unit);
     }
     return this.relative.format(0, "second");
+  }
+
+  format(unixSeconds: number, options: Intl.DateTimeFormatOptions, timeZone: string | undefined): string {
+    const id = JSON.stringify([options, timeZone]);
+    let format = this.dates.get(id);
+    if (!format) {
+      format = new Intl.DateTimeFormat(this.tag, { ...options, ...(timeZone ? { timeZone } : {}) });
+      this.dates.set(id, format);
+    }
+    return format.format(new Date(unixSeconds * 1000));
   }
 
   dateTime(unixSeconds: number, timeZone: string | undefined): string {

@@ -1,0 +1,142 @@
+// A line chart (uPlot) of the widget's quantities: live minutes (the last
+// three hours, redrawn while the tab is visible) or the board's period.
+// The legend toggles a line, the cursor shows the values and follows the
+// board's other charts, a drag zooms, a double click zooms out. A table of
+// the same points is there for screen readers and keyboards.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import uPlot from "uplot";
+
+import { api, type Series } from "../api";
+import { useApp } from "../context";
+import { keysOf } from "../periods";
+import { usePolled } from "../usePolled";
+import {
+  cssVar, EXTRA_COLOURS, family, keyLabel, PHASE_COLOURS, splitKey, useThemeVersion, useView, type WidgetProps,
+} from "./common";
+
+const LIVE_SECONDS = 3 * 3600;
+const SYNC = "maic-board";
+
+export function Line({ widget }: WidgetProps) {
+  const { tr } = useApp();
+  const { device, zone, from, to } = useView();
+  const live = widget.period === "live";
+  const keys = useMemo(
+    () => (widget.quantities ?? []).flatMap((q) => keysOf(q, widget.phases ?? [1], device.phases)),
+    [widget, device.phases],
+  );
+  const series = usePolled<Series>(
+    () => {
+      const now = Math.floor(Date.now() / 1000);
+      return live
+        ? api.series(device.devid, keys, "minute", now - LIVE_SECONDS, now, 2000)
+        : api.series(device.devid, keys, "auto", from, to - 1, 600);
+    },
+    live ? 30 : 300,
+    [device.devid, keys.join(), live, from, to],
+  );
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const theme = useThemeVersion();
+  const [open, setOpen] = useState(false);
+  const data = series.data;
+
+  // Built again when the keys or the theme change; new points only update it.
+  useEffect(() => {
+    const el = host.current;
+    if (!el || !data) return;
+    const text = cssVar("--text");
+    const grid = cssVar("--border");
+    const units = [...new Set(keys.map((k) => family(splitKey(k).stem).unit))];
+    const axis = (scale: string, side: 1 | 3): uPlot.Axis => ({
+      scale, side, stroke: text, grid: { stroke: grid, width: 1, show: side === 3 },
+      ticks: { stroke: grid, width: 1 }, size: 64,
+      values: (_u, ticks) => ticks.map((v) => `${tr.number(v)} ${scale}`),
+    });
+    let extra = 0;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height: Math.max(160, el.clientHeight || 240),
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
+      cursor: { sync: { key: SYNC }, drag: { x: true, y: false } },
+      legend: { live: true },
+      scales: { x: { time: true } },
+      axes: [
+        { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+        ...units.slice(0, 2).map((u, i) => axis(u, i === 0 ? 3 : 1)),
+      ],
+      series: [
+        { label: tr.t("chart.time"), value: (_u, ts) => (ts == null ? "–" : tr.dateTime(ts, zone)) },
+        ...keys.map((k) => {
+          const { stem, phase } = splitKey(k);
+          const f = family(stem);
+          const colour = phase === null ? (stem === "W" || stem === "V" ? text : EXTRA_COLOURS[extra++ % 4]) : PHASE_COLOURS[phase - 1];
+          return {
+            label: keyLabel(tr, k),
+            scale: f.unit,
+            stroke: colour ?? text,
+            width: stem.startsWith("r") ? 1.5 : 2,
+            ...(stem.startsWith("r") ? { dash: [6, 4] } : {}),
+            value: (_u: uPlot, v: number | null) => (v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`),
+            spanGaps: false,
+          };
+        }),
+      ],
+    };
+    const u = new uPlot(opts, toColumns(data, keys), el);
+    plot.current = u;
+    const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: u.height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [keys.join(), theme, zone, tr, data === undefined]);
+
+  useEffect(() => {
+    if (plot.current && data) plot.current.setData(toColumns(data, keys));
+  }, [data]);
+
+  return (
+    <div class="line-widget">
+      {series.error ? <p class="muted">{tr.t("error.load")}</p> : null}
+      {data && data.time.length === 0 && <p class="muted chart-empty">{tr.t("chart.noData")}</p>}
+      <div class="chart" ref={host} aria-hidden="true" />
+      <p class="hint chart-hint">{tr.t("chart.hint")}</p>
+      <details class="data-table" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+        <summary>{tr.t("chart.table")}</summary>
+        {open && data && (
+          <div class="table-scroll table-tall" tabIndex={0} role="region" aria-label={tr.t("chart.table")}>
+            <table class="live">
+              <thead>
+                <tr>
+                  <th scope="col">{tr.t("chart.time")}</th>
+                  {keys.map((k) => (
+                    <th scope="col" class="num" key={k}>{keyLabel(tr, k)}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {data.time.map((t, i) => (
+                  <tr key={t}>
+                    <th scope="row">{tr.dateTime(t, zone)}</th>
+                    {keys.map((k) => {
+                      const v = data.values[k]?.[i];
+                      const f = family(splitKey(k).stem);
+                      return <td class="num" key={k}>{v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`}</td>;
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </details>
+    </div>
+  );
+}
+
+function toColumns(data: Series, keys: readonly string[]): uPlot.AlignedData {
+  return [data.time, ...keys.map((k) => data.values[k] ?? data.time.map(() => null))];
+}
