@@ -183,7 +183,7 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       await heading(`Home · ${pc.name}`);
       const step = { day: "hour", week: "day", month: "day", year: "month" };
       const checkBar = async (period) => {
-        const bar = page.locator('[data-widget="energy"] .bar').last();
+        const bar = page.locator('[data-widget="energy"] .bar[data-filled]').last();
         await bar.waitFor();
         const time = Number(await bar.getAttribute("data-time"));
         const shown = {};

@@ -114,6 +114,25 @@ export function range(period: Period, day: Day, zone: string): { from: number; t
   return { from: midnight(zone, start), to: midnight(zone, shift(period, start, 1)) };
 }
 
+// The starts of the bars of a period: its hours, days or months, empty or not.
+export function slots(period: Period, day: Day, zone: string): number[] {
+  const start = periodStart(period, day);
+  const end = range(period, day, zone).to;
+  const out: number[] = [];
+  switch (STEP[period]) {
+    case "hour":
+      for (let t = midnight(zone, start); t < end; t += 3600) out.push(t);
+      break;
+    case "day":
+      for (let d = start, t = midnight(zone, d); t < end; d = addDays(d, 1), t = midnight(zone, d)) out.push(t);
+      break;
+    case "month":
+      for (let m = 1; m <= 12; m++) out.push(midnight(zone, { y: start.y, m, d: 1 }));
+      break;
+  }
+  return out;
+}
+
 // Quoted where needed (RFC 4180): what a spreadsheet reads back unchanged.
 export function csv(rows: readonly (readonly (string | number)[])[]): string {
   const cell = (v: string | number) => {

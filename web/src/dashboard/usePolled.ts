@@ -10,10 +10,13 @@ export function usePolled<T>(load: () => Promise<T>, seconds: number, deps: unkn
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   const generation = useRef(0);
-  // `deps` name what `load` depends on (a device ID), as for useEffect.
+  // The newest `load`, so that a poll sees this render's values (the newest
+  // minute); `deps` name what makes its data another's (a device, a period).
+  const latest = useRef(load);
+  latest.current = load;
   const run = useCallback(() => {
     const mine = generation.current;
-    load().then(
+    latest.current().then(
       (d) => {
         if (mine !== generation.current) return;
         setData(d);

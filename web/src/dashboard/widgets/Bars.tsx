@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 
 import { api, type ApiRow } from "../api";
 import { useApp } from "../context";
+import { slots } from "../periods";
 import { usePolled } from "../usePolled";
 import { family, periodLabel, PHASE_COLOURS, useView, type WidgetProps } from "./common";
 
@@ -17,7 +18,7 @@ export function useRows(step: string, from: number, to: number) {
 
 export function Bars({ widget }: WidgetProps) {
   const { tr } = useApp();
-  const { device, zone, step, from, to } = useView();
+  const { device, zone, step, from, to, period, day } = useView();
   const rows = useRows(step, from, to);
   const [open, setOpen] = useState(false);
   const phases = (widget.phases ?? [1]).filter((p): p is 1 | 2 | 3 => p !== "total" && p <= Math.max(1, device.phases));
@@ -33,7 +34,10 @@ export function Bars({ widget }: WidgetProps) {
   const down = Math.max(0, ...data.map((r) => (stems.includes("rW") ? sum(r, "rW") : 0)));
   const scale = up + down || 1;
   const kwh = (wh: number) => tr.number(wh / 1000, 2);
-  const every = Math.max(1, Math.ceil(data.length / 12));
+  // Every hour, day or month of the period has its place, with data or not.
+  const byTime = new Map(data.map((r) => [Number(r.TIME), r]));
+  const times = [...new Set([...slots(period, day, zone), ...byTime.keys()])].sort((a, b) => a - b);
+  const every = Math.max(1, Math.ceil(times.length / 6));
   const keys = stems.flatMap((s) => phases.map((p) => `${s}${p}`));
 
   if (data.length === 0) return <p class="muted">{tr.t("chart.noData")}</p>;
@@ -58,19 +62,19 @@ export function Bars({ widget }: WidgetProps) {
           {down > 0 && <span>−{kwh(down)} kWh</span>}
         </div>
         <div class="bars-plot">
-          {data.map((row, i) => {
-            const time = Number(row.TIME);
+          {times.map((time, i) => {
+            const row: ApiRow = byTime.get(time) ?? {};
             const label = periodLabel(tr, time, step, zone);
             const tip = [label, ...keys.map((k) => `${k} ${kwh(value(row, k))} kWh`)].join("\n");
             return (
-              <div class="bar" key={time} data-time={time} title={tip}>
+              <div class="bar" key={time} data-time={time} data-filled={byTime.has(time) ? "" : undefined} title={tip}>
                 <div class="bar-up" style={{ height: `${(up / scale) * 100}%` }}>
-                  {stems.includes("W") && phases.map((p) => (
+                  {byTime.has(time) && stems.includes("W") && phases.map((p) => (
                     <span key={p} class="seg" data-key={`W${p}`} data-value={value(row, `W${p}`)}
                       style={{ height: `${(value(row, `W${p}`) / (up || 1)) * 100}%`, background: PHASE_COLOURS[p - 1] }} />
                   ))}
                 </div>
-                {down > 0 && (
+                {down > 0 && byTime.has(time) && (
                   <div class="bar-down" style={{ height: `${(down / scale) * 100}%` }}>
                     {phases.map((p) => (
                       <span key={p} class="seg seg-out" data-key={`rW${p}`} data-value={value(row, `rW${p}`)}

@@ -25,12 +25,16 @@ export function Line({ widget }: WidgetProps) {
     () => (widget.quantities ?? []).flatMap((q) => keysOf(q, widget.phases ?? [1], device.phases)),
     [widget, device.phases],
   );
+  // Live: the three hours up to the newest minute (a device's clock may run
+  // ahead of this browser's).
+  const span = (): [number, number] => {
+    const end = Math.max(Math.floor(Date.now() / 1000), device.newest_minute);
+    return live ? [end - LIVE_SECONDS, end] : [from, to - 1];
+  };
   const series = usePolled<Series>(
     () => {
-      const now = Math.floor(Date.now() / 1000);
-      return live
-        ? api.series(device.devid, keys, "minute", now - LIVE_SECONDS, now, 2000)
-        : api.series(device.devid, keys, "auto", from, to - 1, 600);
+      const [a, b] = span();
+      return api.series(device.devid, keys, live ? "minute" : "auto", a, b, live ? 2000 : 600);
     },
     live ? 30 : 300,
     [device.devid, keys.join(), live, from, to],
@@ -79,11 +83,12 @@ export function Line({ widget }: WidgetProps) {
             ...(stem.startsWith("r") ? { dash: [6, 4] } : {}),
             value: (_u: uPlot, v: number | null) => (v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`),
             spanGaps: false,
+            points: { show: false },
           };
         }),
       ],
     };
-    const u = new uPlot(opts, toColumns(data, keys), el);
+    const u = new uPlot(opts, toColumns(data, keys, span()), el);
     plot.current = u;
     const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: u.height }));
     resize.observe(el);
@@ -95,7 +100,7 @@ export function Line({ widget }: WidgetProps) {
   }, [keys.join(), theme, zone, tr, data === undefined]);
 
   useEffect(() => {
-    if (plot.current && data) plot.current.setData(toColumns(data, keys));
+    if (plot.current && data) plot.current.setData(toColumns(data, keys, span()));
   }, [data]);
 
   return (
@@ -137,6 +142,12 @@ export function Line({ widget }: WidgetProps) {
   );
 }
 
-function toColumns(data: Series, keys: readonly string[]): uPlot.AlignedData {
-  return [data.time, ...keys.map((k) => data.values[k] ?? data.time.map(() => null))];
+// The view's first and last second as empty points, so that the time axis
+// shows the whole period (a day from midnight to midnight) however little
+// data there is; zooming still works within it.
+function toColumns(data: Series, keys: readonly string[], [from, to]: [number, number]): uPlot.AlignedData {
+  const head = data.time.length === 0 || from < (data.time[0] ?? from) ? [from] : [];
+  const tail = data.time.length === 0 || to > (data.time[data.time.length - 1] ?? to) ? [to] : [];
+  const pad = (v: (number | null)[]) => [...head.map(() => null), ...v, ...tail.map(() => null)];
+  return [[...head, ...data.time, ...tail], ...keys.map((k) => pad(data.values[k] ?? data.time.map(() => null)))];
 }
