@@ -248,6 +248,27 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       await page.locator('[data-widget="power"] details table tbody tr').first().waitFor();
       await page.locator('[data-widget="power"] summary').click();
 
+      // The editor: rename, resize, save; kept after a reload. A board the
+      // schema refuses is not saved, and the server's message says why.
+      await page.getByRole("button", { name: text("editor.edit") }).click();
+      await page.getByLabel(text("editor.name")).fill("Living room");
+      await page.locator('[data-edit="rows"]').getByRole("button", { name: text("editor.shorter") }).click();
+      await page.getByRole("button", { name: text("editor.save") }).click();
+      await page.locator("#board-message").filter({ hasText: text("editor.saved") }).waitFor();
+      await page.reload();
+      await heading("Home · Living room");
+      const edited = (await call(`${dev}/boards`, { key })).json.pc;
+      assert.equal(edited.name, "Living room");
+      assert.equal(edited.widgets.find((w) => w.id === "rows").h, 5);
+      await page.getByRole("button", { name: text("editor.edit") }).click();
+      await page.locator('[data-edit="rows"]').getByRole("button", { name: text("editor.up") }).click();
+      await page.getByRole("button", { name: text("editor.save") }).click();
+      await page.locator("#editor-message").filter({ hasText: /^The board was not saved: widgets\[\d+\]: overlaps widgets\[\d+\]/ }).waitFor();
+      await checkPage("board-editor");
+      await page.getByRole("button", { name: text("editor.cancel") }).click();
+      assert.equal((await call(`${dev}/boards`, { key })).json.pc.widgets.find((w) => w.id === "rows").y, bottom);
+      await page.getByRole("button", { name: text("editor.edit") }).waitFor();
+
       await checkPage("board-pc");
       await page.getByRole("link", { name: text("boards.mobile") }).click();
       await heading(`Home · ${stored.mobile.name}`);

@@ -3,14 +3,15 @@
 // time zone. The period and the date live in the URL, so a view can be
 // bookmarked and back and forward step through the views.
 import type { ComponentType } from "preact";
-import { useMemo } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 
-import { api, ApiError, LAYOUTS, type Layout, type Widget, type WidgetType } from "../api";
+import { api, ApiError, LAYOUTS, type Board, type Layout, type Widget, type WidgetType } from "../api";
+import { BoardEditor } from "../components/BoardEditor";
 import { boardHref } from "../components/Boards";
 import { DataAge, OnlineBadge } from "../components/DeviceCard";
 import { Link } from "../components/Link";
 import { PageTitle } from "../components/PageTitle";
-import { Loading, Notice } from "../components/Status";
+import { Loading, Notice, type Message } from "../components/Status";
 import { useApp } from "../context";
 import {
   formatDay, isPeriod, parseDay, PERIODS, range, shift, STEP, today, type Day, type Period,
@@ -37,8 +38,12 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
   const { tr, profile } = useApp();
   const device = usePolled(() => api.device(devid), LIVE_SECONDS, [devid]);
   const boards = usePolled(() => api.boards(devid), 3600, [devid]);
+  // The board being edited: what the grid shows until it is saved or dropped.
+  const [draft, setDraft] = useState<Board | null>(null);
+  const [note, setNote] = useState<Message>(null);
   const d = device.data;
-  const board = boards.data?.[layout];
+  const stored = boards.data?.[layout];
+  const board = draft ?? stored;
   const zone = d?.timezone || "UTC";
 
   // Without a period in the URL: the board's first calendar period, else a day.
@@ -61,7 +66,7 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
   }
   if (!d || !boards.data) return <Loading label={tr.t("status.loading")} />;
   const deviceHref = `/devices/${encodeURIComponent(devid)}`;
-  const title = `${d.name} · ${board?.name ?? tr.t(`boards.${layout}`)}`;
+  const title = `${d.name} · ${stored?.name ?? tr.t(`boards.${layout}`)}`;
   if (!board) {
     return (
       <>
@@ -143,6 +148,25 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
           })}
         </p>
       </form>
+      {draft ? (
+        <BoardEditor devid={devid} layout={layout} phases={d.phases} draft={draft} setDraft={setDraft}
+          onSaved={() => {
+            setNote({ kind: "success", text: tr.t("editor.saved") });
+            setDraft(null);
+            boards.reload();
+          }}
+          onCancel={() => setDraft(null)} />
+      ) : (
+        <div class="board-edit">
+          <button type="button" class="button" onClick={() => {
+            setNote(null);
+            setDraft(structuredClone(board));
+          }}>
+            {tr.t("editor.edit")}
+          </button>
+          <Notice message={note} id="board-message" />
+        </div>
+      )}
       <div class={`board-grid board-${layout}`} style={{ gridTemplateColumns: `repeat(${board.columns}, minmax(0, 1fr))` }}>
         {widgets.map((w) => (
           <WidgetFrame key={w.id} widget={w} />
