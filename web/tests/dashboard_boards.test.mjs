@@ -276,6 +276,17 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       await page.locator('[data-widget="energy"] .bar').first().waitFor();
       await checkPage("board-mobile");
 
+      // Every language on a board: loaded, and no key left untranslated.
+      const languages = JSON.parse(await readFile(path.join(here, "..", "i18n", "languages.json"), "utf8"));
+      for (const { tag } of [...languages, { tag: "en" }]) {
+        await page.evaluate((language) => localStorage.setItem("maic.prefs", JSON.stringify({ language })), tag);
+        await page.reload();
+        await page.locator(`html[lang="${tag}"]`).waitFor({ state: "attached" });
+        await page.locator('[data-widget="energy"] .bar').first().waitFor();
+        await page.locator('[data-widget="totals"] [data-total="wh"]').waitFor();
+        assert.doesNotMatch(await page.locator("body").innerText(), RAW_KEY, `${tag}: mobile board`);
+      }
+
       assert.deepEqual(problems, []);
       t.diagnostic(`screenshots in ${artifacts}`);
     } catch (e) {
