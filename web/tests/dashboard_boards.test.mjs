@@ -243,6 +243,44 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       assert.deepEqual(api.json.map((r) => [String(r.TIME), ...keys.map((k) => String(r[k] ?? ""))]),
                        csv.slice(1).map((r) => [r[0], ...r.slice(2)]));
 
+      // The line chart: a drag zooms in, Ctrl + wheel zooms, Shift + wheel
+      // pans, a double click shows all again.
+      const chart = page.locator('[data-widget="power"] .uplot');
+      const shownRange = async () => {
+        const [lo, hi] = await Promise.all([chart.getAttribute("data-xmin"), chart.getAttribute("data-xmax")]);
+        return [Number(lo), Number(hi)];
+      };
+      await chart.locator(".u-over").scrollIntoViewIfNeeded();
+      const all = await shownRange();
+      const box = await chart.locator(".u-over").boundingBox();
+      await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+      await page.waitForFunction(([lo, hi]) => {
+        const el = document.querySelector('[data-widget="power"] .uplot');
+        return Number(el.dataset.xmax) - Number(el.dataset.xmin) < (hi - lo) * 0.6;
+      }, all);
+      await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForFunction(([lo, hi]) => {
+        const el = document.querySelector('[data-widget="power"] .uplot');
+        return Number(el.dataset.xmin) === lo && Number(el.dataset.xmax) === hi;
+      }, all);
+      await page.keyboard.down("Control");
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.wheel(0, -100);
+      await page.keyboard.up("Control");
+      await page.waitForFunction(([lo, hi]) => {
+        const el = document.querySelector('[data-widget="power"] .uplot');
+        return Number(el.dataset.xmax) - Number(el.dataset.xmin) < hi - lo;
+      }, all);
+      const zoomed = await shownRange();
+      await page.keyboard.down("Shift");
+      await page.mouse.wheel(0, -100);
+      await page.keyboard.up("Shift");
+      await page.waitForFunction(([lo]) => Number(document.querySelector('[data-widget="power"] .uplot').dataset.xmin) < lo, zoomed);
+      await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+
       // The line chart's data table, for those who cannot see the chart.
       await page.locator('[data-widget="power"] summary').click();
       await page.locator('[data-widget="power"] details table tbody tr').first().waitFor();

@@ -34,7 +34,8 @@ export function Line({ widget }: WidgetProps) {
   const series = usePolled<Series>(
     () => {
       const [a, b] = span();
-      return api.series(device.devid, keys, live ? "minute" : "auto", a, b, live ? 2000 : 600);
+      // 2,000 points: a day in minutes, a week or a month in hours, a year in days.
+      return api.series(device.devid, keys, live ? "minute" : "auto", a, b, 2000);
     },
     live ? 30 : 300,
     [device.devid, keys.join(), live, from, to],
@@ -64,6 +65,7 @@ export function Line({ widget }: WidgetProps) {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
       cursor: { sync: { key: SYNC }, drag: { x: true, y: false } },
       legend: { live: true },
+      plugins: [wheelZoom()],
       scales: { x: { time: true } },
       axes: [
         { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
@@ -100,7 +102,12 @@ export function Line({ widget }: WidgetProps) {
   }, [keys.join(), theme, zone, tr, data === undefined]);
 
   useEffect(() => {
-    if (plot.current && data) plot.current.setData(toColumns(data, keys, span()));
+    const u = plot.current;
+    if (!u || !data) return;
+    // New points keep a zoom the person chose.
+    const times = u.data[0];
+    const zoomed = (u.scales.x?.min ?? 0) > (times[0] ?? 0) || (u.scales.x?.max ?? 0) < (times[times.length - 1] ?? 0);
+    u.setData(toColumns(data, keys, span()), !zoomed);
   }, [data]);
 
   return (
@@ -140,6 +147,43 @@ export function Line({ widget }: WidgetProps) {
       </details>
     </div>
   );
+}
+
+// Ctrl + wheel (a trackpad's pinch) zooms the time axis around the cursor,
+// Shift + wheel pans it; a plain wheel still scrolls the page.
+function wheelZoom(): uPlot.Plugin {
+  return {
+    hooks: {
+      // The shown time range, on the chart's box: tests and tools read it there.
+      setScale: (u, key) => {
+        if (key !== "x") return;
+        u.root.dataset.xmin = String(Math.round(u.scales.x?.min ?? 0));
+        u.root.dataset.xmax = String(Math.round(u.scales.x?.max ?? 0));
+      },
+      ready: (u) => {
+        u.over.addEventListener("wheel", (e) => {
+          if (!e.ctrlKey && !e.shiftKey) return;
+          e.preventDefault();
+          const min = u.scales.x?.min ?? 0;
+          const max = u.scales.x?.max ?? 0;
+          const first = u.data[0][0] ?? min;
+          const last = u.data[0][u.data[0].length - 1] ?? max;
+          const width = max - min;
+          if (e.ctrlKey) {
+            const at = u.posToVal(e.offsetX, "x");
+            const factor = e.deltaY < 0 ? 0.8 : 1.25;
+            const lo = Math.max(first, at - (at - min) * factor);
+            const hi = Math.min(last, at + (max - at) * factor);
+            if (hi - lo > 60) u.setScale("x", { min: lo, max: hi });
+          } else {
+            const step = (width * Math.sign(e.deltaY || e.deltaX)) / 10;
+            const lo = Math.min(Math.max(first, min + step), last - width);
+            u.setScale("x", { min: lo, max: lo + width });
+          }
+        }, { passive: false });
+      },
+    },
+  };
 }
 
 // The view's first and last second as empty points, so that the time axis
