@@ -291,6 +291,11 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       await page.getByRole("button", { name: text("editor.edit") }).click();
       await page.getByLabel(text("editor.name")).fill("Living room");
       await page.locator('[data-edit="rows"]').getByRole("button", { name: text("editor.shorter") }).click();
+      // The power chart: the board's period instead of live, without generation.
+      const power = page.locator('[data-edit="power"]');
+      await power.getByLabel(text("board.period")).selectOption("day");
+      await power.getByLabel(text("quantity.reversePower"), { exact: true }).uncheck();
+      await power.getByLabel(text("device.total"), { exact: true }).uncheck();
       await page.getByRole("button", { name: text("editor.save") }).click();
       await page.locator("#board-message").filter({ hasText: text("editor.saved") }).waitFor();
       await page.reload();
@@ -298,6 +303,8 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       const edited = (await call(`${dev}/boards`, { key })).json.pc;
       assert.equal(edited.name, "Living room");
       assert.equal(edited.widgets.find((w) => w.id === "rows").h, 5);
+      const chartWidget = edited.widgets.find((w) => w.id === "power");
+      assert.deepEqual([chartWidget.period, chartWidget.quantities, chartWidget.phases], ["day", ["W"], [1, 2, 3]]);
       await page.getByRole("button", { name: text("editor.edit") }).click();
       await page.locator('[data-edit="rows"]').getByRole("button", { name: text("editor.up") }).click();
       await page.getByRole("button", { name: text("editor.save") }).click();

@@ -4,13 +4,34 @@
 // names the field ("widgets[2]: overlaps widgets[0] ('live')").
 import { useState } from "preact/hooks";
 
-import { api, ApiError, type Board, type Layout, type Phase, type Widget, type WidgetType } from "../api";
+import {
+  api, ApiError, type Board, type BoardPeriod, type Layout, type Phase, type Widget, type WidgetType,
+} from "../api";
 import { useApp } from "../context";
-import { widgetTitle } from "../widgets/common";
+import { family, phaseLabel, widgetTitle } from "../widgets/common";
 import { Notice, type Message } from "./Status";
 
 const TYPES: readonly WidgetType[] = ["tiles", "line", "bars", "phases", "totals", "output", "table"];
 const MAX_HEIGHT = 20; // board_schema.cpp: h 1..20
+const ALL_STEMS = ["W", "rW", "V", "A", "PF", "Fr", "Wh", "rWh", "T", "OUT"];
+// What a type may show and over which periods (docs/api.md, "Boards").
+const STEMS: Partial<Record<WidgetType, string[]>> = {
+  tiles: ALL_STEMS, line: ALL_STEMS, table: ALL_STEMS, bars: ["W", "rW"],
+  phases: ALL_STEMS.filter((s) => s !== "T" && s !== "OUT"),
+};
+const CALENDAR: BoardPeriod[] = ["hour", "day", "week", "month", "year"];
+const PERIODS: Partial<Record<WidgetType, BoardPeriod[]>> = {
+  line: ["live", ...CALENDAR], bars: CALENDAR, totals: CALENDAR, table: CALENDAR,
+};
+const PHASES: Phase[] = [1, 2, 3, "total"];
+
+// `list` with `item` in or out, in the order of `order`.
+function toggle<T>(list: readonly T[], item: T, on: boolean, order: readonly T[]): T[] {
+  const next = new Set(list);
+  if (on) next.add(item);
+  else next.delete(item);
+  return order.filter((x) => next.has(x));
+}
 
 // A new widget of `type` with the fields its type requires.
 export function newWidget(type: WidgetType, board: Board, phases: number): Widget {
@@ -128,6 +149,47 @@ export function BoardEditor({ devid, layout, phases, draft, setDraft, onSaved, o
                   onClick={() => setDraft({ ...draft, widgets: draft.widgets.filter((x) => x.id !== w.id) })}>
                   {tr.t("editor.remove")}
                 </button>
+              </div>
+              <div class="editor-settings">
+                {w.period && PERIODS[w.type] && (
+                  <div class="field">
+                    <label for={`${w.id}-period`}>{tr.t("board.period")}</label>
+                    <select id={`${w.id}-period`} value={w.period}
+                      onChange={(e) => change(w.id, (x) => ({ ...x, period: e.currentTarget.value as BoardPeriod }))}>
+                      {(PERIODS[w.type] ?? []).map((p) => (
+                        <option key={p} value={p}>{tr.t(`period.${p}`)}</option>
+                      ))}
+                    </select>
+                  </div>
+                )}
+                {w.quantities && (
+                  <fieldset class="field checks">
+                    <legend>{tr.t("device.quantity")}</legend>
+                    {(STEMS[w.type] ?? ALL_STEMS).map((stem) => (
+                      <label key={stem} class="check">
+                        <input type="checkbox" checked={w.quantities?.includes(stem)}
+                          onChange={(e) => change(w.id, (x) => ({
+                            ...x, quantities: toggle(x.quantities ?? [], stem, e.currentTarget.checked, ALL_STEMS),
+                          }))} />
+                        {tr.t(`quantity.${family(stem).name}`)}
+                      </label>
+                    ))}
+                  </fieldset>
+                )}
+                {w.phases && (
+                  <fieldset class="field checks">
+                    <legend>{tr.t("totals.phase")}</legend>
+                    {PHASES.slice(0, phases === 1 ? 1 : 4).map((p) => (
+                      <label key={p} class="check">
+                        <input type="checkbox" checked={w.phases?.includes(p)}
+                          onChange={(e) => change(w.id, (x) => ({
+                            ...x, phases: toggle(x.phases ?? [], p, e.currentTarget.checked, PHASES),
+                          }))} />
+                        {phaseLabel(tr, p === "total" ? null : p)}
+                      </label>
+                    ))}
+                  </fieldset>
+                )}
               </div>
             </fieldset>
           </li>

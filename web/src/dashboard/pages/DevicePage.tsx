@@ -53,10 +53,6 @@ function DeviceOverview({ devid }: { devid: string }) {
           {d.newest_minute > 0 && <span>{tr.dateTime(d.newest_minute, prefs.timeZone ?? undefined)}</span>}
         </p>
       </section>
-      <section class="card" aria-labelledby="live-title">
-        <h2 id="live-title">{tr.t("device.live")}</h2>
-        <LiveTable device={d} />
-      </section>
       <section class="card" aria-labelledby="boards-title">
         <h2 id="boards-title">{tr.t("device.boardsTitle")}</h2>
         <p class="muted">{tr.t("boards.lead")}</p>
@@ -67,6 +63,10 @@ function DeviceOverview({ devid }: { devid: string }) {
         ) : (
           <Loading label={tr.t("status.loading")} />
         )}
+      </section>
+      <section class="card" aria-labelledby="live-title">
+        <h2 id="live-title">{tr.t("device.live")}</h2>
+        <LiveTable device={d} />
       </section>
     </>
   );
