@@ -95,6 +95,15 @@ export class Translator {
     return format.format(new Date(unixSeconds * 1000));
   }
 
+  // "30 Nov 2026", "30 Nov – 6 Dec 2026": a period's first and last day.
+  dateRange(fromUnix: number, toUnix: number, timeZone: string): string {
+    const f = new Intl.DateTimeFormat(this.tag, { dateStyle: "medium", timeZone }) as Intl.DateTimeFormat & {
+      formatRange?: (a: Date, b: Date) => string;
+    };
+    const [a, b] = [new Date(fromUnix * 1000), new Date(toUnix * 1000)];
+    return f.formatRange ? f.formatRange(a, b) : `${f.format(a)} – ${f.format(b)}`;
+  }
+
   dateTime(unixSeconds: number, timeZone: string | undefined): string {
     return new Intl.DateTimeFormat(this.tag, {
       dateStyle: "medium",

@@ -141,11 +141,7 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
           )}
         </div>
         <p class="period-text" aria-live="polite" id="period-text">
-          {tr.t("board.range", {
-            from: tr.format(span.from, { dateStyle: "medium" }, zone),
-            to: tr.format(span.to - 1, { dateStyle: "medium" }, zone),
-            zone,
-          })}
+          {tr.t("board.range", { range: tr.dateRange(span.from, span.to - 1, zone), zone })}
         </p>
       </form>
       {draft ? (
