@@ -37,7 +37,8 @@ export function Bars({ widget }: WidgetProps) {
   // Every hour, day or month of the period has its place, with data or not.
   const byTime = new Map(data.map((r) => [Number(r.TIME), r]));
   const times = [...new Set([...slots(period, day, zone), ...byTime.keys()])].sort((a, b) => a - b);
-  const every = Math.max(1, Math.ceil(times.length / 6));
+  // Four labels at most, short: they fit under the bars of a phone too.
+  const every = Math.max(1, Math.ceil(times.length / 4));
   const keys = stems.flatMap((s) => phases.map((p) => `${s}${p}`));
 
   if (data.length === 0) return <p class="muted">{tr.t("chart.noData")}</p>;
@@ -82,7 +83,7 @@ export function Bars({ widget }: WidgetProps) {
                     ))}
                   </div>
                 )}
-                <span class="bar-label">{i % every === 0 ? label : ""}</span>
+                <span class="bar-label">{i % every === 0 ? periodLabel(tr, time, step, zone, true) : ""}</span>
               </div>
             );
           })}

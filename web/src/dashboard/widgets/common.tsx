@@ -101,9 +101,11 @@ export function useThemeVersion(): number {
 }
 
 // "14:00", "Mon 3", "Nov": a period's start as its bars and rows name it.
-export function periodLabel(tr: Translator, unix: number, step: string, zone: string): string {
+// `short`: an axis label ("14", "3", "Nov").
+export function periodLabel(tr: Translator, unix: number, step: string, zone: string, short = false): string {
   const options: Intl.DateTimeFormatOptions =
-    step === "hour" ? { hour: "2-digit", minute: "2-digit" }
+    step === "hour" ? (short ? { hour: "numeric" } : { hour: "2-digit", minute: "2-digit" })
+    : step === "day" && short ? { day: "numeric", month: "numeric" }
     : step === "day" ? { weekday: "short", day: "numeric" }
     : step === "month" ? { month: "short" }
     : { dateStyle: "short", timeStyle: "short" };
