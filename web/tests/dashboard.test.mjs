@@ -163,7 +163,7 @@ test("the Dashboard: accounts, devices, languages, themes, access",
       await heading(text("devices.title"));
       await page.goForward();
       await heading("Home");
-      // A bookmarked board URL loads the app (its boards come next).
+      // A bookmarked board URL loads the app (no board yet: it says so).
       await page.goto(`${c.url}/devices/${d.devid}/boards/pc?period=day&date=2026-11-30`);
       await heading("Home");
       await page.goto(`${c.url}/no/such/page`);

@@ -88,3 +88,37 @@ test("the browser's language, else English", () => {
   assert.equal(browserLanguage(["ja", "pt-BR"]), "pt");
   assert.equal(browserLanguage(["ja"]), "en");
 });
+
+const { range, shift, slots, parseDay, formatDay, csv, imbalance, keysOf } = await importTs("src/dashboard/periods.ts");
+
+test("a board's periods are the device's local calendar periods", () => {
+  const day = parseDay("2026-03-29"); // Berlin goes to summer time: 23 hours
+  const berlin = range("day", day, "Europe/Berlin");
+  assert.equal(berlin.from, Date.UTC(2026, 2, 28, 23) / 1000);
+  assert.equal(berlin.to - berlin.from, 23 * 3600);
+  assert.equal(slots("day", day, "Europe/Berlin").length, 23);
+  assert.equal(range("day", parseDay("2026-10-25"), "Europe/Berlin").to - range("day", parseDay("2026-10-25"), "Europe/Berlin").from, 25 * 3600);
+  // Kolkata (+5:30): its days start at 18:30 UTC the day before.
+  assert.equal(range("day", parseDay("2023-11-15"), "Asia/Kolkata").from, Date.UTC(2023, 10, 14, 18, 30) / 1000);
+  // ISO weeks start on Monday; 2026-11-30 is one.
+  const week = range("week", parseDay("2026-12-03"), "UTC");
+  assert.equal(week.from, Date.UTC(2026, 10, 30) / 1000);
+  assert.equal(week.to, Date.UTC(2026, 11, 7) / 1000);
+  assert.equal(slots("week", parseDay("2026-12-03"), "UTC").length, 7);
+  assert.equal(slots("month", parseDay("2026-02-10"), "UTC").length, 28);
+  assert.equal(slots("year", parseDay("2026-02-10"), "UTC").length, 12);
+  assert.equal(formatDay(shift("month", parseDay("2026-01-31"), 1)), "2026-02-01");
+  assert.equal(formatDay(shift("year", parseDay("2026-06-15"), -1)), "2025-01-01");
+  assert.equal(formatDay(shift("day", parseDay("2026-12-31"), 1)), "2027-01-01");
+  assert.equal(parseDay("2026-02-30"), null);
+});
+
+test("CSV cells are quoted as RFC 4180 asks; imbalance; keys of phases", () => {
+  assert.equal(csv([["TIME", "a,b"], [1, 'say "hi"']]), 'TIME,"a,b"\r\n1,"say ""hi"""\r\n');
+  assert.equal(imbalance([230, 230, 230]), 0);
+  assert.equal(Math.round(imbalance([100, 200, 300]) * 10) / 10, 50);
+  assert.equal(imbalance([null, 5]), null);
+  assert.deepEqual(keysOf("W", [1, "total"], 3), ["W1", "W"]);
+  assert.deepEqual(keysOf("rW", ["total", 2], 3), ["TrW", "rW2"]);
+  assert.deepEqual(keysOf("V", ["total", 1, 2, 3], 1), ["V1"]);
+});

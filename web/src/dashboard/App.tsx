@@ -28,7 +28,7 @@ function Page({ route }: { route: Route }) {
     case "devices":
       return <DevicesPage />;
     case "device":
-      return <DevicePage devid={route.devid} layout={route.layout} />;
+      return <DevicePage devid={route.devid} layout={route.layout} query={route.query} />;
     case "home":
     case "missing":
       return <MissingPage />;

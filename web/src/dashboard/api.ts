@@ -23,6 +23,53 @@ export type Device = {
   last: Record<string, number>;
 };
 
+// A board (docs/api.md, "Boards"; schema cloud/boards/.../board_schema.hpp).
+export type Layout = "pc" | "mobile";
+export const LAYOUTS: readonly Layout[] = ["pc", "mobile"];
+export type Phase = 1 | 2 | 3 | "total";
+export type WidgetType = "tiles" | "line" | "bars" | "phases" | "totals" | "output" | "table";
+export type BoardPeriod = "live" | "hour" | "day" | "week" | "month" | "year";
+export type Widget = {
+  id: string;
+  type: WidgetType;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  title?: string;
+  quantities?: string[];
+  phases?: Phase[];
+  period?: BoardPeriod;
+};
+export type Board = { version: number; name: string; columns: number; widgets: Widget[] };
+export type Boards = Partial<Record<Layout, Board>>;
+
+export type Output = { on: boolean; online: boolean; pending: { id: number; on: boolean; created: number }[] };
+
+// Columns for uPlot: a time per point and a list of values per key.
+export type Series = {
+  period: string;
+  from: number;
+  to: number;
+  time: number[];
+  status: number[];
+  values: Record<string, (number | null)[]>;
+};
+
+export type PhaseTotals = {
+  phase: number;
+  wh: number;
+  rwh: number;
+  peak_w: number | null;
+  peak_rw: number | null;
+  min_v: number | null;
+  max_v: number | null;
+};
+export type Totals = { from: number; to: number; minutes: number; wh: number; rwh: number; phases: PhaseTotals[] };
+
+// A row of /api (smart-MAIC compatible): TIME, STAT and the catalogue's keys.
+export type ApiRow = Record<string, number | string>;
+
 // A refusal: the status and the API's message ({"error": "..."}).
 export class ApiError extends Error {
   readonly status: number;
@@ -82,4 +129,25 @@ export const api = {
   device: (devid: string) => call<Device>("GET", `/api/v1/devices/${encodeURIComponent(devid)}`),
   addDevice: (name: string, devid: string, pin: string) =>
     call<Device>("POST", "/api/v1/devices", { name, devid, pin }),
+  boards: (devid: string) => call<Boards>("GET", `${dev(devid)}/boards`),
+  preset: (devid: string, layout: Layout) => call<Board>("POST", `${dev(devid)}/boards/${layout}/preset`),
+  saveBoard: (devid: string, layout: Layout, board: Board) =>
+    call<Board>("PUT", `${dev(devid)}/boards/${layout}`, board),
+  output: (devid: string) => call<Output>("GET", `${dev(devid)}/output`),
+  switchOutput: (devid: string, on: boolean) => call<unknown>("POST", `${dev(devid)}/output`, { on }),
+  series: (devid: string, keys: string[], period: string, from: number, to: number, points: number) =>
+    call<Series>("GET", `${dev(devid)}/series?${query({ q: keys.join(","), period, from, to, points })}`),
+  totals: (devid: string, from: number, to: number) =>
+    call<Totals>("GET", `${dev(devid)}/totals?${query({ from, to })}`),
+  // The smart-MAIC rows, as scripts read them: the API key, not the session.
+  rows: (devid: string, apikey: string, period: string, date1: number, date2: number) =>
+    call<ApiRow[]>("GET", `/api?${query({ devid, apikey, period, date1, date2 })}`),
 };
+
+function dev(devid: string): string {
+  return `/api/v1/devices/${encodeURIComponent(devid)}`;
+}
+
+function query(params: Record<string, string | number>): string {
+  return new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+}

@@ -40,6 +40,7 @@ export class Translator {
   private readonly plurals: Intl.PluralRules;
   private readonly numbers = new Map<string, Intl.NumberFormat>();
   private readonly relative: Intl.RelativeTimeFormat;
+  private readonly dates = new Map<string, Intl.DateTimeFormat>();
 
   constructor(tag: string, catalogue: Catalogue) {
     this.tag = tag;
@@ -82,6 +83,25 @@ export class Translator {
       if (Math.abs(seconds) >= size) return this.relative.format(-Math.round(seconds / size), unit);
     }
     return this.relative.format(0, "second");
+  }
+
+  format(unixSeconds: number, options: Intl.DateTimeFormatOptions, timeZone: string | undefined): string {
+    const id = JSON.stringify([options, timeZone]);
+    let format = this.dates.get(id);
+    if (!format) {
+      format = new Intl.DateTimeFormat(this.tag, { ...options, ...(timeZone ? { timeZone } : {}) });
+      this.dates.set(id, format);
+    }
+    return format.format(new Date(unixSeconds * 1000));
+  }
+
+  // "30 Nov 2026", "30 Nov – 6 Dec 2026": a period's first and last day.
+  dateRange(fromUnix: number, toUnix: number, timeZone: string): string {
+    const f = new Intl.DateTimeFormat(this.tag, { dateStyle: "medium", timeZone }) as Intl.DateTimeFormat & {
+      formatRange?: (a: Date, b: Date) => string;
+    };
+    const [a, b] = [new Date(fromUnix * 1000), new Date(toUnix * 1000)];
+    return f.formatRange ? f.formatRange(a, b) : `${f.format(a)} – ${f.format(b)}`;
   }
 
   dateTime(unixSeconds: number, timeZone: string | undefined): string {

@@ -1,21 +1,40 @@
 // Loads something now and again every `seconds` while the tab is visible.
-import { useCallback, useEffect, useState } from "preact/hooks";
+// When what it loads changes (`deps`: another device, another period), the
+// old data goes at once and a late answer to an old request is dropped, so
+// a view never shows one period's data under another's name.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
 export type Polled<T> = { data: T | undefined; error: unknown; reload: () => void };
 
 export function usePolled<T>(load: () => Promise<T>, seconds: number, deps: unknown[]): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
-  // `deps` name what `load` depends on (a device ID), as for useEffect.
+  const generation = useRef(0);
+  // The newest `load`, so that a poll sees this render's values (the newest
+  // minute); `deps` name what makes its data another's (a device, a period).
+  const latest = useRef(load);
+  latest.current = load;
   const run = useCallback(() => {
-    load().then(
+    const mine = generation.current;
+    latest.current().then(
       (d) => {
+        if (mine !== generation.current) return;
         setData(d);
         setError(null);
       },
-      (e: unknown) => setError(e),
+      (e: unknown) => {
+        if (mine === generation.current) setError(e);
+      },
     );
   }, deps);
+  useEffect(
+    () => () => {
+      generation.current++;
+      setData(undefined);
+      setError(null);
+    },
+    [run],
+  );
   useEffect(() => {
     run();
     const timer = window.setInterval(() => {

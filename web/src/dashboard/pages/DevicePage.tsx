@@ -1,6 +1,7 @@
-// One device: its state and every live value of its newest minute. Its
-// boards (charts, energy by period, output) are the next step.
-import { api, ApiError } from "../api";
+// One device: its state, every live value of its newest minute, and its
+// boards; with a layout in the URL, that board.
+import { api, ApiError, type Layout } from "../api";
+import { BoardsList } from "../components/Boards";
 import { DataAge, OnlineBadge } from "../components/DeviceCard";
 import { Link } from "../components/Link";
 import { LiveTable } from "../components/LiveTable";
@@ -8,10 +9,17 @@ import { PageTitle } from "../components/PageTitle";
 import { Loading, Notice } from "../components/Status";
 import { useApp } from "../context";
 import { usePolled } from "../usePolled";
+import { BoardPage } from "./BoardPage";
 
-export function DevicePage({ devid }: { devid: string; layout: string | null }) {
+export function DevicePage({ devid, layout, query }: { devid: string; layout: string | null; query: URLSearchParams }) {
+  if (layout === "pc" || layout === "mobile") return <BoardPage devid={devid} layout={layout as Layout} query={query} />;
+  return <DeviceOverview devid={devid} />;
+}
+
+function DeviceOverview({ devid }: { devid: string }) {
   const { tr, prefs } = useApp();
   const device = usePolled(() => api.device(devid), 30, [devid]);
+  const boards = usePolled(() => api.boards(devid), 300, [devid]);
   const now = Date.now() / 1000;
 
   if (device.error) {
@@ -45,13 +53,20 @@ export function DevicePage({ devid }: { devid: string; layout: string | null }) 
           {d.newest_minute > 0 && <span>{tr.dateTime(d.newest_minute, prefs.timeZone ?? undefined)}</span>}
         </p>
       </section>
+      <section class="card" aria-labelledby="boards-title">
+        <h2 id="boards-title">{tr.t("device.boardsTitle")}</h2>
+        <p class="muted">{tr.t("boards.lead")}</p>
+        {boards.data ? (
+          <BoardsList devid={devid} boards={boards.data} onChange={boards.reload} />
+        ) : boards.error ? (
+          <Notice message={{ kind: "error", text: tr.t("error.load") }} />
+        ) : (
+          <Loading label={tr.t("status.loading")} />
+        )}
+      </section>
       <section class="card" aria-labelledby="live-title">
         <h2 id="live-title">{tr.t("device.live")}</h2>
         <LiveTable device={d} />
-      </section>
-      <section class="card note" aria-labelledby="boards-title">
-        <h2 id="boards-title">{tr.t("device.boardsTitle")}</h2>
-        <p class="muted">{tr.t("device.boardsNext")}</p>
       </section>
     </>
   );

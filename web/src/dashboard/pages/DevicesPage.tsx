@@ -1,7 +1,8 @@
 // The person's devices, live, and the form to add one.
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 
-import { api, ApiError } from "../api";
+import { api, ApiError, type Device } from "../api";
+import { BoardsOffer } from "../components/Boards";
 import { AddDeviceForm } from "../components/AddDeviceForm";
 import { DeviceCard } from "../components/DeviceCard";
 import { PageTitle } from "../components/PageTitle";
@@ -13,6 +14,8 @@ export function DevicesPage() {
   const { tr, setProfile } = useApp();
   const devices = usePolled(() => api.devices(), 30, []);
   const now = Date.now() / 1000;
+  // The device just added, until its owner answers the offer of its boards.
+  const [added, setAdded] = useState<Device | null>(null);
 
   // The session ended elsewhere (a password change): back to signing in.
   useEffect(() => {
@@ -47,7 +50,15 @@ export function DevicesPage() {
             </>
           )}
         </section>
-        <AddDeviceForm onAdded={devices.reload} />
+        <div class="stack">
+          {added && <BoardsOffer devid={added.devid} name={added.name} onDone={() => setAdded(null)} />}
+          <AddDeviceForm
+            onAdded={(d) => {
+              setAdded(d);
+              devices.reload();
+            }}
+          />
+        </div>
       </div>
     </>
   );

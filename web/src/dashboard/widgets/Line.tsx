@@ -1,0 +1,197 @@
+// A line chart (uPlot) of the widget's quantities: live minutes (the last
+// three hours, redrawn while the tab is visible) or the board's period.
+// The legend toggles a line, the cursor shows the values and follows the
+// board's other charts, a drag zooms, a double click zooms out. A table of
+// the same points is there for screen readers and keyboards.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import uPlot from "uplot";
+
+import { api, type Series } from "../api";
+import { useApp } from "../context";
+import { keysOf } from "../periods";
+import { usePolled } from "../usePolled";
+import {
+  cssVar, EXTRA_COLOURS, family, keyLabel, PHASE_COLOURS, splitKey, useThemeVersion, useView, type WidgetProps,
+} from "./common";
+
+const LIVE_SECONDS = 3 * 3600;
+const SYNC = "maic-board";
+
+export function Line({ widget }: WidgetProps) {
+  const { tr } = useApp();
+  const { device, zone, from, to } = useView();
+  const live = widget.period === "live";
+  const keys = useMemo(
+    () => (widget.quantities ?? []).flatMap((q) => keysOf(q, widget.phases ?? [1], device.phases)),
+    [widget, device.phases],
+  );
+  // Live: the three hours up to the newest minute (a device's clock may run
+  // ahead of this browser's).
+  const span = (): [number, number] => {
+    const end = Math.max(Math.floor(Date.now() / 1000), device.newest_minute);
+    return live ? [end - LIVE_SECONDS, end] : [from, to - 1];
+  };
+  const series = usePolled<Series>(
+    () => {
+      const [a, b] = span();
+      // 2,000 points: a day in minutes, a week or a month in hours, a year in days.
+      return api.series(device.devid, keys, live ? "minute" : "auto", a, b, 2000);
+    },
+    live ? 30 : 300,
+    [device.devid, keys.join(), live, from, to],
+  );
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const theme = useThemeVersion();
+  const [open, setOpen] = useState(false);
+  const data = series.data;
+
+  // Built again when the keys or the theme change; new points only update it.
+  useEffect(() => {
+    const el = host.current;
+    if (!el || !data) return;
+    const text = cssVar("--text");
+    const grid = cssVar("--border");
+    const units = [...new Set(keys.map((k) => family(splitKey(k).stem).unit))];
+    const axis = (scale: string, side: 1 | 3): uPlot.Axis => ({
+      scale, side, stroke: text, grid: { stroke: grid, width: 1, show: side === 3 },
+      ticks: { stroke: grid, width: 1 }, size: 64,
+      values: (_u, ticks) => ticks.map((v) => `${tr.number(v)} ${scale}`),
+    });
+    let extra = 0;
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height: Math.max(160, el.clientHeight || 240),
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
+      cursor: { sync: { key: SYNC }, drag: { x: true, y: false } },
+      legend: { live: true },
+      plugins: [wheelZoom()],
+      scales: { x: { time: true } },
+      axes: [
+        { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+        ...units.slice(0, 2).map((u, i) => axis(u, i === 0 ? 3 : 1)),
+      ],
+      series: [
+        { label: tr.t("chart.time"), value: (_u, ts) => (ts == null ? "–" : tr.dateTime(ts, zone)) },
+        ...keys.map((k) => {
+          const { stem, phase } = splitKey(k);
+          const f = family(stem);
+          const colour = phase === null ? (stem === "W" || stem === "V" ? text : EXTRA_COLOURS[extra++ % 4]) : PHASE_COLOURS[phase - 1];
+          return {
+            label: keyLabel(tr, k),
+            scale: f.unit,
+            stroke: colour ?? text,
+            width: stem.startsWith("r") ? 1.5 : 2,
+            ...(stem.startsWith("r") ? { dash: [6, 4] } : {}),
+            value: (_u: uPlot, v: number | null) => (v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`),
+            spanGaps: false,
+            points: { show: false },
+          };
+        }),
+      ],
+    };
+    const u = new uPlot(opts, toColumns(data, keys, span()), el);
+    plot.current = u;
+    const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: u.height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [keys.join(), theme, zone, tr, data === undefined]);
+
+  useEffect(() => {
+    const u = plot.current;
+    if (!u || !data) return;
+    // New points keep a zoom the person chose.
+    const times = u.data[0];
+    const zoomed = (u.scales.x?.min ?? 0) > (times[0] ?? 0) || (u.scales.x?.max ?? 0) < (times[times.length - 1] ?? 0);
+    u.setData(toColumns(data, keys, span()), !zoomed);
+  }, [data]);
+
+  return (
+    <div class="line-widget">
+      {series.error ? <p class="muted">{tr.t("error.load")}</p> : null}
+      {data && data.time.length === 0 && <p class="muted chart-empty">{tr.t("chart.noData")}</p>}
+      <div class="chart" ref={host} aria-hidden="true" />
+      <p class="hint chart-hint">{tr.t("chart.hint")}</p>
+      <details class="data-table" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+        <summary>{tr.t("chart.table")}</summary>
+        {open && data && (
+          <div class="table-scroll table-tall" tabIndex={0} role="region" aria-label={tr.t("chart.table")}>
+            <table class="live">
+              <thead>
+                <tr>
+                  <th scope="col">{tr.t("chart.time")}</th>
+                  {keys.map((k) => (
+                    <th scope="col" class="num" key={k}>{keyLabel(tr, k)}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {data.time.map((t, i) => (
+                  <tr key={t}>
+                    <th scope="row">{tr.dateTime(t, zone)}</th>
+                    {keys.map((k) => {
+                      const v = data.values[k]?.[i];
+                      const f = family(splitKey(k).stem);
+                      return <td class="num" key={k}>{v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`}</td>;
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </details>
+    </div>
+  );
+}
+
+// Ctrl + wheel (a trackpad's pinch) zooms the time axis around the cursor,
+// Shift + wheel pans it; a plain wheel still scrolls the page.
+function wheelZoom(): uPlot.Plugin {
+  return {
+    hooks: {
+      // The shown time range, on the chart's box: tests and tools read it there.
+      setScale: (u, key) => {
+        if (key !== "x") return;
+        u.root.dataset.xmin = String(Math.round(u.scales.x?.min ?? 0));
+        u.root.dataset.xmax = String(Math.round(u.scales.x?.max ?? 0));
+      },
+      ready: (u) => {
+        u.over.addEventListener("wheel", (e) => {
+          if (!e.ctrlKey && !e.shiftKey) return;
+          e.preventDefault();
+          const min = u.scales.x?.min ?? 0;
+          const max = u.scales.x?.max ?? 0;
+          const first = u.data[0][0] ?? min;
+          const last = u.data[0][u.data[0].length - 1] ?? max;
+          const width = max - min;
+          if (e.ctrlKey) {
+            const at = u.posToVal(e.offsetX, "x");
+            const factor = e.deltaY < 0 ? 0.8 : 1.25;
+            const lo = Math.max(first, at - (at - min) * factor);
+            const hi = Math.min(last, at + (max - at) * factor);
+            if (hi - lo > 60) u.setScale("x", { min: lo, max: hi });
+          } else {
+            const step = (width * Math.sign(e.deltaY || e.deltaX)) / 10;
+            const lo = Math.min(Math.max(first, min + step), last - width);
+            u.setScale("x", { min: lo, max: lo + width });
+          }
+        }, { passive: false });
+      },
+    },
+  };
+}
+
+// The view's first and last second as empty points, so that the time axis
+// shows the whole period (a day from midnight to midnight) however little
+// data there is; zooming still works within it.
+function toColumns(data: Series, keys: readonly string[], [from, to]: [number, number]): uPlot.AlignedData {
+  const head = data.time.length === 0 || from < (data.time[0] ?? from) ? [from] : [];
+  const tail = data.time.length === 0 || to > (data.time[data.time.length - 1] ?? to) ? [to] : [];
+  const pad = (v: (number | null)[]) => [...head.map(() => null), ...v, ...tail.map(() => null)];
+  return [[...head, ...data.time, ...tail], ...keys.map((k) => pad(data.values[k] ?? data.time.map(() => null)))];
+}
