@@ -190,7 +190,7 @@ class DataServer {
     http::Response reply = answer({{"committed", commit}, {"last_seq", last_seq}});
     if (mode == Minutes::kLoseAnswer) {
       // Committed, but the answer is held back until after the device gave
-      // up waiting (its timeout is 300 ms): a long poll that never becomes
+      // up waiting (the test's timeout is 300 ms): a long poll that never becomes
       // ready, answered only when the server stops or after 30 s.
       auto held = std::make_shared<http::Response::Wait>();
       held->poll = [] { return std::optional<http::Response>(); };
