@@ -22,16 +22,6 @@ using Parser = bhttp::request_parser<bhttp::string_body>;
 // keeps room for two of them beyond a whole header.
 constexpr std::size_t kReadChunk = 4096;
 
-std::string describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
-
 // The answer to a parse that failed. `body_limit` is the limit this
 // request's body was read under.
 Response refusal_for(const error_code& ec, const Limits& limits, std::size_t body_limit) {

@@ -25,4 +25,14 @@ std::optional<std::string> invalid_response(const Response& r) {
   return std::nullopt;
 }
 
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 }  // namespace maic::http::detail

@@ -63,6 +63,7 @@ constexpr std::chrono::milliseconds kAcceptRetry{100};
 
 constexpr std::size_t kReadChunk = 4096;
 
+using detail::describe;
 using detail::invalid_response;
 
 // Which places a connection takes (Limits): one of max_connections, one of
@@ -123,16 +124,6 @@ BeastResponse to_beast(Response&& r, unsigned version, bool head, bool keep_aliv
     out.prepare_payload();
   }
   return out;
-}
-
-std::string describe(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception";
-  }
 }
 
 }  // namespace

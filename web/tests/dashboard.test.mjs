@@ -12,31 +12,18 @@
 // photographed at 390×844 and 1440×900 into $MAIC_ARTIFACT_DIR (default: a
 // temporary directory). Skipped when MAIC_CLOUD_BIN is not set.
 import assert from "node:assert/strict";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { call, CLOUD_BIN, stop, tempDir } from "../../tests/integration/harness.mjs";
+
 import {
-  call, CLOUD_BIN, DEVICE_BIN, page as devicePage, startCloud, startDevice, stop, tempDir, waitForLine,
-} from "../../tests/integration/harness.mjs";
+  axeSource, CHROMIUM, CHROMIUM_ARGS, en, languages, PIN, RAW_KEY, startCloudAndDevice, text, VIEWPORTS, WCAG,
+} from "./dashboard_rig.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.MAIC_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const VIEWPORTS = [{ name: "phone", width: 390, height: 844 }, { name: "desktop", width: 1440, height: 900 }];
-const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-const PIN = "4711";
-
-const en = JSON.parse(await readFile(path.join(here, "..", "i18n", "en.json"), "utf8"));
-const languages = JSON.parse(await readFile(path.join(here, "..", "i18n", "languages.json"), "utf8"));
-const axeSource = await readFile(path.join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
-const text = (key, params = {}) => en[key].replace(/\{(\w+)\}/g, (_, k) => String(params[k]));
-// A catalogue key showing on screen means a missing translation.
-const RAW_KEY = new RegExp(`\\b(${[...new Set(Object.keys(en).map((k) => k.split(".")[0]))].join("|")})\\.[a-z][A-Za-z0-9.]*\\b`);
 
 test("the Dashboard: accounts, devices, languages, themes, access",
   { skip: !CLOUD_BIN && "MAIC_CLOUD_BIN is not set", timeout: 480_000 },
@@ -48,19 +35,9 @@ test("the Dashboard: accounts, devices, languages, themes, access",
     let device;
     let browser;
     try {
-      const c = await startCloud(path.join(tmp.dir, "cloud"), ["--log-level", "debug"]);
+      const { c, d } = await startCloudAndDevice(tmp.dir);
       cloud = c.cloud;
-      const d = await startDevice(path.join(tmp.dir, "device"), ["--server", c.url, "--time-scale", "60", "--quiet"]);
       device = d.device;
-      // The device's PIN is 0000 until its owner sets one; the new one goes
-      // to the server in a new hello. Then a minute of data arrives.
-      await waitForLine(cloud, new RegExp(`device ${d.devid} connected for the first time`));
-      const from = cloud.output.length;
-      assert.equal((await devicePage(d.url, { page: "devlogin", devpass: "0000" })).status, 200);
-      const set = await call(`${d.url}/api/v1/settings`, { method: "PATCH", body: { pin: PIN } });
-      assert.equal(set.status, 200, set.text);
-      await waitForLine(cloud, new RegExp(`device ${d.devid}: hello`), 20_000, from);
-      await waitForLine(cloud, new RegExp(`device ${d.devid}: \\d+ minutes stored`), 60_000);
 
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
       const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: "en-GB" });

@@ -15,26 +15,15 @@ import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { call, CLOUD_BIN, stop, tempDir } from "../../tests/integration/harness.mjs";
+
 import {
-  call, CLOUD_BIN, page as devicePage, startCloud, startDevice, stop, tempDir, waitForLine,
-} from "../../tests/integration/harness.mjs";
+  axeSource, CHROMIUM, CHROMIUM_ARGS, en, languages, PIN, RAW_KEY, startCloudAndDevice, text, VIEWPORTS, WCAG,
+} from "./dashboard_rig.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.MAIC_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const VIEWPORTS = [{ name: "phone", width: 390, height: 844 }, { name: "desktop", width: 1440, height: 900 }];
-const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-const PIN = "4711";
-
-const en = JSON.parse(await readFile(path.join(here, "..", "i18n", "en.json"), "utf8"));
-const axeSource = await readFile(path.join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
-const text = (key, params = {}) => en[key].replace(/\{(\w+)\}/g, (_, k) => String(params[k]));
-const RAW_KEY = new RegExp(`\\b(${[...new Set(Object.keys(en).map((k) => k.split(".")[0]))].join("|")})\\.[a-z][A-Za-z0-9.]*\\b`);
 
 // RFC 4180 as the app writes it: quoted cells may hold commas and quotes.
 function parseCsv(body) {
@@ -60,17 +49,9 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
     let device;
     let browser;
     try {
-      const c = await startCloud(path.join(tmp.dir, "cloud"), ["--log-level", "debug"]);
+      const { c, d } = await startCloudAndDevice(tmp.dir);
       cloud = c.cloud;
-      const d = await startDevice(path.join(tmp.dir, "device"), ["--server", c.url, "--time-scale", "60", "--quiet"]);
       device = d.device;
-      await waitForLine(cloud, new RegExp(`device ${d.devid} connected for the first time`));
-      const from = cloud.output.length;
-      assert.equal((await devicePage(d.url, { page: "devlogin", devpass: "0000" })).status, 200);
-      const set = await call(`${d.url}/api/v1/settings`, { method: "PATCH", body: { pin: PIN } });
-      assert.equal(set.status, 200, set.text);
-      await waitForLine(cloud, new RegExp(`device ${d.devid}: hello`), 20_000, from);
-      await waitForLine(cloud, new RegExp(`device ${d.devid}: \\d+ minutes stored`), 60_000);
 
       const email = "cleo@example.org";
       const password = "correct horse battery";
@@ -322,7 +303,6 @@ test("the Dashboard's boards: offer, live values, output, periods against /api, 
       await checkPage("board-mobile");
 
       // Every language on a board: loaded, and no key left untranslated.
-      const languages = JSON.parse(await readFile(path.join(here, "..", "i18n", "languages.json"), "utf8"));
       for (const { tag } of [...languages, { tag: "en" }]) {
         await page.evaluate((language) => localStorage.setItem("maic.prefs", JSON.stringify({ language })), tag);
         await page.reload();

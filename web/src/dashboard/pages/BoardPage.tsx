@@ -5,10 +5,11 @@
 import type { ComponentType } from "preact";
 import { useMemo, useState } from "preact/hooks";
 
-import { api, ApiError, LAYOUTS, type Board, type Layout, type Widget, type WidgetType } from "../api";
+import { api, LAYOUTS, type Board, type Layout, type Widget, type WidgetType } from "../api";
 import { BoardEditor } from "../components/BoardEditor";
 import { boardHref } from "../components/Boards";
 import { DataAge, OnlineBadge } from "../components/DeviceCard";
+import { DeviceUnavailable } from "../components/DeviceUnavailable";
 import { Link } from "../components/Link";
 import { PageTitle } from "../components/PageTitle";
 import { Loading, Notice, type Message } from "../components/Status";
@@ -54,16 +55,7 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
 
   const go = (p: Period, next: Day) => navigate(`${boardHref(devid, layout)}?period=${p}&date=${formatDay(next)}`);
 
-  if (device.error || boards.error) {
-    const missing = device.error instanceof ApiError && device.error.status === 404;
-    return (
-      <>
-        <PageTitle title={tr.t("device.title")} />
-        <Notice message={{ kind: "error", text: missing ? tr.t("device.missing") : tr.t("error.load") }} />
-        <Link href="/devices">{tr.t("device.back")}</Link>
-      </>
-    );
-  }
+  if (device.error || boards.error) return <DeviceUnavailable error={device.error ?? boards.error} />;
   if (!d || !boards.data) return <Loading label={tr.t("status.loading")} />;
   const deviceHref = `/devices/${encodeURIComponent(devid)}`;
   const title = `${d.name} · ${stored?.name ?? tr.t(`boards.${layout}`)}`;

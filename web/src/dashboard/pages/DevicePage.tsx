@@ -1,8 +1,9 @@
 // One device: its state, every live value of its newest minute, and its
 // boards; with a layout in the URL, that board.
-import { api, ApiError, type Layout } from "../api";
+import { api, type Layout } from "../api";
 import { BoardsList } from "../components/Boards";
 import { DataAge, OnlineBadge } from "../components/DeviceCard";
+import { DeviceUnavailable } from "../components/DeviceUnavailable";
 import { Link } from "../components/Link";
 import { LiveTable } from "../components/LiveTable";
 import { PageTitle } from "../components/PageTitle";
@@ -22,16 +23,7 @@ function DeviceOverview({ devid }: { devid: string }) {
   const boards = usePolled(() => api.boards(devid), 300, [devid]);
   const now = Date.now() / 1000;
 
-  if (device.error) {
-    const missing = device.error instanceof ApiError && device.error.status === 404;
-    return (
-      <>
-        <PageTitle title={tr.t("device.title")} />
-        <Notice message={{ kind: "error", text: missing ? tr.t("device.missing") : tr.t("error.load") }} />
-        <Link href="/devices">{tr.t("device.back")}</Link>
-      </>
-    );
-  }
+  if (device.error) return <DeviceUnavailable error={device.error} />;
   const d = device.data;
   if (!d) return <Loading label={tr.t("status.loading")} />;
   return (

@@ -1,12 +1,12 @@
 // Energy per hour, day or month of the board's period, stacked per phase:
 // consumption up, generation down. Each segment is the /api row's W<n> or
 // rW<n> (Wh) of its period, the very numbers scripts read.
-import { useState } from "preact/hooks";
 
 import { api, type ApiRow } from "../api";
 import { useApp } from "../context";
 import { slots } from "../periods";
 import { usePolled } from "../usePolled";
+import { ChartTable } from "./ChartTable";
 import { family, periodLabel, PHASE_COLOURS, useView, type WidgetProps } from "./common";
 
 export function useRows(step: string, from: number, to: number) {
@@ -20,7 +20,6 @@ export function Bars({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device, zone, step, from, to, period, day } = useView();
   const rows = useRows(step, from, to);
-  const [open, setOpen] = useState(false);
   const phases = (widget.phases ?? [1]).filter((p): p is 1 | 2 | 3 => p !== "total" && p <= Math.max(1, device.phases));
   const stems = (widget.quantities ?? ["W"]).filter((q) => q === "W" || q === "rW");
   if (!rows.data) return <p class="muted">{rows.error ? tr.t("error.load") : tr.t("status.loading")}</p>;
@@ -89,35 +88,23 @@ export function Bars({ widget }: WidgetProps) {
           })}
         </div>
       </div>
-      <details class="data-table" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
-        <summary>{tr.t("chart.table")}</summary>
-        {open && (
-          <div class="table-scroll" tabIndex={0} role="region" aria-label={tr.t("chart.table")}>
-            <table class="live">
-              <thead>
-                <tr>
-                  <th scope="col">{tr.t("chart.time")}</th>
-                  {keys.map((k) => (
-                    <th scope="col" class="num" key={k}>
-                      {tr.t(`quantity.${family(k.replace(/\d$/, "")).name}`)} L{k.slice(-1)} <span class="symbol">kWh</span>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((row) => (
-                  <tr key={String(row.TIME)}>
-                    <th scope="row">{periodLabel(tr, Number(row.TIME), step, zone)}</th>
-                    {keys.map((k) => (
-                      <td class="num" key={k}>{kwh(value(row, k))}</td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </details>
+      <ChartTable
+        columns={keys.map((k) => ({
+          key: k,
+          label: (
+            <>
+              {tr.t(`quantity.${family(k.replace(/\d$/, "")).name}`)} L{k.slice(-1)} <span class="symbol">kWh</span>
+            </>
+          ),
+        }))}
+        rows={() =>
+          data?.map((row) => ({
+            key: String(row.TIME),
+            label: periodLabel(tr, Number(row.TIME), step, zone),
+            cells: keys.map((k) => kwh(value(row, k))),
+          })) ?? null
+        }
+      />
     </div>
   );
 }

@@ -3,7 +3,7 @@
 // The legend toggles a line, the cursor shows the values and follows the
 // board's other charts, a drag zooms, a double click zooms out. A table of
 // the same points is there for screen readers and keyboards.
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
 import { api, type Series } from "../api";
@@ -13,6 +13,7 @@ import { usePolled } from "../usePolled";
 import {
   cssVar, EXTRA_COLOURS, family, keyLabel, PHASE_COLOURS, splitKey, useThemeVersion, useView, type WidgetProps,
 } from "./common";
+import { ChartTable } from "./ChartTable";
 
 const LIVE_SECONDS = 3 * 3600;
 const SYNC = "maic-board";
@@ -43,7 +44,6 @@ export function Line({ widget }: WidgetProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useThemeVersion();
-  const [open, setOpen] = useState(false);
   const data = series.data;
 
   // Built again when the keys or the theme change; new points only update it.
@@ -116,35 +116,23 @@ export function Line({ widget }: WidgetProps) {
       {data && data.time.length === 0 && <p class="muted chart-empty">{tr.t("chart.noData")}</p>}
       <div class="chart" ref={host} aria-hidden="true" />
       <p class="hint chart-hint">{tr.t("chart.hint")}</p>
-      <details class="data-table" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
-        <summary>{tr.t("chart.table")}</summary>
-        {open && data && (
-          <div class="table-scroll table-tall" tabIndex={0} role="region" aria-label={tr.t("chart.table")}>
-            <table class="live">
-              <thead>
-                <tr>
-                  <th scope="col">{tr.t("chart.time")}</th>
-                  {keys.map((k) => (
-                    <th scope="col" class="num" key={k}>{keyLabel(tr, k)}</th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {data.time.map((t, i) => (
-                  <tr key={t}>
-                    <th scope="row">{tr.dateTime(t, zone)}</th>
-                    {keys.map((k) => {
-                      const v = data.values[k]?.[i];
-                      const f = family(splitKey(k).stem);
-                      return <td class="num" key={k}>{v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`}</td>;
-                    })}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </details>
+      <ChartTable
+        tall
+        columns={keys.map((k) => ({ key: k, label: keyLabel(tr, k) }))}
+        rows={() =>
+          data
+            ? data.time.map((t, i) => ({
+                key: t,
+                label: tr.dateTime(t, zone),
+                cells: keys.map((k) => {
+                  const v = data.values[k]?.[i];
+                  const f = family(splitKey(k).stem);
+                  return v == null ? "–" : `${tr.number(v * f.scale, f.digits)} ${f.unit}`;
+                }),
+              }))
+            : null
+        }
+      />
     </div>
   );
 }
