@@ -30,6 +30,9 @@ const SITES = [
     // uPlot's own rules (legend, cursor, selection) go after ours, into the
     // one stylesheet the page links: the CSP allows no inline style.
     appendCss: ["node_modules/uplot/dist/uPlot.min.css"],
+    // The dark palette is written once, for data-theme="dark"; the build
+    // gives it to the system's dark mode too (systemDark below).
+    systemDark: true,
     // Not served: a source map would spend a third of the budget.
     sourcemap: false,
     i18n: true,
@@ -52,6 +55,15 @@ async function measure(dir) {
     sizes.push({ file: path.relative(dir, file), gzip: gzipSync(await readFile(file), { level: 9 }).length });
   }
   return { sizes, total: sizes.reduce((sum, s) => sum + s.gzip, 0) };
+}
+
+// style.css holds the dark palette once, as `:root[data-theme="dark"] {…}`
+// (the person's choice). The same tokens apply when the system is dark and
+// the person chose nothing: this adds that rule, with the block's body.
+function withSystemDark(css) {
+  const m = css.match(/:root\[data-theme="dark"\] \{([^}]*)\}/);
+  if (!m) throw new Error('style.css has no :root[data-theme="dark"] block');
+  return `${css}\n@media (prefers-color-scheme: dark) {\n  :root:not([data-theme="light"]) {${m[1]}}\n}\n`;
 }
 
 let failed = false;
@@ -78,6 +90,10 @@ for (const site of SITES) {
   for (const css of site.appendCss ?? []) {
     const own = await readFile(path.join(dest, "style.css"), "utf8");
     await writeFile(path.join(dest, "style.css"), `${await readFile(path.join(here, css), "utf8")}\n${own}`);
+  }
+  if (site.systemDark) {
+    const file = path.join(dest, "style.css");
+    await writeFile(file, withSystemDark(await readFile(file, "utf8")));
   }
   if (site.i18n) {
     const from = path.join(here, "i18n");
