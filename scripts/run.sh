@@ -81,8 +81,14 @@ if [ ! -f "$demo" ]; then
              -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" |
            sed -n 's/.*"api_key":"\([0-9a-f]\{64\}\)".*/\1/p')
   # The server knows the device and its PIN from the history's hello.
-  curl -sf -H "Authorization: Bearer $APIKEY" "$CLOUD/api/v1/devices" \
+  curl -sf -H "Authorization: Bearer $APIKEY" -H 'Content-Type: application/json' \
+       "$CLOUD/api/v1/devices" \
        -d "{\"name\":\"Demo D103\",\"devid\":\"$DEVID\",\"pin\":\"$PIN\"}" >/dev/null
+  # Its two pre-configured boards, as a person accepts them in the Dashboard.
+  for layout in pc mobile; do
+    curl -sf -X POST -H "Authorization: Bearer $APIKEY" \
+         "$CLOUD/api/v1/devices/$DEVID/boards/$layout/preset" >/dev/null
+  done
   printf 'DEVID=%s\nPIN=%s\nEMAIL=%s\nPASSWORD=%s\nAPIKEY=%s\n' \
     "$DEVID" "$PIN" "$EMAIL" "$PASSWORD" "$APIKEY" >"$demo"
 fi
@@ -92,7 +98,7 @@ cat <<INFO
 
 maic is running:
   open in a browser    $CLOUD/   and sign in as ${EMAIL:-demo@example.org} / ${PASSWORD:-maic-demo}
-                       (the device $DEVID, with a year of history)
+                       (the device $DEVID, a year of history, its PC and mobile boards)
   the device's page    $DEVICE            (PIN $PIN)
   its minute rows      curl "$CLOUD/api?devid=$DEVID&apikey=$APIKEY&period=minute&date1=$(( $(date +%s) - 3600 ))"
   its hour rows        curl "$CLOUD/api?devid=$DEVID&apikey=$APIKEY&period=hour"   (the last whole hour)
