@@ -13,7 +13,6 @@
 // temporary directory). Skipped when MAIC_CLOUD_BIN is not set.
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import { test } from "node:test";
 
 import { chromium } from "playwright-core";
@@ -21,7 +20,8 @@ import { chromium } from "playwright-core";
 import { call, CLOUD_BIN, stop, tempDir } from "../../tests/integration/harness.mjs";
 
 import {
-  axeSource, CHROMIUM, CHROMIUM_ARGS, en, languages, PIN, RAW_KEY, startCloudAndDevice, text, VIEWPORTS, WCAG,
+  checkPage as checkPageIn, CHROMIUM, CHROMIUM_ARGS, en, languages, PIN, RAW_KEY, startCloudAndDevice, text,
+  VIEWPORTS, watchProblems,
 } from "./dashboard_rig.mjs";
 
 
@@ -42,36 +42,10 @@ test("the Dashboard: accounts, devices, languages, themes, access",
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
       const context = await browser.newContext({ viewport: VIEWPORTS[0], locale: "en-GB" });
       const page = await context.newPage();
-      const problems = [];
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      page.on("console", (m) => {
-        // The API's refusals (401, 403, 404, 409...) are part of the test; a
-        // CSP violation or a script error is not.
-        if (m.type() === "error" && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()))
-          problems.push(`console: ${m.text()}`);
-      });
+      const problems = watchProblems(page);
 
       const heading = (name) => page.getByRole("heading", { level: 1, name }).waitFor();
-      // axe in both themes (as the system asks) and the four screenshots.
-      const checkPage = async (name) => {
-        for (const scheme of ["light", "dark"]) {
-          await page.emulateMedia({ colorScheme: scheme });
-          // CDP evaluation is not an inline script: the page's CSP stays in force.
-          if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
-          const violations = await page.evaluate(async (tags) => {
-            const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
-            return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-          }, WCAG);
-          assert.deepEqual(violations, [], `${name} (${scheme})`);
-          for (const vp of VIEWPORTS) {
-            await page.setViewportSize(vp);
-            await page.screenshot({ path: path.join(artifacts, `${name}-${vp.name}-${scheme}.png`), fullPage: true });
-          }
-          await page.setViewportSize(VIEWPORTS[0]);
-        }
-        await page.emulateMedia({ colorScheme: "light" });
-        assert.doesNotMatch(await page.locator("body").innerText(), RAW_KEY, name);
-      };
+      const checkPage = (name) => checkPageIn(page, name, artifacts, VIEWPORTS[0]);
 
       // Not signed in: "/" leads to the sign-in page, served with a strict policy.
       const index = await page.goto(`${c.url}/`);

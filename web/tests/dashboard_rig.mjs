@@ -29,6 +29,45 @@ export const text = (key, params = {}) => en[key].replace(/\{(\w+)\}/g, (_, k) =
 // A catalogue key showing on screen means a missing translation.
 export const RAW_KEY = new RegExp(`\\b(${[...new Set(Object.keys(en).map((k) => k.split(".")[0]))].join("|")})\\.[a-z][A-Za-z0-9.]*\\b`);
 
+// Collects what must not happen on `page`: script errors and console
+// errors other than the API's refusals (401, 403, 404, 409...), which the
+// tests provoke. CSP violations land here too.
+export function watchProblems(page) {
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()))
+      problems.push(`console: ${m.text()}`);
+  });
+  return problems;
+}
+
+// axe-core (WCAG 2.1 AA) in both themes, as the system asks for them, and
+// a screenshot at each viewport in each, into `artifacts` as
+// <name>-<viewport>-<scheme>.png; then no catalogue key may show. The page
+// is left light, at `viewport`.
+export async function checkPage(page, name, artifacts, viewport) {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    // CDP evaluation is not an inline script: the page's CSP stays in force.
+    if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+    const violations = await page.evaluate(async (tags) => {
+      const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags } });
+      return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    }, WCAG);
+    assert.deepEqual(violations, [], `${name} (${scheme})`);
+    for (const vp of VIEWPORTS) {
+      await page.setViewportSize(vp);
+      // Charts follow their box's new width before the picture.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.screenshot({ path: path.join(artifacts, `${name}-${vp.name}-${scheme}.png`), fullPage: true });
+    }
+    await page.setViewportSize(viewport);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  assert.doesNotMatch(await page.locator("body").innerText(), RAW_KEY, name);
+}
+
 // Starts the server and the device in `dir`; returns both (stop them in
 // the caller's `finally`) with the server's URL and the device's ID and URL.
 export async function startCloudAndDevice(dir) {
