@@ -4,12 +4,14 @@
 // maic-device uploading to it, whose PIN is set to PIN (not 0000, so it can
 // be added) and which has stored its first minutes.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { chromium } from "playwright-core";
+
 import {
-  call, page as devicePage, startCloud, startDevice, stop, waitForLine,
+  call, page as devicePage, startCloud, startDevice, stop, tempDir, waitForLine,
 } from "../../tests/integration/harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -90,5 +92,32 @@ export async function startCloudAndDevice(dir) {
     if (d) await stop(d.device);
     if (c) await stop(c.cloud);
     throw e;
+  }
+}
+
+// Runs `body` with the rig: { c, d } as startCloudAndDevice returns them,
+// a Chromium `browser`, and the `artifacts` directory ($MAIC_ARTIFACT_DIR,
+// or the temporary one). Whatever happens, everything is stopped and the
+// temporary directory removed (unless it holds the artifacts); on a
+// failure the server's last output goes to the test's diagnostics.
+export async function withRig(t, prefix, body) {
+  const tmp = await tempDir(prefix);
+  const artifacts = process.env.MAIC_ARTIFACT_DIR ?? tmp.dir;
+  await mkdir(artifacts, { recursive: true });
+  let rig;
+  let browser;
+  try {
+    rig = await startCloudAndDevice(tmp.dir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    await body({ ...rig, browser, artifacts });
+    t.diagnostic(`screenshots in ${artifacts}`);
+  } catch (e) {
+    t.diagnostic(`cloud output:\n${rig?.c.cloud.output.slice(-3000) ?? ""}`);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => {});
+    await stop(rig?.d.device);
+    await stop(rig?.c.cloud);
+    if (artifacts !== tmp.dir) await tmp.remove();
   }
 }
