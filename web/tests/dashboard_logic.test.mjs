@@ -6,20 +6,9 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import * as esbuild from "esbuild";
+import { importTs } from "./import_ts.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-async function importTs(file) {
-  const out = await esbuild.build({
-    entryPoints: [path.join(here, "..", file)],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-  });
-  return import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
-}
 
 const { addRefusal, checkAdd, liveValues, dataAge, phaseRows } = await importTs("src/dashboard/devices.ts");
 const { Translator, browserLanguage } = await importTs("src/dashboard/i18n.ts");

@@ -1,25 +1,9 @@
 // Unit tests of the device page's pure logic (src/device/readings.ts),
 // compiled in memory with esbuild: no browser, no device.
 import assert from "node:assert/strict";
-import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 
-import * as esbuild from "esbuild";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-async function importTs(file) {
-  const out = await esbuild.build({
-    entryPoints: [path.join(here, "..", file)],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-  });
-  const code = out.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
-}
+import { importTs } from "./import_ts.mjs";
 
 const { parseReading, layout, formatValue, displayUnit, familyLabel, ReadingFormatError } =
   await importTs("src/device/readings.ts");
