@@ -640,8 +640,9 @@ TEST_F(ServerTest, ASlowConnectionFloodLeavesOtherClientsTheirShare) {
     EXPECT_EQ(person.request("GET", "/hello").result_int(), 200) << "person " << i;
     EXPECT_EQ(kept_alive.request("GET", "/hello").result_int(), 200) << "request " << i;
   }
-  const auto now = server_->occupancy();
-  EXPECT_LE(now.served, 8u + 20u) << "the cap, and the places being given up";
+  // Each place taken was given up: once the evicted are gone, the cap holds.
+  EXPECT_TRUE(eventually([&] { return server_->occupancy().served <= 8; }))
+      << server_->occupancy().served << " served";
 }
 
 TEST_F(ServerTest, OneClientHoldsAtMostItsCap) {
