@@ -8,7 +8,7 @@
 // (/usr/bin/chromium, or $MAIC_CHROMIUM) through the app as a person would:
 // sign up, add the device (each refusal the API gives on the way), its page,
 // back and forward, the profile's theme and all 25 languages, sign out and
-// in. Every page is checked by axe-core (WCAG 2.1 AA) in light and dark, and
+// in, and the preferences following the account into another browser. Every page is checked by axe-core (WCAG 2.1 AA) in light and dark, and
 // photographed at 390×844 and 1440×900 into $MAIC_ARTIFACT_DIR (default: a
 // temporary directory). Skipped when MAIC_CLOUD_BIN is not set.
 import assert from "node:assert/strict";
@@ -149,6 +149,32 @@ test("the Dashboard: accounts, devices, languages, themes, access",
     await page.getByRole("button", { name: text("signin.submit") }).click();
     await heading(text("devices.title"));
     await page.locator(".device-card").waitFor();
+
+    // Language, theme and display zone belong to the account: another
+    // browser (no storage of its own, another locale) signs in to them.
+    await page.getByRole("link", { name: text("nav.profile") }).click();
+    await page.locator("#timezone").selectOption("Asia/Bangkok");
+    await page.locator('input[name="theme"][value="dark"]').check();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: "attached" });
+    await page.locator("#language").selectOption("de");
+    await page.locator('html[lang="de"]').waitFor({ state: "attached" });
+    const elsewhere = await browser.newContext({ viewport: VIEWPORTS[1], locale: "fr-FR" });
+    try {
+      const second = await elsewhere.newPage();
+      await second.goto(`${c.url}/signin`);
+      await second.locator('html[lang="fr"]').waitFor({ state: "attached" });  // the browser's, until signed in
+      await second.locator("#email").fill(email);
+      await second.locator("#password").fill(password);
+      await second.locator('button[type="submit"]').click();
+      await second.locator('html[lang="de"][data-theme="dark"]').waitFor({ state: "attached" });
+      await second.goto(`${c.url}/profile`);
+      assert.equal(await second.locator("#timezone").inputValue(), "Asia/Bangkok");
+      assert.equal(await second.locator("#language").inputValue(), "de");
+    } finally {
+      await elsewhere.close();
+    }
+    const saved = await page.evaluate(async () => (await (await fetch("/api/v1/profile")).json()).preferences);
+    assert.deepEqual(saved, { language: "de", theme: "dark", time_zone: "Asia/Bangkok" });
 
     assert.deepEqual(problems, []);
   }),

@@ -10,7 +10,9 @@
 
 #include "auth.hpp"
 #include "context.hpp"
+#include "maic/core/calendar.hpp"
 #include "maic/core/device_secrets.hpp"
+#include "maic/core/language.hpp"
 #include "maic/http/client_address.hpp"
 #include "secrets.hpp"
 
@@ -38,8 +40,21 @@ std::string lower(std::string s) {
   return s;
 }
 
+// An empty preference is "the browser's": null in JSON.
+nlohmann::json or_null(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
+
 nlohmann::json profile(const User& u) {
-  return {{"id", u.id}, {"email", u.email}, {"api_key", u.api_key}, {"created", u.created}};
+  const Preferences& p = u.preferences;
+  return {{"id", u.id},
+          {"email", u.email},
+          {"api_key", u.api_key},
+          {"created", u.created},
+          {"preferences",
+           {{"language", or_null(p.language)},
+            {"theme", p.theme},
+            {"time_zone", or_null(p.time_zone)}}}};
 }
 
 // The answer to a successful register or log-in: the profile and the CSRF
@@ -215,6 +230,51 @@ http::Response show_profile(const http::Request& r, Context& ctx) {
   });
 }
 
+// PATCH /api/v1/profile: {"language"?, "theme"?, "time_zone"?}. Every
+// member is checked before anything is stored; null returns a choice to
+// the browser's.
+http::Response change_preferences(const http::Request& r, Context& ctx) {
+  return with_caller(r, ctx, [&](const Caller& caller) {
+    auto body = json_object_body(r);
+    if (!body) return body.error();
+    User user = caller.user;
+    Preferences& p = user.preferences;
+    for (const auto& [key, value] : body->items()) {
+      if (key != "language" && key != "theme" && key != "time_zone")
+        return http::Response::error(400, key + ": not a preference (language, theme, time_zone)");
+      const bool cleared = value.is_null() && key != "theme";
+      if (!cleared && !value.is_string())
+        return http::Response::error(
+            400, key + ": must be a string" + (key == "theme" ? "" : " or null"));
+      const std::string text = cleared ? "" : value.get<std::string>();
+      if (key == "language") {
+        if (!text.empty() && find_language(text) == nullptr)
+          return http::Response::error(
+              400, "language: not one of the 25 languages (a BCP 47 tag such as de or uk)");
+        p.language = text;
+      } else if (key == "theme") {
+        if (text != "system" && text != "light" && text != "dark")
+          return http::Response::error(400, "theme: must be system, light or dark");
+        p.theme = text;
+      } else {
+        if (!text.empty()) {
+          if (text.size() > 64) return http::Response::error(400, "time_zone: too long");
+          if (auto zone = TimeZone::locate(text); !zone)
+            return http::Response::error(400, "time_zone: " + zone.error().message);
+        }
+        p.time_zone = text;
+      }
+    }
+    if (p != caller.user.preferences) {
+      if (auto set = ctx.store.set_preferences(user.id, p); !set)
+        return storage_failure(ctx, set.error());
+    }
+    nlohmann::json out = profile(user);
+    if (caller.session) out["csrf_token"] = caller.session->csrf_token;
+    return http::Response::json(out);
+  });
+}
+
 http::Response regenerate_api_key(const http::Request& r, Context& ctx) {
   return with_caller(r, ctx, [&](const Caller& caller) {
     User user = caller.user;
@@ -229,9 +289,13 @@ http::Response regenerate_api_key(const http::Request& r, Context& ctx) {
 
 void add_account_routes(http::Router& router, Context& ctx) {
   static constexpr Route kRoutes[] = {
-      {"POST", "/api/v1/register", register_user},   {"POST", "/api/v1/login", log_in},
-      {"POST", "/api/v1/logout", log_out},           {"GET", "/api/v1/profile", show_profile},
-      {"POST", "/api/v1/password", change_password}, {"POST", "/api/v1/apikey", regenerate_api_key},
+      {"POST", "/api/v1/register", register_user},
+      {"POST", "/api/v1/login", log_in},
+      {"POST", "/api/v1/logout", log_out},
+      {"GET", "/api/v1/profile", show_profile},
+      {"PATCH", "/api/v1/profile", change_preferences},
+      {"POST", "/api/v1/password", change_password},
+      {"POST", "/api/v1/apikey", regenerate_api_key},
   };
   add_routes(router, ctx, kRoutes);
 }

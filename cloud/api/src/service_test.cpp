@@ -42,6 +42,60 @@ class ServiceTest : public ::testing::Test, protected testing::ServiceHarness {
   std::unique_ptr<SqliteStore> store_;
 };
 
+TEST_F(ServiceTest, PreferencesFollowTheBrowserUntilChosenAndAreKept) {
+  const Account a = register_user("ann@example.org");
+  auto prefs_of = [&](const std::string& body) { return json::parse(body).at("preferences"); };
+  const json browsers = {{"language", nullptr}, {"theme", "system"}, {"time_zone", nullptr}};
+  EXPECT_EQ(prefs_of(call("GET", "/api/v1/profile", "", bearer(a)).body), browsers);
+
+  auto set = call("PATCH", "/api/v1/profile",
+                  json{{"language", "uk"}, {"theme", "dark"}, {"time_zone", "Europe/Kyiv"}}.dump(),
+                  browser(a));
+  ASSERT_EQ(set.status, 200) << set.body;
+  const json chosen = {{"language", "uk"}, {"theme", "dark"}, {"time_zone", "Europe/Kyiv"}};
+  EXPECT_EQ(prefs_of(set.body), chosen);
+  EXPECT_EQ(prefs_of(call("GET", "/api/v1/profile", "", bearer(a)).body), chosen);
+  // A log-in brings them back.
+  auto login = call("POST", "/api/v1/login",
+                    json{{"email", "ann@example.org"}, {"password", "correct horse"}}.dump());
+  EXPECT_EQ(prefs_of(login.body), chosen);
+
+  // One member at a time; null gives a choice back to the browser.
+  auto part = call("PATCH", "/api/v1/profile", R"({"language": null})", bearer(a));
+  ASSERT_EQ(part.status, 200) << part.body;
+  EXPECT_EQ(prefs_of(part.body),
+            (json{{"language", nullptr}, {"theme", "dark"}, {"time_zone", "Europe/Kyiv"}}));
+}
+
+TEST_F(ServiceTest, ABadPreferenceIsNamedAndNothingChanges) {
+  const Account a = register_user("ann@example.org");
+  ASSERT_EQ(
+      call("PATCH", "/api/v1/profile", R"({"language": "de", "theme": "light"})", bearer(a)).status,
+      200);
+  struct Case {
+    const char* body;
+    const char* field;
+  };
+  for (const Case& c : {
+           Case{R"({"language": "ua"})", "language:"},  // the manual's code, not BCP 47
+           Case{R"({"language": "xx"})", "language:"},
+           Case{R"({"language": 7})", "language:"},
+           Case{R"({"theme": "blue"})", "theme:"},
+           Case{R"({"theme": null})", "theme:"},
+           Case{R"({"time_zone": "Mars/Olympus"})", "time_zone:"},
+           Case{R"({"time_zone": "Europe/Kyiv", "language": "xx"})", "language:"},
+           Case{R"({"colour": "red"})", "colour:"},
+           Case{R"([])", "object"},
+       }) {
+    auto r = call("PATCH", "/api/v1/profile", c.body, bearer(a));
+    EXPECT_EQ(r.status, 400) << c.body;
+    EXPECT_NE(r.body.find(c.field), std::string::npos) << c.body << " -> " << r.body;
+  }
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/profile", "", bearer(a)).body).at("preferences"),
+            (json{{"language", "de"}, {"theme", "light"}, {"time_zone", nullptr}}));
+  EXPECT_EQ(call("PATCH", "/api/v1/profile", R"({"theme": "dark"})").status, 401);
+}
+
 TEST_F(ServiceTest, RegisterLogInProfileAndLogOut) {
   const Account a = register_user("Ann@Example.org");
   EXPECT_EQ(a.api_key.size(), 64u);

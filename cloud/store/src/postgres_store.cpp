@@ -132,6 +132,12 @@ ALTER TABLE devices ADD COLUMN lifetime BYTEA;
 DELETE FROM boards WHERE devid IN (SELECT devid FROM devices WHERE owner IS NULL);
 DELETE FROM boards WHERE layout NOT IN ('pc', 'mobile');
 )sql",
+    // A person's Dashboard preferences (Preferences): empty follows the browser.
+    R"sql(
+ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN theme TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // Schema 5's conversion: every board as board schema 2 wants it
@@ -151,9 +157,10 @@ void upgrade_boards(pqxx::work& tx) {
 
 // What a step does after its SQL, if anything: kConversions[k] with kMigrations[k].
 constexpr std::array<void (*)(pqxx::work&), PostgresStore::kSchemaVersion> kConversions{
-    nullptr, nullptr, nullptr, nullptr, upgrade_boards};
+    nullptr, nullptr, nullptr, nullptr, upgrade_boards, nullptr};
 
-constexpr std::string_view kUserColumns = "id, email, password_hash, api_key, created";
+constexpr std::string_view kUserColumns =
+    "id, email, password_hash, api_key, created, language, theme, time_zone";
 constexpr std::string_view kSessionColumns = "token_hash, user_id, csrf_token, expires";
 constexpr std::string_view kDeviceColumns =
     "devid, devtype, firmware, phases, secret_hash, pin_salt, pin_hash, COALESCE(owner, 0), "
@@ -180,6 +187,8 @@ const std::vector<Statement>& statements() {
       {"user_by_api_key", fmt::format("SELECT {} FROM users WHERE api_key = $1", kUserColumns)},
       {"set_password_hash", "UPDATE users SET password_hash = $2 WHERE id = $1"},
       {"set_api_key", "UPDATE users SET api_key = $2 WHERE id = $1"},
+      {"set_preferences",
+       "UPDATE users SET language = $2, theme = $3, time_zone = $4 WHERE id = $1"},
       // Sessions
       {"create_session",
        "INSERT INTO sessions (token_hash, user_id, csrf_token, expires) VALUES ($1, $2, $3, $4)"},
@@ -300,8 +309,12 @@ void add_delta(RollupRows& rows, const PeriodDelta& d) {
 }
 
 User user_from(const pqxx::row& r) {
-  return User{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
-              r[3].as<std::string>(), r[4].as<std::int64_t>()};
+  return User{r[0].as<std::int64_t>(),
+              r[1].as<std::string>(),
+              r[2].as<std::string>(),
+              r[3].as<std::string>(),
+              r[4].as<std::int64_t>(),
+              Preferences{r[5].as<std::string>(), r[6].as<std::string>(), r[7].as<std::string>()}};
 }
 
 std::optional<User> first_user(const pqxx::result& r) {
@@ -586,6 +599,13 @@ Status PostgresStore::set_password_hash(UserId id, const std::string& password_h
 Status PostgresStore::set_api_key(UserId id, const std::string& api_key) {
   return pool_->transact("set_api_key", [&](pqxx::work& tx) -> Status {
     tx.exec_prepared0("set_api_key", id, api_key);
+    return ok_status();
+  });
+}
+
+Status PostgresStore::set_preferences(UserId id, const Preferences& p) {
+  return pool_->transact("set_preferences", [&](pqxx::work& tx) -> Status {
+    tx.exec_prepared0("set_preferences", id, p.language, p.theme, p.time_zone);
     return ok_status();
   });
 }

@@ -392,7 +392,8 @@ TEST(PostgresStore, AVersion4DatabasesBoardsFollowTheNewSchema) {
   {
     pqxx::connection conn(uri);
     pqxx::work tx(conn);
-    EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(), 5);
+    EXPECT_EQ(tx.exec1("SELECT max(version) FROM schema_version")[0].as<int>(),
+              PostgresStore::kSchemaVersion);
   }
   contract::expect_boards_upgraded_from_schema4(*store, old);
 }

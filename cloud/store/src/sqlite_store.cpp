@@ -139,6 +139,13 @@ DELETE FROM boards WHERE devid IN (SELECT devid FROM devices WHERE owner IS NULL
 DELETE FROM boards WHERE layout NOT IN ('pc', 'mobile');
 )sql",
      upgrade_boards},
+    // A person's Dashboard preferences (Preferences): empty follows the browser.
+    {6, R"sql(
+ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN theme TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+)sql",
+     nullptr},
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
@@ -154,6 +161,7 @@ enum Q : std::size_t {
   kUserByApiKey,
   kSetPasswordHash,
   kSetApiKey,
+  kSetPreferences,
   kInsertSession,
   kSession,
   kDeleteSession,
@@ -200,12 +208,18 @@ constexpr std::pair<Q, const char*> kQueries[] = {
     {kInsertUser,
      "INSERT INTO users (email, password_hash, api_key, created) VALUES (?, ?, ?, ?) "
      "ON CONFLICT (email) DO NOTHING"},
-    {kUserById, "SELECT id, email, password_hash, api_key, created FROM users WHERE id = ?"},
-    {kUserByEmail, "SELECT id, email, password_hash, api_key, created FROM users WHERE email = ?"},
+    {kUserById,
+     "SELECT id, email, password_hash, api_key, created, language, theme, time_zone FROM users "
+     "WHERE id = ?"},
+    {kUserByEmail,
+     "SELECT id, email, password_hash, api_key, created, language, theme, time_zone FROM users "
+     "WHERE email = ?"},
     {kUserByApiKey,
-     "SELECT id, email, password_hash, api_key, created FROM users WHERE api_key = ?"},
+     "SELECT id, email, password_hash, api_key, created, language, theme, time_zone FROM users "
+     "WHERE api_key = ?"},
     {kSetPasswordHash, "UPDATE users SET password_hash = ? WHERE id = ?"},
     {kSetApiKey, "UPDATE users SET api_key = ? WHERE id = ?"},
+    {kSetPreferences, "UPDATE users SET language = ?, theme = ?, time_zone = ? WHERE id = ?"},
     {kInsertSession,
      "INSERT INTO sessions (token_hash, user_id, csrf_token, expires) VALUES (?, ?, ?, ?)"},
     {kSession,
@@ -402,7 +416,10 @@ std::int64_t sql_limit(std::size_t limit) {
       std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
 }
 
-User user_of(const Query& q) { return User{q.i64(0), q.text(1), q.text(2), q.text(3), q.i64(4)}; }
+User user_of(const Query& q) {
+  return User{q.i64(0),  q.text(1), q.text(2),
+              q.text(3), q.i64(4),  Preferences{q.text(5), q.text(6), q.text(7)}};
+}
 
 DeviceRow device_of(const Query& q) {
   DeviceRow d;
@@ -756,7 +773,7 @@ Result<std::optional<User>> SqliteStore::create_user(const std::string& email,
   if (auto s = q.bind(email, password_hash, api_key, now).run(); !s) return s.error();
   if (q.changes() == 0) return std::optional<User>();
   return std::optional<User>(
-      User{sqlite3_last_insert_rowid(impl_->db), email, password_hash, api_key, now});
+      User{sqlite3_last_insert_rowid(impl_->db), email, password_hash, api_key, now, {}});
 }
 
 Result<std::optional<User>> SqliteStore::user_by_id(UserId id) {
@@ -788,6 +805,11 @@ Status SqliteStore::set_password_hash(UserId id, const std::string& password_has
 Status SqliteStore::set_api_key(UserId id, const std::string& api_key) {
   std::lock_guard lock(impl_->mu);
   return impl_->query(kSetApiKey).bind(api_key, id).run();
+}
+
+Status SqliteStore::set_preferences(UserId id, const Preferences& p) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->query(kSetPreferences).bind(p.language, p.theme, p.time_zone, id).run();
 }
 
 // --- Sessions ------------------------------------------------------------------------

@@ -372,7 +372,8 @@ TEST_F(SqliteStoreTest, AVersion4DatabasesBoardsFollowTheNewSchema) {
   write_schema4(path(), old);
   auto s = open();
   ASSERT_NE(s, nullptr);
-  EXPECT_EQ(RawDb(path()).text("SELECT version FROM schema_version"), "5");
+  EXPECT_EQ(RawDb(path()).text("SELECT version FROM schema_version"),
+            std::to_string(SqliteStore::kSchemaVersion));
   contract::expect_boards_upgraded_from_schema4(*s, old);
 }
 

@@ -12,7 +12,7 @@ import { MissingPage } from "./pages/MissingPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { SignInPage } from "./pages/SignInPage";
 import { SignUpPage } from "./pages/SignUpPage";
-import { applyTheme, savePrefs, type Prefs } from "./prefs";
+import { applyTheme, fromProfile, samePrefs, savePrefs, toProfile, type Prefs } from "./prefs";
 import { navigate, useRoute, type Route } from "./router";
 
 const PUBLIC = new Set<Route["page"]>(["signin", "signup", "missing"]);
@@ -61,7 +61,8 @@ export function App({ initialTr, initialPrefs }: { initialTr: Translator; initia
     else if (profile && (route.page === "signin" || route.page === "signup")) navigate("/devices", true);
   }, [profile, route]);
 
-  const setPrefs = useCallback(
+  // Shows `next` in this browser and remembers it here.
+  const applyPrefs = useCallback(
     async (next: Prefs) => {
       savePrefs(next);
       applyTheme(next.theme);
@@ -70,6 +71,24 @@ export function App({ initialTr, initialPrefs }: { initialTr: Translator; initia
       setPrefsState(next);
     },
     [tr],
+  );
+
+  // The profile's preferences win over this browser's copy: signing in
+  // elsewhere, or on another browser, brings the person's own.
+  useEffect(() => {
+    if (!profile) return;
+    const theirs = fromProfile(profile.preferences);
+    if (!samePrefs(theirs, prefs)) void applyPrefs(theirs);
+    // Only a new profile decides: a local change is saved to it first.
+  }, [profile]);
+
+  // A change is stored in the profile first (when signed in), then shown.
+  const setPrefs = useCallback(
+    async (next: Prefs) => {
+      if (profile) setProfile(await api.setPreferences(toProfile(next)));
+      await applyPrefs(next);
+    },
+    [profile, applyPrefs],
   );
 
   const app = useMemo<AppState | null>(

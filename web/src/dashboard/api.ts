@@ -1,10 +1,19 @@
 // The JSON API (docs/api.md): the session cookie travels by itself; every
 // request that changes something carries the session's CSRF token.
+// How the Dashboard is shown to the person, kept with the account
+// (docs/api.md, "Accounts"); null follows the browser.
+export type Preferences = {
+  language: string | null;
+  theme: "system" | "light" | "dark";
+  time_zone: string | null;
+};
+
 export type Profile = {
   id: number;
   email: string;
   api_key: string;
   created: number;
+  preferences: Preferences;
   csrf_token: string;
 };
 
@@ -125,6 +134,7 @@ export const api = {
   changePassword: (current: string, next: string) =>
     withToken(call<Profile>("POST", "/api/v1/password", { current, new: next })),
   regenerateKey: () => withToken(call<Profile>("POST", "/api/v1/apikey")),
+  setPreferences: (p: Partial<Preferences>) => withToken(call<Profile>("PATCH", "/api/v1/profile", p)),
   devices: () => call<Device[]>("GET", "/api/v1/devices"),
   device: (devid: string) => call<Device>("GET", `/api/v1/devices/${encodeURIComponent(devid)}`),
   addDevice: (name: string, devid: string, pin: string) =>

@@ -1,7 +1,10 @@
-// What the browser remembers for the person: language, theme and display
-// time zone. Kept in localStorage until the profile API stores them (the
-// store has no columns for them yet).
-export type Theme = "system" | "light" | "dark";
+// The person's language, theme and display time zone. They live in the
+// profile (api.ts Preferences), so every browser shows the Dashboard the
+// same way; this browser keeps a copy of the last ones known, for the
+// first paint and the pages before signing in.
+import type { Preferences } from "./api";
+
+export type Theme = Preferences["theme"];
 
 export type Prefs = {
   language: string | null; // null: follow the browser
@@ -35,6 +38,21 @@ export function loadPrefs(): Prefs {
 export function savePrefs(prefs: Prefs): void {
   storage()?.setItem(KEY, JSON.stringify(prefs));
 }
+
+export function fromProfile(p: Preferences): Prefs {
+  return { language: p.language, theme: p.theme, timeZone: p.time_zone };
+}
+
+export function toProfile(p: Prefs): Preferences {
+  return { language: p.language, theme: p.theme, time_zone: p.timeZone };
+}
+
+export function samePrefs(a: Prefs, b: Prefs): boolean {
+  return a.language === b.language && a.theme === b.theme && a.timeZone === b.timeZone;
+}
+
+// What a new account starts with: everything as the browser has it.
+export const BROWSER_PREFS: Prefs = { language: null, theme: "system", timeZone: null };
 
 // The theme is an attribute on <html>; style.css follows the system when
 // it is absent.

@@ -342,7 +342,7 @@ struct Schema1Data {
 
 inline Schema1Data schema1_data() {
   Schema1Data v1;
-  v1.user = User{0, "ada@example.com", "$argon2id$hash-of-ada", std::string(64, 'f'), kNow};
+  v1.user = User{0, "ada@example.com", "$argon2id$hash-of-ada", std::string(64, 'f'), kNow, {}};
   v1.records = sample_records(kT0, kT0 + 3 * 3600);
   v1.device.identity = sample_identity("1828719372");
   v1.device.name = "Garage";
@@ -637,6 +637,22 @@ TYPED_TEST_P(StoreContract, PasswordHashAndApiKeyAreReplaced) {
   auto by_new = s.user_by_api_key(std::string(64, 'f'));
   ASSERT_TRUE(by_new.ok() && by_new->has_value());
   EXPECT_EQ((*by_new)->id, id);
+}
+
+TYPED_TEST_P(StoreContract, PreferencesStartAtTheBrowsersAndAreKeptPerPerson) {
+  Store& s = this->store();
+  const UserId ada = this->new_user("ada@example.com");
+  const UserId bob = this->new_user("bob@example.com");
+  EXPECT_EQ(s.user_by_id(ada)->value().preferences, Preferences{});
+  EXPECT_EQ(s.user_by_id(ada)->value().preferences.theme, "system");
+  const Preferences chosen{"uk", "dark", "Europe/Kyiv"};
+  ASSERT_TRUE(s.set_preferences(ada, chosen).ok());
+  EXPECT_EQ(s.user_by_id(ada)->value().preferences, chosen);
+  EXPECT_EQ(s.user_by_email("ada@example.com")->value().preferences, chosen);
+  EXPECT_EQ(s.user_by_api_key(this->api_key_for("ada@example.com"))->value().preferences, chosen);
+  EXPECT_EQ(s.user_by_id(bob)->value().preferences, Preferences{}) << "only ada's changed";
+  ASSERT_TRUE(s.set_preferences(ada, Preferences{}).ok());
+  EXPECT_EQ(s.user_by_id(ada)->value().preferences, Preferences{});
 }
 
 // --- Sessions
@@ -1709,11 +1725,11 @@ TYPED_TEST_P(StoreContract, NoLifetimeRegistersNoGap) {
 
 REGISTER_TYPED_TEST_SUITE_P(
     StoreContract, UsersAreCreatedAndFoundByIdEmailAndApiKey, ARegisteredEmailGivesNullopt,
-    PasswordHashAndApiKeyAreReplaced, SessionsAreFoundUntilTheyExpire,
-    APasswordChangeSetsHashAndKeyAndEndsTheOtherSessions, APasswordChangeThatFailsChangesNothing,
-    TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt, ClaimingHasFourOutcomesAndCreatesNoBoard,
-    AUsersDevicesComeByName, OnlyTheOwnerRenamesOrSetsTheTimeZone,
-    ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheData,
+    PasswordHashAndApiKeyAreReplaced, PreferencesStartAtTheBrowsersAndAreKeptPerPerson,
+    SessionsAreFoundUntilTheyExpire, APasswordChangeSetsHashAndKeyAndEndsTheOtherSessions,
+    APasswordChangeThatFailsChangesNothing, TheFirstHelloCreatesTheDeviceAndLaterOnesUpdateIt,
+    ClaimingHasFourOutcomesAndCreatesNoBoard, AUsersDevicesComeByName,
+    OnlyTheOwnerRenamesOrSetsTheTimeZone, ReleaseDeletesBoardsAndPendingCommandsAndKeepsTheData,
     PutCreatesOrReplacesABoardOfAnOwnedDevice, IngestStoresRecordsExactlyAndUpdatesTheDevice,
     IngestOfAnUnknownDeviceFails, AResentBatchChangesNothing, AnOlderBatchDoesNotMoveTheNewestBack,
     BackfillsRollUpExactlyAsLiveData, RollupsAreRightAroundDaylightSavingChanges,

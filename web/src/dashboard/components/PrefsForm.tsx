@@ -1,4 +1,4 @@
-// Language, theme and display time zone: kept in this browser (prefs.ts).
+// Language, theme and display time zone: kept in the profile (prefs.ts).
 import { useState } from "preact/hooks";
 
 import { useApp } from "../context";

@@ -8,6 +8,7 @@ import { PageTitle } from "../components/PageTitle";
 import { Notice, type Message } from "../components/Status";
 import { useApp } from "../context";
 import type { Translator } from "../i18n";
+import { BROWSER_PREFS, samePrefs, toProfile } from "../prefs";
 import { navigate } from "../router";
 
 type Mode = "signin" | "signup";
@@ -29,7 +30,7 @@ function refusal(tr: Translator, mode: Mode, e: unknown): string {
 }
 
 export function AuthForm({ mode }: { mode: Mode }) {
-  const { tr, setProfile } = useApp();
+  const { tr, setProfile, prefs } = useApp();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
@@ -44,7 +45,11 @@ export function AuthForm({ mode }: { mode: Mode }) {
     setBusy(true);
     setMessage(null);
     try {
-      const profile = mode === "signin" ? await api.login(email, password) : await api.register(email, password);
+      let profile = mode === "signin" ? await api.login(email, password) : await api.register(email, password);
+      // A new account takes what was chosen in this browser; an existing
+      // one brings its own (App).
+      if (mode === "signup" && !samePrefs(prefs, BROWSER_PREFS))
+        profile = await api.setPreferences(toProfile(prefs));
       setProfile(profile);
       navigate("/devices");
     } catch (err) {

@@ -51,7 +51,7 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   // The schema version this build writes and the newest it can read.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // For tests only: the SQL of the migration step that takes the schema from
   // `version` - 1 to `version` (1 <= version <= kSchemaVersion), to build a
@@ -67,6 +67,7 @@ class PostgresStore final : public Store {
   Result<std::optional<User>> user_by_api_key(const std::string& api_key) override;
   Status set_password_hash(UserId id, const std::string& password_hash) override;
   Status set_api_key(UserId id, const std::string& api_key) override;
+  Status set_preferences(UserId id, const Preferences& preferences) override;
 
   Status create_session(const Session& s) override;
   Result<std::optional<Session>> session(const std::string& token_hash, std::int64_t now) override;

@@ -35,12 +35,22 @@ namespace maic::cloud {
 
 using UserId = std::int64_t;
 
+// How the Dashboard is shown to a person (docs/api.md, "Profile"). The
+// API checks the values; the store keeps them as given.
+struct Preferences {
+  std::string language;          // a BCP 47 tag of language.hpp; empty: the browser's
+  std::string theme = "system";  // "system", "light" or "dark"
+  std::string time_zone;         // an IANA zone for times shown; empty: the browser's
+  friend bool operator==(const Preferences&, const Preferences&) = default;
+};
+
 struct User {
   UserId id = 0;
   std::string email;          // as registered, lower-case; unique
   std::string password_hash;  // a crypto_pwhash string (secrets.hpp)
   std::string api_key;        // 64 hex digits; unique
   std::int64_t created = 0;
+  Preferences preferences;
   friend bool operator==(const User&, const User&) = default;
 };
 
@@ -134,6 +144,7 @@ class Store {
   virtual Result<std::optional<User>> user_by_api_key(const std::string& api_key) = 0;
   virtual Status set_password_hash(UserId id, const std::string& password_hash) = 0;
   virtual Status set_api_key(UserId id, const std::string& api_key) = 0;
+  virtual Status set_preferences(UserId id, const Preferences& preferences) = 0;
 
   // --- Sessions ---------------------------------------------------------------
   virtual Status create_session(const Session& s) = 0;
