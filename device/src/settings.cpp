@@ -9,6 +9,7 @@
 #include "maic/core/ascii.hpp"
 #include "maic/core/calendar.hpp"
 #include "maic/core/device_secrets.hpp"
+#include "maic/core/language.hpp"
 
 namespace maic::device {
 
@@ -108,10 +109,10 @@ Status validate(const Settings& s) {
     if (Status t = text_problem(where, *text); !t) return t;
   }
   if (!valid_pin(s.pin)) return make_error("pin: digits only, 1 to 10 of them");
-  static constexpr std::string_view kLanguages[] = {
-      "en", "ua", "sk", "cz", "de", "it", "hu", "fr", "es", "pt", "nl", "pl", "bg",
-      "ro", "da", "sl", "gr", "ru", "lt", "lv", "ee", "se", "fi", "tr", "th"};
-  if (std::find(std::begin(kLanguages), std::end(kLanguages), s.language) == std::end(kLanguages)) {
+  // The device keeps the manual's codes (ua, cz, ...): its page API and
+  // webinit speak them (compat).
+  if (std::none_of(languages().begin(), languages().end(),
+                   [&](const Language& l) { return l.manual == s.language; })) {
     return make_error("language: one of the manual's languages (en, de, fr, ...)");
   }
   if (s.timezone.size() > 64 || !TimeZone::locate(s.timezone)) {
