@@ -282,14 +282,16 @@ std::optional<Reading> Device::published() const {
   return s.as_saved(*s.latest);
 }
 
-Status Device::set_output(bool on) {
+Status Device::set_output(OutputChange change) {
   State& s = *state_;
   {
     std::lock_guard lock(s.mutex);
-    if (Status st = s.output->set(on); !st) return st;
-    if (s.latest) s.latest->output_on = on;
+    const bool was = s.output->is_on();
+    if (Status st = s.output->set(change.on); !st) return st;
+    change.changed = was != change.on;
+    if (s.latest) s.latest->output_on = change.on;
   }
-  if (options_.services != nullptr) options_.services->on_output(on);
+  if (options_.services != nullptr) options_.services->on_output(change);
   return ok_status();
 }
 

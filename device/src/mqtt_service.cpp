@@ -487,7 +487,8 @@ void MqttService::on_reading(const Reading& r, SteadyTime now) {
   }
 }
 
-void MqttService::on_output(bool on) {
+void MqttService::on_output(const OutputChange& change) {
+  const bool on = change.on;
   std::shared_ptr<Impl::Session> s;
   std::optional<Reading> last;
   {
@@ -520,7 +521,7 @@ void MqttService::stop() {
 
 MqttService::OutputLink device_output_link(Device& device) {
   MqttService::OutputLink link;
-  link.set = [&device](bool on) { (void)device.set_output(on); };
+  link.set = [&device](bool on) { (void)device.set_output({on, OutputCause::kMqtt}); };
   link.is_on = [&device] { return device.output_on(); };
   link.load = [&device] { return device.read_state_file(MqttService::kSetoutFile); };
   link.save = [&device](std::string_view payload) {

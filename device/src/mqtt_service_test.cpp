@@ -206,7 +206,7 @@ TEST_F(MqttServiceTest, OutputChangeIsPublishedAtOnce) {
   svc->on_reading(reading(230), clock_.steady_now());
   ASSERT_TRUE(sub->inbox().wait_for(on_topic(topics_.json)));
   sub->inbox().clear();
-  svc->on_output(false);  // no new reading, no interval passed
+  svc->on_output({false, OutputCause::kJsonApi});  // no new reading, no interval passed
   EXPECT_TRUE(sub->inbox().wait_for(on_topic(topics_.out, "0")));
   const auto json = sub->inbox().wait_for(on_topic(topics_.json));
   ASSERT_TRUE(json);
@@ -540,7 +540,7 @@ TEST(MqttServiceOffline, DisabledDoesNothing) {
   MqttSettings s;  // enabled = false
   MqttService svc({"1", "D103", ""}, s, {});
   svc.on_reading(reading(230), SteadyTime{});
-  svc.on_output(true);
+  svc.on_output({true, OutputCause::kJsonApi});
   const MqttStatus st = svc.status();
   EXPECT_EQ(st.state, MqttState::kDisabled);
   EXPECT_EQ(st.published + st.dropped, 0u);

@@ -4,6 +4,24 @@
 
 namespace maic::device {
 
+std::string_view to_string(OutputCause cause) {
+  switch (cause) {
+    case OutputCause::kWebPage:
+      return "page";
+    case OutputCause::kJsonApi:
+      return "api";
+    case OutputCause::kMqtt:
+      return "mqtt";
+    case OutputCause::kServer:
+      return "server";
+    case OutputCause::kSchedule:
+      return "schedule";
+    case OutputCause::kCondition:
+      return "condition";
+  }
+  return "unknown";
+}
+
 Result<std::unique_ptr<PersistedOutput>> PersistedOutput::open(Storage& storage,
                                                                std::unique_ptr<Output> driver) {
   auto content = storage.read_file(kStateFile);

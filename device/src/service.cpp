@@ -101,9 +101,9 @@ void ServiceSet::on_reading(const Reading& r, SteadyTime now) {
   }
 }
 
-void ServiceSet::on_output(bool on) {
+void ServiceSet::on_output(const OutputChange& change) {
   for (auto& e : entries_) {
-    if (takes_steps(*e)) e->service->on_output(on);
+    if (takes_steps(*e)) e->service->on_output(change);
   }
 }
 

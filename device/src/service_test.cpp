@@ -44,13 +44,17 @@ class FakeService final : public Service {
     return ok_status();
   }
   void on_reading(const Reading&, SteadyTime) override { ++readings; }
-  void on_output(bool on) override { output = on; }
+  void on_output(const OutputChange& change) override {
+    output = change.on;
+    last_change = change;
+  }
   void stop() override {
     ++stops;
     state = ServiceState::kDisabled;
   }
   ServiceStatus report() const override { return {state, "", 7}; }
 
+  OutputChange last_change;
   std::string fail_start;            // non-empty: start() fails with it
   std::function<void()> on_restart;  // called by restart(), after recording it
   int starts = 0;
@@ -135,6 +139,24 @@ TEST(ServiceSet, StartedServicesGetTheDevicesReadingsAndOutputChanges) {
   EXPECT_EQ(s.mqtt_published, 7u);
   ASSERT_EQ(s.services.size(), 2u);
   EXPECT_EQ(s.services[1].name, "server");
+}
+
+TEST(ServiceSet, ServicesLearnWhoSwitchedTheOutputAndWhetherItChanged) {
+  Rig rig;
+  rig.device->start_services();
+  const bool before = rig.device->output_on();
+  ASSERT_TRUE(rig.device->set_output({!before, OutputCause::kCondition, 3}).ok());
+  EXPECT_EQ(rig.mqtt->last_change.on, !before);
+  EXPECT_EQ(rig.mqtt->last_change.cause, OutputCause::kCondition);
+  EXPECT_EQ(rig.mqtt->last_change.condition, 3);
+  EXPECT_TRUE(rig.mqtt->last_change.changed);
+  ASSERT_TRUE(rig.device->set_output({!before, OutputCause::kWebPage}).ok());
+  EXPECT_EQ(rig.mqtt->last_change.cause, OutputCause::kWebPage);
+  EXPECT_FALSE(rig.mqtt->last_change.changed) << "already in that state";
+  ASSERT_TRUE(rig.device->set_output(before).ok());  // the data server's command
+  EXPECT_EQ(rig.server->last_change.cause, OutputCause::kServer);
+  EXPECT_TRUE(rig.server->last_change.changed);
+  EXPECT_EQ(to_string(OutputCause::kMqtt), "mqtt");
 }
 
 TEST(ServiceSet, AFailingServiceIsDisabledAndReportedTheOthersKeepRunning) {

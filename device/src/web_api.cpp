@@ -195,7 +195,8 @@ class Api {
     if (!state) return Response::error(400, state.error().message);
     // The state after the switch, read back (not the one asked for): a
     // driver may have refused or another request switched it since.
-    if (Status st = device_.set_output(*state); !st) return from_status(st);
+    if (Status st = device_.set_output({*state, OutputCause::kWebPage}); !st)
+      return from_status(st);
     return ok({{"pout", device_.output_on() ? "1" : "0"}});
   }
 
@@ -376,7 +377,9 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     }
     // Switched first, then read: in one call's arguments the order of the
     // two is unspecified, and the answer showed the state before the switch.
-    if (Status st = api->device_.set_output((*body)["on"].get<bool>()); !st) return from_status(st);
+    const bool on = (*body)["on"].get<bool>();
+    if (Status st = api->device_.set_output({on, OutputCause::kJsonApi}); !st)
+      return from_status(st);
     return ok({{"on", api->device_.output_on()}});
   }));
   router.add("POST", "/api/v1/meters", a.guard(change_json, [api](const Request& q) {

@@ -133,7 +133,12 @@ class Device final : public UplinkPeer {
   // the rest, the board's temperature and the wall clock's now. `span` is 0
   // when no reading stands behind the values.
   Reading newest_values() const;
-  Status set_output(bool on) override;
+  // Switches the output (a command from `change.cause`) and tells the
+  // services, also when it was in that state already (MQTT republishes
+  // it); OutputChange::changed says whether it switched.
+  Status set_output(OutputChange change);
+  // A command from the data server (UplinkPeer).
+  Status set_output(bool on) override { return set_output(OutputChange{on, OutputCause::kServer}); }
   bool output_on() const override;
   // The manual's initial values: the user's meters start from these.
   Status set_initial_values(std::span<const InitialValue> values);

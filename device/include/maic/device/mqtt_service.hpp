@@ -141,7 +141,7 @@ class MqttService final : public Service {
   // changed, also after an MQTT command. Thread-safe, also from the
   // OutputCommand callback; never waits for the network (with control
   // enabled it may wait for OutputLink::save, a small file write).
-  void on_output(bool on) override;
+  void on_output(const OutputChange& change) override;
 
   // Thread-safe; a snapshot.
   MqttStatus status() const;

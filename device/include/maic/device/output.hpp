@@ -7,10 +7,34 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "maic/core/result.hpp"
 
 namespace maic::device {
+
+// Who switched the output: the notification "output switched" says by
+// what (manual §9), and the automation's precedence treats a person's
+// command (page, JSON API, MQTT, server) apart from its own (docs/automation.md).
+enum class OutputCause {
+  kWebPage,    // the page API's pout (the device's web site)
+  kJsonApi,    // POST /api/v1/output
+  kMqtt,       // <devid>.SETOUT
+  kServer,     // a remote command from the data server
+  kSchedule,   // the device's schedule
+  kCondition,  // one of the device's conditions
+};
+// "page", "api", "mqtt", "server", "schedule", "condition": for logs,
+// JSON and notifications.
+std::string_view to_string(OutputCause cause);
+
+// A command to the output, and, once done, what it did.
+struct OutputChange {
+  bool on = false;
+  OutputCause cause = OutputCause::kJsonApi;
+  int condition = 0;     // 1..6 with kCondition; 0 otherwise
+  bool changed = false;  // set by the device: the state differs from before the command
+};
 
 // Not thread-safe: the device serialises calls.
 class Output {

@@ -27,6 +27,7 @@
 #include "maic/core/clock.hpp"
 #include "maic/core/reading.hpp"
 #include "maic/core/result.hpp"
+#include "maic/device/output.hpp"
 #include "maic/device/settings.hpp"
 
 namespace maic::device {
@@ -83,8 +84,9 @@ class Service {
     (void)now;
   }
 
-  // The output really changed (by any command). Must not block.
-  virtual void on_output(bool on) { (void)on; }
+  // A command to the output was carried out (by anyone: `change.cause`),
+  // whether it changed the state or not (`change.changed`). Must not block.
+  virtual void on_output(const OutputChange& change) { (void)change; }
 
   // Ends the service's work within a bounded time. Idempotent.
   virtual void stop() = 0;
@@ -130,7 +132,7 @@ class ServiceSet {
   void stop_all();
 
   void on_reading(const Reading& r, SteadyTime now);
-  void on_output(bool on);
+  void on_output(const OutputChange& change);
 
   struct Report {
     std::string name;
