@@ -137,6 +137,21 @@ TEST(Schedule, OneOffOverridesWeeklyAtTheSameInstant) {
   EXPECT_EQ(s.last_due(t - 60, t, berlin())->on, false);
 }
 
+// Other zones: the southern hemisphere's spring (Sydney, 2026-10-04 02:00
+// AEST -> 03:00 AEDT), a half-hour change (Lord Howe, 02:00 -> 02:30) and a
+// zone without DST (Kolkata, +05:30).
+TEST(Schedule, OtherZones) {
+  const TimeZone sydney = TimeZone::locate("Australia/Sydney").value();
+  EXPECT_EQ(local_to_unix(2026, 10, 4, 2 * 60 + 30, sydney), utc(2026, 10, 3, 16, 0));
+  EXPECT_EQ(local_to_unix(2026, 10, 4, 3 * 60, sydney), utc(2026, 10, 3, 16, 0));
+  EXPECT_EQ(local_to_unix(2026, 10, 4, 60 + 59, sydney), utc(2026, 10, 3, 15, 59));
+  const TimeZone lord_howe = TimeZone::locate("Australia/Lord_Howe").value();
+  EXPECT_EQ(local_to_unix(2026, 10, 4, 2 * 60 + 15, lord_howe), utc(2026, 10, 3, 15, 30));
+  EXPECT_EQ(local_to_unix(2026, 10, 4, 2 * 60 + 30, lord_howe), utc(2026, 10, 3, 15, 30));
+  const TimeZone kolkata = TimeZone::locate("Asia/Kolkata").value();
+  EXPECT_EQ(local_to_unix(2026, 3, 29, 2 * 60 + 30, kolkata), utc(2026, 3, 28, 21, 0));
+}
+
 std::string error_of(const Schedule& s) {
   const Status st = validate_schedule(s);
   return st ? "" : st.error().message;
