@@ -105,6 +105,34 @@ Result<Operand> operand_of_key(std::string_view key, int phases) {
   return make_error(std::string(key) + ": not a data type of the catalogue");
 }
 
+std::string operand_key(const Operand& operand) {
+  if (operand.is_constant) {
+    char text[32];
+    const auto [end, ec] = std::to_chars(std::begin(text), std::end(text), operand.constant);
+    return ec == std::errc() ? std::string(text, end) : std::string("0");
+  }
+  const auto key_of = [&](int phase, bool total) -> std::string {
+    for (const Quantity& q : catalogue(3)) {
+      if (q.family == operand.family && q.phase == phase && q.is_total == total) return q.key;
+    }
+    return std::string(family_info(operand.family).prefix);
+  };
+  if (!per_phase(operand.family)) return key_of(0, false);
+  switch (operand.phases) {
+    case PhaseSelector::kL1:
+    case PhaseSelector::kL2:
+    case PhaseSelector::kL3:
+      return key_of(static_cast<int>(operand.phases) - static_cast<int>(PhaseSelector::kL1) + 1,
+                    false);
+    case PhaseSelector::kTotal:
+      return key_of(0, true);
+    case PhaseSelector::kAny:
+    case PhaseSelector::kAll:
+      break;
+  }
+  return std::string(family_info(operand.family).prefix);
+}
+
 Status validate_conditions(std::span<const Condition> conditions, int phases) {
   if (phases < 1 || phases > kMaxPhases) return make_error("phases: must be 1 to 3");
   if (conditions.size() > kMaxConditions) {

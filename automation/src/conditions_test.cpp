@@ -343,6 +343,27 @@ TEST(Conditions, OperandOfKey) {
   EXPECT_FALSE(operand_of_key("", 3));
 }
 
+TEST(Conditions, OperandKeyNamesWhatOperandOfKeyReads) {
+  EXPECT_EQ(operand_key(Operand::of(Family::kVoltage, PhaseSelector::kL2)), "V2");
+  EXPECT_EQ(operand_key(Operand::of(Family::kVoltage, PhaseSelector::kAny)), "V");
+  EXPECT_EQ(operand_key(Operand::of(Family::kVoltage, PhaseSelector::kAll)), "V");
+  EXPECT_EQ(operand_key(Operand::of(Family::kCurrent, PhaseSelector::kTotal)), "A");
+  EXPECT_EQ(operand_key(Operand::of(Family::kReversePower, PhaseSelector::kTotal)), "TrW");
+  EXPECT_EQ(operand_key(Operand::of(Family::kTemperature)), "T");
+  EXPECT_EQ(operand_key(Operand::constant_value(1)), "1");
+  EXPECT_EQ(operand_key(Operand::constant_value(0.5)), "0.5");
+  for (const Quantity& q : catalogue(3)) {
+    if (q.family == Family::kOutput) continue;
+    const Operand o = operand_of_key(q.key, 3).value();
+    EXPECT_EQ(operand_of_key(operand_key(o), 3).value(), o) << q.key;
+  }
+  for (const FamilyInfo& f : families()) {
+    if (f.family == Family::kOutput) continue;
+    const Operand o = operand_of_key(f.prefix, 3).value();
+    EXPECT_EQ(operand_of_key(operand_key(o), 3).value(), o) << f.prefix;
+  }
+}
+
 std::string error_of(const std::vector<Condition>& cs, int phases = 3) {
   const Status s = validate_conditions(cs, phases);
   return s ? "" : s.error().message;

@@ -97,6 +97,23 @@ Status validate(const MqttSettings& m) {
   return ok_status();
 }
 
+Status validate(const AutomationSettings& a, int phases) {
+  // The automation library names fields from its own root ("conditions[2].value",
+  // "schedule.weekly[0].minute", "conditions.delay"); the settings put them under "automation".
+  const auto under = [](const Status& s) -> Status {
+    if (s) return s;
+    std::string message = s.error().message;
+    if (message.starts_with("conditions.delay")) message.replace(0, 16, "delay_s");
+    // The settings write a schedule entry's minute as "time": HH:MM.
+    if (const auto at = message.find("].minute:"); at != std::string::npos)
+      message.replace(at, 9, "].time:");
+    return make_error("automation." + message);
+  };
+  if (Status d = under(automation::validate_delay(a.delay_s)); !d) return d;
+  if (Status c = under(automation::validate_conditions(a.conditions, phases)); !c) return c;
+  return under(automation::validate_schedule(a.schedule));
+}
+
 Status validate(const Settings& s) {
   const std::pair<std::string_view, const std::string*> texts[] = {
       {"pin", &s.pin},
@@ -125,7 +142,7 @@ Status validate(const Settings& s) {
   if (!s.output.gpio_chip.empty() && s.output.gpio_line < 0) {
     return make_error("output.gpio_line: a line number is needed with output.gpio_chip");
   }
-  return ok_status();
+  return validate(s.automation);
 }
 
 }  // namespace maic::device

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "automation_json.hpp"
 #include "maic/core/device_id.hpp"
 
 namespace maic::device {
@@ -69,6 +70,21 @@ Field nested(std::string section, std::string name, Section Settings::*sec, T Se
           }};
 }
 
+// A field whose JSON is a whole document (an array, an object), read and
+// written by `to` and `from`; a patch replaces it whole.
+template <typename T>
+Field document(std::string section, std::string name, T AutomationSettings::*member,
+               json (*to)(const T&), Result<T> (*from)(const json&)) {
+  return {section, name, false,
+          [member, to](const Settings& s) { return to(s.automation.*member); },
+          [member, from, section](Settings& s, const json& j) -> Status {
+            auto parsed = from(j);
+            if (!parsed) return make_error(section + "." + parsed.error().message);
+            s.automation.*member = std::move(*parsed);
+            return ok_status();
+          }};
+}
+
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
       top("pin", &Settings::pin, true),
@@ -94,6 +110,11 @@ const std::vector<Field>& fields() {
       nested("output", "gpio_chip", &Settings::output, &OutputSettings::gpio_chip),
       nested("output", "gpio_line", &Settings::output, &OutputSettings::gpio_line),
       nested("output", "active_low", &Settings::output, &OutputSettings::active_low),
+      nested("automation", "delay_s", &Settings::automation, &AutomationSettings::delay_s),
+      document("automation", "conditions", &AutomationSettings::conditions, conditions_to_json,
+               conditions_from_json),
+      document("automation", "schedule", &AutomationSettings::schedule, schedule_to_json,
+               schedule_from_json),
   };
   return table;
 }

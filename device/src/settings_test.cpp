@@ -95,6 +95,103 @@ TEST(Settings, SecretsCanBeHidden) {
   EXPECT_EQ(to_json(s)["mqtt"]["password"], "hunter2");
 }
 
+// The manual's example (§9) and a schedule, as the JSON API takes them.
+const json kAutomation = json::parse(R"({"automation": {
+  "delay_s": 120,
+  "conditions": [
+    {"enabled": true, "operand": "1", "compare": ">", "value": 0, "action": "off"},
+    {"enabled": true, "operand": "V", "compare": ">", "value": 260, "action": "off", "filter": 10},
+    {"enabled": true, "operand": "V", "phases": "all", "compare": "<", "value": 250, "action": "on"},
+    {"enabled": false, "operand": "V2", "compare": ">", "value": 260, "action": "email",
+     "hysteresis": 20, "window": {"from": "22:00", "to": "06:00"}}],
+  "schedule": {"weekly": [{"day": "mon", "time": "07:30", "on": true}],
+               "one_off": [{"date": "2026-12-24", "time": "18:00", "on": false}]}}})");
+
+TEST(Settings, AutomationRoundTripsThroughJson) {
+  auto s = apply_json(Settings{}, kAutomation);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const AutomationSettings& a = s->automation;
+  EXPECT_EQ(a.delay_s, 120);
+  ASSERT_EQ(a.conditions.size(), 4u);
+  EXPECT_TRUE(a.conditions[0].operand.is_constant);
+  EXPECT_EQ(a.conditions[1].operand.phases, automation::PhaseSelector::kAny);
+  EXPECT_EQ(a.conditions[1].filter_s, 10);
+  EXPECT_EQ(a.conditions[2].operand.phases, automation::PhaseSelector::kAll);
+  EXPECT_EQ(a.conditions[2].action, automation::ConditionAction::kRelayOn);
+  EXPECT_EQ(a.conditions[3].operand.phases, automation::PhaseSelector::kL2);
+  ASSERT_TRUE(a.conditions[3].window.has_value());
+  EXPECT_EQ(a.conditions[3].window->from, 22 * 60);
+  EXPECT_EQ(a.conditions[3].window->to, 6 * 60);
+  ASSERT_EQ(a.schedule.weekly.size(), 1u);
+  EXPECT_EQ(a.schedule.weekly[0].minute, 7 * 60 + 30);
+  ASSERT_EQ(a.schedule.one_off.size(), 1u);
+  EXPECT_EQ(a.schedule.one_off[0].day, 24);
+  // Written and read again: the same settings, and the same JSON.
+  auto back = apply_json(Settings{}, to_json(*s));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, *s);
+  EXPECT_EQ(to_json(*back)["automation"], to_json(*s)["automation"]);
+  EXPECT_EQ(to_json(*s)["automation"]["conditions"][2]["phases"], "all");
+  EXPECT_FALSE(to_json(*s)["automation"]["conditions"][3].contains("phases")) << "V2 is one phase";
+}
+
+TEST(Settings, BadAutomationNamesTheFieldAndChangesNothing) {
+  auto base = apply_json(Settings{}, kAutomation);
+  ASSERT_TRUE(base.ok());
+  const auto cond = [](json c) { return json{{"automation", {{"conditions", json::array({c})}}}}; };
+  const json ok = {
+      {"enabled", true}, {"operand", "V"}, {"compare", ">"}, {"value", 260}, {"action", "off"}};
+  const auto with = [&](const char* key, json value) {
+    json c = ok;
+    c[key] = std::move(value);
+    return cond(c);
+  };
+  struct Case {
+    json patch;
+    const char* error;
+  };
+  const Case cases[] = {
+      {with("compare", "="), "automation.conditions[0].compare: must be \">\" or \"<\""},
+      {with("operand", "OUT"), "automation.conditions[0].operand:"},
+      {with("operand", "X9"), "automation.conditions[0].operand:"},
+      {with("action", "toggle"), "automation.conditions[0].action:"},
+      {with("value", "260"), "automation.conditions[0].value: must be a number"},
+      {with("filter", 1.5), "automation.conditions[0].filter:"},
+      {with("filter", 86401), "automation.conditions[0].filter:"},
+      {with("hysteresis", 5), "automation.conditions[0].hysteresis:"},
+      {with("window", json{{"from", "25:00"}, {"to", "06:00"}}),
+       "automation.conditions[0].window.from:"},
+      {with("phases", "some"), "automation.conditions[0].phases:"},
+      {with("colour", "red"), "automation.conditions[0].colour: no such member"},
+      {cond(json{{"operand", "V"}}), "automation.conditions[0].enabled: is required"},
+      {json{{"automation", {{"conditions", json::array({ok, ok, ok, ok, ok, ok, ok})}}}},
+       "automation.conditions: at most 6"},
+      {json{{"automation", {{"delay_s", 59}}}}, "automation.delay_s:"},
+      {json{{"automation",
+             {{"schedule", {{"weekly", {{{"day", "mon"}, {"time", "7:30"}, {"on", true}}}}}}}}},
+       "automation.schedule.weekly[0].time:"},
+      {json{{"automation",
+             {{"schedule", {{"weekly", {{{"day", "xyz"}, {"time", "07:30"}, {"on", true}}}}}}}}},
+       "automation.schedule.weekly[0].day:"},
+      {json{{"automation",
+             {{"schedule",
+               {{"one_off", {{{"date", "2026-02-30"}, {"time", "07:30"}, {"on", true}}}}}}}}},
+       "automation.schedule.one_off[0].date:"},
+      {json{{"automation",
+             {{"schedule",
+               {{"weekly",
+                 {{{"day", "mon"}, {"time", "07:30"}, {"on", true}},
+                  {{"day", "mon"}, {"time", "07:30"}, {"on", false}}}}}}}}},
+       "automation.schedule.weekly[1].time:"},
+  };
+  for (const Case& c : cases) {
+    auto r = apply_json(*base, c.patch);
+    ASSERT_FALSE(r.ok()) << c.patch.dump();
+    EXPECT_TRUE(r.error().message.starts_with(c.error))
+        << c.patch.dump() << "\n -> " << r.error().message;
+  }
+}
+
 TEST(Identity, IsValidated) {
   EXPECT_TRUE(identity_from_json(
                   {{"devid", "1828719372"}, {"devtype", "D103"}, {"secret", std::string(64, 'a')}})

@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "maic/core/clock.hpp"
@@ -84,6 +86,12 @@ struct Operand {
 // stem that is not itself a key ("V", "PF", "Fr" on a three-phase device)
 // means any phase; a number ("1") is a constant. Errors name the key.
 Result<Operand> operand_of_key(std::string_view key, int phases);
+// The key that names `operand` in the three-phase catalogue, as settings
+// write it: "V2" (kL2), "A" (kTotal), "T", the family's stem for kAny and
+// kAll ("V": the selector is written apart), a constant as its shortest
+// decimal ("1", "0.5"). operand_of_key(operand_key(o), 3) gives o back,
+// with kAll read as kAny.
+std::string operand_key(const Operand& operand);
 
 enum class Comparison { kGreater, kLess };  // the manual's ">" and "<", both strict
 enum class ConditionAction { kRelayOn, kRelayOff, kEmail };

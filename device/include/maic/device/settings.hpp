@@ -5,9 +5,14 @@
 // JSON file, written atomically (settings_store.hpp).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "maic/automation/conditions.hpp"
+#include "maic/automation/output_arbiter.hpp"
+#include "maic/automation/schedule.hpp"
 #include "maic/core/result.hpp"
 
 namespace maic::device {
@@ -52,6 +57,16 @@ struct OutputSettings {
   friend bool operator==(const OutputSettings&, const OutputSettings&) = default;
 };
 
+// The output's automation (manual §9; docs/automation.md): the conditions,
+// the schedule, and "Delay after [sec]". None of either by default: the
+// output obeys people only.
+struct AutomationSettings {
+  std::int64_t delay_s = automation::kMinDelaySeconds;  // 60..86400
+  std::vector<automation::Condition> conditions;        // at most 6, checked 1st to 6th
+  automation::Schedule schedule;
+  friend bool operator==(const AutomationSettings&, const AutomationSettings&) = default;
+};
+
 struct Settings {
   static constexpr int kVersion = 1;
 
@@ -62,6 +77,7 @@ struct Settings {
   MqttSettings mqtt;
   ServerSettings server;
   OutputSettings output;
+  AutomationSettings automation;
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
@@ -75,6 +91,10 @@ using SettingsEdit = std::function<Result<Settings>(Settings current)>;
 // Validation, naming the bad field ("mqtt.port must be 1..65535").
 Status validate(const Settings& s);
 Status validate(const MqttSettings& m);
+// The automation for a device of `phases` phases (1..3). Settings alone do
+// not know the phases: validate(Settings) checks against three (every
+// key exists), and the device checks its own on each change.
+Status validate(const AutomationSettings& a, int phases = 3);
 // http:// or https://, a host (and optionally a port and a path), printable
 // ASCII, no user name or password.
 bool valid_server_url(std::string_view url);
