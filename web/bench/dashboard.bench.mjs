@@ -9,7 +9,8 @@
 //
 // A real maic-cloud is filled by maic-history with last calendar year's
 // minutes of a three-phase device (the history ends at this year's first
-// second, UTC), then an account adds the device and stores two boards:
+// second, UTC), then an account adds the device and stores a board, then
+// another (both on the PC layout, 1440 × 900):
 //
 // 1. month: four charts over last December (lines of P, U and I per phase
 //    in hours, bars of each day's energy per phase). The board is opened
@@ -215,10 +216,12 @@ async function main() {
     const yearBoard = board("Year", 1, [
       { id: "year", type: "line", x: 0, y: 0, w: 1, h: 8, quantities: ["W"], phases: [1, 2, 3], period: "year" },
     ]);
-    for (const [layout, b] of [["pc", month], ["mobile", yearBoard]]) {
-      const put = await call(`${dev}/boards/${layout}`, { method: "PUT", key, body: b });
+    // Both on the PC layout, one after the other: the mobile one is narrow.
+    const store = async (b) => {
+      const put = await call(`${dev}/boards/pc`, { method: "PUT", key, body: b });
       assert.equal(put.status, 200, put.text);
-    }
+    };
+    await store(month);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const signin = await browser.newContext({ viewport: VIEWPORT, locale: "en-GB" });
@@ -252,7 +255,8 @@ async function main() {
       warm: summary(warm.map((r) => r.ms)), warmCpu: summary(warm.map((r) => r.cpu)),
     };
 
-    const yr = await openBoard(browser, session, boardUrl("mobile", "year", `${YEAR}-06-15`), 1);
+    await store(yearBoard);
+    const yr = await openBoard(browser, session, boardUrl("pc", "year", `${YEAR}-06-15`), 1);
     const pz = await panAndZoom(yr.page, '[data-widget="year"] .uplot');
     await yr.context.close();
     const frames = [...pz.frames].sort((a, b) => a - b);

@@ -72,7 +72,7 @@ export function Line({ widget }: WidgetProps) {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
       cursor: { sync: { key: SYNC }, drag: { x: true, y: false } },
       legend: { live: true },
-      plugins: [wheelZoom()],
+      plugins: [wheelZoom(), thinWhenDense()],
       // Built only once the data is there: the first draw is the board's to count.
       hooks: { draw: [() => report()] },
       scales: { x: { time: true } },
@@ -176,6 +176,31 @@ async function periodSeries(devid: string, keys: string[], from: number, to: num
     time: parts.flatMap((p) => p.time),
     status: parts.flatMap((p) => p.status),
     values: Object.fromEntries(keys.map((k) => [k, parts.flatMap((p) => p.values[k] ?? p.time.map(() => null))])),
+  };
+}
+
+// A stroke wider than a device pixel costs a software rasteriser (headless
+// Chromium, a browser without GPU raster) ten to fifty times a one-pixel
+// line, and a year of hours redrawn on every step of a pan is many such
+// strokes (docs/performance.md, "Dashboard"). So while the shown range
+// holds more points than the plot has pixel columns, each line is one
+// device pixel wide: its columns' extremes draw a band that shows the data
+// as well. Fewer points get the widths the series were given.
+function thinWhenDense(): uPlot.Plugin {
+  let widths: number[] = [];
+  return {
+    hooks: {
+      init: (u) => {
+        widths = u.series.map((s) => s.width ?? 1);
+      },
+      drawClear: (u) => {
+        const [i0, i1] = u.series[0]?.idxs ?? [0, u.data[0].length - 1];
+        const dense = i1 - i0 > u.bbox.width; // points against device pixels
+        u.series.forEach((s, i) => {
+          if (i > 0) s.width = dense ? 1 / devicePixelRatio : widths[i] ?? 1;
+        });
+      },
+    },
   };
 }
 
