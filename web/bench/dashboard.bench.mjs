@@ -32,6 +32,8 @@
 // Exits non-zero only when the setup fails.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -186,6 +188,11 @@ async function panAndZoom(page, selector) {
 }
 
 async function main() {
+  for (const bin of [CLOUD, HISTORY, CHROMIUM]) {
+    await access(bin, constants.X_OK).catch(() => {
+      throw new Error(`${bin} is not there (set MAIC_BUILD_DIR, MAIC_CLOUD_BIN, MAIC_HISTORY_BIN or MAIC_CHROMIUM)`);
+    });
+  }
   const tmp = await tempDir("maic-bench-");
   let c;
   let browser;
