@@ -86,30 +86,33 @@ export class Translator {
   }
 
   format(unixSeconds: number, options: Intl.DateTimeFormatOptions, timeZone: string | undefined): string {
-    const id = JSON.stringify([options, timeZone]);
-    let format = this.dates.get(id);
-    if (!format) {
-      format = new Intl.DateTimeFormat(this.tag, { ...options, ...(timeZone ? { timeZone } : {}) });
-      this.dates.set(id, format);
-    }
-    return format.format(new Date(unixSeconds * 1000));
+    return this.dateFormat(options, timeZone).format(new Date(unixSeconds * 1000));
   }
 
   // "30 Nov 2026", "30 Nov – 6 Dec 2026": a period's first and last day.
   dateRange(fromUnix: number, toUnix: number, timeZone: string): string {
-    const f = new Intl.DateTimeFormat(this.tag, { dateStyle: "medium", timeZone }) as Intl.DateTimeFormat & {
+    const f = this.dateFormat({ dateStyle: "medium" }, timeZone) as Intl.DateTimeFormat & {
       formatRange?: (a: Date, b: Date) => string;
     };
     const [a, b] = [new Date(fromUnix * 1000), new Date(toUnix * 1000)];
     return f.formatRange ? f.formatRange(a, b) : `${f.format(a)} – ${f.format(b)}`;
   }
 
+  // A chart's legend asks for this on every cursor move.
   dateTime(unixSeconds: number, timeZone: string | undefined): string {
-    return new Intl.DateTimeFormat(this.tag, {
-      dateStyle: "medium",
-      timeStyle: "short",
-      ...(timeZone ? { timeZone } : {}),
-    }).format(new Date(unixSeconds * 1000));
+    return this.format(unixSeconds, { dateStyle: "medium", timeStyle: "short" }, timeZone);
+  }
+
+  // Made once per options and zone: a new Intl.DateTimeFormat costs far
+  // more than a call to one (docs/performance.md, "Dashboard").
+  private dateFormat(options: Intl.DateTimeFormatOptions, timeZone: string | undefined): Intl.DateTimeFormat {
+    const id = JSON.stringify([options, timeZone]);
+    let format = this.dates.get(id);
+    if (!format) {
+      format = new Intl.DateTimeFormat(this.tag, { ...options, ...(timeZone ? { timeZone } : {}) });
+      this.dates.set(id, format);
+    }
+    return format;
   }
 }
 

@@ -2,7 +2,7 @@
 // When what it loads changes (`deps`: another device, another period), the
 // old data goes at once and a late answer to an old request is dropped, so
 // a view never shows one period's data under another's name.
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 export type Polled<T> = { data: T | undefined; error: unknown; reload: () => void };
 
@@ -27,7 +27,10 @@ export function usePolled<T>(load: () => Promise<T>, seconds: number, deps: unkn
       },
     );
   }, deps);
-  useEffect(
+  // Layout effects, both (their cleanups must run in this order): the
+  // request leaves as the component commits, not a painted frame later,
+  // which on a board is two frames before the charts can draw.
+  useLayoutEffect(
     () => () => {
       generation.current++;
       setData(undefined);
@@ -35,7 +38,7 @@ export function usePolled<T>(load: () => Promise<T>, seconds: number, deps: unkn
     },
     [run],
   );
-  useEffect(() => {
+  useLayoutEffect(() => {
     run();
     const timer = window.setInterval(() => {
       if (document.visibilityState === "visible") run();

@@ -3,7 +3,7 @@
 // time zone. The period and the date live in the URL, so a view can be
 // bookmarked and back and forward step through the views.
 import type { ComponentType } from "preact";
-import { useMemo, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 
 import { api, LAYOUTS, type Board, type Layout, type Widget, type WidgetType } from "../api";
 import { BoardEditor } from "../components/BoardEditor";
@@ -24,6 +24,7 @@ import { ViewContext, widgetTitle, type View, type WidgetProps } from "../widget
 import { Line } from "../widgets/Line";
 import { OutputSwitch } from "../widgets/OutputSwitch";
 import { Phases } from "../widgets/Phases";
+import { readiness, ReadyContext, type Readiness } from "../widgets/ready";
 import { Table } from "../widgets/Table";
 import { Tiles } from "../widgets/Tiles";
 import { Totals } from "../widgets/Totals";
@@ -46,6 +47,10 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
   const stored = boards.data?.[layout];
   const board = draft ?? stored;
   const zone = d?.timezone || "UTC";
+  // The first view's readiness (widgets/ready.ts): the widgets of a type
+  // this app draws, as the board was when it arrived.
+  const ready = useRef<Readiness | null>(null);
+  if (board && !ready.current) ready.current = readiness(board.widgets.filter((w) => WIDGETS[w.type]).length);
 
   // Without a period in the URL: the board's first calendar period, else a day.
   const firstPeriod = board?.widgets.map((w) => w.period).find((p) => isPeriod(p));
@@ -156,9 +161,11 @@ export function BoardPage({ devid, layout, query }: { devid: string; layout: Lay
         </div>
       )}
       <div class={`board-grid board-${layout}`} style={{ gridTemplateColumns: `repeat(${board.columns}, minmax(0, 1fr))` }}>
-        {widgets.map((w) => (
-          <WidgetFrame key={w.id} widget={w} />
-        ))}
+        <ReadyContext.Provider value={ready.current}>
+          {widgets.map((w) => (
+            <WidgetFrame key={w.id} widget={w} />
+          ))}
+        </ReadyContext.Provider>
       </div>
     </ViewContext.Provider>
   );

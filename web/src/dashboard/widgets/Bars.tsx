@@ -8,6 +8,7 @@ import { slots } from "../periods";
 import { usePolled } from "../usePolled";
 import { ChartTable } from "./ChartTable";
 import { family, periodLabel, PHASE_COLOURS, useView, type WidgetProps } from "./common";
+import { useDrawn } from "./ready";
 
 export function useRows(step: string, from: number, to: number) {
   const { device, apikey } = useView();
@@ -20,6 +21,7 @@ export function Bars({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device, zone, step, from, to, period, day } = useView();
   const rows = useRows(step, from, to);
+  useDrawn(widget.id, rows.data !== undefined || rows.error !== null);
   const phases = (widget.phases ?? [1]).filter((p): p is 1 | 2 | 3 => p !== "total" && p <= Math.max(1, device.phases));
   const stems = (widget.quantities ?? ["W"]).filter((q) => q === "W" || q === "rW");
   if (!rows.data) return <p class="muted">{rows.error ? tr.t("error.load") : tr.t("status.loading")}</p>;

@@ -3,7 +3,7 @@
 // The legend toggles a line, the cursor shows the values and follows the
 // board's other charts, a drag zooms, a double click zooms out. A table of
 // the same points is there for screen readers and keyboards.
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
 import { api, type Series } from "../api";
@@ -14,9 +14,13 @@ import {
   cssVar, EXTRA_COLOURS, family, keyLabel, PHASE_COLOURS, splitKey, useThemeVersion, useView, type WidgetProps,
 } from "./common";
 import { ChartTable } from "./ChartTable";
+import { useReport } from "./ready";
 
 const LIVE_SECONDS = 3 * 3600;
 const SYNC = "maic-board";
+// The API's most points a request (docs/api.md, "Series").
+const MAX_POINTS = 2000;
+const HOUR = 3600;
 
 export function Line({ widget }: WidgetProps) {
   const { tr } = useApp();
@@ -35,19 +39,22 @@ export function Line({ widget }: WidgetProps) {
   const series = usePolled<Series>(
     () => {
       const [a, b] = span();
-      // 2,000 points: a day in minutes, a week or a month in hours, a year in days.
-      return api.series(device.devid, keys, live ? "minute" : "auto", a, b, 2000);
+      return live ? api.series(device.devid, keys, "minute", a, b, MAX_POINTS) : periodSeries(device.devid, keys, a, b);
     },
     live ? 30 : 300,
     [device.devid, keys.join(), live, from, to],
   );
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const shown = useRef<Series | null>(null); // the data the plot holds
   const theme = useThemeVersion();
   const data = series.data;
+  const report = useReport(widget.id);
 
   // Built again when the keys or the theme change; new points only update it.
-  useEffect(() => {
+  // Layout effects: the chart is drawn before the frame that shows its data
+  // is painted, not a frame later.
+  useLayoutEffect(() => {
     const el = host.current;
     if (!el || !data) return;
     const text = cssVar("--text");
@@ -65,7 +72,9 @@ export function Line({ widget }: WidgetProps) {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
       cursor: { sync: { key: SYNC }, drag: { x: true, y: false } },
       legend: { live: true },
-      plugins: [wheelZoom()],
+      plugins: [wheelZoom(), thinWhenDense()],
+      // Built only once the data is there: the first draw is the board's to count.
+      hooks: { draw: [() => report()] },
       scales: { x: { time: true } },
       axes: [
         { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
@@ -92,7 +101,12 @@ export function Line({ widget }: WidgetProps) {
     };
     const u = new uPlot(opts, toColumns(data, keys, span()), el);
     plot.current = u;
-    const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: u.height }));
+    shown.current = data;
+    // An observer reports the size it starts with too: only a new width redraws.
+    const resize = new ResizeObserver(() => {
+      const width = Math.max(200, el.clientWidth);
+      if (width !== u.width) u.setSize({ width, height: u.height });
+    });
     resize.observe(el);
     return () => {
       resize.disconnect();
@@ -101,9 +115,10 @@ export function Line({ widget }: WidgetProps) {
     };
   }, [keys.join(), theme, zone, tr, data === undefined]);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const u = plot.current;
-    if (!u || !data) return;
+    if (!u || !data || shown.current === data) return;
+    shown.current = data;
     // New points keep a zoom the person chose.
     const times = u.data[0];
     const zoomed = (u.scales.x?.min ?? 0) > (times[0] ?? 0) || (u.scales.x?.max ?? 0) < (times[times.length - 1] ?? 0);
@@ -137,6 +152,58 @@ export function Line({ widget }: WidgetProps) {
   );
 }
 
+// The board's period at the finest resolution a person can zoom into: a
+// day in minutes, a week or a month in hours (one request, "auto"), and a
+// longer period in hours too, asked for in slices of 2,000 hours (a year:
+// five requests, 8,760 points a key) rather than as the 366 day means one
+// request could hold, which would hide every daily peak and make a zoom
+// into a year show nothing finer than days. uPlot's paths keep only each
+// pixel column's extremes, so drawing a year of hours stays fluid
+// (docs/performance.md, "Dashboard").
+async function periodSeries(devid: string, keys: string[], from: number, to: number): Promise<Series> {
+  const slice = MAX_POINTS * HOUR;
+  if (to - from < slice) return api.series(devid, keys, "auto", from, to, MAX_POINTS);
+  // Local hours start 3,600 s apart from the period's local midnight (a DST
+  // change moves the clock by a whole hour), so a slice holds MAX_POINTS.
+  const starts: number[] = [];
+  for (let a = from; a <= to; a += slice) starts.push(a);
+  const parts = await Promise.all(
+    starts.map((a) => api.series(devid, keys, "hour", a, Math.min(to, a + slice - 1), MAX_POINTS)));
+  return {
+    period: "hour",
+    from,
+    to,
+    time: parts.flatMap((p) => p.time),
+    status: parts.flatMap((p) => p.status),
+    values: Object.fromEntries(keys.map((k) => [k, parts.flatMap((p) => p.values[k] ?? p.time.map(() => null))])),
+  };
+}
+
+// A stroke wider than a device pixel costs a software rasteriser (headless
+// Chromium, a browser without GPU raster) ten to fifty times a one-pixel
+// line, and a year of hours redrawn on every step of a pan is many such
+// strokes (docs/performance.md, "Dashboard"). So while the shown range
+// holds more points than the plot has pixel columns, each line is one
+// device pixel wide: its columns' extremes draw a band that shows the data
+// as well. Fewer points get the widths the series were given.
+function thinWhenDense(): uPlot.Plugin {
+  let widths: number[] = [];
+  return {
+    hooks: {
+      init: (u) => {
+        widths = u.series.map((s) => s.width ?? 1);
+      },
+      drawClear: (u) => {
+        const [i0, i1] = u.series[0]?.idxs ?? [0, u.data[0].length - 1];
+        const dense = i1 - i0 > u.bbox.width; // points against device pixels
+        u.series.forEach((s, i) => {
+          if (i > 0) s.width = dense ? 1 / devicePixelRatio : widths[i] ?? 1;
+        });
+      },
+    },
+  };
+}
+
 // Ctrl + wheel (a trackpad's pinch) zooms the time axis around the cursor,
 // Shift + wheel pans it; a plain wheel still scrolls the page.
 function wheelZoom(): uPlot.Plugin {
@@ -149,24 +216,36 @@ function wheelZoom(): uPlot.Plugin {
         u.root.dataset.xmax = String(Math.round(u.scales.x?.max ?? 0));
       },
       ready: (u) => {
+        // A trackpad sends wheel events faster than frames: they add up to
+        // one range, drawn once a frame (a year in hours is 26,000 points).
+        let next: { min: number; max: number } | null = null;
+        const apply = () => {
+          if (next && u.root.isConnected) u.setScale("x", next); // not once destroyed
+          next = null;
+        };
+        const setRange = (min: number, max: number) => {
+          if (!next) requestAnimationFrame(apply);
+          next = { min, max };
+        };
         u.over.addEventListener("wheel", (e) => {
           if (!e.ctrlKey && !e.shiftKey) return;
           e.preventDefault();
-          const min = u.scales.x?.min ?? 0;
-          const max = u.scales.x?.max ?? 0;
+          const min = next?.min ?? u.scales.x?.min ?? 0;
+          const max = next?.max ?? u.scales.x?.max ?? 0;
           const first = u.data[0][0] ?? min;
           const last = u.data[0][u.data[0].length - 1] ?? max;
           const width = max - min;
           if (e.ctrlKey) {
-            const at = u.posToVal(e.offsetX, "x");
+            // The time under the cursor, in the range still to be drawn.
+            const at = min + (e.offsetX / u.over.clientWidth) * width;
             const factor = e.deltaY < 0 ? 0.8 : 1.25;
             const lo = Math.max(first, at - (at - min) * factor);
             const hi = Math.min(last, at + (max - at) * factor);
-            if (hi - lo > 60) u.setScale("x", { min: lo, max: hi });
+            if (hi - lo > 60) setRange(lo, hi);
           } else {
             const step = (width * Math.sign(e.deltaY || e.deltaX)) / 10;
             const lo = Math.min(Math.max(first, min + step), last - width);
-            u.setScale("x", { min: lo, max: lo + width });
+            setRange(lo, lo + width);
           }
         }, { passive: false });
       },

@@ -6,9 +6,10 @@ import { api, type Output } from "../api";
 import { Notice, type Message } from "../components/Status";
 import { useApp } from "../context";
 import { usePolled } from "../usePolled";
-import { useView } from "./common";
+import { useView, type WidgetProps } from "./common";
+import { useDrawn } from "./ready";
 
-export function OutputSwitch() {
+export function OutputSwitch({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device, reloadDevice } = useView();
   // Asked for its new state every second while a command waits.
@@ -16,6 +17,7 @@ export function OutputSwitch() {
   const output = usePolled<Output>(() => api.output(device.devid), wanted === null ? 15 : 1, [device.devid]);
   const [message, setMessage] = useState<Message>(null);
   const state = output.data;
+  useDrawn(widget.id, state !== undefined || output.error !== null);
   const pending = wanted !== null;
 
   useEffect(() => {

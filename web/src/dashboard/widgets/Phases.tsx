@@ -3,10 +3,12 @@
 import { useApp } from "../context";
 import { imbalance } from "../periods";
 import { family, useView, type WidgetProps } from "./common";
+import { useDrawn } from "./ready";
 
 export function Phases({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device } = useView();
+  useDrawn(widget.id, true); // drawn from the device, which the board had first
   const last = device.last ?? {};
   const phases = [1, 2, 3].slice(0, Math.max(1, device.phases));
   const value = (k: string) => {

@@ -5,6 +5,7 @@ import { useApp } from "../context";
 import { csv, keysOf } from "../periods";
 import { periodLabel, useView, type WidgetProps } from "./common";
 import { useRows } from "./Bars";
+import { useDrawn } from "./ready";
 
 // Hour-to-year rows carry the period's energy in W/rW (docs/api.md, "/api").
 const UNITS: Record<string, string> = { V: "V", A: "A", W: "Wh", rW: "Wh", Wh: "Wh", rWh: "Wh", Fr: "Hz", T: "°C" };
@@ -13,6 +14,7 @@ export function Table({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device, zone, step, from, to, period, day } = useView();
   const rows = useRows(step, from, to);
+  useDrawn(widget.id, rows.data !== undefined || rows.error !== null);
   if (!rows.data) return <p class="muted">{rows.error ? tr.t("error.load") : tr.t("status.loading")}</p>;
   const data = rows.data;
   const keys = (widget.quantities ?? []).flatMap((q) => keysOf(q, widget.phases ?? [1], device.phases));

@@ -5,10 +5,12 @@ import { useApp } from "../context";
 import { dataAge, FRESH_SECONDS } from "../devices";
 import { keysOf } from "../periods";
 import { family, phaseLabel, splitKey, useView, type WidgetProps } from "./common";
+import { useDrawn } from "./ready";
 
 export function Tiles({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device } = useView();
+  useDrawn(widget.id, true); // drawn from the device, which the board had first
   const age = dataAge(device, Date.now() / 1000);
   const stale = age === null || age > FRESH_SECONDS;
   const last = device.last ?? {};

@@ -4,12 +4,14 @@ import { api, type Totals as TotalsData } from "../api";
 import { useApp } from "../context";
 import { usePolled } from "../usePolled";
 import { phaseLabel, useView, type WidgetProps } from "./common";
+import { useDrawn } from "./ready";
 
 export function Totals({ widget }: WidgetProps) {
   const { tr } = useApp();
   const { device, from, to } = useView();
   const totals = usePolled<TotalsData>(() => api.totals(device.devid, from, to), 60, [device.devid, from, to]);
   const t = totals.data;
+  useDrawn(widget.id, t !== undefined || totals.error !== null);
   if (!t) return <p class="muted">{totals.error ? tr.t("error.load") : tr.t("status.loading")}</p>;
   const kwh = (wh: number) => tr.number(wh / 1000, 2);
   const chosen = new Set(widget.phases ?? [1, 2, 3, "total"]);
