@@ -28,6 +28,7 @@
 #include "../common/server_options.hpp"
 #include "../common/synthetic_options.hpp"
 #include "maic/core/corrected_clock.hpp"
+#include "maic/device/automation_service.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/mqtt_service.hpp"
 #include "maic/device/reading_line.hpp"
@@ -116,6 +117,7 @@ struct Daemon {
   std::unique_ptr<CorrectedClock> corrected;
   // Before the device: the device tells them of readings; they outlive it.
   device::ServiceSet services{log_line};
+  device::AutomationService* automation = nullptr;  // owned by `services`
   std::unique_ptr<device::Device> device;
   http::Router router;
   std::optional<http::Server> server;
@@ -189,6 +191,12 @@ std::optional<int> open(const Options& o, Daemon& d) {
   d.services.add(std::make_unique<device::UplinkService>(
       device, clock, [curl_options] { return device::curl_transport(curl_options); },
       std::move(uplink_options)));
+  // --- automation: conditions and schedule (docs/automation.md)
+  device::AutomationService::Hooks automation_hooks;
+  automation_hooks.log = log_line;
+  auto automation = std::make_unique<device::AutomationService>(device, clock, automation_hooks);
+  d.automation = automation.get();
+  d.services.add(std::move(automation));
   return std::nullopt;
 }
 
@@ -208,6 +216,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   device::Device& device = *d.device;
   device::WebApiOptions web_options;
   web_options.host_names = web_host_names(o);
+  web_options.automation = d.automation;
   device::add_web_routes(d.router, device, *d.corrected, http::static_handler(web::device_assets()),
                          web_options);
   http::ServerOptions server_options;

@@ -206,6 +206,46 @@ Result<std::vector<Condition>> conditions_from_json(const json& j) {
   return out;
 }
 
+json automation_status_to_json(const AutomationStatus& s) {
+  const auto firing = [](const std::optional<automation::Firing>& f) -> json {
+    if (!f) return json();
+    return {{"at", f->at},
+            {"on", f->on},
+            {"list", f->one_off ? "one_off" : "weekly"},
+            {"index", f->index}};
+  };
+  json conditions = json::array();
+  for (std::size_t i = 0; i < s.condition_states.size(); ++i) {
+    const automation::ConditionStatus& c = s.condition_states[i];
+    conditions.push_back(
+        {{"number", i + 1},
+         {"enabled", c.enabled},
+         {"checked", c.checked},
+         {"in_range", c.in_range},
+         {"fulfilled", c.fulfilled},
+         {"last_fulfilled", s.last_fulfilled[i]},
+         {"last_action", c.last_action ? json(action_name(*c.last_action)) : json()},
+         {"last_action_at", s.last_action[i]},
+         {"emails_sent", c.emails_sent},
+         {"email_armed", c.email_armed}});
+  }
+  return {{"active", s.active},
+          {"in_delay", s.in_delay},
+          {"delay_ends", s.delay_ends},
+          {"held", firing(s.held)},
+          {"next", firing(s.next)},
+          {"switches", s.switches},
+          {"last_switch",
+           s.last_switch == 0
+               ? json()
+               : json{{"at", s.last_switch},
+                      {"on", s.last_switch_on},
+                      {"cause", to_string(s.last_switch_cause)},
+                      {"condition",
+                       s.last_switch_condition == 0 ? json() : json(s.last_switch_condition)}}},
+          {"conditions", std::move(conditions)}};
+}
+
 json schedule_to_json(const automation::Schedule& schedule) {
   json weekly = json::array();
   for (const automation::WeeklyEntry& e : schedule.weekly) {

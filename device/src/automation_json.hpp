@@ -22,6 +22,7 @@
 #include "maic/automation/conditions.hpp"
 #include "maic/automation/schedule.hpp"
 #include "maic/core/result.hpp"
+#include "maic/device/automation_service.hpp"
 
 namespace maic::device {
 
@@ -29,6 +30,11 @@ nlohmann::json conditions_to_json(const std::vector<automation::Condition>& cond
 Result<std::vector<automation::Condition>> conditions_from_json(const nlohmann::json& j);
 
 nlohmann::json schedule_to_json(const automation::Schedule& schedule);
+
+// The status API's "automation" member (docs/automation.md, "Status"): the
+// delay, the schedule's held and next firings, the last switch, and each
+// condition's state.
+nlohmann::json automation_status_to_json(const AutomationStatus& s);
 Result<automation::Schedule> schedule_from_json(const nlohmann::json& j);
 
 }  // namespace maic::device

@@ -228,6 +228,10 @@ Status Device::update_settings(const SettingsEdit& edit) {
     // The edge validated it; a settings file the device cannot load again
     // is worth the check.
     if (Status valid = validate(*next); !valid) return valid.error();
+    // Conditions name phases: this device's count, not the settings' three.
+    if (next->automation != s.config.settings.automation) {
+      if (Status valid = validate(next->automation, s.phases); !valid) return valid.error();
+    }
     DeviceConfig config{s.config.identity, *next};
     if (Status saved = save(storage_, config); !saved) {
       return make_error("settings not saved: " + saved.error().message);

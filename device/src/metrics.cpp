@@ -78,9 +78,13 @@ std::string metrics_text(const std::optional<Reading>& reading, std::string_view
         "maic_reading_timestamp_seconds{{devid=\"{}\"}} {}\n",
         devid, number(reading->temperature_c), devid, unix_seconds(reading->wall_end));
   }
+  const Gauge* previous = nullptr;
   for (const Gauge& g : gauges) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}{{devid=\"{}\"}} {}\n", g.name, g.help,
-                       g.name, g.type, g.name, devid, number(g.value));
+    if (previous == nullptr || previous->name != g.name)
+      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", g.name, g.help, g.name, g.type);
+    out += fmt::format("{}{{devid=\"{}\"{}{}}} {}\n", g.name, devid, g.labels.empty() ? "" : ",",
+                       g.labels, number(g.value));
+    previous = &g;
   }
   return out;
 }

@@ -20,6 +20,9 @@ struct Gauge {
   std::string help;
   double value;
   std::string type = "gauge";  // or "counter"
+  // More labels after devid, e.g. condition="2"; gauges of one name with
+  // different labels follow each other and share one HELP and TYPE.
+  std::string labels = {};
 };
 
 // `reading`: Device::published(), the meters as of the last save; none

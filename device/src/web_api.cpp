@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 
+#include "automation_json.hpp"
 #include "maic/device/settings_json.hpp"
 #include "maic/http/browser_guard.hpp"
 #include "maic/http/cookie.hpp"
@@ -99,13 +100,36 @@ struct Rules {
   bool json_body = false;  // reads a JSON body: a browser must label it so
 };
 
+// The automation's gauges (docs/automation.md, "Status"): per condition
+// whether it is fulfilled and its e-mails, the switches it made, the delay.
+void add_automation_gauges(const AutomationStatus& a, std::vector<Gauge>& gauges) {
+  gauges.push_back({"maic_automation_switches_total",
+                    "Output switches made by conditions and the schedule since start",
+                    static_cast<double>(a.switches), "counter"});
+  gauges.push_back({"maic_automation_in_delay",
+                    "1 while the delay after a switch holds the automation back",
+                    a.in_delay ? 1.0 : 0.0});
+  for (std::size_t i = 0; i < a.condition_states.size(); ++i) {
+    gauges.push_back({"maic_condition_fulfilled",
+                      "1 while a condition is fulfilled (in range longer than its filter)",
+                      a.condition_states[i].fulfilled ? 1.0 : 0.0, "gauge",
+                      fmt::format("condition=\"{}\"", i + 1)});
+  }
+  for (std::size_t i = 0; i < a.condition_states.size(); ++i) {
+    gauges.push_back({"maic_condition_emails_total", "E-mails a condition has asked for",
+                      static_cast<double>(a.condition_states[i].emails_sent), "counter",
+                      fmt::format("condition=\"{}\"", i + 1)});
+  }
+}
+
 class Api {
  public:
   Api(Device& device, const Clock& clock, http::Handler site, WebApiOptions options)
       : device_(device),
         site_(std::move(site)),
         limiter_(clock, options.requests_per_second, options.burst),
-        hosts_(options.host_names) {}
+        hosts_(options.host_names),
+        automation_(options.automation) {}
 
   // The built-in site's files pass through here: load shedding only. They
   // are public and change nothing, and a link from another site to the
@@ -213,30 +237,33 @@ class Api {
 
   Response status() {
     const DeviceStatus s = device_.status();
-    return Response::json(
-        {{"devid", s.identity.devid},
-         {"devtype", s.identity.devtype},
-         {"firmware", s.firmware_version},
-         {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(s.uptime).count()},
-         {"address", s.web_address},
-         {"source", {{"description", s.source.description}, {"error", s.source.last_error}}},
-         {"output", {{"on", s.output_on}, {"driver", s.output_driver}}},
-         {"led", s.led},
-         {"mqtt",
-          {{"state", to_string(s.mqtt_state)},
-           {"error", s.mqtt_error},
-           {"published", s.mqtt_published}}},
-         {"journal", {{"records", s.journal_records}, {"newest_seq", s.journal_newest_seq}}},
-         {"server",
-          {{"state", to_string(s.server_state)},
-           {"last_success", s.server_last_success},
-           {"backlog", s.server_backlog},
-           {"error", s.server_error}}}});
+    json body({{"devid", s.identity.devid},
+               {"devtype", s.identity.devtype},
+               {"firmware", s.firmware_version},
+               {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(s.uptime).count()},
+               {"address", s.web_address},
+               {"source", {{"description", s.source.description}, {"error", s.source.last_error}}},
+               {"output", {{"on", s.output_on}, {"driver", s.output_driver}}},
+               {"led", s.led},
+               {"mqtt",
+                {{"state", to_string(s.mqtt_state)},
+                 {"error", s.mqtt_error},
+                 {"published", s.mqtt_published}}},
+               {"journal", {{"records", s.journal_records}, {"newest_seq", s.journal_newest_seq}}},
+               {"server",
+                {{"state", to_string(s.server_state)},
+                 {"last_success", s.server_last_success},
+                 {"backlog", s.server_backlog},
+                 {"error", s.server_error}}}});
+    // --- automation
+    if (automation_ != nullptr)
+      body["automation"] = automation_status_to_json(automation_->status());
+    return Response::json(body);
   }
 
   Response metrics() {
     const DeviceStatus s = device_.status();
-    const Gauge gauges[] = {
+    std::vector<Gauge> gauges = {
         {"maic_output_on", "The controlled output: 1 on, 0 off", s.output_on ? 1.0 : 0.0},
         {"maic_uptime_seconds", "Seconds since the daemon started", seconds(s.uptime), "counter"},
         {"maic_mqtt_connected", "1 while connected to the MQTT broker",
@@ -260,6 +287,8 @@ class Api {
         {"maic_source_up", "1 while the source of readings answers",
          s.source.last_error.empty() ? 1.0 : 0.0},
     };
+    // --- automation
+    if (automation_ != nullptr) add_automation_gauges(automation_->status(), gauges);
     Response r = Response::text(metrics_text(device_.published(), s.identity.devid, gauges));
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -285,6 +314,7 @@ class Api {
   http::Handler site_;
   RateLimiter limiter_;
   http::HostAllowList hosts_;
+  const AutomationService* automation_;
 };
 
 // The pages of the page API (compat.md §1). devlogin and getdata carry the

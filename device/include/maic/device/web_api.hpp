@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "maic/device/automation_service.hpp"
 #include "maic/device/device.hpp"
 #include "maic/http/expected.hpp"
 #include "maic/http/router.hpp"
@@ -30,6 +31,8 @@ struct WebApiOptions {
   // localhost (http::HostAllowList: a dotless name also as <name>.local;
   // "*" accepts any). The daemon passes its host name and --allow-host.
   std::vector<std::string> host_names = {};
+  // The automation, for the status API and /metrics; null: not wired.
+  const AutomationService* automation = nullptr;
 };
 
 // Adds every route. `site` serves the built-in site's files (the prefix "/"
