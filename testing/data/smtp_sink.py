@@ -9,8 +9,12 @@ Options: --user/--password require AUTH (PLAIN or LOGIN, allowed without
 TLS); --security none|starttls|tls with --cert/--key (starttls: STARTTLS
 required before anything else; tls: implicit TLS from the first byte).
 A recipient whose local part starts with "refuse" is rejected with 550.
+--hold-data S: a slow server: after the message's data has arrived, prints
+"smtp sink holding N" and answers only S seconds later (the message is
+saved then, also when the client has gone: a client killed mid-send).
 
-Prints "smtp sink ready" once it listens, "Address already in use" when
+Prints "smtp sink ready" once it listens, "smtp sink saved N" after the
+Nth message is saved, "Address already in use" when
 the port is taken (the C++ side then tries another).
 """
 import argparse
@@ -25,8 +29,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, hold):
         self.directory = directory
+        self.hold = hold
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -37,6 +42,9 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
+        if self.hold > 0:
+            print(f"smtp sink holding {self.count}", flush=True)
+            await asyncio.sleep(self.hold)
         base = os.path.join(self.directory, f"{self.count:06d}")
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content)
@@ -45,6 +53,7 @@ class Sink:
         with open(base + ".tmp", "w") as f:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos, "login": login}, f)
         os.rename(base + ".tmp", base + ".json")
+        print(f"smtp sink saved {self.count}", flush=True)
         return "250 2.0.0 OK: queued"
 
 
@@ -57,6 +66,7 @@ def main():
     parser.add_argument("--security", choices=["none", "starttls", "tls"], default="none")
     parser.add_argument("--cert", default="")
     parser.add_argument("--key", default="")
+    parser.add_argument("--hold-data", type=float, default=0)
     args = parser.parse_args()
 
     context = None
@@ -70,7 +80,7 @@ def main():
               and auth_data.password == args.password.encode())
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
-    handler = Sink(args.dir)
+    handler = Sink(args.dir, args.hold_data)
 
     def factory():
         return SMTP(handler,
