@@ -9,7 +9,9 @@
 #
 # returning one maic::http::Asset per file (path relative to DIR with a
 # leading '/', exact bytes, an ETag from the content's SHA-256), sorted by
-# path. Media types are not in the table: maic::http::content_type_for()
+# path. A file "X.gz" beside a file "X" is not an asset of its own but X's
+# gzip variant (Asset::gzip, with its own ETag): whoever produces DIR
+# decides which files are worth compressing (web/build.mjs does). Media types are not in the table: maic::http::content_type_for()
 # derives them from the path, so the extension table exists once.
 #
 # DIR is usually produced by the build itself (the web build), so its file

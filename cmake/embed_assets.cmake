@@ -3,6 +3,8 @@
 #                  -DHEADER=... -P embed_assets.cmake
 # (see MaicEmbed.cmake). The output is replaced only when its content
 # changes, so an unchanged site does not recompile anything.
+cmake_policy(SET CMP0057 NEW)  # if(... IN_LIST ...) in script mode
+
 foreach(var DIR OUTPUT NAMESPACE FUNCTION HEADER)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "embed_assets.cmake: -D${var}=... is required")
@@ -24,21 +26,47 @@ endif()
 # Whole-string regex replacements keep this linear in the file's size.
 string(REPEAT "." 128 line_of_escapes)
 
+# A file's bytes as a C++ string literal.
+function(literal_of file out)
+  file(READ "${file}" hex HEX)
+  string(REGEX REPLACE "(..)" "\\\\x\\1" escaped "${hex}")
+  string(REGEX REPLACE "(${line_of_escapes})" "\\1\"\n    \"" escaped "${escaped}")
+  set(${out} "\n    \"${escaped}\"" PARENT_SCOPE)
+endfunction()
+
+# A quoted entity tag from a file's SHA-256.
+function(etag_of file out)
+  file(SHA256 "${file}" digest)
+  string(SUBSTRING "${digest}" 0 20 digest)
+  set(${out} "\"\\\"${digest}\\\"\"" PARENT_SCOPE)
+endfunction()
+
 set(literals "")
 set(rows "")
 set(index 0)
 foreach(rel IN LISTS files)
-  file(READ "${DIR}/${rel}" hex HEX)
-  string(REGEX REPLACE "(..)" "\\\\x\\1" escaped "${hex}")
-  string(REGEX REPLACE "(${line_of_escapes})" "\\1\"\n    \"" escaped "${escaped}")
-  set(literal "\n    \"${escaped}\"")
-  file(SHA256 "${DIR}/${rel}" digest)
-  string(SUBSTRING "${digest}" 0 20 digest)
+  # "X.gz" beside "X" is X's gzip variant (web/build.mjs makes them), not a
+  # file of its own.
+  if(rel MATCHES "^(.+)\\.gz$")
+    set(plain "${CMAKE_MATCH_1}")
+    if(plain IN_LIST files)
+      continue()
+    endif()
+  endif()
+  literal_of("${DIR}/${rel}" literal)
+  etag_of("${DIR}/${rel}" etag)
   # File names go into a literal too: escape what C++ would interpret.
   string(REPLACE "\\" "\\\\" name "/${rel}")
   string(REPLACE "\"" "\\\"" name "${name}")
   string(APPEND literals "// ${rel}\nconstexpr char kAsset${index}[] =${literal};\n\n")
-  string(APPEND rows "    {\"${name}\", {kAsset${index}, sizeof(kAsset${index}) - 1}, \"\\\"${digest}\\\"\"},\n")
+  set(gzip "{}, {}")
+  if("${rel}.gz" IN_LIST files)
+    literal_of("${DIR}/${rel}.gz" gz_literal)
+    etag_of("${DIR}/${rel}.gz" gz_etag)
+    string(APPEND literals "// ${rel}.gz\nconstexpr char kAsset${index}Gzip[] =${gz_literal};\n\n")
+    set(gzip "{kAsset${index}Gzip, sizeof(kAsset${index}Gzip) - 1}, ${gz_etag}")
+  endif()
+  string(APPEND rows "    {\"${name}\", {kAsset${index}, sizeof(kAsset${index}) - 1}, ${etag}, ${gzip}},\n")
   math(EXPR index "${index} + 1")
 endforeach()
 

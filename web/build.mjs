@@ -10,7 +10,9 @@
 //
 // Every file a site serves is measured gzipped and printed; a site over its
 // budget fails the build (issue 11: the whole Dashboard, all catalogues
-// and charts included, within 150 KB gzip).
+// and charts included, within 150 KB gzip). A text file that gzip makes
+// clearly smaller also gets DIR/<site>/<file>.gz: the servers send it to
+// browsers that accept gzip (cmake/MaicEmbed.cmake, http/static_assets.hpp).
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +57,21 @@ async function measure(dir) {
     sizes.push({ file: path.relative(dir, file), gzip: gzipSync(await readFile(file), { level: 9 }).length });
   }
   return { sizes, total: sizes.reduce((sum, s) => sum + s.gzip, 0) };
+}
+
+// What is worth compressing: text (images such as PNG are compressed
+// already), when gzip saves at least a tenth and 100 bytes.
+const COMPRESSIBLE = /\.(html|js|mjs|css|svg|json|txt|webmanifest)$/i;
+
+async function writeGzipVariants(dir) {
+  for (const file of await filesUnder(dir)) {
+    if (!COMPRESSIBLE.test(file)) continue;
+    const bytes = await readFile(file);
+    // Level 9, and no name or time in the header: the same input always
+    // gives the same bytes, so the same ETag.
+    const gz = gzipSync(bytes, { level: 9 });
+    if (gz.length <= bytes.length * 0.9 && bytes.length - gz.length >= 100) await writeFile(`${file}.gz`, gz);
+  }
 }
 
 // style.css holds the dark palette once, as `:root[data-theme="dark"] {…}`
@@ -105,6 +122,7 @@ for (const site of SITES) {
     }
   }
   const { sizes, total } = await measure(dest);
+  await writeGzipVariants(dest);
   await writeFile(path.join(outdir, `${site.name}.size.json`), JSON.stringify({ total, sizes }, null, 1));
   const kb = (n) => (n / 1024).toFixed(1);
   console.log(`built ${dest}: ${sizes.length} files, ${kb(total)} KB gzip`);

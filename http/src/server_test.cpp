@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "maic/http/router.hpp"
+#include "maic/http/static_assets.hpp"
+#include "maic/http/testdata/site_assets.hpp"
 
 namespace maic::http {
 namespace {
@@ -200,6 +202,39 @@ TEST_F(ServerTest, ServesGetAndHeadOnOneKeptAliveConnection) {
 
   EXPECT_EQ(c.request("GET", "/hello").body(), "hello");  // still the same connection
   EXPECT_EQ(server_->connections(), 1u);
+}
+
+// An embedded file's gzip variant on the wire: Content-Length is the
+// compressed body's, for GET and HEAD alike; without gzip, the identity's.
+TEST_F(ServerTest, FramesACompressedAssetByItsCompressedLength) {
+  router_.add_prefix("GET", "/site/", static_handler(testdata::site_assets(), {.mount = "/site/"}));
+  start();
+  std::string_view gzip;
+  std::string_view identity;
+  for (const Asset& a : testdata::site_assets()) {
+    if (a.path == "/app.js") {
+      gzip = a.gzip;
+      identity = a.bytes;
+    }
+  }
+  ASSERT_FALSE(gzip.empty());
+  Client c(port());
+  c.send("GET /site/app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, deflate\r\n\r\n");
+  const Reply compressed = c.read();
+  EXPECT_EQ(compressed[bhttp::field::content_encoding], "gzip");
+  EXPECT_EQ(compressed[bhttp::field::vary], "Accept-Encoding");
+  EXPECT_EQ(compressed[bhttp::field::content_length], std::to_string(gzip.size()));
+  EXPECT_EQ(compressed.body(), gzip);
+
+  c.send("HEAD /site/app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n");
+  const Reply head = c.read(true);
+  EXPECT_EQ(head[bhttp::field::content_length], std::to_string(gzip.size()));
+
+  c.send("GET /site/app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip;q=0\r\n\r\n");
+  const Reply plain = c.read();
+  EXPECT_EQ(plain.count(bhttp::field::content_encoding), 0u);
+  EXPECT_EQ(plain[bhttp::field::content_length], std::to_string(identity.size()));
+  EXPECT_EQ(plain.body(), identity);
 }
 
 TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {

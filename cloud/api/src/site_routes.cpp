@@ -48,7 +48,8 @@ void add_site_routes(http::Router& router, http::AssetTable site) {
     if (in_api_tree(r.path)) return not_found(r);
     http::Response response = files(r);
     if (response.status == 404 && is_app_path(r.path)) {
-      // Only what a static file's answer depends on: the path and If-None-Match.
+      // Only what a static file's answer depends on: the path, If-None-Match
+      // and Accept-Encoding.
       http::Request index;
       index.method = r.method;
       index.path.assign(1, '/');

@@ -35,7 +35,16 @@ function Page({ route }: { route: Route }) {
   }
 }
 
-export function App({ initialTr, initialPrefs }: { initialTr: Translator; initialPrefs: Prefs }) {
+// `profileRequest`: GET /api/v1/profile, started with the catalogue (boot.ts).
+export function App({
+  initialTr,
+  initialPrefs,
+  profileRequest,
+}: {
+  initialTr: Translator;
+  initialPrefs: Prefs;
+  profileRequest: Promise<Profile>;
+}) {
   const [tr, setTr] = useState(initialTr);
   const [prefs, setPrefsState] = useState(initialPrefs);
   // undefined: not yet known whether a session exists.
@@ -43,7 +52,7 @@ export function App({ initialTr, initialPrefs }: { initialTr: Translator; initia
   const route = useRoute();
 
   useEffect(() => {
-    api.profile().then(setProfile, (e: unknown) => {
+    profileRequest.then(setProfile, (e: unknown) => {
       if (!(e instanceof ApiError) || e.status !== 401) console.warn(e);
       setProfile(null);
     });

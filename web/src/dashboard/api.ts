@@ -118,6 +118,30 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return data as T;
 }
 
+// GETs started before the app has rendered (boot.ts: a device page's device
+// and boards while the profile and the catalogue load). The first call for
+// the same path within EARLY_MS takes that answer instead of asking again;
+// only once, so the next poll asks anew. A refused one is forgotten.
+const EARLY_MS = 10_000;
+const early = new Map<string, { at: number; answer: Promise<unknown> }>();
+
+function startEarly(path: string): void {
+  const entry = { at: Date.now(), answer: call<unknown>("GET", path) };
+  entry.answer.catch(() => {
+    if (early.get(path) === entry) early.delete(path);
+  });
+  early.set(path, entry);
+}
+
+function get<T>(path: string): Promise<T> {
+  const entry = early.get(path);
+  if (entry) {
+    early.delete(path);
+    if (Date.now() - entry.at < EARLY_MS) return entry.answer as Promise<T>;
+  }
+  return call<T>("GET", path);
+}
+
 async function withToken(p: Promise<Profile>): Promise<Profile> {
   const profile = await p;
   setCsrfToken(profile.csrf_token);
@@ -136,10 +160,15 @@ export const api = {
   regenerateKey: () => withToken(call<Profile>("POST", "/api/v1/apikey")),
   setPreferences: (p: Partial<Preferences>) => withToken(call<Profile>("PATCH", "/api/v1/profile", p)),
   devices: () => call<Device[]>("GET", "/api/v1/devices"),
-  device: (devid: string) => call<Device>("GET", `/api/v1/devices/${encodeURIComponent(devid)}`),
+  device: (devid: string) => get<Device>(dev(devid)),
   addDevice: (name: string, devid: string, pin: string) =>
     call<Device>("POST", "/api/v1/devices", { name, devid, pin }),
-  boards: (devid: string) => call<Boards>("GET", `${dev(devid)}/boards`),
+  boards: (devid: string) => get<Boards>(`${dev(devid)}/boards`),
+  // Starts what a device's page (its overview or a board) asks for first.
+  startDevicePage: (devid: string) => {
+    startEarly(dev(devid));
+    startEarly(`${dev(devid)}/boards`);
+  },
   preset: (devid: string, layout: Layout) => call<Board>("POST", `${dev(devid)}/boards/${layout}/preset`),
   saveBoard: (devid: string, layout: Layout, board: Board) =>
     call<Board>("PUT", `${dev(devid)}/boards/${layout}`, board),

@@ -18,6 +18,12 @@ struct Asset {
   std::string_view path;   // relative to the embedded directory, with a leading '/': "/app.js"
   std::string_view bytes;  // the file's exact content (may hold NUL bytes)
   std::string_view etag;   // a quoted entity tag derived from the content: "\"3f2a...\""
+  // The same content gzip-compressed, made at build time, with its own
+  // entity tag; both empty when there is no such variant (the file does not
+  // compress, or nobody made one). Sent as `Content-Encoding: gzip` to a
+  // client whose Accept-Encoding allows it.
+  std::string_view gzip = {};
+  std::string_view gzip_etag = {};
 };
 
 // A table of static storage duration (generated tables are), sorted or not.
@@ -36,9 +42,18 @@ struct StaticOptions {
   std::string cache_control = "no-cache";
 };
 
+// Whether a request's Accept-Encoding field (RFC 9110 §12.5.3) allows gzip:
+// "gzip" (or "x-gzip") with a non-zero weight, else "*" with one. Absent
+// or empty, only the identity is asked for. A weight of 0 refuses; a
+// malformed weight counts as a refusal too (the identity is always safe).
+bool accepts_gzip(std::string_view accept_encoding);
+
 // A handler for Router::add_prefix("GET", options.mount, ...) serving the
 // table: 200 with content type, ETag and Cache-Control; 304 when
 // If-None-Match names the current ETag; 404 for a path not in the table.
+// A file with a gzip variant is sent compressed (Content-Encoding: gzip,
+// its own ETag) when the request's Accept-Encoding allows it, as is
+// otherwise; either way with `Vary: Accept-Encoding`.
 // Throws std::invalid_argument if options.mount is malformed.
 // `assets` must outlive the handler.
 Handler static_handler(AssetTable assets, StaticOptions options = {});
