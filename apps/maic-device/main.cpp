@@ -30,6 +30,7 @@
 #include "maic/core/corrected_clock.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/mqtt_service.hpp"
+#include "maic/device/notifier_service.hpp"
 #include "maic/device/reading_line.hpp"
 #include "maic/device/uplink_service.hpp"
 #include "maic/device/web_api.hpp"
@@ -116,6 +117,7 @@ struct Daemon {
   std::unique_ptr<CorrectedClock> corrected;
   // Before the device: the device tells them of readings; they outlive it.
   device::ServiceSet services{log_line};
+  device::NotifierService* notifier = nullptr;  // in `services`
   std::unique_ptr<device::Device> device;
   http::Router router;
   std::optional<http::Server> server;
@@ -189,6 +191,14 @@ std::optional<int> open(const Options& o, Daemon& d) {
   d.services.add(std::make_unique<device::UplinkService>(
       device, clock, [curl_options] { return device::curl_transport(curl_options); },
       std::move(uplink_options)));
+  // E-mail notifications, queued in the data directory (notify-outbox.json).
+  device::NotifierService::Options notify_options;
+  notify_options.log = log_line;
+  auto notifier = std::make_unique<device::NotifierService>(
+      *d.storage, clock, device.identity().devid, [&dev = device] { return dev.status(); },
+      std::move(notify_options));
+  d.notifier = notifier.get();
+  d.services.add(std::move(notifier));
   return std::nullopt;
 }
 
@@ -208,6 +218,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   device::Device& device = *d.device;
   device::WebApiOptions web_options;
   web_options.host_names = web_host_names(o);
+  web_options.notifier = d.notifier;
   device::add_web_routes(d.router, device, *d.corrected, http::static_handler(web::device_assets()),
                          web_options);
   http::ServerOptions server_options;

@@ -23,6 +23,8 @@
 
 namespace maic::device {
 
+class NotifierService;
+
 struct WebApiOptions {
   double requests_per_second = 10;  // per address, sustained
   double burst = 40;                // per address
@@ -30,6 +32,12 @@ struct WebApiOptions {
   // localhost (http::HostAllowList: a dotless name also as <name>.local;
   // "*" accepts any). The daemon passes its host name and --allow-host.
   std::vector<std::string> host_names = {};
+  // --- Notifications ---
+  // The e-mail notifier (notifier_service.hpp), which must outlive the
+  // router: POST /api/v1/notifications/test, the e-mail queue in the status
+  // and /metrics. Null: none (the test route answers 503).
+  NotifierService* notifier = nullptr;
+  // --- End of notifications ---
 };
 
 // Adds every route. `site` serves the built-in site's files (the prefix "/"
