@@ -1,7 +1,11 @@
 #include "maic/device/notifier_service.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -434,6 +438,53 @@ TEST(NotifierService, SendsAgainAfterTheBackOffWithoutARestart) {
   ASSERT_EQ(got.size(), 1u);
   std::lock_guard lock(h.faults.mutex);
   EXPECT_EQ(header(got[0].data, "Message-ID"), h.faults.refused_ids.front());
+}
+
+// A server that takes connections (the kernel's backlog) and never says a
+// word: a send hangs until its time limit.
+struct SilentServer {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int port = 0;
+  SilentServer() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd, 16) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      throw std::runtime_error("silent server: cannot listen");
+    port = ntohs(a.sin_port);
+  }
+  ~SilentServer() { ::close(fd); }
+};
+
+TEST(NotifierService, AHangingServerCostsOneSendsTimeAndStopIsBounded) {
+  Harness h;
+  const SilentServer silent;
+  Settings s = h.settings();
+  s.notify.smtp.port = silent.port;
+  auto service = [&] {
+    NotifierService::Options o;
+    o.timeouts = {200ms, 400ms};
+    o.poll = 10ms;
+    o.backoff_min = 1;
+    o.log = [&h](std::string_view line) {
+      std::lock_guard lock(h.mutex);
+      h.log.emplace_back(line);
+      h.logged.notify_all();
+    };
+    return std::make_unique<NotifierService>(h.storage, h.clock, std::string(kDevid), nullptr, o);
+  }();
+  ASSERT_TRUE(service->start(s).ok());
+  service->on_output({true, OutputCause::kJsonApi, 0, true});
+  ASSERT_TRUE(h.wait_log("stays queued")) << "the send timed out";
+  EXPECT_EQ(service->notifications().state, ServiceState::kError);
+  // Tried again after the back-off, and stopped while (most likely) at it.
+  h.clock.advance(2s);
+  const auto before = std::chrono::steady_clock::now();
+  service->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 2s) << "one send's 400 ms at most";
+  EXPECT_EQ(service->notifications().state, ServiceState::kDisabled);
 }
 
 // The JSON API's test button and status, over a real device, without sockets.
