@@ -31,6 +31,7 @@
 #include "maic/device/automation_service.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/mqtt_service.hpp"
+#include "maic/device/notifier_service.hpp"
 #include "maic/device/reading_line.hpp"
 #include "maic/device/uplink_service.hpp"
 #include "maic/device/web_api.hpp"
@@ -118,6 +119,7 @@ struct Daemon {
   // Before the device: the device tells them of readings; they outlive it.
   device::ServiceSet services{log_line};
   device::AutomationService* automation = nullptr;  // owned by `services`
+  device::NotifierService* notifier = nullptr;      // in `services`
   std::unique_ptr<device::Device> device;
   http::Router router;
   std::optional<http::Server> server;
@@ -191,9 +193,22 @@ std::optional<int> open(const Options& o, Daemon& d) {
   d.services.add(std::make_unique<device::UplinkService>(
       device, clock, [curl_options] { return device::curl_transport(curl_options); },
       std::move(uplink_options)));
-  // --- automation: conditions and schedule (docs/automation.md)
+  // E-mail notifications, queued in the data directory (notify-outbox.json).
+  device::NotifierService::Options notify_options;
+  notify_options.log = log_line;
+  auto notifier = std::make_unique<device::NotifierService>(
+      *d.storage, clock, device.identity().devid, [&dev = device] { return dev.status(); },
+      std::move(notify_options));
+  d.notifier = notifier.get();
+  d.services.add(std::move(notifier));
+  // The automation: conditions and schedule (docs/automation.md); a
+  // condition's e-mail action goes to the notifications.
   device::AutomationService::Hooks automation_hooks;
   automation_hooks.log = log_line;
+  automation_hooks.email = [notifier = d.notifier](std::size_t condition, double value,
+                                                   const Reading& r) {
+    notifier->condition_email(condition, value, r);
+  };
   auto automation = std::make_unique<device::AutomationService>(device, clock, automation_hooks);
   d.automation = automation.get();
   d.services.add(std::move(automation));
@@ -217,6 +232,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   device::WebApiOptions web_options;
   web_options.host_names = web_host_names(o);
   web_options.automation = d.automation;
+  web_options.notifier = d.notifier;
   device::add_web_routes(d.router, device, *d.corrected, http::static_handler(web::device_assets()),
                          web_options);
   http::ServerOptions server_options;

@@ -114,6 +114,42 @@ Status validate(const AutomationSettings& a, int phases) {
   return under(automation::validate_schedule(a.schedule));
 }
 
+Status validate(const NotifySettings& n) {
+  struct Range {
+    std::string_view where;
+    int value, min, max;
+  };
+  const Range ranges[] = {
+      {"notify.phase_lost_v", n.phase_lost_v, 1, 400},
+      {"notify.phase_filter_s", n.phase_filter_s, 1, 3600},
+      {"notify.server_unreachable_min", n.server_unreachable_min, 1, 1440},
+      {"notify.rate_limit_min", n.rate_limit_min, 0, 1440},
+      {"notify.daily_cap", n.daily_cap, 0, 1000},
+  };
+  for (const Range& r : ranges) {
+    if (r.value < r.min || r.value > r.max)
+      return make_error(fmt::format("{}: must be {}..{}", r.where, r.min, r.max));
+  }
+  // The account is written to JSON whether used or not: no control
+  // characters even while the notifications are off.
+  const notify::SmtpSettings& m = n.smtp;
+  const std::pair<std::string_view, const std::string*> texts[] = {
+      {"smtp.host", &m.host},     {"smtp.username", &m.username}, {"smtp.password", &m.password},
+      {"smtp.sender", &m.sender}, {"smtp.ca_file", &m.ca_file},
+  };
+  for (const auto& [where, text] : texts) {
+    if (Status t = text_problem(where, *text); !t) return t;
+  }
+  for (std::size_t i = 0; i < m.recipients.size(); ++i) {
+    if (Status t = text_problem(fmt::format("smtp.recipients[{}]", i), m.recipients[i]); !t)
+      return t;
+  }
+  if (m.recipients.size() > notify::kMaxRecipients)
+    return make_error(fmt::format("smtp.recipients: at most {}", notify::kMaxRecipients));
+  if (!n.enabled) return ok_status();
+  return notify::validate(m);
+}
+
 Status validate(const Settings& s) {
   const std::pair<std::string_view, const std::string*> texts[] = {
       {"pin", &s.pin},
@@ -142,7 +178,8 @@ Status validate(const Settings& s) {
   if (!s.output.gpio_chip.empty() && s.output.gpio_line < 0) {
     return make_error("output.gpio_line: a line number is needed with output.gpio_chip");
   }
-  return validate(s.automation);
+  if (Status a = validate(s.automation); !a) return a;
+  return validate(s.notify);
 }
 
 }  // namespace maic::device

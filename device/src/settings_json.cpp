@@ -85,12 +85,58 @@ Field document(std::string section, std::string name, T AutomationSettings::*mem
           }};
 }
 
+// --- Notifications (section "notify"; the SMTP account, section "smtp") ---
+
+template <typename T>
+Field notify_field(std::string name, T NotifySettings::*member) {
+  return nested("notify", std::move(name), &Settings::notify, member);
+}
+
+template <typename T>
+Field smtp_field(std::string name, T notify::SmtpSettings::*member, bool secret = false) {
+  const std::string where = "smtp." + name;
+  return {"smtp", name, secret, [member](const Settings& s) { return json(s.notify.smtp.*member); },
+          [member, where](Settings& s, const json& j) {
+            return assign(s.notify.smtp.*member, j, where);
+          }};
+}
+
+Field smtp_security() {
+  return {"smtp", "security", false,
+          [](const Settings& s) { return json(notify::security_name(s.notify.smtp.security)); },
+          [](Settings& s, const json& j) -> Status {
+            const auto parsed = notify::parse_security(j.is_string() ? j.get<std::string>() : "");
+            if (!parsed) return make_error("smtp.security: \"none\", \"starttls\" or \"tls\"");
+            s.notify.smtp.security = *parsed;
+            return ok_status();
+          }};
+}
+
+// A whole array of addresses: a patch replaces the list.
+Field smtp_recipients() {
+  return {"smtp", "recipients", false,
+          [](const Settings& s) { return json(s.notify.smtp.recipients); },
+          [](Settings& s, const json& j) -> Status {
+            if (!j.is_array()) return make_error("smtp.recipients: an array of addresses");
+            if (j.size() > notify::kMaxRecipients)
+              return make_error(fmt::format("smtp.recipients: at most {}", notify::kMaxRecipients));
+            std::vector<std::string> out;
+            for (std::size_t i = 0; i < j.size(); ++i) {
+              if (!j[i].is_string())
+                return make_error(fmt::format("smtp.recipients[{}]: must be a string", i));
+              out.push_back(j[i].get<std::string>());
+            }
+            s.notify.smtp.recipients = std::move(out);
+            return ok_status();
+          }};
+}
+
+// --- End of the notifications' helpers ---
+
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
-      top("pin", &Settings::pin, true),
-      top("language", &Settings::language),
-      top("led", &Settings::led),
-      top("timezone", &Settings::timezone),
+      top("pin", &Settings::pin, true), top("language", &Settings::language),
+      top("led", &Settings::led), top("timezone", &Settings::timezone),
       nested("mqtt", "enabled", &Settings::mqtt, &MqttSettings::enabled),
       nested("mqtt", "host", &Settings::mqtt, &MqttSettings::host),
       nested("mqtt", "port", &Settings::mqtt, &MqttSettings::port),
@@ -115,6 +161,27 @@ const std::vector<Field>& fields() {
                conditions_from_json),
       document("automation", "schedule", &AutomationSettings::schedule, schedule_to_json,
                schedule_from_json),
+      // Notifications (docs/automation.md, "Notifications").
+      notify_field("enabled", &NotifySettings::enabled),
+      notify_field("on_condition", &NotifySettings::on_condition),
+      notify_field("on_output", &NotifySettings::on_output),
+      notify_field("on_phase", &NotifySettings::on_phase),
+      notify_field("on_restart", &NotifySettings::on_restart),
+      notify_field("on_server", &NotifySettings::on_server),
+      notify_field("on_mqtt", &NotifySettings::on_mqtt),
+      notify_field("phase_lost_v", &NotifySettings::phase_lost_v),
+      notify_field("phase_filter_s", &NotifySettings::phase_filter_s),
+      notify_field("server_unreachable_min", &NotifySettings::server_unreachable_min),
+      notify_field("rate_limit_min", &NotifySettings::rate_limit_min),
+      notify_field("daily_cap", &NotifySettings::daily_cap),
+      smtp_field("host", &notify::SmtpSettings::host),
+      smtp_field("port", &notify::SmtpSettings::port), smtp_security(),
+      smtp_field("username", &notify::SmtpSettings::username),
+      smtp_field("password", &notify::SmtpSettings::password, true),
+      smtp_field("sender", &notify::SmtpSettings::sender), smtp_recipients(),
+      smtp_field("ca_file", &notify::SmtpSettings::ca_file),
+      smtp_field("verify_peer", &notify::SmtpSettings::verify_peer),
+      // End of the notifications.
   };
   return table;
 }

@@ -192,6 +192,92 @@ TEST(Settings, BadAutomationNamesTheFieldAndChangesNothing) {
   }
 }
 
+// The notifications as the JSON API takes them (docs/automation.md, "Notifications").
+const json kNotify = json::parse(R"({
+  "notify": {"enabled": true, "on_condition": true, "on_output": false, "on_phase": true,
+             "on_restart": false, "on_server": true, "on_mqtt": false, "phase_lost_v": 180,
+             "phase_filter_s": 30, "server_unreachable_min": 20, "rate_limit_min": 0,
+             "daily_cap": 10},
+  "smtp": {"host": "smtp.example.org", "port": 465, "security": "tls", "username": "maic",
+           "password": "s3cret", "sender": "maic@example.org",
+           "recipients": ["a@example.org", "b@example.org"], "ca_file": "/etc/ca.pem",
+           "verify_peer": false}})");
+
+TEST(Settings, NotificationsRoundTripThroughJson) {
+  EXPECT_FALSE(Settings{}.notify.enabled) << "off by default";
+  EXPECT_EQ(to_json(Settings{})["smtp"]["security"], "starttls");
+  auto s = apply_json(Settings{}, kNotify);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const NotifySettings& n = s->notify;
+  EXPECT_TRUE(n.enabled);
+  EXPECT_FALSE(n.on_output);
+  EXPECT_FALSE(n.on_restart);
+  EXPECT_TRUE(n.on_server);
+  EXPECT_EQ(n.phase_lost_v, 180);
+  EXPECT_EQ(n.phase_filter_s, 30);
+  EXPECT_EQ(n.server_unreachable_min, 20);
+  EXPECT_EQ(n.rate_limit_min, 0);
+  EXPECT_EQ(n.daily_cap, 10);
+  EXPECT_EQ(n.smtp.host, "smtp.example.org");
+  EXPECT_EQ(n.smtp.port, 465);
+  EXPECT_EQ(n.smtp.security, notify::SmtpSecurity::kTls);
+  EXPECT_EQ(n.smtp.password, "s3cret");
+  EXPECT_EQ(n.smtp.recipients, (std::vector<std::string>{"a@example.org", "b@example.org"}));
+  EXPECT_FALSE(n.smtp.verify_peer);
+  auto back = apply_json(Settings{}, to_json(*s));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, *s);
+  // The password is a secret, as MQTT's is.
+  EXPECT_EQ(to_json(*s, false)["smtp"]["password"], "");
+  EXPECT_EQ(to_json(*s)["smtp"]["password"], "s3cret");
+  // A patch replaces the recipients whole.
+  auto one = apply_json(*s, json{{"smtp", {{"recipients", {"c@example.org"}}}}});
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(one->notify.smtp.recipients, std::vector<std::string>{"c@example.org"});
+}
+
+TEST(Settings, BadNotificationsNameTheField) {
+  auto base = apply_json(Settings{}, kNotify);
+  ASSERT_TRUE(base.ok());
+  struct Bad {
+    json patch;
+    std::string says;
+  };
+  const Bad cases[] = {
+      {json{{"notify", {{"enabled", "yes"}}}}, "notify.enabled: must be true or false"},
+      {json{{"notify", {{"phase_lost_v", 0}}}}, "notify.phase_lost_v: must be 1..400"},
+      {json{{"notify", {{"phase_filter_s", 3601}}}}, "notify.phase_filter_s: must be 1..3600"},
+      {json{{"notify", {{"server_unreachable_min", 0}}}}, "notify.server_unreachable_min"},
+      {json{{"notify", {{"rate_limit_min", -1}}}}, "notify.rate_limit_min"},
+      {json{{"notify", {{"daily_cap", 1001}}}}, "notify.daily_cap"},
+      {json{{"notify", {{"on_sunrise", true}}}}, "notify.on_sunrise: no such setting"},
+      {json{{"smtp", {{"security", "ssl"}}}}, "smtp.security"},
+      {json{{"smtp", {{"security", 1}}}}, "smtp.security"},
+      {json{{"smtp", {{"port", 0}}}}, "smtp.port"},
+      {json{{"smtp", {{"host", ""}}}}, "smtp.host"},
+      {json{{"smtp", {{"sender", "not an address"}}}}, "smtp.sender"},
+      {json{{"smtp", {{"recipients", "a@example.org"}}}}, "smtp.recipients: an array"},
+      {json{{"smtp", {{"recipients", json::array()}}}}, "smtp.recipients"},
+      {json{{"smtp", {{"recipients", {"a@x.org", "b@x.org", "c@x.org", "d@x.org"}}}}},
+       "smtp.recipients: at most 3"},
+      {json{{"smtp", {{"recipients", {"a@x.org", 5}}}}}, "smtp.recipients[1]: must be a string"},
+      {json{{"smtp", {{"recipients", {"a@x.org", "b"}}}}}, "smtp.recipients[1]"},
+      {json{{"smtp", {{"username", "a\nb"}}}}, "smtp.username: control characters"},
+  };
+  for (const Bad& b : cases) {
+    auto s = apply_json(*base, b.patch);
+    ASSERT_FALSE(s.ok()) << b.patch.dump();
+    EXPECT_NE(s.error().message.find(b.says), std::string::npos)
+        << b.patch.dump() << " -> " << s.error().message;
+  }
+  // The account is checked only while notifications are on.
+  auto off = apply_json(Settings{}, json{{"smtp", {{"host", ""}, {"port", 0}}}});
+  EXPECT_TRUE(off.ok()) << off.error().message;
+  auto on = apply_json(*off, json{{"notify", {{"enabled", true}}}});
+  ASSERT_FALSE(on.ok());
+  EXPECT_TRUE(on.error().message.starts_with("smtp.")) << on.error().message;
+}
+
 TEST(Identity, IsValidated) {
   EXPECT_TRUE(identity_from_json(
                   {{"devid", "1828719372"}, {"devtype", "D103"}, {"secret", std::string(64, 'a')}})

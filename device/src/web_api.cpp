@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "automation_json.hpp"
+#include "maic/device/notifier_service.hpp"
 #include "maic/device/settings_json.hpp"
 #include "maic/http/browser_guard.hpp"
 #include "maic/http/cookie.hpp"
@@ -41,6 +42,51 @@ http::Expected<json> json_body(const Request& q) {
   if (!body) return Response::error(400, "the body is " + body.error().message);
   return std::move(*body);
 }
+
+// --- Notifications ---
+
+// The e-mail queue; a device without a notifier shows it disabled and
+// empty. A service the set disabled by a failure (`services`) shows so.
+NotificationsStatus notifications_of(const NotifierService* notifier,
+                                     const std::vector<ServiceSet::Report>& services) {
+  NotificationsStatus n = notifier ? notifier->notifications() : NotificationsStatus{};
+  for (const ServiceSet::Report& r : services) {
+    if (r.name == "notify" && r.status.state == ServiceState::kFailed) {
+      n.state = r.status.state;
+      n.error = r.status.error;
+    }
+  }
+  return n;
+}
+
+// For the status API.
+json notifications_json(const NotificationsStatus& n) {
+  return {
+      {"state", to_string(n.state)},
+      {"error", n.error},
+      {"queued", n.queued},
+      {"sent", n.sent},
+      {"refused", {{"rate_limit", n.rate_limited}, {"daily_cap", n.daily_cap}, {"full", n.full}}},
+      {"last_sent", n.last_sent}};
+}
+
+// ... and for /metrics.
+void add_notification_gauges(std::vector<Gauge>& gauges, const NotificationsStatus& n) {
+  const double refused = static_cast<double>(n.rate_limited + n.daily_cap + n.full);
+  gauges.insert(
+      gauges.end(),
+      {{"maic_notify_queued", "E-mail notifications waiting to be sent",
+        static_cast<double>(n.queued)},
+       {"maic_notify_sent_total", "E-mail notifications the SMTP server accepted",
+        static_cast<double>(n.sent), "counter"},
+       {"maic_notify_refused_total",
+        "E-mail notifications refused by the rate limit, the daily cap or a full queue", refused,
+        "counter"},
+       {"maic_notify_failed", "1 while e-mails cannot be sent (status: notifications.error)",
+        n.state == ServiceState::kError || n.state == ServiceState::kFailed ? 1.0 : 0.0}});
+}
+
+// --- End of notifications ---
 
 Response from_status(const Status& s, json done = json::object()) {
   if (!s) return Response::error(400, s.error().message);
@@ -129,7 +175,8 @@ class Api {
         site_(std::move(site)),
         limiter_(clock, options.requests_per_second, options.burst),
         hosts_(options.host_names),
-        automation_(options.automation) {}
+        automation_(options.automation),
+        notifier_(options.notifier) {}
 
   // The built-in site's files pass through here: load shedding only. They
   // are public and change nothing, and a link from another site to the
@@ -289,6 +336,7 @@ class Api {
     };
     // --- automation
     if (automation_ != nullptr) add_automation_gauges(automation_->status(), gauges);
+    add_notification_gauges(gauges, notifications_of(notifier_, s.services));  // notifications
     Response r = Response::text(metrics_text(device_.published(), s.identity.devid, gauges));
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -310,11 +358,26 @@ class Api {
     return r;
   }
 
+  // --- Notifications ---
+  // POST /api/v1/notifications/test: a test mail with the settings as
+  // saved, sent now (not queued).
+  Response notification_test() {
+    if (notifier_ == nullptr) return Response::error(503, "notifications are not available");
+    const Settings settings = device_.settings();
+    if (Status valid = notify::validate(settings.notify.smtp); !valid)
+      return Response::error(400, valid.error().message);
+    if (Status sent = notifier_->send_test(settings); !sent)
+      return Response::error(502, "the test e-mail was not sent: " + sent.error().message);
+    return ok({{"sent", true}});
+  }
+  // --- End of notifications ---
+
   Device& device_;
   http::Handler site_;
   RateLimiter limiter_;
   http::HostAllowList hosts_;
   const AutomationService* automation_;
+  NotifierService* notifier_;  // may be null
 };
 
 // The pages of the page API (compat.md §1). devlogin and getdata carry the
@@ -431,6 +494,10 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   router.add("POST", "/api/v1/factory-reset", a.guard(change, [api](const Request&) {
     return from_status(api->device_.factory_reset());
   }));
+  // --- Notifications ---
+  router.add("POST", "/api/v1/notifications/test",
+             a.guard(change, [api](const Request&) { return api->notification_test(); }));
+  // --- End of notifications ---
   router.add("POST", "/api/v1/reboot", a.guard(change, [api](const Request&) {
     // Asked for, not done: restarting the services may take seconds (MQTT's
     // goodbye, name resolution), too long for a request. The metering loop

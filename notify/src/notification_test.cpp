@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 
 #include "maic/core/language.hpp"
@@ -12,12 +11,18 @@
 namespace maic::notify {
 namespace {
 
+// The {name}s in `text` (a name: letters, digits, underscores).
 std::set<std::string> placeholders(const std::string& text) {
   std::set<std::string> out;
-  static const std::regex kPlaceholder(R"(\{(\w+)\})");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kPlaceholder);
-       it != std::sregex_iterator(); ++it) {
-    out.insert((*it)[1]);
+  for (std::size_t open = text.find('{'); open != std::string::npos;
+       open = text.find('{', open + 1)) {
+    const std::size_t close = text.find('}', open + 1);
+    if (close == std::string::npos) break;
+    const std::string name = text.substr(open + 1, close - open - 1);
+    const bool word = !name.empty() && name.find_first_not_of(
+                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_") == std::string::npos;
+    if (word) out.insert(name);
   }
   return out;
 }

@@ -14,6 +14,7 @@
 #include "maic/automation/output_arbiter.hpp"
 #include "maic/automation/schedule.hpp"
 #include "maic/core/result.hpp"
+#include "maic/notify/smtp.hpp"
 
 namespace maic::device {
 
@@ -67,6 +68,29 @@ struct AutomationSettings {
   friend bool operator==(const AutomationSettings&, const AutomationSettings&) = default;
 };
 
+// E-mail notifications (issue 12 §3; docs/automation.md, "Notifications"):
+// the SMTP account and which events send a mail. Off by default; the
+// account is validated only when they are on. Kept flat, so each is one
+// field of the JSON sections "notify" and "smtp".
+struct NotifySettings {
+  bool enabled = false;
+  // The events a user can enable.
+  bool on_condition = true;         // a condition's e-mail action
+  bool on_output = true;            // the output switched, and by what
+  bool on_phase = true;             // a phase lost / restored
+  bool on_restart = true;           // the device (daemon) started
+  bool on_server = true;            // the data server unreachable / reachable again
+  bool on_mqtt = true;              // the MQTT broker lost / restored
+  int phase_lost_v = 100;           // a phase is lost below this voltage (V), 1..400
+  int phase_filter_s = 10;          // ... for longer than this (s), 1..3600
+  int server_unreachable_min = 10;  // the server unreachable this long (min), 1..1440
+  int rate_limit_min = 15;          // per event (and condition, phase), 0..1440; 0: none
+  int daily_cap = 50;               // mails a local day, 0..1000; 0: no cap
+  notify::SmtpSettings smtp;
+
+  friend bool operator==(const NotifySettings&, const NotifySettings&) = default;
+};
+
 struct Settings {
   static constexpr int kVersion = 1;
 
@@ -78,6 +102,7 @@ struct Settings {
   ServerSettings server;
   OutputSettings output;
   AutomationSettings automation;
+  NotifySettings notify;
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
@@ -95,6 +120,9 @@ Status validate(const MqttSettings& m);
 // not know the phases: validate(Settings) checks against three (every
 // key exists), and the device checks its own on each change.
 Status validate(const AutomationSettings& a, int phases = 3);
+// The notifications: the parameters always, the SMTP account
+// (notify::validate) when they are on.
+Status validate(const NotifySettings& n);
 // http:// or https://, a host (and optionally a port and a path), printable
 // ASCII, no user name or password.
 bool valid_server_url(std::string_view url);

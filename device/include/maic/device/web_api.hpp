@@ -24,6 +24,8 @@
 
 namespace maic::device {
 
+class NotifierService;
+
 struct WebApiOptions {
   double requests_per_second = 10;  // per address, sustained
   double burst = 40;                // per address
@@ -33,6 +35,12 @@ struct WebApiOptions {
   std::vector<std::string> host_names = {};
   // The automation, for the status API and /metrics; null: not wired.
   const AutomationService* automation = nullptr;
+  // --- Notifications ---
+  // The e-mail notifier (notifier_service.hpp), which must outlive the
+  // router: POST /api/v1/notifications/test, the e-mail queue in the status
+  // and /metrics. Null: none (the test route answers 503).
+  NotifierService* notifier = nullptr;
+  // --- End of notifications ---
 };
 
 // Adds every route. `site` serves the built-in site's files (the prefix "/"

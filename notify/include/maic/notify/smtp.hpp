@@ -39,6 +39,8 @@ struct SmtpSettings {
   std::vector<std::string> recipients;  // 1..kMaxRecipients addresses
   std::string ca_file;                  // PEM file of trusted CAs; empty: the system's
   bool verify_peer = true;              // check the server's certificate and name
+
+  friend bool operator==(const SmtpSettings&, const SmtpSettings&) = default;
 };
 
 // Whether `s` can be used, checked once at the edge (the settings' JSON,
