@@ -301,7 +301,8 @@ class Api {
                 {{"state", to_string(s.server_state)},
                  {"last_success", s.server_last_success},
                  {"backlog", s.server_backlog},
-                 {"error", s.server_error}}}});
+                 {"error", s.server_error}}},
+               {"notifications", notifications_json(notifications_of(notifier_, s.services))}});
     // --- automation
     if (automation_ != nullptr)
       body["automation"] = automation_status_to_json(automation_->status());
