@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "maic/core/calendar.hpp"
+#include "maic/core/quantity.hpp"
 
 namespace maic::device {
 
@@ -215,7 +216,25 @@ void NotifierService::offer(bool NotifySettings::*toggle, Notification n, std::i
 }
 
 void NotifierService::condition_email(std::size_t index, double value, const Reading& r) {
-  Notification n = make(Event::kCondition, {{"value", fmt::format("{:g}", value)}});
+  // The mail names the condition as written ("V > 260 V") with the value
+  // it compared, rounded as the catalogue shows its family.
+  std::string what = "value";
+  std::string shown = fmt::format("{:g}", value);
+  {
+    std::lock_guard lock(mutex_);
+    if (settings_ && index < settings_->automation.conditions.size()) {
+      const automation::Condition& c = settings_->automation.conditions[index];
+      if (!c.operand.is_constant) {
+        const FamilyInfo& f = family_info(c.operand.family);
+        const std::string_view space = f.unit.empty() ? "" : " ";
+        what = fmt::format("{} {} {:g}{}{}", automation::operand_key(c.operand),
+                           c.comparison == automation::Comparison::kGreater ? ">" : "<", c.value,
+                           space, f.unit);
+        shown = fmt::format("{}{}{}", display_value(c.operand.family, value), space, f.unit);
+      }
+    }
+  }
+  Notification n = make(Event::kCondition, {{what, shown}});
   n.condition = static_cast<int>(index) + 1;
   offer(&NotifySettings::on_condition, std::move(n), unix_seconds(r.wall_end));
 }

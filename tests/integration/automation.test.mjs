@@ -123,6 +123,9 @@ test("conditions switch the relay and send e-mails; a kill mid-send loses none",
       notify: {
         enabled: true, on_condition: true, on_output: false, on_phase: false, on_restart: false,
         on_server: false, on_mqtt: false,
+        // The replay's minutes pass in a second: the hysteresis alone
+        // decides the count here, not the rate limit (15 minutes by default).
+        rate_limit_min: 0,
       },
     };
     const set = await call(`${d.url}/api/v1/settings`, { method: "PATCH", body: settings });
@@ -147,7 +150,8 @@ test("conditions switch the relay and send e-mails; a kill mid-send loses none",
       const text = textOf(mail);
       assert.match(text, new RegExp(devid), `mail ${k}: the device's ID`);
       assert.match(text, /\b3\b/, `mail ${k}: condition 3`);
-      assert.match(text, k === 0 ? /265/ : /270/, `mail ${k}: the value`);
+      assert.match(text, /V > 260 V/, `mail ${k}: the condition as written`);
+      assert.match(text, k === 0 ? /265/ : /270/, `mail ${k}: the value in\n${text}`);
       assert.match(mail.message_id, new RegExp(`^<.+@${devid}\\.maic>$`));
     }
     assert.notEqual(received[0].message_id, received[1].message_id);
