@@ -10,7 +10,7 @@ TLS); --security none|starttls|tls with --cert/--key (starttls: STARTTLS
 required before anything else; tls: implicit TLS from the first byte).
 A recipient whose local part starts with "refuse" is rejected with 550.
 --hold-data S: a slow server: after the message's data has arrived, prints
-"smtp sink holding N" and answers only S seconds later (the message is
+"smtp sink holding N <Message-ID>" and answers only S seconds later (the message is
 saved then, also when the client has gone: a client killed mid-send).
 
 Prints "smtp sink ready" once it listens, "smtp sink saved N" after the
@@ -43,7 +43,13 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
         if self.hold > 0:
-            print(f"smtp sink holding {self.count}", flush=True)
+            message_id = ""
+            for line in envelope.original_content.split(b"\r\n"):
+                if not line:
+                    break
+                if line.lower().startswith(b"message-id:"):
+                    message_id = line[11:].strip().decode("ascii", "replace")
+            print(f"smtp sink holding {self.count} {message_id}", flush=True)
             await asyncio.sleep(self.hold)
         base = os.path.join(self.directory, f"{self.count:06d}")
         with open(base + ".eml", "wb") as f:
