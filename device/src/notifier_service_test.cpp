@@ -15,6 +15,7 @@
 #include "maic/device/web_api.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
+#include "maic/testing/shared_clock.hpp"
 #include "maic/testing/smtp_server.hpp"
 
 namespace maic::device {
@@ -34,26 +35,7 @@ T must(Result<T> r) {
   return std::move(r).value();
 }
 
-// A virtual clock the sender thread may read while the test moves it.
-class SharedClock final : public Clock {
- public:
-  SteadyTime steady_now() const override {
-    std::lock_guard lock(mutex_);
-    return clock_.steady_now();
-  }
-  WallTime wall_now() const override {
-    std::lock_guard lock(mutex_);
-    return clock_.wall_now();
-  }
-  void advance(Duration d) {
-    std::lock_guard lock(mutex_);
-    clock_.advance(d);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  VirtualClock clock_;
-};
+using maic::testing::SharedClock;
 
 // The header `name` of a message ("Subject", "Message-ID"), unfolded.
 std::string header(const std::string& data, std::string_view name) {

@@ -16,6 +16,7 @@
 #include "maic/cloud/sqlite_store.hpp"
 #include "maic/core/device_secrets.hpp"
 #include "maic/testing/mosquitto_broker.hpp"
+#include "maic/testing/shared_clock.hpp"
 #include "maic/testing/temp_dir.hpp"
 
 namespace maic::cloud {
@@ -27,28 +28,7 @@ namespace peers = maic::testing;
 
 // --- The bridge against a broker and a store --------------------------------------
 
-// The bridge reads the clock on its network thread while the test advances
-// it: a VirtualClock behind a lock.
-class SharedClock final : public Clock {
- public:
-  explicit SharedClock(WallTime start) : clock_(start) {}
-  SteadyTime steady_now() const override {
-    std::lock_guard lock(mutex_);
-    return clock_.steady_now();
-  }
-  WallTime wall_now() const override {
-    std::lock_guard lock(mutex_);
-    return clock_.wall_now();
-  }
-  void advance(Duration d) {
-    std::lock_guard lock(mutex_);
-    clock_.advance(d);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  VirtualClock clock_;
-};
+using maic::testing::SharedClock;
 
 constexpr std::string_view kThreePhase = "1828719372";
 constexpr std::string_view kSinglePhase = "1234567890";
