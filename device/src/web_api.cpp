@@ -176,7 +176,8 @@ class Api {
         limiter_(clock, options.requests_per_second, options.burst),
         hosts_(options.host_names),
         automation_(options.automation),
-        notifier_(options.notifier) {}
+        notifier_(options.notifier),
+        lifecycle_(options.lifecycle) {}
 
   // The built-in site's files pass through here: load shedding only. They
   // are public and change nothing, and a link from another site to the
@@ -306,6 +307,18 @@ class Api {
     // --- automation
     if (automation_ != nullptr)
       body["automation"] = automation_status_to_json(automation_->status());
+    if (lifecycle_ != nullptr) {
+      const LifecycleReport l = lifecycle_->report();
+      const bool connected = l.link.state == LinkState::kConnected;
+      body["network"] = {
+          {"state", to_string(l.link.state)},
+          {"ssid", l.link.state == LinkState::kDisconnected ? json(nullptr) : json(l.link.ssid)},
+          {"address", connected ? json(l.link.address) : json(nullptr)},
+          {"signal_dbm", connected ? json(l.link.signal_dbm) : json(nullptr)},
+          {"access_point", l.access_point ? json(*l.access_point) : json(nullptr)},
+          {"error", l.error}};
+      body["led_pattern"] = to_string(l.led);
+    }
     return Response::json(body);
   }
 
@@ -379,6 +392,7 @@ class Api {
   http::HostAllowList hosts_;
   const AutomationService* automation_;
   NotifierService* notifier_;  // may be null
+  LifecycleLoop* lifecycle_;   // may be null
 };
 
 // The pages of the page API (compat.md §1). devlogin and getdata carry the
@@ -502,8 +516,14 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   router.add("POST", "/api/v1/reboot", a.guard(change, [api](const Request&) {
     // Asked for, not done: restarting the services may take seconds (MQTT's
     // goodbye, name resolution), too long for a request. The metering loop
-    // does it at its next step (Device::request_reboot).
-    api->device_.request_reboot();
+    // does it at its next step (Device::request_reboot); with the life
+    // cycle wired, as a short press of Reset, which also opens the access
+    // point (manual §6).
+    if (api->lifecycle_ != nullptr) {
+      api->lifecycle_->press(ButtonPress::kShort);
+    } else {
+      api->device_.request_reboot();
+    }
     return ok();
   }));
 }
