@@ -351,7 +351,9 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   d.server.emplace(std::move(server).value());
   device.start_services();
   // The life cycle's own thread: the radio's calls may block for seconds,
-  // and the LED's fast flashing needs a turn every 25 ms.
+  // and the LED's fast flashing needs a turn every 25 ms. Its first turn
+  // (the access point of a first start) is taken here, before the banner.
+  d.lifecycle->step(d.corrected->steady_now());
   d.lifecycle_thread = std::thread([&d, &clock = *d.corrected] {
     std::mutex idle;
     std::condition_variable never;
