@@ -13,14 +13,18 @@
 // stop the web server, the life cycle, the services (the uplink cancelling
 // its requests, MQTT announcing "offline"), save the meters, exit 0.
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -157,6 +161,38 @@ Result<std::unique_ptr<device::Network>> open_network(const Options& o) {
     return platform::open_nmcli_network(nmcli);
   }
   return make_error("--network must be simulated or nmcli, not '" + o.network + "'");
+}
+
+// The running daemon's process ID, in its data directory while it runs:
+// for `maic-device button short|long`.
+std::filesystem::path pid_file(const Options& o) {
+  return std::filesystem::path(o.data_dir) / "maic-device.pid";
+}
+
+// `maic-device button short|long`: the Reset button on a PC. Sends the
+// daemon that runs on --data-dir SIGHUP (short) or SIGUSR1 (long). A stale
+// PID file (the daemon was killed) names a process that is no maic-device,
+// or none: refused.
+int press_button(const Options& o, const std::string& press) {
+  if (press != "short" && press != "long") {
+    fmt::print(stderr, "maic-device button: short or long, not '{}'\n", press);
+    return 2;
+  }
+  pid_t pid = 0;
+  std::ifstream(pid_file(o)) >> pid;
+  std::string argv0;
+  if (pid > 0)
+    std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/cmdline"), argv0, '\0');
+  if (pid <= 0 || std::filesystem::path(argv0).filename() != "maic-device") {
+    fmt::print(stderr, "maic-device button: no maic-device runs on --data-dir {}\n", o.data_dir);
+    return 1;
+  }
+  if (::kill(pid, press == "short" ? SIGHUP : SIGUSR1) != 0) {
+    fmt::print(stderr, "maic-device button: process {}: {}\n", pid, std::strerror(errno));
+    return 1;
+  }
+  fmt::print("maic-device button: {} press sent to process {}\n", press, pid);
+  return 0;
 }
 
 // What run() opens, in the order it opens it (and closes it in reverse).
@@ -374,6 +410,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   if (device.settings().pin == "0000") {
     fmt::print("the PIN is the default 0000: set your own before adding the device to a server\n");
   }
+  std::ofstream(pid_file(o)) << ::getpid() << "\n";
   if (!o.quiet) fmt::print("{}\n", device::reading_line_legend(3));
   std::fflush(stdout);
   return std::nullopt;
@@ -426,12 +463,14 @@ void meter(const Options& o, Daemon& d) {
 
 // Stop: the web server, the services (the uplink cancelling its requests,
 // MQTT announcing "offline"), then the meters are saved.
-void stop(Daemon& d) {
+void stop(const Options& o, Daemon& d) {
   if (d.server) d.server->stop();
   d.lifecycle_stop = true;
   if (d.lifecycle_thread.joinable()) d.lifecycle_thread.join();
   d.services.stop_all();
   d.device->shutdown();
+  std::error_code ignored;
+  std::filesystem::remove(pid_file(o), ignored);
   fmt::print("maic-device: stopped\n");
 }
 
@@ -445,7 +484,7 @@ int run(const Options& o) {
   if (std::optional<int> failed = open(o, d)) return *failed;
   if (std::optional<int> failed = serve(o, d, *endpoint)) return *failed;
   meter(o, d);
-  stop(d);
+  stop(o, d);
   return 0;
 }
 
@@ -513,6 +552,14 @@ int main(int argc, char** argv) {
                "replay: start again at the end of the file (otherwise the daemon stops there)");
   o.synthetic.add_to(app);
   o.web.add_to(app, "", false);
+  std::string press;
+  CLI::App* button =
+      app.add_subcommand("button",
+                         "press Reset on the daemon that runs on --data-dir: short (reboot into\n"
+                         "access-point mode, as SIGHUP) or long (factory settings, as SIGUSR1)");
+  button->add_option("press", press, "short | long")->required();
+  button->add_option("--data-dir", o.data_dir, "the daemon's data directory");
   CLI11_PARSE(app, argc, argv);
+  if (*button) return maic::press_button(o, press);
   return maic::run(o);
 }
