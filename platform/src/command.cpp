@@ -84,6 +84,8 @@ Result<CommandOutput> run_command(const std::filesystem::path& program,
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
   posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
+  // Descriptors the daemon opened without O_CLOEXEC (sockets) stay with it.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = -1;
   const int spawned =
       ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());

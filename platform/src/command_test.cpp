@@ -1,6 +1,7 @@
 #include "command.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -30,6 +31,15 @@ TEST(RunCommand, KillsAChildThatOverstaysAndReapsIt) {
         << r.error().message;
     EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(5));
   }
+}
+
+TEST(RunCommand, TheChildGetsOnlyItsStandardDescriptors) {
+  const int fd = ::dup2(0, 117);  // without O_CLOEXEC, as a socket may be
+  ASSERT_EQ(fd, 117);
+  auto r = run_command("/bin/sh", {"-c", "ls /proc/self/fd"}, milliseconds(10'000));
+  ::close(fd);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->out.find(std::to_string(fd) + "\n"), std::string::npos) << r->out;
 }
 
 TEST(RunCommand, AMissingProgramIsAnError) {
