@@ -23,6 +23,17 @@ void LifecycleLoop::web_activity(SteadyTime t) {
   if (!activity_ || t > *activity_) activity_ = t;
 }
 
+void LifecycleLoop::scan() {
+  std::lock_guard lock(mutex_);
+  scan_wanted_ = true;
+}
+
+void LifecycleLoop::connect_to(std::string ssid, std::string password) {
+  std::lock_guard lock(mutex_);
+  report_.connect = ConnectReport{ssid, std::nullopt, {}};
+  connect_wanted_.emplace(std::move(ssid), std::move(password));
+}
+
 LifecycleReport LifecycleLoop::report() const {
   std::lock_guard lock(mutex_);
   return report_;
@@ -41,11 +52,15 @@ void LifecycleLoop::note_error(const std::string& what, const Error& e) {
 void LifecycleLoop::step(SteadyTime now) {
   std::vector<ButtonPress> presses;
   std::optional<SteadyTime> activity;
+  bool scan_wanted = false;
+  std::optional<std::pair<std::string, std::string>> connect_wanted;
   {
     std::lock_guard lock(mutex_);
     presses.swap(pending_);
     activity = activity_;
     activity_.reset();
+    std::swap(scan_wanted, scan_wanted_);
+    connect_wanted.swap(connect_wanted_);
   }
   if (parts_.button != nullptr) {
     auto level = parts_.button->pressed();
@@ -71,6 +86,31 @@ void LifecycleLoop::step(SteadyTime now) {
     next_link_poll_.reset();  // the radio is asked again at once
   }
   life_.set_led_enabled(parts_.device.settings().led);
+
+  if (scan_wanted) {
+    auto found = parts_.network.scan();
+    if (found) {
+      std::lock_guard lock(mutex_);
+      report_.networks = std::move(*found);
+    } else {
+      note_error("scan", found.error());
+    }
+  }
+  if (connect_wanted) {
+    const auto& [ssid, password] = *connect_wanted;
+    ConnectResult result = parts_.network.connect(ssid, password);
+    if (options_.log) {
+      options_.log("connecting to " + ssid + ": " + std::string(to_string(result.outcome)) +
+                   (result.message.empty() ? "" : " (" + result.message + ")"));
+    }
+    std::lock_guard lock(mutex_);
+    // A newer request made meanwhile keeps its own "under way".
+    if (!connect_wanted_ && report_.connect && report_.connect->ssid == ssid) {
+      report_.connect->outcome = result.outcome;
+      report_.connect->message = std::move(result.message);
+    }
+    next_link_poll_.reset();
+  }
 
   std::optional<LinkStatus> link;
   if (!next_link_poll_ || now >= *next_link_poll_) {

@@ -23,10 +23,19 @@ namespace maic::device {
 
 class Device;
 
+// The outcome of the last connect_to().
+struct ConnectReport {
+  std::string ssid;
+  std::optional<ConnectOutcome> outcome;  // nullopt: under way
+  std::string message;
+};
+
 // A snapshot for the status API.
 struct LifecycleReport {
   LinkStatus link;
-  std::optional<std::string> access_point;  // the open access point's name
+  std::optional<std::vector<WifiNetwork>> networks;  // the last scan's; nullopt: none yet
+  std::optional<ConnectReport> connect;              // the last connect_to()
+  std::optional<std::string> access_point;           // the open access point's name
   LedPattern led = LedPattern::kOff;
   std::string error;  // the radio's, the LED's or the button's last error; empty when none
 };
@@ -55,6 +64,11 @@ class LifecycleLoop {
   void press(ButtonPress p);
   // A request to the web interface at `t`. Any thread.
   void web_activity(SteadyTime t);
+  // The site's "Refresh" and "Connect" (manual §2), carried out by the next
+  // step() (the radio may take seconds); the outcome shows in report().
+  // `ssid` and `password` validated by the caller. Any thread.
+  void scan();
+  void connect_to(std::string ssid, std::string password);
   // Any thread.
   LifecycleReport report() const;
 
@@ -77,6 +91,8 @@ class LifecycleLoop {
 
   mutable std::mutex mutex_;  // guards the members below
   std::vector<ButtonPress> pending_;
+  bool scan_wanted_ = false;
+  std::optional<std::pair<std::string, std::string>> connect_wanted_;  // ssid, password
   std::optional<SteadyTime> activity_;
   LifecycleReport report_;
 };
