@@ -28,10 +28,10 @@ std::optional<std::filesystem::path> find_program(std::string_view name, std::st
 
 // Runs `program` (a path) with `args` (without argv[0]), stdin from
 // /dev/null and LC_ALL=C (so that tools answer in English, as parsed),
-// the rest of the environment inherited. Kills it (SIGKILL) when `timeout`
-// passes and reports that as an error; the child is always reaped before
-// this returns. Errors: could not start, or timed out. A non-zero exit is
-// not an error: see exit_code. Thread-safe (posix_spawn).
+// the rest of the environment inherited, no descriptor but 0, 1 and 2. Kills it (SIGKILL) when
+// `timeout` passes and reports that as an error; the child is always reaped before this returns.
+// Errors: could not start, or timed out. A non-zero exit is not an error: see exit_code.
+// Thread-safe (posix_spawn).
 Result<CommandOutput> run_command(const std::filesystem::path& program,
                                   const std::vector<std::string>& args,
                                   std::chrono::milliseconds timeout);
