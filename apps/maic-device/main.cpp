@@ -4,25 +4,33 @@
 // sample source and the device (identity, settings, meters, journal,
 // output) and its services (MQTT, the uplink to the data server), start the
 // web server and the services, then meter until SIGINT/SIGTERM (or the end
-// of a replay played once). SIGHUP restarts every service (the manual's
-// short press of Reset: "reboot"); SIGUSR1 restores the factory settings
-// (the long press), keeping the ID, the meters and the journal. Shutdown:
-// stop the web server, stop the services (the uplink cancelling its
-// requests, MQTT announcing "offline"), save the meters, exit 0.
+// of a replay played once). Beside the metering loop, the life cycle's
+// loop (docs/lifecycle.md) runs the radio, the access point, the LED and
+// the Reset button. SIGHUP is the manual's short press of Reset (every
+// service restarts, the access point opens); SIGUSR1 the long press
+// (factory settings, keeping the ID, the meters and the journal, then as
+// the short press); `maic-device button short|long` sends them. Shutdown:
+// stop the web server, the life cycle, the services (the uplink cancelling
+// its requests, MQTT announcing "offline"), save the meters, exit 0.
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../common/server_options.hpp"
@@ -30,9 +38,11 @@
 #include "maic/core/corrected_clock.hpp"
 #include "maic/device/automation_service.hpp"
 #include "maic/device/device.hpp"
+#include "maic/device/lifecycle_loop.hpp"
 #include "maic/device/mqtt_service.hpp"
 #include "maic/device/notifier_service.hpp"
 #include "maic/device/reading_line.hpp"
+#include "maic/device/settings_store.hpp"
 #include "maic/device/uplink_service.hpp"
 #include "maic/device/web_api.hpp"
 #include "maic/http/router.hpp"
@@ -43,7 +53,9 @@
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
 #include "maic/platform/directory_storage.hpp"
+#include "maic/platform/gpio_indicator.hpp"
 #include "maic/platform/gpio_output.hpp"
+#include "maic/platform/nmcli_network.hpp"
 #include "maic/platform/random.hpp"
 #include "maic/platform/system_clock.hpp"
 #include "maic/platform/thermal.hpp"
@@ -63,6 +75,11 @@ struct Options {
   bool loop = false;
   std::optional<std::string> server;     // --server: replaces settings' server.url
   std::vector<std::string> allow_hosts;  // --allow-host: names browsers may use
+  std::string network = "simulated";     // --network: simulated | nmcli
+  std::string wifi_ifname = "wlan0";
+  std::string ap_ifname = "wlan0";
+  std::string led_gpio;     // CHIP:LINE, empty: none
+  std::string button_gpio;  // CHIP:LINE, empty: none
   apps::SyntheticOptions synthetic;
   // http::Limits' defaults are the device's: 64 connections, 16 a client.
   apps::ServerLimitOptions web{http::Limits{}};
@@ -111,6 +128,73 @@ extern "C" void on_factory_reset(int) { g_factory_reset = true; }
 
 void log_line(std::string_view line) { fmt::print(stderr, "maic-device: {}\n", line); }
 
+// "CHIP:LINE" (a --led-gpio or --button-gpio) as its chip and line.
+Result<std::pair<std::string, int>> parse_gpio(std::string_view flag, const std::string& text) {
+  const auto colon = text.rfind(':');
+  int line = -1;
+  if (colon != std::string::npos && colon > 0) {
+    try {
+      std::size_t used = 0;
+      line = std::stoi(text.substr(colon + 1), &used);
+      if (used != text.size() - colon - 1) line = -1;
+    } catch (const std::exception&) {
+      line = -1;
+    }
+  }
+  if (line < 0) return make_error(std::string(flag) + " " + text + ": not CHIP:LINE");
+  return std::pair(text.substr(0, colon), line);
+}
+
+// The radio the --network option names: on a PC a simulated one, joined to
+// a simulated network at once (the settings hold no Wi-Fi network yet), so
+// that everything works as before; on a Raspberry Pi NetworkManager's.
+Result<std::unique_ptr<device::Network>> open_network(const Options& o) {
+  if (o.network == "simulated") {
+    return std::unique_ptr<device::Network>(std::make_unique<device::SimulatedNetwork>(
+        std::vector<device::SimulatedNetwork::Air>{{{"maic-simulated", -50, true}, "simulated"}},
+        "maic-simulated"));
+  }
+  if (o.network == "nmcli") {
+    platform::NmcliOptions nmcli;
+    nmcli.station_ifname = o.wifi_ifname;
+    nmcli.ap_ifname = o.ap_ifname;
+    return platform::open_nmcli_network(nmcli);
+  }
+  return make_error("--network must be simulated or nmcli, not '" + o.network + "'");
+}
+
+// The running daemon's process ID, in its data directory while it runs:
+// for `maic-device button short|long`.
+std::filesystem::path pid_file(const Options& o) {
+  return std::filesystem::path(o.data_dir) / "maic-device.pid";
+}
+
+// `maic-device button short|long`: the Reset button on a PC. Sends the
+// daemon that runs on --data-dir SIGHUP (short) or SIGUSR1 (long). A stale
+// PID file (the daemon was killed) names a process that is no maic-device,
+// or none: refused.
+int press_button(const Options& o, const std::string& press) {
+  if (press != "short" && press != "long") {
+    fmt::print(stderr, "maic-device button: short or long, not '{}'\n", press);
+    return 2;
+  }
+  pid_t pid = 0;
+  std::ifstream(pid_file(o)) >> pid;
+  std::string argv0;
+  if (pid > 0)
+    std::getline(std::ifstream("/proc/" + std::to_string(pid) + "/cmdline"), argv0, '\0');
+  if (pid <= 0 || std::filesystem::path(argv0).filename() != "maic-device") {
+    fmt::print(stderr, "maic-device button: no maic-device runs on --data-dir {}\n", o.data_dir);
+    return 1;
+  }
+  if (::kill(pid, press == "short" ? SIGHUP : SIGUSR1) != 0) {
+    fmt::print(stderr, "maic-device button: process {}: {}\n", pid, std::strerror(errno));
+    return 1;
+  }
+  fmt::print("maic-device button: {} press sent to process {}\n", press, pid);
+  return 0;
+}
+
 // What run() opens, in the order it opens it (and closes it in reverse).
 struct Daemon {
   std::unique_ptr<platform::DirectoryStorage> storage;
@@ -121,6 +205,13 @@ struct Daemon {
   device::AutomationService* automation = nullptr;  // owned by `services`
   device::NotifierService* notifier = nullptr;      // in `services`
   std::unique_ptr<device::Device> device;
+  // The life cycle (docs/lifecycle.md) and what it drives.
+  std::unique_ptr<device::Network> network;
+  std::unique_ptr<device::Led> led;
+  std::unique_ptr<device::ButtonLine> button;
+  std::optional<device::LifecycleLoop> lifecycle;
+  std::thread lifecycle_thread;
+  std::atomic<bool> lifecycle_stop{false};
   http::Router router;
   std::optional<http::Server> server;
 };
@@ -139,6 +230,9 @@ std::optional<int> open(const Options& o, Daemon& d) {
       o.time_scale, o.start_time ? std::optional(from_unix_seconds(*o.start_time)) : std::nullopt);
   d.corrected = std::make_unique<CorrectedClock>(*d.system);
   const Clock& clock = *d.corrected;
+  // The first start (manual §2): no settings saved yet.
+  const auto saved_settings = d.storage->read_file(device::kSettingsFile);
+  const bool first_start = saved_settings.ok() && !saved_settings->has_value();
   auto source = open_source(o, clock.steady_now(), clock.wall_now());
   if (!source) {
     fmt::print(stderr, "maic-device: {}\n", source.error().message);
@@ -212,6 +306,37 @@ std::optional<int> open(const Options& o, Daemon& d) {
   auto automation = std::make_unique<device::AutomationService>(device, clock, automation_hooks);
   d.automation = automation.get();
   d.services.add(std::move(automation));
+
+  auto network = open_network(o);
+  if (!network) {
+    fmt::print(stderr, "maic-device: --network {}: {}\n", o.network, network.error().message);
+    return 2;
+  }
+  d.network = std::move(network).value();
+  if (!o.led_gpio.empty()) {
+    auto where = parse_gpio("--led-gpio", o.led_gpio);
+    auto led = where ? platform::open_gpio_led(where->first, where->second, false)
+                     : Result<std::unique_ptr<device::Led>>(where.error());
+    if (!led) {
+      fmt::print(stderr, "maic-device: {}\n", led.error().message);
+      return 2;
+    }
+    d.led = std::move(led).value();
+  }
+  if (!o.button_gpio.empty()) {
+    auto where = parse_gpio("--button-gpio", o.button_gpio);
+    auto button = where ? platform::open_gpio_button(where->first, where->second, true)
+                        : Result<std::unique_ptr<device::ButtonLine>>(where.error());
+    if (!button) {
+      fmt::print(stderr, "maic-device: {}\n", button.error().message);
+      return 2;
+    }
+    d.button = std::move(button).value();
+  }
+  device::LifecycleLoop::Options lifecycle_options;
+  lifecycle_options.log = log_line;
+  d.lifecycle.emplace(device::LifecycleLoop::Parts{device, *d.network, d.led.get(), d.button.get()},
+                      clock.steady_now(), first_start, std::move(lifecycle_options));
   return std::nullopt;
 }
 
@@ -233,6 +358,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   web_options.host_names = web_host_names(o);
   web_options.automation = d.automation;
   web_options.notifier = d.notifier;
+  web_options.lifecycle = &*d.lifecycle;
   device::add_web_routes(d.router, device, *d.corrected, http::static_handler(web::device_assets()),
                          web_options);
   http::ServerOptions server_options;
@@ -246,14 +372,33 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   server_options.on_error = [](std::string_view what) {
     fmt::print(stderr, "maic-device: web: {}\n", what);
   };
-  auto server = http::Server::start(
-      server_options, [&router = d.router](const http::Request& q) { return router.handle(q); });
+  // Every request is work with the web interface: it keeps the access
+  // point open (manual §6).
+  auto server =
+      http::Server::start(server_options, [&router = d.router, &lifecycle = *d.lifecycle,
+                                           &clock = *d.corrected](const http::Request& q) {
+        lifecycle.web_activity(clock.steady_now());
+        return router.handle(q);
+      });
   if (!server) {
     fmt::print(stderr, "maic-device: cannot listen on {}: {}\n", o.listen, server.error().message);
     return 1;
   }
   d.server.emplace(std::move(server).value());
   device.start_services();
+  // The life cycle's own thread: the radio's calls may block for seconds,
+  // and the LED's fast flashing needs a turn every 25 ms. Its first turn
+  // (the access point of a first start) is taken here, before the banner.
+  d.lifecycle->step(d.corrected->steady_now());
+  d.lifecycle_thread = std::thread([&d, &clock = *d.corrected] {
+    std::mutex idle;
+    std::condition_variable never;
+    while (!d.lifecycle_stop) {
+      d.lifecycle->step(clock.steady_now());
+      std::unique_lock lock(idle);
+      never.wait_for(lock, std::chrono::milliseconds(25));
+    }
+  });
 
   const device::DeviceStatus status = device.status();
   fmt::print("maic-device {} — device {} ({}), data in {}\n", MAIC_VERSION, status.identity.devid,
@@ -265,14 +410,15 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   if (device.settings().pin == "0000") {
     fmt::print("the PIN is the default 0000: set your own before adding the device to a server\n");
   }
+  std::ofstream(pid_file(o)) << ::getpid() << "\n";
   if (!o.quiet) fmt::print("{}\n", device::reading_line_legend(3));
   std::fflush(stdout);
   return std::nullopt;
 }
 
 // Meter until a signal, the end of a replay played once, or --run-for.
-// SIGHUP reboots (every service restarts); SIGUSR1 restores the factory
-// settings.
+// SIGHUP is a short press of Reset (every service restarts, the access
+// point opens); SIGUSR1 a long press (factory settings, then as SIGHUP).
 void meter(const Options& o, Daemon& d) {
   device::Device& device = *d.device;
   const Clock& clock = *d.corrected;
@@ -288,13 +434,15 @@ void meter(const Options& o, Daemon& d) {
   std::mutex idle;
   std::condition_variable never;
   while (!g_stop) {
+    // The life cycle's loop carries the presses out: it asks for the
+    // reboot, which a step below does.
     if (g_restart.exchange(false)) {
       fmt::print("maic-device: restarting services\n");
-      device.request_reboot();  // done by the step below
+      d.lifecycle->press(device::ButtonPress::kShort);
     }
     if (g_factory_reset.exchange(false)) {
-      const Status reset = device.factory_reset();
-      fmt::print("maic-device: factory reset: {}\n", reset ? "done" : reset.error().message);
+      fmt::print("maic-device: restoring factory settings\n");
+      d.lifecycle->press(device::ButtonPress::kLong);
     }
     const std::vector<Reading> readings = device.step();
     if (!o.quiet) {
@@ -315,10 +463,14 @@ void meter(const Options& o, Daemon& d) {
 
 // Stop: the web server, the services (the uplink cancelling its requests,
 // MQTT announcing "offline"), then the meters are saved.
-void stop(Daemon& d) {
+void stop(const Options& o, Daemon& d) {
   if (d.server) d.server->stop();
+  d.lifecycle_stop = true;
+  if (d.lifecycle_thread.joinable()) d.lifecycle_thread.join();
   d.services.stop_all();
   d.device->shutdown();
+  std::error_code ignored;
+  std::filesystem::remove(pid_file(o), ignored);
   fmt::print("maic-device: stopped\n");
 }
 
@@ -332,7 +484,7 @@ int run(const Options& o) {
   if (std::optional<int> failed = open(o, d)) return *failed;
   if (std::optional<int> failed = serve(o, d, *endpoint)) return *failed;
   meter(o, d);
-  stop(d);
+  stop(o, d);
   return 0;
 }
 
@@ -383,11 +535,31 @@ int main(int argc, char** argv) {
       "localhost, this machine's host name and <host name>.local; a browser's request\n"
       "naming another Host is refused (DNS rebinding). \"*\": any name. Scripts without\n"
       "cookies are served under any Host (docs/security.md)");
+  app.add_option("--network", o.network,
+                 "the Wi-Fi radio: simulated (a PC; joined to a simulated network) | nmcli\n"
+                 "(NetworkManager, a Raspberry Pi) (docs/lifecycle.md)")
+      ->capture_default_str();
+  app.add_option("--wifi-ifname", o.wifi_ifname, "nmcli: the station's interface")
+      ->capture_default_str();
+  app.add_option("--ap-ifname", o.ap_ifname,
+                 "nmcli: the access point's interface (uap0 beside wlan0 keeps both up)")
+      ->capture_default_str();
+  app.add_option("--led-gpio", o.led_gpio, "the status LED on GPIO CHIP:LINE (libgpiod)");
+  app.add_option("--button-gpio", o.button_gpio,
+                 "the Reset button on GPIO CHIP:LINE, to ground (pull-up; libgpiod)");
   app.add_flag("--quiet,-q", o.quiet, "do not print readings");
   app.add_flag("--loop", o.loop,
                "replay: start again at the end of the file (otherwise the daemon stops there)");
   o.synthetic.add_to(app);
   o.web.add_to(app, "", false);
+  std::string press;
+  CLI::App* button =
+      app.add_subcommand("button",
+                         "press Reset on the daemon that runs on --data-dir: short (reboot into\n"
+                         "access-point mode, as SIGHUP) or long (factory settings, as SIGUSR1)");
+  button->add_option("press", press, "short | long")->required();
+  button->add_option("--data-dir", o.data_dir, "the daemon's data directory");
   CLI11_PARSE(app, argc, argv);
+  if (*button) return maic::press_button(o, press);
   return maic::run(o);
 }

@@ -176,7 +176,8 @@ class Api {
         limiter_(clock, options.requests_per_second, options.burst),
         hosts_(options.host_names),
         automation_(options.automation),
-        notifier_(options.notifier) {}
+        notifier_(options.notifier),
+        lifecycle_(options.lifecycle) {}
 
   // The built-in site's files pass through here: load shedding only. They
   // are public and change nothing, and a link from another site to the
@@ -306,6 +307,33 @@ class Api {
     // --- automation
     if (automation_ != nullptr)
       body["automation"] = automation_status_to_json(automation_->status());
+    if (lifecycle_ != nullptr) {
+      const LifecycleReport l = lifecycle_->report();
+      const bool connected = l.link.state == LinkState::kConnected;
+      body["network"] = {
+          {"state", to_string(l.link.state)},
+          {"ssid", l.link.state == LinkState::kDisconnected ? json(nullptr) : json(l.link.ssid)},
+          {"address", connected ? json(l.link.address) : json(nullptr)},
+          {"signal_dbm", connected ? json(l.link.signal_dbm) : json(nullptr)},
+          {"access_point", l.access_point ? json(*l.access_point) : json(nullptr)},
+          {"error", l.error},
+          {"networks", nullptr},
+          {"connect", nullptr}};
+      if (l.networks) {
+        json list = json::array();
+        for (const WifiNetwork& n : *l.networks) {
+          list.push_back({{"ssid", n.ssid}, {"signal_dbm", n.signal_dbm}, {"secured", n.secured}});
+        }
+        body["network"]["networks"] = std::move(list);
+      }
+      if (l.connect) {
+        body["network"]["connect"] = {
+            {"ssid", l.connect->ssid},
+            {"result", l.connect->outcome ? json(to_string(*l.connect->outcome)) : json(nullptr)},
+            {"message", l.connect->message}};
+      }
+      body["led_pattern"] = to_string(l.led);
+    }
     return Response::json(body);
   }
 
@@ -379,6 +407,7 @@ class Api {
   http::HostAllowList hosts_;
   const AutomationService* automation_;
   NotifierService* notifier_;  // may be null
+  LifecycleLoop* lifecycle_;   // may be null
 };
 
 // The pages of the page API (compat.md §1). devlogin and getdata carry the
@@ -499,11 +528,45 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   router.add("POST", "/api/v1/notifications/test",
              a.guard(change, [api](const Request&) { return api->notification_test(); }));
   // --- End of notifications ---
+  // The manual's "WiFi and Network" section (§2): "Refresh" and "Connect",
+  // asked for here and carried out by the life cycle's loop (the radio takes
+  // seconds); the outcome shows in the status ("network").
+  router.add("POST", "/api/v1/wifi/scan", a.guard(change, [api](const Request&) {
+    if (api->lifecycle_ == nullptr) return Response::error(503, "no radio");
+    api->lifecycle_->scan();
+    return ok();
+  }));
+  router.add("POST", "/api/v1/wifi/connect", a.guard(change_json, [api](const Request& q) {
+    if (api->lifecycle_ == nullptr) return Response::error(503, "no radio");
+    const auto body = json_body(q);
+    if (!body) return body.error();
+    if (!body->is_object() || !body->contains("ssid") || !(*body)["ssid"].is_string())
+      return Response::error(400, "ssid: a string is required");
+    const std::string ssid = (*body)["ssid"].get<std::string>();
+    std::string password;
+    if (body->contains("password")) {
+      if (!(*body)["password"].is_string())
+        return Response::error(400, "password: a string is expected");
+      password = (*body)["password"].get<std::string>();
+    }
+    // IEEE 802.11: a name of 1..32 bytes; WPA2-PSK: a passphrase of 8..63.
+    if (ssid.empty() || ssid.size() > 32) return Response::error(400, "ssid: 1 to 32 bytes");
+    if (!password.empty() && (password.size() < 8 || password.size() > 63))
+      return Response::error(400, "password: none, or 8 to 63 characters");
+    api->lifecycle_->connect_to(ssid, std::move(password));
+    return ok();
+  }));
   router.add("POST", "/api/v1/reboot", a.guard(change, [api](const Request&) {
     // Asked for, not done: restarting the services may take seconds (MQTT's
     // goodbye, name resolution), too long for a request. The metering loop
-    // does it at its next step (Device::request_reboot).
-    api->device_.request_reboot();
+    // does it at its next step (Device::request_reboot); with the life
+    // cycle wired, as a short press of Reset, which also opens the access
+    // point (manual §6).
+    if (api->lifecycle_ != nullptr) {
+      api->lifecycle_->press(ButtonPress::kShort);
+    } else {
+      api->device_.request_reboot();
+    }
     return ok();
   }));
 }

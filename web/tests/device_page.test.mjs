@@ -123,6 +123,12 @@ test(
       assert.match(await page.locator("#status").innerText(), /^live/);
       await page.locator("#server").filter({ hasText: /^Data server: (connecting|error) · \d+ minutes? waiting/ })
         .waitFor({ timeout: READING_MS });
+      // The simulated radio, joined at once; a first start opens the access
+      // point (slow flashing) for 15 minutes of the daemon's time.
+      await page.locator("#network")
+        .filter({ hasText: /^Wi-Fi: connected to maic-simulated \(192\.168\.1\.50, -50 dBm\)/ })
+        .filter({ hasText: /LED (flashing slowly|on)$/ })
+        .waitFor({ timeout: READING_MS });
       assert.match(await page.locator("#title").innerText(), /\S/);
       assert.deepEqual(pageErrors, []);
 

@@ -40,6 +40,7 @@ const ui = {
   table: element("readings", HTMLTableElement),
   device: element("device", HTMLDListElement),
   server: element("server", HTMLParagraphElement),
+  network: element("network", HTMLParagraphElement),
 };
 
 let shown: Layout | undefined;
@@ -178,16 +179,59 @@ function describeServer(s: ServerStatus): string {
   return parts.join(" · ");
 }
 
+// The manual's status bar and its LED (§1, §2): the Wi-Fi link, the
+// access point while it is open, and what the LED shows.
+interface NetworkStatus {
+  state: string; // "disconnected", "connecting", "connected"
+  ssid: string | null;
+  address: string | null;
+  signal_dbm: number | null;
+  access_point: string | null; // its name while open
+  error: string;
+}
+
+const LED_TEXT: Readonly<Record<string, string>> = {
+  off: "off",
+  fast: "flashing quickly",
+  slow: "flashing slowly",
+  steady: "on",
+};
+
+function describeNetwork(n: NetworkStatus, led: string | undefined): string {
+  let link = `Wi-Fi: ${n.state}`;
+  if (n.ssid) link += ` ${n.state === "connected" ? "to" : "with"} ${n.ssid}`;
+  const details = [n.address, n.signal_dbm === null ? null : `${n.signal_dbm} dBm`].filter(
+    (d): d is string => d !== null,
+  );
+  if (details.length > 0) link += ` (${details.join(", ")})`;
+  const parts = [link];
+  if (n.access_point) parts.push(`access point ${n.access_point} open`);
+  if (led) parts.push(`LED ${LED_TEXT[led] ?? led}`);
+  if (n.error) parts.push(n.error);
+  return parts.join(" · ");
+}
+
 async function pollServer(): Promise<void> {
   try {
     const response = await fetch(STATUS_URL, { cache: "no-store" });
     if (response.ok) {
-      const body = (await response.json()) as { server?: ServerStatus };
+      const body = (await response.json()) as {
+        server?: ServerStatus;
+        network?: NetworkStatus;
+        led_pattern?: string;
+      };
       const s = body.server;
       if (s && typeof s.state === "string") {
         ui.server.dataset["state"] = s.state;
         ui.server.hidden = s.state === "disabled";
         ui.server.textContent = describeServer(s);
+      }
+      const n = body.network;
+      if (n && typeof n.state === "string") {
+        ui.network.dataset["state"] = n.state;
+        ui.network.dataset["led"] = body.led_pattern ?? "";
+        ui.network.hidden = false;
+        ui.network.textContent = describeNetwork(n, body.led_pattern);
       }
     }
   } catch {

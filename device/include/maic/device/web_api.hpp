@@ -19,6 +19,7 @@
 
 #include "maic/device/automation_service.hpp"
 #include "maic/device/device.hpp"
+#include "maic/device/lifecycle_loop.hpp"
 #include "maic/http/expected.hpp"
 #include "maic/http/router.hpp"
 
@@ -41,6 +42,11 @@ struct WebApiOptions {
   // and /metrics. Null: none (the test route answers 503).
   NotifierService* notifier = nullptr;
   // --- End of notifications ---
+  // The life cycle (lifecycle_loop.hpp), which must outlive the router:
+  // the status API's "network" and "led_pattern", and POST /api/v1/reboot
+  // as a short press of Reset (the access point opens). Null: not wired
+  // (the reboot restarts the services only).
+  LifecycleLoop* lifecycle = nullptr;
 };
 
 // Adds every route. `site` serves the built-in site's files (the prefix "/"

@@ -1,0 +1,51 @@
+// The Wi-Fi radio through NetworkManager's command-line client (nmcli), for
+// a Raspberry Pi: the device's Network (device/network.hpp) selected by the
+// daemon's setting. docs/lifecycle.md says how to check it on a Pi by hand.
+//
+// What it runs (terse output, LC_ALL=C, each call bounded by a timeout):
+//   scan      nmcli -t -f SSID,SIGNAL,SECURITY dev wifi list ifname IF
+//   connect   nmcli -w S dev wifi connect SSID [password PW] ifname IF
+//   link      nmcli -t -f GENERAL.STATE,GENERAL.CONNECTION,IP4.ADDRESS dev show IF
+//             nmcli -t -f IN-USE,SSID,SIGNAL dev wifi list ifname IF --rescan no
+//   AP on     nmcli con delete AP (whatever it was), then
+//             nmcli con add type wifi ifname APIF con-name AP autoconnect no ssid NAME
+//                   802-11-wireless.mode ap ipv4.method shared
+//             nmcli con up AP
+//   AP off    nmcli con delete AP
+// `nmcli dev wifi hotspot` is not used: it always sets a password, and the
+// manual's access point has none.
+//
+// The password is on nmcli's command line, visible to other local users
+// through /proc for the moment nmcli runs; on the single-purpose Pi that
+// is accepted.
+//
+// Coexistence: one radio serves a station link and an access point at once
+// only on two interfaces; ap_ifname "uap0" (made with `iw dev wlan0
+// interface add uap0 type __ap`) gives that on a Pi's Broadcom chip. With
+// both on wlan0, the access point replaces the station link while it is on.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "maic/core/result.hpp"
+#include "maic/device/network.hpp"
+
+namespace maic::platform {
+
+struct NmcliOptions {
+  std::string program = "nmcli";  // a name looked up in `path`, or a path
+  std::string path;               // PATH's syntax; empty: this process's PATH
+  std::string station_ifname = "wlan0";
+  std::string ap_ifname = "wlan0";
+  std::string ap_connection = "maic-ap";  // the name of NetworkManager's profile for the AP
+  std::chrono::milliseconds timeout = std::chrono::seconds(15);  // each command but connect
+  std::chrono::seconds connect_wait = std::chrono::seconds(45);  // nmcli -w; the timeout adds 5 s
+};
+
+// Finds nmcli; fails when it is not installed ("nmcli not found on PATH").
+// Nothing runs until the first call.
+Result<std::unique_ptr<device::Network>> open_nmcli_network(NmcliOptions options);
+
+}  // namespace maic::platform
