@@ -113,6 +113,11 @@ bool AccessControl::authorised(std::string_view address, std::string_view token)
   return by_address || by_session;
 }
 
+void AccessControl::logout(std::string_view token) {
+  std::lock_guard lock(mutex_);
+  if (const auto s = sessions_.find(token); s != sessions_.end()) sessions_.erase(s);
+}
+
 void AccessControl::revoke_all() {
   std::lock_guard lock(mutex_);
   addresses_.clear();

@@ -61,6 +61,8 @@ struct Device::State {
 
   // Set by request_reboot() from any thread, acted on by step().
   std::atomic<bool> reboot_requested{false};
+  // Set by request_server_check(), acted on by step().
+  std::atomic<bool> server_check_requested{false};
   mutable std::mutex mutex;  // guards everything below but `source`
   DeviceConfig config;
   std::unique_ptr<metering::MeterSource> source;  // the metering thread's alone
@@ -152,6 +154,8 @@ Device::~Device() { shutdown(); }
 std::vector<Reading> Device::step() {
   State& s = *state_;
   if (s.reboot_requested.exchange(false)) restart_services();
+  if (s.server_check_requested.exchange(false) && options_.services != nullptr)
+    options_.services->restart("server", current_settings());
   const SteadyTime now = clock_.steady_now();
   const WallTime wall = clock_.wall_now();
   std::vector<Reading> readings;
@@ -457,6 +461,8 @@ void Device::restart_services() {
 }
 
 void Device::request_reboot() { state_->reboot_requested = true; }
+
+void Device::request_server_check() { state_->server_check_requested = true; }
 
 ServiceSet::CurrentSettings Device::current_settings() const {
   return [this] { return settings(); };

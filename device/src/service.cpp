@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iterator>
 
@@ -62,14 +63,23 @@ void ServiceSet::restart_all(const CurrentSettings& current) {
   renew(current, &Service::restart, "restart");
 }
 
+bool ServiceSet::restart(std::string_view name, const CurrentSettings& current) {
+  const bool known = std::ranges::any_of(entries_, [&](const auto& e) {
+    return e->service->name() == name;
+  });
+  if (known) renew(current, &Service::restart, "restart", name);
+  return known;
+}
+
 void ServiceSet::renew(const CurrentSettings& current, Status (Service::*call)(const Settings&),
-                       std::string_view what) {
+                       std::string_view what, std::string_view only) {
   std::lock_guard life(lifecycle_);
   if (!running_) return;
   // Read under lifecycle_: a change saved before this call took the lock is
   // in it, and one saved after is handed on by its own call, which follows.
   const Settings settings = current();
   for (auto& e : entries_) {
+    if (!only.empty() && e->service->name() != only) continue;
     if (takes_steps(*e)) {
       record(*e, (e->service.get()->*call)(settings), what);
     } else {

@@ -13,6 +13,7 @@
 #include "maic/http/cookie.hpp"
 #include "maic/http/expected.hpp"
 #include "maic/http/json.hpp"
+#include "maic/http/page_headers.hpp"
 #include "metrics.hpp"
 #include "readings_json.hpp"
 
@@ -28,6 +29,20 @@ constexpr std::string_view kCookie = "maic_session";
 Response with_cookie(Response r, const std::string& token) {
   r.headers.add("Set-Cookie",
                 fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict", kCookie, token));
+  return r;
+}
+
+// The manual's factory PIN (§4): the site warns on every page while it is
+// set, and the data server refuses to add a device that still has it.
+constexpr std::string_view kFactoryPin = "0000";
+
+// A navigation's answer: "see `location`" (RFC 9110 §15.4.4), relative so
+// that the site also works behind a proxy under a sub-path.
+Response see_other(std::string location) {
+  Response r;
+  r.status = 303;
+  r.headers.set("Location", std::move(location));
+  r.headers.set("Cache-Control", "no-store");
   return r;
 }
 
@@ -232,6 +247,62 @@ class Api {
   // The page API: `GET /?page=<name>`, dispatched by kPages below.
   Response root(const Request& q);
 
+  // The site's files, with the headers of a page that holds a session.
+  Response site_file(const Request& q) {
+    Response r = site_(q);
+    http::add_page_headers(r);
+    return r;
+  }
+
+  // "/" without page=: the site for a browser with a live session, the
+  // log-in page (title "MAIC Login", compat.md §1) for everyone else. An
+  // address grant alone (a script's devlogin) does not open the site: the
+  // site's changes need the session's CSRF token.
+  Response front_page(const Request& q) {
+    const bool signed_in = !device_.access().session_csrf(session_of(q)).empty();
+    Request file = q;
+    file.path = signed_in ? "/" : "/login.html";
+    return site_file(file);
+  }
+
+  // POST /login: the log-in page's form (pin=<PIN>), a real navigation as
+  // the exporters' headless browsers expect (compat.md §1): the answer
+  // sets the session cookie and sends the browser back to "/", which then
+  // is the site. A refusal goes back to the log-in page with the reason
+  // in the query, which the page shows in its language.
+  Response login_form(const Request& q) {
+    auto form = http::parse_form(q.body);
+    if (!form) return Response::error(400, form.error().message);
+    const std::string pin(form->get("pin").value_or(""));
+    Response answer = login(device_, q, pin);
+    switch (answer.status) {
+      case 200: {
+        Response r = see_other("./");
+        for (const http::Headers::Field& f : answer.headers)
+          if (f.name == "Set-Cookie") r.headers.add(f.name, f.value);
+        return r;
+      }
+      case 403:
+        return see_other("./?login=wrong");
+      case 429:
+        return see_other(fmt::format("./?login=locked&retry={}",
+                                     answer.headers.get("Retry-After").value_or("60")));
+      default:
+        return answer;
+    }
+  }
+
+  // GET /api/v1/session: what the site needs after its log-in navigation:
+  // the session's CSRF token (this origin alone can read it: no CORS, and
+  // cross-site requests are refused) and whether the factory PIN is set.
+  Response session(const Request& q) {
+    const Settings s = device_.settings();
+    return Response::json({{"devid", device_.identity().devid},
+                           {"csrf_token", device_.access().session_csrf(session_of(q))},
+                           {"factory_pin", s.pin == kFactoryPin},
+                           {"language", s.language}});
+  }
+
   Response devlogin(const Request& q) {
     return login(device_, q, q.query.get("devpass").value_or(""));
   }
@@ -288,6 +359,8 @@ class Api {
     json body({{"devid", s.identity.devid},
                {"devtype", s.identity.devtype},
                {"firmware", s.firmware_version},
+               // The site's language (manual code): the log-in page opens in it.
+               {"language", device_.settings().language},
                {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(s.uptime).count()},
                {"address", s.web_address},
                {"source", {{"description", s.source.description}, {"error", s.source.last_error}}},
@@ -427,7 +500,7 @@ constexpr Page kPages[] = {
 
 Response Api::root(const Request& q) {
   const auto name = q.query.get("page");
-  if (!name) return site_(q);
+  if (!name) return front_page(q);
   const auto page = std::find_if(std::begin(kPages), std::end(kPages),
                                  [&](const Page& p) { return p.name == *name; });
   if (page == std::end(kPages))
@@ -463,9 +536,26 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   Api& a = *api;
   // root() applies each page's rules; without page= it is the site.
   router.add("GET", "/", a.shed([api](const Request& q) { return api->root(q); }));
-  router.add_prefix("GET", "/", a.shed(site));
+  router.add_prefix("GET", "/", a.shed([api](const Request& q) { return api->site_file(q); }));
   const Rules open{Access::kOpen}, read{Access::kRead}, change{Access::kChange};
   const Rules change_json{Access::kChange, true};
+  router.add("POST", "/login",
+             a.guard({Access::kLogin}, [api](const Request& q) { return api->login_form(q); }));
+  router.add("GET", "/api/v1/session",
+             a.guard(read, [api](const Request& q) { return api->session(q); }));
+  router.add("POST", "/api/v1/logout", a.guard(change, [api](const Request& q) {
+    api->device_.access().logout(session_of(q));
+    Response r = ok();
+    r.headers.add("Set-Cookie", fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+                                            kCookie));
+    return r;
+  }));
+  // The Data Server section's "check connection": the uplink says hello
+  // again at once; the outcome shows in the status ("server").
+  router.add("POST", "/api/v1/server/check", a.guard(change, [api](const Request&) {
+    api->device_.request_server_check();
+    return ok();
+  }));
   router.add("GET", "/api/v1/status",
              a.guard(open, [api](const Request&) { return api->status(); }));
   router.add("GET", "/api/v1/readings", a.guard(open, [api](const Request&) {

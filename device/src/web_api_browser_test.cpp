@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "maic/device/settings_json.hpp"
 #include "maic/device/web_api.hpp"
 #include "maic/metering/synthetic.hpp"
 #include "maic/metering/waveform_meter.hpp"
@@ -43,8 +44,10 @@ struct Device1 {
                           o);
     EXPECT_TRUE(d.ok()) << d.error().message;
     device = std::move(d).value();
+    // The site's files answer with their path: which page "/" served shows.
     add_web_routes(
-        router, *device, clock, [](const Request&) { return Response::text("the site"); }, options);
+        router, *device, clock, [](const Request& q) { return Response::text("file " + q.path); },
+        options);
     clock.advance(std::chrono::seconds(5));
     device->step();
   }
@@ -321,6 +324,119 @@ TEST(WebApiBrowser, TheDeviceWidePinBudgetHoldsAgainstManyAddresses) {
   // The backoff ends by time.
   d.clock.advance(std::chrono::seconds(retry));
   EXPECT_EQ(d.get("/?page=devlogin&devpass=0000", {}, "10.0.2.1").status, 200);
+}
+
+}  // namespace
+}  // namespace maic::device
+
+namespace maic::device {
+namespace {
+
+// The log-in page's form, as a browser posts it (compat.md §1: the
+// exporters' headless browsers fill `.minput`, click `.msbmit`, and wait
+// for the navigation).
+Response post_form(Device1& d, std::string body, std::string origin = std::string(kOrigin),
+                   std::string fetch_site = "same-origin") {
+  Fields f{{"Host", std::string(kHost)},
+           {"Origin", std::move(origin)},
+           {"Sec-Fetch-Site", std::move(fetch_site)},
+           {"Content-Type", "application/x-www-form-urlencoded"}};
+  return d.call("POST", "/login", std::move(f), std::move(body));
+}
+
+std::string cookie_of(const Response& r) {
+  const std::string set(r.headers.get("Set-Cookie").value_or(""));
+  return set.substr(0, set.find(';'));
+}
+
+TEST(WebSite, FrontPageIsTheLoginPageUntilTheFormSetsASession) {
+  Device1 d;
+  const Response before = d.get("/", {{"Host", std::string(kHost)}});
+  EXPECT_EQ(before.body, "file /login.html");
+  EXPECT_TRUE(before.headers.contains("Content-Security-Policy"));
+
+  const Response in = post_form(d, "pin=0000");
+  EXPECT_EQ(in.status, 303);
+  EXPECT_EQ(in.headers.get("Location"), "./");
+  const std::string cookie = cookie_of(in);
+  ASSERT_TRUE(cookie.starts_with("maic_session=")) << cookie;
+
+  const Fields with_cookie{{"Host", std::string(kHost)}, {"Cookie", cookie}};
+  EXPECT_EQ(d.get("/", with_cookie).body, "file /");
+  // The exporter's next step: getwdata in the same browser.
+  const Response data = d.get("/?page=getwdata", with_cookie);
+  EXPECT_EQ(data.status, 200) << data.body;
+  EXPECT_TRUE(json::parse(data.body).contains("data"));
+}
+
+TEST(WebSite, AnAddressGrantAloneDoesNotOpenTheSite) {
+  Device1 d;
+  ASSERT_EQ(d.get("/?page=devlogin&devpass=0000").status, 200);
+  EXPECT_EQ(d.get("/?page=getwdata").status, 200);  // the script's grant works...
+  EXPECT_EQ(d.get("/").body, "file /login.html");   // ...but is no session
+}
+
+TEST(WebSite, AWrongPinGoesBackToTheLoginPageWithTheReason) {
+  Device1 d;
+  const Response r = post_form(d, "pin=1234");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(r.headers.get("Location"), "./?login=wrong");
+  EXPECT_FALSE(r.headers.contains("Set-Cookie"));
+  // The page API's lockout: five wrong PINs in a row lock the address.
+  for (int i = 0; i < 4; ++i) post_form(d, "pin=1234");
+  const Response locked = post_form(d, "pin=0000");
+  EXPECT_EQ(locked.status, 303);
+  EXPECT_TRUE(std::string(locked.headers.get("Location").value_or("")).starts_with(
+      "./?login=locked&retry="))
+      << locked.headers.get("Location").value_or("");
+  EXPECT_FALSE(locked.headers.contains("Set-Cookie"));
+}
+
+TEST(WebSite, TheFormIsRefusedFromAnotherSite) {
+  Device1 d;
+  for (const auto& [origin, site] : {std::pair{"http://attacker.example", "cross-site"},
+                                     std::pair{"http://192.168.1.1", "same-site"},
+                                     std::pair{"null", "cross-site"}}) {
+    const Response r = post_form(d, "pin=0000", origin, site);
+    EXPECT_EQ(r.status, 403) << origin;
+    EXPECT_FALSE(r.headers.contains("Set-Cookie")) << origin;
+  }
+}
+
+TEST(WebSite, TheSessionGivesItsCsrfTokenAndWhetherTheFactoryPinIsSet) {
+  Device1 d;
+  const Session s = browser_login(d);
+  const Response r = d.get("/api/v1/session", same_origin(s, false));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json body = json::parse(r.body);
+  EXPECT_EQ(body["csrf_token"], s.csrf);
+  EXPECT_EQ(body["factory_pin"], true);
+  ASSERT_TRUE(d.device->update_settings(json_patch({{"pin", "4711"}})));
+  const Session again = [&] {
+    const Response in = post_form(d, "pin=4711");
+    return Session{cookie_of(in), ""};
+  }();
+  EXPECT_EQ(json::parse(d.get("/api/v1/session", same_origin(again, false)).body)["factory_pin"],
+            false);
+  EXPECT_EQ(d.get("/api/v1/session", {{"Host", std::string(kHost)}}).status, 401);
+}
+
+TEST(WebSite, LogOutEndsTheSessionOnly) {
+  Device1 d;
+  const Session s = browser_login(d);
+  const Response out = d.call("POST", "/api/v1/logout", same_origin(s));
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_NE(std::string(out.headers.get("Set-Cookie").value_or("")).find("Max-Age=0"),
+            std::string::npos);
+  EXPECT_EQ(d.get("/", same_origin(s, false)).body, "file /login.html");
+  EXPECT_EQ(d.get("/api/v1/session", same_origin(s, false)).status, 401);
+}
+
+TEST(WebSite, CheckingTheServerConnectionNeedsTheSessionsToken) {
+  Device1 d;
+  const Session s = browser_login(d);
+  EXPECT_EQ(d.call("POST", "/api/v1/server/check", same_origin(s, false)).status, 403);
+  EXPECT_EQ(d.call("POST", "/api/v1/server/check", same_origin(s)).status, 200);
 }
 
 }  // namespace

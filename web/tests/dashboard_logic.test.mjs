@@ -11,7 +11,7 @@ import { importTs } from "./import_ts.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const { addRefusal, checkAdd, liveValues, dataAge, phaseRows } = await importTs("src/dashboard/devices.ts");
-const { Translator, browserLanguage } = await importTs("src/dashboard/i18n.ts");
+const { Translator, browserLanguage } = await importTs("src/common/i18n.ts");
 const catalogue = async (tag) =>
   JSON.parse(await readFile(path.join(here, "..", "i18n", `${tag}.json`), "utf8"));
 

@@ -6,17 +6,11 @@
 #include <string_view>
 
 #include "context.hpp"
+#include "maic/http/page_headers.hpp"
 #include "maic/http/router.hpp"
 
 namespace maic::cloud {
 namespace {
-
-// Everything from this origin and nothing inline: the build emits no inline
-// script or style, so an injected one does not run.
-constexpr std::string_view kContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'";
 
 // The API's own trees: an unknown path in them is a JSON 404, never the app.
 constexpr std::array<std::string_view, 3> kApiTrees{"/api", "/uplink", "/metrics"};
@@ -56,10 +50,7 @@ void add_site_routes(http::Router& router, http::AssetTable site) {
       index.headers = r.headers;
       response = files(index);
     }
-    response.headers.set("Content-Security-Policy", std::string(kContentSecurityPolicy));
-    response.headers.set("X-Content-Type-Options", "nosniff");
-    response.headers.set("Referrer-Policy", "same-origin");
-    response.headers.set("X-Frame-Options", "DENY");
+    http::add_page_headers(response);
     return response;
   });
   // Without these, "/" answering GET would turn every other unknown path's

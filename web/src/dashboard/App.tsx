@@ -5,7 +5,7 @@ import { api, ApiError, type Profile } from "./api";
 import { Layout } from "./components/Layout";
 import { Loading } from "./components/Status";
 import { AppContext, type App as AppState } from "./context";
-import { browserLanguage, isLanguage, loadTranslator, type Translator } from "./i18n";
+import { browserLanguage, isLanguage, loadTranslator, type Translator } from "../common/i18n";
 import { DevicePage } from "./pages/DevicePage";
 import { DevicesPage } from "./pages/DevicesPage";
 import { MissingPage } from "./pages/MissingPage";

@@ -9,7 +9,7 @@
 // - on a device's page or board, its device and boards, which used to wait
 //   for the profile (api.ts hands them to the page's first requests).
 import { api, type Profile } from "./api";
-import { browserLanguage, isLanguage, loadTranslator, type Translator } from "./i18n";
+import { browserLanguage, isLanguage, loadTranslator, type Translator } from "../common/i18n";
 import { applyTheme, loadPrefs, type Prefs } from "./prefs";
 import { parseRoute } from "./router";
 

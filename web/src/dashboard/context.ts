@@ -4,7 +4,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 
 import type { Profile } from "./api";
-import type { Translator } from "./i18n";
+import type { Translator } from "../common/i18n";
 import type { Prefs } from "./prefs";
 
 export type App = {

@@ -91,6 +91,10 @@ class AccessControl {
   // Does not renew the session.
   std::string session_csrf(std::string_view token);
 
+  // Ends the session `token` (the site's "Log out"); an unknown token is
+  // ignored. Address grants are untouched: a script's grant is its own.
+  void logout(std::string_view token);
+
   // Ends every grant and session (the PIN changed, a factory reset).
   void revoke_all();
 

@@ -180,6 +180,10 @@ class Device final : public UplinkPeer {
   // must be answered at once (POST /api/v1/reboot). Any thread; requests
   // before that step make one reboot.
   void request_reboot();
+  // The same for the data server's service alone: it says hello again at
+  // once, whatever its back-off (the site's "check connection"); the
+  // outcome shows in status().
+  void request_server_check();
 
   AccessControl& access() { return access_; }
 

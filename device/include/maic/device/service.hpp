@@ -128,6 +128,9 @@ class ServiceSet {
   void reconfigure(const CurrentSettings& current);
   // Restarts each service (a disabled one: starts it).
   void restart_all(const CurrentSettings& current);
+  // Restarts the service called `name` alone (the site's "check
+  // connection" of the data server); false: no such service.
+  bool restart(std::string_view name, const CurrentSettings& current);
   // Stops each service, the last added first. Idempotent.
   void stop_all();
 
@@ -145,8 +148,9 @@ class ServiceSet {
  private:
   struct Entry;
   // `call` on each running service, start() on each disabled one.
+  // `only`: that service alone; empty: all.
   void renew(const CurrentSettings& current, Status (Service::*call)(const Settings&),
-             std::string_view what);
+             std::string_view what, std::string_view only = {});
   // Started, and not failed since: neither by a life-cycle call nor by its
   // own report (kFailed).
   static bool takes_steps(const Entry& e);

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError, type Device } from "../api";
 import { useApp } from "../context";
 import { addRefusal, checkAdd } from "../devices";
-import { Field } from "./Field";
+import { Field } from "../../common/Field";
 import { Notice, type Message } from "./Status";
 
 export function AddDeviceForm({ onAdded }: { onAdded: (d: Device) => void }) {

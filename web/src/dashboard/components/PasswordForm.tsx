@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 
 import { api, ApiError } from "../api";
 import { useApp } from "../context";
-import { Field } from "./Field";
+import { Field } from "../../common/Field";
 import { Notice, type Message } from "./Status";
 
 export function PasswordForm() {

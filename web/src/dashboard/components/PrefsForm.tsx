@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 
 import { useApp } from "../context";
-import { LANGUAGES } from "../i18n";
+import { LANGUAGES } from "../../common/i18n";
 import { timeZones, type Theme } from "../prefs";
 import { Notice, type Message } from "./Status";
 

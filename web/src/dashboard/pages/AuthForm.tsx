@@ -2,12 +2,12 @@
 import { useState } from "preact/hooks";
 
 import { api, ApiError } from "../api";
-import { Field } from "../components/Field";
+import { Field } from "../../common/Field";
 import { Link } from "../components/Link";
 import { PageTitle } from "../components/PageTitle";
 import { Notice, type Message } from "../components/Status";
 import { useApp } from "../context";
-import type { Translator } from "../i18n";
+import type { Translator } from "../../common/i18n";
 import { BROWSER_PREFS, samePrefs, toProfile } from "../prefs";
 import { navigate } from "../router";
 

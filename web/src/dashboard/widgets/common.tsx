@@ -5,7 +5,7 @@ import { createContext } from "preact";
 import { useContext, useEffect, useState } from "preact/hooks";
 
 import type { Device, Widget } from "../api";
-import type { Translator } from "../i18n";
+import type { Translator } from "../../common/i18n";
 import { STEP, type Day, type Period } from "../periods";
 
 export type View = {

@@ -1,5 +1,6 @@
-// Translation: one catalogue per language in web/i18n/<tag>.json (shared
-// with the device site to come), fetched when chosen. A catalogue maps a key
+// Translation for both sites: one catalogue per language and site
+// (web/i18n/<tag>.json for the Dashboard, web/i18n/device/<tag>.json for
+// the device's site), fetched when chosen. A catalogue maps a key
 // to a string with {placeholders}, or, for counts, to ICU-like plural forms
 // chosen by Intl.PluralRules: {"one": "{count} device", "other": "{count} devices"}.
 // Numbers, dates and relative times are Intl's, in the same language.
@@ -116,8 +117,10 @@ export class Translator {
   }
 }
 
-export async function loadTranslator(tag: string): Promise<Translator> {
-  const response = await fetch(`/i18n/${tag}.json`);
+// `base`: where the site serves its catalogues ("/i18n/" on the server; the
+// device's site asks relative to its page, so that it works behind a proxy).
+export async function loadTranslator(tag: string, base = "/i18n/"): Promise<Translator> {
+  const response = await fetch(`${base}${tag}.json`);
   if (!response.ok) throw new Error(`catalogue ${tag}: HTTP ${response.status}`);
   return new Translator(tag, (await response.json()) as Catalogue);
 }
