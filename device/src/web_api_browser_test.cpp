@@ -386,17 +386,17 @@ TEST(WebSite, AWrongPinGoesBackToTheLoginPageWithTheReason) {
   for (int i = 0; i < 4; ++i) post_form(d, "pin=1234");
   const Response locked = post_form(d, "pin=0000");
   EXPECT_EQ(locked.status, 303);
-  EXPECT_TRUE(std::string(locked.headers.get("Location").value_or("")).starts_with(
-      "./?login=locked&retry="))
+  EXPECT_TRUE(std::string(locked.headers.get("Location").value_or(""))
+                  .starts_with("./?login=locked&retry="))
       << locked.headers.get("Location").value_or("");
   EXPECT_FALSE(locked.headers.contains("Set-Cookie"));
 }
 
 TEST(WebSite, TheFormIsRefusedFromAnotherSite) {
   Device1 d;
-  for (const auto& [origin, site] : {std::pair{"http://attacker.example", "cross-site"},
-                                     std::pair{"http://192.168.1.1", "same-site"},
-                                     std::pair{"null", "cross-site"}}) {
+  for (const auto& [origin, site] :
+       {std::pair{"http://attacker.example", "cross-site"},
+        std::pair{"http://192.168.1.1", "same-site"}, std::pair{"null", "cross-site"}}) {
     const Response r = post_form(d, "pin=0000", origin, site);
     EXPECT_EQ(r.status, 403) << origin;
     EXPECT_FALSE(r.headers.contains("Set-Cookie")) << origin;
