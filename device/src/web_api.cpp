@@ -546,8 +546,8 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
   router.add("POST", "/api/v1/logout", a.guard(change, [api](const Request& q) {
     api->device_.access().logout(session_of(q));
     Response r = ok();
-    r.headers.add("Set-Cookie", fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-                                            kCookie));
+    r.headers.add("Set-Cookie",
+                  fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", kCookie));
     return r;
   }));
   // The Data Server section's "check connection": the uplink says hello
