@@ -64,9 +64,8 @@ void ServiceSet::restart_all(const CurrentSettings& current) {
 }
 
 bool ServiceSet::restart(std::string_view name, const CurrentSettings& current) {
-  const bool known = std::ranges::any_of(entries_, [&](const auto& e) {
-    return e->service->name() == name;
-  });
+  const bool known =
+      std::ranges::any_of(entries_, [&](const auto& e) { return e->service->name() == name; });
   if (known) renew(current, &Service::restart, "restart", name);
   return known;
 }
