@@ -2,9 +2,10 @@
 //
 //   node build.mjs [--outdir DIR]      (default: $MAIC_WEB_OUTDIR or ./dist)
 //
-// For each site: src/<site>/main.ts(x) is bundled (esbuild, minified) to
-// DIR/<site>/app.js, and its static files are copied beside it; a site with
-// `i18n` also gets the catalogues of i18n/ (minified) in DIR/<site>/i18n/.
+// For each site: each entry src/<site>/<name>.ts(x) is bundled (esbuild,
+// minified) to DIR/<site>/<out>, and its static files are copied beside it;
+// a site with `i18n` also gets the catalogues of its i18n directory
+// (minified) in DIR/<site>/i18n/.
 // DIR/<site> is emptied first, so nothing stale gets embedded.
 // esbuild does not type-check: `npm run typecheck` does.
 //
@@ -24,20 +25,32 @@ import * as esbuild from "esbuild";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const SITES = [
-  { name: "device", entry: "main.ts", files: ["index.html", "style.css"], sourcemap: "linked" },
+  {
+    name: "device",
+    // The site, and the log-in page's small script (the page itself is
+    // plain HTML: its form works before any script has run).
+    entries: { "app.js": "main.tsx", "login.js": "login.ts" },
+    files: ["index.html", "login.html", "style.css"],
+    appendCss: ["node_modules/uplot/dist/uPlot.min.css", "src/common/tokens.css"],
+    systemDark: true,
+    sourcemap: false,
+    i18n: "i18n/device",
+    // Issue 13: every file the device serves, all 25 catalogues included.
+    budgetBytes: 200 * 1024,
+  },
   {
     name: "dashboard",
-    entry: "main.tsx",
+    entries: { "app.js": "main.tsx" },
     files: ["index.html", "style.css", "icon.svg"],
     // uPlot's own rules (legend, cursor, selection) go after ours, into the
     // one stylesheet the page links: the CSP allows no inline style.
-    appendCss: ["node_modules/uplot/dist/uPlot.min.css"],
+    appendCss: ["node_modules/uplot/dist/uPlot.min.css", "src/common/tokens.css"],
     // The dark palette is written once, for data-theme="dark"; the build
     // gives it to the system's dark mode too (systemDark below).
     systemDark: true,
     // Not served: a source map would spend a third of the budget.
     sourcemap: false,
-    i18n: true,
+    i18n: "i18n",
     budgetBytes: 150 * 1024,
   },
 ];
@@ -89,10 +102,10 @@ for (const site of SITES) {
   const dest = path.join(outdir, site.name);
   await rm(dest, { recursive: true, force: true });
   await mkdir(dest, { recursive: true });
-  await esbuild.build({
+  for (const [out, entry] of Object.entries(site.entries)) await esbuild.build({
     absWorkingDir: here,
-    entryPoints: [path.join(src, site.entry)],
-    outfile: path.join(dest, "app.js"),
+    entryPoints: [path.join(src, entry)],
+    outfile: path.join(dest, out),
     bundle: true,
     format: "iife",
     target: ["es2020"],
@@ -104,16 +117,18 @@ for (const site of SITES) {
     logLevel: "warning",
   });
   await Promise.all(site.files.map((f) => cp(path.join(src, f), path.join(dest, f))));
-  for (const css of site.appendCss ?? []) {
+  // In the listed order, before the site's own rules.
+  if (site.appendCss) {
+    const parts = await Promise.all(site.appendCss.map((css) => readFile(path.join(here, css), "utf8")));
     const own = await readFile(path.join(dest, "style.css"), "utf8");
-    await writeFile(path.join(dest, "style.css"), `${await readFile(path.join(here, css), "utf8")}\n${own}`);
+    await writeFile(path.join(dest, "style.css"), `${parts.join("\n")}\n${own}`);
   }
   if (site.systemDark) {
     const file = path.join(dest, "style.css");
     await writeFile(file, withSystemDark(await readFile(file, "utf8")));
   }
   if (site.i18n) {
-    const from = path.join(here, "i18n");
+    const from = path.join(here, site.i18n);
     await mkdir(path.join(dest, "i18n"));
     for (const name of await readdir(from)) {
       if (!name.endsWith(".json") || name === "languages.json") continue;

@@ -104,6 +104,12 @@ export class Translator {
     return this.format(unixSeconds, { dateStyle: "medium", timeStyle: "short" }, timeZone);
   }
 
+  // A span of time as words: "45 seconds", "5 minutes" (rounded up).
+  duration(seconds: number): string {
+    const [value, unit] = seconds >= 60 ? [Math.ceil(seconds / 60), "minute"] : [Math.ceil(seconds), "second"];
+    return new Intl.NumberFormat(this.tag, { style: "unit", unit, unitDisplay: "long" }).format(value);
+  }
+
   // Made once per options and zone: a new Intl.DateTimeFormat costs far
   // more than a call to one (docs/performance.md, "Dashboard").
   private dateFormat(options: Intl.DateTimeFormatOptions, timeZone: string | undefined): Intl.DateTimeFormat {

@@ -1,0 +1,4 @@
+// Being written: see sections/index.ts.
+export function ServerSection() {
+  return null;
+}

@@ -1,0 +1,98 @@
+// Pieces the sections share: a list of facts, a service's state as a
+// badge, times as a person reads them.
+import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+
+import type { Translator } from "../../common/i18n";
+import type { ServiceState } from "../types";
+
+export function Facts({ children, label }: { children: ComponentChildren; label?: string }) {
+  return (
+    <dl class="facts" aria-label={label}>
+      {children}
+    </dl>
+  );
+}
+
+export function Fact({ name, children, id }: { name: string; children: ComponentChildren; id?: string }) {
+  return (
+    <div class="fact">
+      <dt>{name}</dt>
+      <dd id={id}>{children}</dd>
+    </div>
+  );
+}
+
+// A service's state in words, coloured by what it means (and never by
+// colour alone: the words say it).
+export function StateBadge({ state, tr }: { state: ServiceState; tr: Translator }) {
+  const tone = state === "connected" ? "ok" : state === "disabled" ? "neutral" : state === "connecting" ? "busy" : "bad";
+  return (
+    <span class={`badge ${tone}`} data-state={state}>
+      {tr.t(`state.${state}`)}
+    </span>
+  );
+}
+
+// "30 Nov 2026, 14:05 (3 minutes ago)"; "never" for 0.
+export function when(tr: Translator, unix: number, nowUnix = Date.now() / 1000): string {
+  if (!unix) return tr.t("time.never");
+  return `${tr.dateTime(unix, undefined)} (${tr.ago(nowUnix - unix)})`;
+}
+
+// "2 d 3 h 4 min": an uptime.
+export function uptime(tr: Translator, seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  return tr.t("time.uptime", { d, h, m });
+}
+
+export function Card({ title, children, id }: { title?: string; children: ComponentChildren; id?: string }) {
+  return (
+    <section class="card" aria-labelledby={title && id ? `${id}-title` : undefined}>
+      {title && <h2 id={id ? `${id}-title` : undefined}>{title}</h2>}
+      {children}
+    </section>
+  );
+}
+
+// A button whose action needs a second, explicit yes: the question and the
+// two answers appear in its place (no browser dialog, so it reads and
+// tabs like the rest of the page).
+export function ConfirmButton(props: {
+  tr: Translator;
+  label: string;
+  question: string;
+  yes: string;
+  onConfirm: () => void | Promise<void>;
+  danger?: boolean;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" class={props.danger ? "danger" : ""} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  }
+  return (
+    <div class="confirm" role="group" aria-label={props.label}>
+      <p>{props.question}</p>
+      <button
+        type="button"
+        class={props.danger ? "danger" : "primary"}
+        ref={(b) => b?.focus()}
+        onClick={async () => {
+          setAsking(false);
+          await props.onConfirm();
+        }}
+      >
+        {props.yes}
+      </button>
+      <button type="button" onClick={() => setAsking(false)}>
+        {props.tr.t("form.cancel")}
+      </button>
+    </div>
+  );
+}
