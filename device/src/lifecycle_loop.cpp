@@ -98,7 +98,10 @@ void LifecycleLoop::step(SteadyTime now) {
   }
   if (connect_wanted) {
     const auto& [ssid, password] = *connect_wanted;
-    ConnectResult result = parts_.network.connect(ssid, password);
+    // The WiFi type as the settings say now: a change made between the
+    // request and this turn is the one the user wants.
+    ConnectResult result =
+        parts_.network.connect(ssid, password, parts_.device.settings().wifi_type);
     if (options_.log) {
       options_.log("connecting to " + ssid + ": " + std::string(to_string(result.outcome)) +
                    (result.message.empty() ? "" : " (" + result.message + ")"));

@@ -78,7 +78,8 @@ TEST(LifecycleLoop, OpensTheAccessPointOnFirstStartAndClosesItAfterFifteenIdleMi
 TEST(LifecycleLoop, NotOnFirstStartTheAccessPointStaysClosed) {
   Rig rig(false);
   EXPECT_FALSE(rig.radio.access_point());
-  ASSERT_EQ(rig.radio.connect("Home", "secret-pw").outcome, ConnectOutcome::kConnected);
+  ASSERT_EQ(rig.radio.connect("Home", "secret-pw", WifiType::kN).outcome,
+            ConnectOutcome::kConnected);
   rig.run(seconds(3));
   EXPECT_EQ(rig.loop->report().led, LedPattern::kSteady);
   EXPECT_EQ(rig.loop->report().link.ssid, "Home");
@@ -122,10 +123,26 @@ TEST(LifecycleLoop, ARadioFailureIsReportedAndTheLinkPolledAgain) {
   rig.run(seconds(2));
   EXPECT_EQ(rig.loop->report().error, "network: radio jammed");
   EXPECT_NE(std::find(rig.log.begin(), rig.log.end(), "network: radio jammed"), rig.log.end());
-  ASSERT_EQ(rig.radio.connect("Home", "secret-pw").outcome, ConnectOutcome::kConnected);
+  ASSERT_EQ(rig.radio.connect("Home", "secret-pw", WifiType::kN).outcome,
+            ConnectOutcome::kConnected);
   rig.run(seconds(2));
   EXPECT_EQ(rig.loop->report().link.state, LinkState::kConnected);
   EXPECT_EQ(rig.loop->report().led, LedPattern::kSteady);
+}
+
+// The settings' wifi_type (the manual's "WiFi type") reaches the radio with
+// the site's "Connect", as the settings stand when the loop carries it out.
+TEST(LifecycleLoop, ConnectHandsTheRadioTheWifiTypeOfTheSettings) {
+  Rig rig(false);
+  rig.loop->connect_to("Home", "secret-pw");
+  rig.run(milliseconds(25));
+  EXPECT_EQ(rig.radio.wifi_type(), WifiType::kN) << "the default: b/g/n";
+  ASSERT_TRUE(rig.device->update_settings(json_patch({{"wifi_type", "g"}})).ok());
+  rig.loop->connect_to("Home", "secret-pw");
+  rig.run(milliseconds(25));
+  EXPECT_EQ(rig.radio.wifi_type(), WifiType::kG);
+  ASSERT_TRUE(rig.loop->report().connect);
+  EXPECT_EQ(rig.loop->report().connect->outcome, ConnectOutcome::kConnected);
 }
 
 }  // namespace

@@ -49,13 +49,14 @@ struct MqttService::Impl {
   // changed: configure() makes a new session) and the client, whose
   // network thread calls back with this session.
   struct Session {
-    Session(Impl& o, const MqttSettings& s, std::string_view devid)
-        : owner(o), settings(s), topics(s.prefix, devid) {}
+    Session(Impl& o, const MqttSettings& s, TemperatureUnit u, std::string_view devid)
+        : owner(o), settings(s), unit(u), topics(s.prefix, devid) {}
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
     Impl& owner;
     const MqttSettings settings;
+    const TemperatureUnit unit;  // of Temp in readings and discovery
     const mqtt::Topics topics;
     // Set before it starts, reset never: the handlers use it while it runs.
     std::unique_ptr<broker::Client> client;
@@ -87,6 +88,7 @@ struct MqttService::Impl {
   // network thread holds the library's locks when it calls us.
   mutable std::mutex mutex;
   MqttSettings settings;
+  TemperatureUnit unit = TemperatureUnit::kCelsius;
   std::shared_ptr<Session> session;  // null: disabled or stopped
   MqttState state = MqttState::kDisabled;
   std::string last_error;
@@ -183,7 +185,7 @@ struct MqttService::Impl {
     std::vector<Message> hello{mqtt::availability(s.topics, true)};
     if (s.settings.discovery) {
       std::vector<Message> discovery =
-          mqtt::discovery_messages(s.settings, identity, options.phases);
+          mqtt::discovery_messages(s.settings, identity, options.phases, s.unit);
       hello.insert(hello.end(), discovery.begin(), discovery.end());
     }
     send_all(s, hello);
@@ -315,8 +317,8 @@ struct MqttService::Impl {
   // Makes the session current and connects in the background. A client
   // that cannot be made (an unreadable CA file, bad TLS settings) is a
   // permanent error: no retries, the service is failed until reconfigured.
-  Status start(const MqttSettings& s) {
-    auto fresh = std::make_shared<Session>(*this, s, identity.devid);
+  Status start(const MqttSettings& s, TemperatureUnit u) {
+    auto fresh = std::make_shared<Session>(*this, s, u, identity.devid);
     if (Status made = make_client(*fresh); !made) {
       {
         std::lock_guard lock(mutex);
@@ -424,16 +426,20 @@ MqttService::MqttService(Identity identity, const MqttSettings& settings, Output
 
 MqttService::~MqttService() { stop(); }
 
-void MqttService::configure(const MqttSettings& settings) { (void)apply(settings); }
+void MqttService::configure(const MqttSettings& settings, TemperatureUnit unit) {
+  (void)apply(settings, unit);
+}
 
-Status MqttService::apply(const MqttSettings& settings) {
+Status MqttService::apply(const MqttSettings& settings, TemperatureUnit unit) {
   std::lock_guard life(impl_->lifecycle);
   std::shared_ptr<Impl::Session> old;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->session != nullptr && impl_->settings == settings) return ok_status();
+    if (impl_->session != nullptr && impl_->settings == settings && impl_->unit == unit)
+      return ok_status();
     old = std::move(impl_->session);
     impl_->settings = settings;
+    impl_->unit = unit;
     impl_->state = settings.enabled ? MqttState::kConnecting : MqttState::kDisabled;
     impl_->last_error.clear();
     impl_->publish_next = true;
@@ -449,16 +455,20 @@ Status MqttService::apply(const MqttSettings& settings) {
                      remove ? mqtt::discovery_removals(was, impl_->identity, impl_->options.phases)
                             : std::vector<Message>{});
   }
-  return settings.enabled ? impl_->start(settings) : ok_status();
+  return settings.enabled ? impl_->start(settings, unit) : ok_status();
 }
 
-Status MqttService::start(const Settings& settings) { return apply(settings.mqtt); }
+Status MqttService::start(const Settings& settings) {
+  return apply(settings.mqtt, settings.temperature_unit);
+}
 
-Status MqttService::reconfigure(const Settings& settings) { return apply(settings.mqtt); }
+Status MqttService::reconfigure(const Settings& settings) {
+  return apply(settings.mqtt, settings.temperature_unit);
+}
 
 Status MqttService::restart(const Settings& settings) {
   stop();
-  return apply(settings.mqtt);
+  return apply(settings.mqtt, settings.temperature_unit);
 }
 
 ServiceStatus MqttService::report() const {
@@ -480,7 +490,8 @@ void MqttService::on_reading(const Reading& r, SteadyTime now) {
     s = impl_->session;
   }
   // The payloads are built outside the lock: the session's settings never change.
-  const std::vector<Message> messages = mqtt::reading_messages(r, s->topics, s->settings.layout);
+  const std::vector<Message> messages =
+      mqtt::reading_messages(r, s->topics, s->settings.layout, s->unit);
   if (impl_->send_all(*s, messages) > 0) {
     std::lock_guard lock(impl_->mutex);
     impl_->last_publish = now;
@@ -498,8 +509,8 @@ void MqttService::on_output(const OutputChange& change) {
     last = impl_->last_reading;
     s = impl_->session;
   }
-  impl_->send_all(
-      *s, mqtt::output_messages(on, last ? &*last : nullptr, s->topics, s->settings.layout));
+  impl_->send_all(*s, mqtt::output_messages(on, last ? &*last : nullptr, s->topics,
+                                            s->settings.layout, s->unit));
   if (s->settings.control_enabled) impl_->publish_setout(*s, on, /*always=*/false);
 }
 

@@ -315,7 +315,8 @@ TEST_F(MqttServiceTest, DiscoveryConfigsAreRetainedJson) {
   s.control_enabled = true;
   auto svc = service(s);
   const std::size_t expected =
-      mqtt::discovery_messages(s, {std::string(kDevid), "D103", ""}, 3).size();
+      mqtt::discovery_messages(s, {std::string(kDevid), "D103", ""}, 3, TemperatureUnit::kCelsius)
+          .size();
   auto is_config = [](const ReceivedMessage& m) { return m.topic.rfind("homeassistant/", 0) == 0; };
   auto all_configs = [&](const std::vector<ReceivedMessage>& ms) {
     return static_cast<std::size_t>(std::count_if(ms.begin(), ms.end(), is_config)) == expected;
@@ -359,8 +360,46 @@ TEST_F(MqttServiceTest, SwitchingDiscoveryOffRemovesTheEntities) {
     if (m.topic.rfind("homeassistant/", 0) == 0) last[m.topic] = m.payload;
   }
   s.discovery = true;
-  EXPECT_EQ(last.size(), mqtt::discovery_messages(s, {std::string(kDevid), "D103", ""}, 3).size());
+  EXPECT_EQ(last.size(), mqtt::discovery_messages(s, {std::string(kDevid), "D103", ""}, 3,
+                                                  TemperatureUnit::kCelsius)
+                             .size());
   for (const auto& [topic, payload] : last) EXPECT_EQ(payload, "") << topic;
+}
+
+// The settings' temperature_unit (docs/mqtt.md, "Topics"): a change while
+// MQTT runs announces the Temp sensor again in the new unit, and the next
+// reading carries Temp in it, on its topic and in the JSON.
+TEST_F(MqttServiceTest, AChangeToFahrenheitRepublishesDiscoveryAndTemp) {
+  const std::string temp_config = "homeassistant/sensor/maic_1828719372/Temp/config";
+  const std::string temp = topics_.of("Temp");
+  auto sub = client({"homeassistant/#", topics_.status, temp, topics_.json});
+  Settings all;
+  all.mqtt = settings();
+  all.mqtt.discovery = true;
+  auto svc = service(all.mqtt);
+  auto unit_of = [](const ReceivedMessage& m) {
+    return nlohmann::json::parse(m.payload)["unit_of_measurement"].get<std::string>();
+  };
+  const auto celsius = sub->inbox().wait_for(on_topic(temp_config));
+  ASSERT_TRUE(celsius);
+  EXPECT_EQ(unit_of(*celsius), "°C");
+  svc->on_reading(reading(230), clock_.steady_now());
+  ASSERT_TRUE(sub->inbox().wait_for(on_topic(temp, "31.5")));
+
+  all.temperature_unit = TemperatureUnit::kFahrenheit;
+  ASSERT_TRUE(svc->reconfigure(all).ok());
+  const auto fahrenheit = sub->inbox().wait_for([&](const ReceivedMessage& m) {
+    return m.topic == temp_config && !m.payload.empty() && unit_of(m) == "°F";
+  });
+  ASSERT_TRUE(fahrenheit) << "discovery announced again in °F";
+  // The configs follow the new connection's "online": it is connected now.
+  svc->on_reading(reading(230), clock_.steady_now());          // due at once after a change
+  ASSERT_TRUE(sub->inbox().wait_for(on_topic(temp, "88.7")));  // 31.5 °C × 9/5 + 32
+  const auto json = sub->inbox().wait_for([&](const ReceivedMessage& m) {
+    return m.topic == topics_.json && nlohmann::json::parse(m.payload)["Temp"] == 88.7;
+  });
+  ASSERT_TRUE(json);
+  EXPECT_EQ(nlohmann::json::parse(json->payload)["V1"], 230.0) << "the rest as before";
 }
 
 TEST_F(MqttServiceTest, ConfigureMovesTheTopicsAndDisables) {

@@ -85,6 +85,14 @@ std::vector<Value> build(int phases) {
   return out;
 }
 
+// The Fahrenheit scale's definition: F = C × 9/5 + 32.
+constexpr std::string_view kFahrenheit = "°F";
+double fahrenheit(double celsius) { return celsius * 9.0 / 5.0 + 32.0; }
+
+bool in_fahrenheit(const Value& v, TemperatureUnit unit) {
+  return unit == TemperatureUnit::kFahrenheit && v.quantity->family == Family::kTemperature;
+}
+
 Json number(const Value& v, double x) {
   if (v.decimals == 0) return static_cast<std::int64_t>(x);
   return x;
@@ -177,9 +185,15 @@ std::string format_number(double v, int decimals) {
   return fmt::format("{:.{}f}", round_to(v, decimals), decimals);
 }
 
-double published_value(const Reading& r, const Value& v) {
-  const double x = v.lifetime ? lifetime_value(r, *v.quantity) : value_of(r, *v.quantity);
+double published_value(const Reading& r, const Value& v, TemperatureUnit unit) {
+  double x = v.lifetime ? lifetime_value(r, *v.quantity) : value_of(r, *v.quantity);
+  // Converted before rounding: 33.45 °C is 92.21 °F, published 92.2.
+  if (in_fahrenheit(v, unit)) x = fahrenheit(x);
   return round_to(v.scale * x, v.decimals);
+}
+
+std::string_view published_unit(const Value& v, TemperatureUnit unit) {
+  return in_fahrenheit(v, unit) ? kFahrenheit : v.unit;
 }
 
 Topics::Topics(std::string_view prefix, std::string_view devid)
@@ -189,32 +203,34 @@ Topics::Topics(std::string_view prefix, std::string_view devid)
       setout(base + "SETOUT"),
       status(base + "status") {}
 
-std::string json_payload(const Reading& r) {
+std::string json_payload(const Reading& r, TemperatureUnit unit) {
   Json j = Json::object();
   for (const Value& v : values(catalogue_phases(r.phases))) {
-    j[v.name] = number(v, published_value(r, v));
+    j[v.name] = number(v, published_value(r, v, unit));
   }
   return j.dump();
 }
 
-std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout) {
+std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout,
+                                      TemperatureUnit unit) {
   std::vector<Message> out;
   if (has_separate(layout)) {
     for (const Value& v : values(catalogue_phases(r.phases))) {
-      out.push_back({t.of(v.name), format_number(published_value(r, v), v.decimals)});
+      out.push_back({t.of(v.name), format_number(published_value(r, v, unit), v.decimals)});
     }
   }
-  if (has_json(layout)) out.push_back({t.json, json_payload(r)});
+  if (has_json(layout)) out.push_back({t.json, json_payload(r, unit)});
   return out;
 }
 
-std::vector<Message> output_messages(bool on, const Reading* last, const Topics& t, int layout) {
+std::vector<Message> output_messages(bool on, const Reading* last, const Topics& t, int layout,
+                                     TemperatureUnit unit) {
   std::vector<Message> out;
   if (has_separate(layout)) out.push_back({t.out, on ? "1" : "0"});
   if (has_json(layout) && last != nullptr) {
     Reading r = *last;
     r.output_on = on;
-    out.push_back({t.json, json_payload(r)});
+    out.push_back({t.json, json_payload(r, unit)});
   }
   return out;
 }
@@ -229,7 +245,8 @@ std::optional<bool> parse_setout(std::string_view payload, const MqttSettings& s
   return std::nullopt;
 }
 
-std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& id, int phases) {
+std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& id, int phases,
+                                        TemperatureUnit unit) {
   const Topics t(s.prefix, id.devid);
   std::vector<Message> out;
   for (const Value& v : values(phases)) {
@@ -242,7 +259,8 @@ std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& i
     set_state_source(config, t, state, has_json(s.layout));
     config["device_class"] = style.device_class;
     config["state_class"] = style.state_class;
-    if (!v.unit.empty()) config["unit_of_measurement"] = v.unit;
+    if (const std::string_view u = published_unit(v, unit); !u.empty())
+      config["unit_of_measurement"] = u;
     out.push_back({config_topic(s, id, "sensor", v.name), config.dump(), true});
   }
   OutputEntities output = output_entities(s, id, t, phases);
@@ -252,7 +270,7 @@ std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& i
 }
 
 std::vector<Message> discovery_removals(const MqttSettings& s, const Identity& id, int phases) {
-  std::vector<Message> out = discovery_messages(s, id, phases);
+  std::vector<Message> out = discovery_messages(s, id, phases, TemperatureUnit::kCelsius);
   for (Message& m : out) m.payload.clear();
   return out;
 }

@@ -6,6 +6,10 @@
 // topic per catalogue quantity, named by its key, plus the manual's kWh
 // copies of the energy meters and their lifetime registers ("LWh1"), which
 // Home Assistant's energy sensors read. docs/mqtt.md lists the result.
+//
+// The settings' temperature_unit (settings.hpp) is handed to every function
+// whose result carries the temperature: the catalogue's quantity stays
+// °C, and only what is published here is converted.
 #pragma once
 
 #include <optional>
@@ -27,7 +31,8 @@ struct Value {
   const Quantity* quantity;  // from catalogue(): lives for the program
   double scale;              // published = scale * catalogue value (1, or 1/1000 for kWh)
   int decimals;              // digits after the point in the text; 0: an integer
-  std::string_view unit;     // of the published number: "V", "kWh", "" (PF, OUT)
+  std::string_view unit;     // of the published number: "V", "kWh", "" (PF, OUT); "°C" for
+                             // Temp, which published_unit() turns into °F when asked
   bool primary;              // false for the copies: not announced as sensors of their own
   // The meter's lifetime register rather than the user's meter (a copy
   // "LWh1" of "Wh1": monotonic, never set by the user).
@@ -53,9 +58,15 @@ const Value* find_value(std::string_view name, int phases = 3);
 // exponent; NaN and infinities become 0 (a client parses every value).
 std::string format_number(double v, int decimals);
 
-// The value of `v` in reading `r`, scaled and rounded as published. The
-// device hands in Device::published(): its meters as of the last save.
-double published_value(const Reading& r, const Value& v);
+// The value of `v` in reading `r`, scaled and rounded as published, the
+// temperature in `unit` (F = C × 9/5 + 32, rounded to the same decimals as
+// °C). The device hands in Device::published(): its meters as of the last
+// save.
+double published_value(const Reading& r, const Value& v, TemperatureUnit unit);
+
+// The unit of `v`'s published number: v.unit, but "°F" for the temperature
+// in Fahrenheit.
+std::string_view published_unit(const Value& v, TemperatureUnit unit);
 
 // The topic layout, the page API's "separat" (compat.md §1): 0 separate
 // topics only, 1 the JSON topic only, 2 both.
@@ -85,16 +96,18 @@ struct Message {
 
 // The JSON object of a reading: {"V1":231.4, ..., "Temp":33.5, "OUT":1}.
 // Every value a number (compat.md §2: Home Assistant parses them as such).
-std::string json_payload(const Reading& r);
+std::string json_payload(const Reading& r, TemperatureUnit unit);
 
 // The periodic messages of one reading for `layout`: the separate topics (in
 // values() order), then the JSON topic. Not retained (as the original).
-std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout);
+std::vector<Message> reading_messages(const Reading& r, const Topics& t, int layout,
+                                      TemperatureUnit unit);
 
 // The messages of an output change: the OUT topic (layouts 0, 2) and, when a
 // reading is known, the JSON topic of that reading with the new state
 // (layouts 1, 2), so that a JSON-only subscriber sees the switch at once.
-std::vector<Message> output_messages(bool on, const Reading* last, const Topics& t, int layout);
+std::vector<Message> output_messages(bool on, const Reading* last, const Topics& t, int layout,
+                                     TemperatureUnit unit);
 
 // The availability message (retained): the will carries "offline".
 inline constexpr std::string_view kOnline = "online";
@@ -118,10 +131,13 @@ std::optional<bool> parse_setout(std::string_view payload, const MqttSettings& s
 //    empty retained payload, which removes it from Home Assistant.
 // Sensors read the JSON topic when the layout has it, else their own topic;
 // the output reads OUT when the layout has separate topics, else the JSON.
-std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& id, int phases);
+// The temperature's unit_of_measurement is `unit`'s ("°C", "°F").
+std::vector<Message> discovery_messages(const MqttSettings& s, const Identity& id, int phases,
+                                        TemperatureUnit unit);
 
 // The same topics with empty retained payloads: removes the device's
-// entities from Home Assistant (used when discovery is switched off).
+// entities from Home Assistant (used when discovery is switched off). The
+// topics do not depend on the temperature's unit.
 std::vector<Message> discovery_removals(const MqttSettings& s, const Identity& id, int phases);
 
 }  // namespace maic::device::mqtt

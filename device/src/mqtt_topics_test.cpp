@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,8 @@ namespace {
 using ::testing::ElementsAreArray;
 
 const Identity kId{"1828719372", "D103", ""};
+constexpr TemperatureUnit kC = TemperatureUnit::kCelsius;
+constexpr TemperatureUnit kF = TemperatureUnit::kFahrenheit;
 
 Reading sample() {
   Reading r;
@@ -69,10 +72,10 @@ TEST(MqttValues, LifetimeCopiesReadTheLifetimeRegisters) {
   EXPECT_TRUE(lwh->lifetime);
   EXPECT_FALSE(lwh->primary);
   EXPECT_EQ(lwh->unit, "Wh");
-  EXPECT_DOUBLE_EQ(published_value(r, *wh), 123456.8);  // the user's meter
-  EXPECT_DOUBLE_EQ(published_value(r, *lwh), 1000.0);
-  EXPECT_DOUBLE_EQ(published_value(r, *find_value("TLWh")), 3003.1);
-  EXPECT_DOUBLE_EQ(published_value(r, *find_value("rTLWh")), 6.0);
+  EXPECT_DOUBLE_EQ(published_value(r, *wh, kC), 123456.8);  // the user's meter
+  EXPECT_DOUBLE_EQ(published_value(r, *lwh, kC), 1000.0);
+  EXPECT_DOUBLE_EQ(published_value(r, *find_value("TLWh"), kC), 3003.1);
+  EXPECT_DOUBLE_EQ(published_value(r, *find_value("rTLWh"), kC), 6.0);
   EXPECT_EQ(lifetime_name(*find_quantity("rTWh")), "rTLWh");
   EXPECT_EQ(lifetime_name(*find_quantity("Wh", 1)), "LWh");
 }
@@ -97,9 +100,9 @@ TEST(MqttValues, KiloCopiesKeepTheResolutionOfTheMeter) {
   EXPECT_FALSE(kwh->primary);
   EXPECT_EQ(kwh->decimals, wh->decimals + 3);
   const Reading r = sample();
-  EXPECT_DOUBLE_EQ(published_value(r, *wh), 123456.8);
-  EXPECT_DOUBLE_EQ(published_value(r, *kwh), 123.4568);
-  EXPECT_DOUBLE_EQ(published_value(r, *find_value("rTkWh")), 0.033);
+  EXPECT_DOUBLE_EQ(published_value(r, *wh, kC), 123456.8);
+  EXPECT_DOUBLE_EQ(published_value(r, *kwh, kC), 123.4568);
+  EXPECT_DOUBLE_EQ(published_value(r, *find_value("rTkWh"), kC), 0.033);
 }
 
 TEST(MqttValues, FindValueKnowsOnlyPublishedNames) {
@@ -131,7 +134,7 @@ TEST(MqttTopics, PrefixMayBeEmpty) {
 }
 
 TEST(MqttJson, EveryValueIsANumberUnderItsName) {
-  const nlohmann::json j = nlohmann::json::parse(json_payload(sample()));
+  const nlohmann::json j = nlohmann::json::parse(json_payload(sample(), kC));
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j.size(), values(3).size());
   for (const Value& v : values(3)) {
@@ -150,25 +153,61 @@ TEST(MqttJson, EveryValueIsANumberUnderItsName) {
 }
 
 TEST(MqttJson, KeysKeepCatalogueOrder) {
-  const std::string payload = json_payload(sample());
+  const std::string payload = json_payload(sample(), kC);
   EXPECT_EQ(payload.rfind("{\"V1\":", 0), 0u) << payload;
   EXPECT_LT(payload.find("\"Temp\""), payload.find("\"OUT\""));
+}
+
+// The settings' temperature_unit: Temp in °F (F = C × 9/5 + 32, one
+// decimal as in °C), every other value as in °C.
+TEST(MqttFahrenheit, TempIsConvertedAndNothingElse) {
+  const Reading r = sample();  // 33.46 °C = 92.228 °F
+  const Value* temp = find_value("Temp");
+  ASSERT_NE(temp, nullptr);
+  EXPECT_DOUBLE_EQ(published_value(r, *temp, kC), 33.5);
+  EXPECT_DOUBLE_EQ(published_value(r, *temp, kF), 92.2);
+  EXPECT_EQ(published_unit(*temp, kC), "°C");
+  EXPECT_EQ(published_unit(*temp, kF), "°F");
+  EXPECT_EQ(published_unit(*find_value("V1"), kF), "V");
+  Reading freezing = r;
+  freezing.temperature_c = -40;  // the scales meet
+  EXPECT_DOUBLE_EQ(published_value(freezing, *temp, kF), -40.0);
+  freezing.temperature_c = 100;
+  EXPECT_DOUBLE_EQ(published_value(freezing, *temp, kF), 212.0);
+
+  const nlohmann::json c = nlohmann::json::parse(json_payload(r, kC));
+  const nlohmann::json f = nlohmann::json::parse(json_payload(r, kF));
+  EXPECT_EQ(f["Temp"], 92.2);
+  for (const auto& [key, value] : c.items()) {
+    if (key != "Temp") {
+      EXPECT_EQ(f[key], value) << key;
+    }
+  }
+  const Topics t("", "1");
+  const std::vector<Message> separate = reading_messages(r, t, 0, kF);
+  const auto temp_topic = std::ranges::find(separate, std::string("1/Temp"), &Message::topic);
+  ASSERT_NE(temp_topic, separate.end());
+  EXPECT_EQ(temp_topic->payload, "92.2");
+  EXPECT_EQ(nlohmann::json::parse(reading_messages(r, t, 1, kF)[0].payload)["Temp"], 92.2);
+  const std::vector<Message> switched = output_messages(false, &r, t, 1, kF);
+  ASSERT_EQ(switched.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(switched[0].payload)["Temp"], 92.2);
 }
 
 TEST(MqttReadingMessages, LayoutChoosesTheTopics) {
   const Topics t("smart-maic/", "1828719372");
   const Reading r = sample();
-  const std::vector<Message> separate = reading_messages(r, t, 0);
+  const std::vector<Message> separate = reading_messages(r, t, 0, kC);
   ASSERT_EQ(separate.size(), values(3).size());
   EXPECT_EQ(separate.front(), (Message{"smart-maic/1828719372/V1", "230.0", false}));
   EXPECT_EQ(separate.back(), (Message{"smart-maic/1828719372/OUT", "1", false}));
 
-  const std::vector<Message> json = reading_messages(r, t, 1);
+  const std::vector<Message> json = reading_messages(r, t, 1, kC);
   ASSERT_EQ(json.size(), 1u);
   EXPECT_EQ(json[0].topic, t.json);
-  EXPECT_EQ(json[0].payload, json_payload(r));
+  EXPECT_EQ(json[0].payload, json_payload(r, kC));
 
-  const std::vector<Message> both = reading_messages(r, t, 2);
+  const std::vector<Message> both = reading_messages(r, t, 2, kC);
   ASSERT_EQ(both.size(), values(3).size() + 1);
   EXPECT_EQ(both.back().topic, t.json);
 }
@@ -176,8 +215,8 @@ TEST(MqttReadingMessages, LayoutChoosesTheTopics) {
 TEST(MqttReadingMessages, SeparateTopicsCarryTheSameNumbersAsTheJson) {
   const Topics t("", "1");
   const Reading r = sample();
-  const nlohmann::json j = nlohmann::json::parse(json_payload(r));
-  for (const Message& m : reading_messages(r, t, 0)) {
+  const nlohmann::json j = nlohmann::json::parse(json_payload(r, kC));
+  for (const Message& m : reading_messages(r, t, 0, kC)) {
     const std::string name = m.topic.substr(t.base.size());
     EXPECT_DOUBLE_EQ(std::stod(m.payload), j[name].get<double>()) << name;
   }
@@ -186,12 +225,12 @@ TEST(MqttReadingMessages, SeparateTopicsCarryTheSameNumbersAsTheJson) {
 TEST(MqttOutputMessages, FollowTheLayout) {
   const Topics t("", "1");
   const Reading r = sample();
-  EXPECT_THAT(output_messages(false, &r, t, 0), ElementsAreArray({Message{"1/OUT", "0"}}));
-  const std::vector<Message> json = output_messages(false, &r, t, 1);
+  EXPECT_THAT(output_messages(false, &r, t, 0, kC), ElementsAreArray({Message{"1/OUT", "0"}}));
+  const std::vector<Message> json = output_messages(false, &r, t, 1, kC);
   ASSERT_EQ(json.size(), 1u);
   EXPECT_EQ(nlohmann::json::parse(json[0].payload)["OUT"], 0);
-  EXPECT_TRUE(output_messages(true, nullptr, t, 1).empty());  // no reading yet: nothing to show
-  EXPECT_EQ(output_messages(true, &r, t, 2).size(), 2u);
+  EXPECT_TRUE(output_messages(true, nullptr, t, 1, kC).empty());  // no reading yet: nothing to show
+  EXPECT_EQ(output_messages(true, &r, t, 2, kC).size(), 2u);
 }
 
 TEST(MqttAvailability, RetainedOnlineAndOffline) {
@@ -238,7 +277,7 @@ nlohmann::json config_of(const std::vector<Message>& ms, std::string_view topic)
 }
 
 TEST(MqttDiscovery, OneRetainedSensorPerQuantityAndTheOutput) {
-  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3);
+  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3, kC);
   // Every catalogue quantity but the output is a sensor; the output is a
   // switch, and the binary_sensor alternative is removed.
   ASSERT_EQ(ms.size(), catalogue(3).size() - 1 + 2);
@@ -254,7 +293,7 @@ TEST(MqttDiscovery, OneRetainedSensorPerQuantityAndTheOutput) {
 }
 
 TEST(MqttDiscovery, SensorReadsItsKeyOfTheJsonTopic) {
-  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3);
+  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3, kC);
   const nlohmann::json v1 = config_of(ms, "homeassistant/sensor/maic_1828719372/V1/config");
   EXPECT_EQ(v1["name"], "Voltage L1");
   EXPECT_EQ(v1["unique_id"], "maic_1828719372_V1");
@@ -273,7 +312,7 @@ TEST(MqttDiscovery, SensorReadsItsKeyOfTheJsonTopic) {
 }
 
 TEST(MqttDiscovery, ClassesAndUnitsPerFamily) {
-  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3);
+  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3, kC);
   auto config = [&](std::string_view name) {
     return config_of(ms, fmt::format("homeassistant/sensor/maic_1828719372/{}/config", name));
   };
@@ -301,7 +340,7 @@ TEST(MqttDiscovery, EnergySensorsReadTheLifetimeRegisters) {
   MqttSettings s = discovery_settings();
   for (const int layout : {0, 1, 2}) {
     s.layout = layout;
-    const std::vector<Message> ms = discovery_messages(s, kId, 3);
+    const std::vector<Message> ms = discovery_messages(s, kId, 3, kC);
     int meters = 0;
     for (const Message& m : ms) {
       if (m.payload.empty()) continue;
@@ -321,18 +360,18 @@ TEST(MqttDiscovery, EnergySensorsReadTheLifetimeRegisters) {
     }
     EXPECT_EQ(meters, 8) << "layout " << layout;  // Wh1..3, TWh, rWh1..3, rTWh
   }
-  const nlohmann::json wh1 = config_of(discovery_messages(discovery_settings(), kId, 3),
+  const nlohmann::json wh1 = config_of(discovery_messages(discovery_settings(), kId, 3, kC),
                                        "homeassistant/sensor/maic_1828719372/Wh1/config");
   EXPECT_EQ(wh1["unique_id"], "maic_1828719372_Wh1");
   EXPECT_EQ(wh1["value_template"], "{{ value_json.LWh1 }}");
   s.layout = 0;
-  const nlohmann::json single = config_of(discovery_messages(s, {"42", "D101", ""}, 1),
+  const nlohmann::json single = config_of(discovery_messages(s, {"42", "D101", ""}, 1, kC),
                                           "homeassistant/sensor/maic_42/rWh/config");
   EXPECT_EQ(single["state_topic"], "smart-maic/42/rLWh");
 }
 
 TEST(MqttDiscovery, OutputIsASwitchWhenControlIsEnabled) {
-  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3);
+  const std::vector<Message> ms = discovery_messages(discovery_settings(), kId, 3, kC);
   const nlohmann::json sw = config_of(ms, "homeassistant/switch/maic_1828719372/output/config");
   EXPECT_EQ(sw["command_topic"], "smart-maic/1828719372/SETOUT");
   EXPECT_EQ(sw["payload_on"], "on");
@@ -350,7 +389,7 @@ TEST(MqttDiscovery, OutputIsASwitchWhenControlIsEnabled) {
 TEST(MqttDiscovery, OutputIsABinarySensorWithoutControl) {
   MqttSettings s = discovery_settings();
   s.control_enabled = false;
-  const std::vector<Message> ms = discovery_messages(s, kId, 3);
+  const std::vector<Message> ms = discovery_messages(s, kId, 3, kC);
   const nlohmann::json bs =
       config_of(ms, "homeassistant/binary_sensor/maic_1828719372/output/config");
   EXPECT_EQ(bs["state_topic"], "smart-maic/1828719372/OUT");
@@ -361,13 +400,13 @@ TEST(MqttDiscovery, OutputIsABinarySensorWithoutControl) {
 TEST(MqttDiscovery, StateSourceFollowsTheLayout) {
   MqttSettings s = discovery_settings();
   s.layout = 0;  // no JSON topic: each sensor reads its own topic
-  std::vector<Message> ms = discovery_messages(s, kId, 3);
+  std::vector<Message> ms = discovery_messages(s, kId, 3, kC);
   nlohmann::json v1 = config_of(ms, "homeassistant/sensor/maic_1828719372/V1/config");
   EXPECT_EQ(v1["state_topic"], "smart-maic/1828719372/V1");
   EXPECT_FALSE(v1.contains("value_template"));
 
   s.layout = 1;  // no OUT topic: the output reads the JSON
-  ms = discovery_messages(s, kId, 3);
+  ms = discovery_messages(s, kId, 3, kC);
   const nlohmann::json sw = config_of(ms, "homeassistant/switch/maic_1828719372/output/config");
   EXPECT_EQ(sw["state_topic"], "smart-maic/1828719372/JSON");
   EXPECT_EQ(sw["value_template"], "{{ value_json.OUT }}");
@@ -376,15 +415,30 @@ TEST(MqttDiscovery, StateSourceFollowsTheLayout) {
 TEST(MqttDiscovery, CustomPrefixAndSinglePhase) {
   MqttSettings s = discovery_settings();
   s.discovery_prefix = "ha";
-  const std::vector<Message> ms = discovery_messages(s, {"42", "D101", ""}, 1);
+  const std::vector<Message> ms = discovery_messages(s, {"42", "D101", ""}, 1, kC);
   EXPECT_EQ(ms.size(), catalogue(1).size() - 1 + 2);
   const nlohmann::json v = config_of(ms, "ha/sensor/maic_42/V/config");
   EXPECT_EQ(v["device"]["model"], "D101");
 }
 
+TEST(MqttDiscovery, TheTemperaturesUnitFollowsTheSetting) {
+  const auto temp_config = [](TemperatureUnit unit) {
+    return config_of(discovery_messages(discovery_settings(), kId, 3, unit),
+                     "homeassistant/sensor/maic_1828719372/Temp/config");
+  };
+  EXPECT_EQ(temp_config(kC)["unit_of_measurement"], "°C");
+  const nlohmann::json f = temp_config(kF);
+  EXPECT_EQ(f["unit_of_measurement"], "°F");
+  EXPECT_EQ(f["device_class"], "temperature");
+  EXPECT_EQ(f["unique_id"], "maic_1828719372_Temp") << "the same entity";
+  const nlohmann::json v1 = config_of(discovery_messages(discovery_settings(), kId, 3, kF),
+                                      "homeassistant/sensor/maic_1828719372/V1/config");
+  EXPECT_EQ(v1["unit_of_measurement"], "V");
+}
+
 TEST(MqttDiscovery, RemovalsEmptyEveryConfig) {
   const MqttSettings s = discovery_settings();
-  const std::vector<Message> configs = discovery_messages(s, kId, 3);
+  const std::vector<Message> configs = discovery_messages(s, kId, 3, kC);
   const std::vector<Message> removals = discovery_removals(s, kId, 3);
   ASSERT_EQ(removals.size(), configs.size());
   for (std::size_t i = 0; i < removals.size(); ++i) {

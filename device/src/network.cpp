@@ -57,8 +57,10 @@ Result<std::vector<WifiNetwork>> SimulatedNetwork::scan() {
   return found;
 }
 
-ConnectResult SimulatedNetwork::connect(const std::string& ssid, const std::string& password) {
+ConnectResult SimulatedNetwork::connect(const std::string& ssid, const std::string& password,
+                                        WifiType type) {
   std::lock_guard lock(mutex_);
+  wifi_type_ = type;
   if (auto e = take_failure()) {
     link_ = LinkStatus{};
     return {ConnectOutcome::kFailed, std::move(e->message)};
@@ -136,6 +138,11 @@ void SimulatedNetwork::fail_next(std::string message) {
 void SimulatedNetwork::hold_connecting(bool hold) {
   std::lock_guard lock(mutex_);
   hold_connecting_ = hold;
+}
+
+std::optional<WifiType> SimulatedNetwork::wifi_type() const {
+  std::lock_guard lock(mutex_);
+  return wifi_type_;
 }
 
 }  // namespace maic::device

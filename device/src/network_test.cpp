@@ -42,14 +42,25 @@ TEST(SimulatedNetwork, StartsConnectedToASavedNetwork) {
 
 TEST(SimulatedNetwork, ConnectsWithTheRightPasswordOnly) {
   SimulatedNetwork radio(neighbourhood());
-  const ConnectResult wrong = radio.connect("Home", "guess");
+  const ConnectResult wrong = radio.connect("Home", "guess", WifiType::kN);
   EXPECT_EQ(wrong.outcome, ConnectOutcome::kWrongPassword);
   EXPECT_EQ(radio.link()->state, LinkState::kDisconnected);
-  EXPECT_EQ(radio.connect("Nowhere", "").outcome, ConnectOutcome::kNotFound);
-  EXPECT_EQ(radio.connect("Home", "secret-pw").outcome, ConnectOutcome::kConnected);
+  EXPECT_EQ(radio.connect("Nowhere", "", WifiType::kN).outcome, ConnectOutcome::kNotFound);
+  EXPECT_EQ(radio.connect("Home", "secret-pw", WifiType::kN).outcome, ConnectOutcome::kConnected);
   EXPECT_EQ(radio.link()->ssid, "Home");
-  EXPECT_EQ(radio.connect("Cafe", "").outcome, ConnectOutcome::kConnected) << "open";
+  EXPECT_EQ(radio.connect("Cafe", "", WifiType::kN).outcome, ConnectOutcome::kConnected) << "open";
   EXPECT_EQ(to_string(ConnectOutcome::kWrongPassword), "wrong_password");
+}
+
+TEST(SimulatedNetwork, RecordsTheWifiTypeAndRefusesNone) {
+  SimulatedNetwork radio(neighbourhood());
+  EXPECT_FALSE(radio.wifi_type()) << "no connect yet";
+  for (WifiType type : {WifiType::kB, WifiType::kG, WifiType::kN}) {
+    EXPECT_EQ(radio.connect("Home", "secret-pw", type).outcome, ConnectOutcome::kConnected);
+    EXPECT_EQ(radio.wifi_type(), type);
+  }
+  EXPECT_EQ(radio.connect("Nowhere", "", WifiType::kG).outcome, ConnectOutcome::kNotFound);
+  EXPECT_EQ(radio.wifi_type(), WifiType::kG) << "also of a failed connect";
 }
 
 TEST(SimulatedNetwork, FailuresAndLostNetworks) {
@@ -65,7 +76,7 @@ TEST(SimulatedNetwork, FailuresAndLostNetworks) {
   EXPECT_EQ(radio.link()->state, LinkState::kConnected);
   EXPECT_EQ(radio.link()->signal_dbm, -60);
   radio.hold_connecting(true);
-  EXPECT_EQ(radio.connect("Attic", "attic-pw").outcome, ConnectOutcome::kFailed);
+  EXPECT_EQ(radio.connect("Attic", "attic-pw", WifiType::kN).outcome, ConnectOutcome::kFailed);
   EXPECT_EQ(radio.link()->state, LinkState::kConnecting);
 }
 
@@ -99,7 +110,7 @@ TEST(SimulatedNetwork, DrivesTheLifecyclesLed) {
   step();
   EXPECT_EQ(radio.access_point(), "smart-MAIC0123456789");
   EXPECT_EQ(life.led(), LedPattern::kSlow);
-  ASSERT_EQ(radio.connect("Home", "secret-pw").outcome, ConnectOutcome::kConnected);
+  ASSERT_EQ(radio.connect("Home", "secret-pw", WifiType::kN).outcome, ConnectOutcome::kConnected);
   life.on_web_activity(clock.steady_now());
   clock.advance(std::chrono::minutes(15));
   step();

@@ -37,6 +37,35 @@ bool valid_server_url(std::string_view url) {
   return !host.empty() && host != "[]";
 }
 
+std::string_view to_string(TemperatureUnit u) {
+  return u == TemperatureUnit::kFahrenheit ? "F" : "C";
+}
+
+std::optional<TemperatureUnit> parse_temperature_unit(std::string_view text) {
+  if (text == "C") return TemperatureUnit::kCelsius;
+  if (text == "F") return TemperatureUnit::kFahrenheit;
+  return std::nullopt;
+}
+
+std::string_view to_string(WifiType t) {
+  switch (t) {
+    case WifiType::kB:
+      return "b";
+    case WifiType::kG:
+      return "g";
+    case WifiType::kN:
+      return "n";
+  }
+  return "n";
+}
+
+std::optional<WifiType> parse_wifi_type(std::string_view text) {
+  for (WifiType t : {WifiType::kB, WifiType::kG, WifiType::kN}) {
+    if (text == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 // Every text setting is UTF-8 without control characters: it is written to

@@ -59,6 +59,22 @@ Field top(std::string name, T Settings::*member, bool secret = false) {
           [member, name](Settings& s, const json& j) { return assign(s.*member, j, name); }};
 }
 
+// A top-level setting that is one of a few names ("C", "F"): `to` names a
+// value, `from` reads a name (nullopt: not one of them); `expected` says
+// which names, for the error.
+template <typename E>
+Field top_choice(std::string name, E Settings::*member, std::string_view (*to)(E),
+                 std::optional<E> (*from)(std::string_view), std::string expected) {
+  return {"", name, false, [member, to](const Settings& s) { return json(to(s.*member)); },
+          [member, from, name, expected](Settings& s, const json& j) -> Status {
+            const std::optional<E> parsed =
+                j.is_string() ? from(j.get<std::string>()) : std::nullopt;
+            if (!parsed) return make_error(name + ": " + expected);
+            s.*member = *parsed;
+            return ok_status();
+          }};
+}
+
 template <typename Section, typename T>
 Field nested(std::string section, std::string name, Section Settings::*sec, T Section::*member,
              bool secret = false) {
@@ -137,6 +153,10 @@ const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
       top("pin", &Settings::pin, true), top("language", &Settings::language),
       top("led", &Settings::led), top("timezone", &Settings::timezone),
+      top_choice<TemperatureUnit>("temperature_unit", &Settings::temperature_unit, to_string,
+                                  parse_temperature_unit, "\"C\" or \"F\""),
+      top_choice<WifiType>("wifi_type", &Settings::wifi_type, to_string, parse_wifi_type,
+                           "\"b\", \"g\" or \"n\""),
       nested("mqtt", "enabled", &Settings::mqtt, &MqttSettings::enabled),
       nested("mqtt", "host", &Settings::mqtt, &MqttSettings::host),
       nested("mqtt", "port", &Settings::mqtt, &MqttSettings::port),

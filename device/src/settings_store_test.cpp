@@ -38,6 +38,8 @@ TEST(SettingsStore, SavedSettingsComeBack) {
   ASSERT_TRUE(config.ok());
   config->settings.pin = "2468";
   config->settings.mqtt.host = "broker";
+  config->settings.temperature_unit = TemperatureUnit::kFahrenheit;
+  config->settings.wifi_type = WifiType::kG;
   ASSERT_TRUE(save(storage, *config).ok());
   auto back = load_or_create(storage, counting_random());
   ASSERT_TRUE(back.ok());

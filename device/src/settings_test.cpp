@@ -95,6 +95,43 @@ TEST(Settings, SecretsCanBeHidden) {
   EXPECT_EQ(to_json(s)["mqtt"]["password"], "hunter2");
 }
 
+TEST(Settings, TemperatureUnitIsCelsiusOrFahrenheit) {
+  EXPECT_EQ(Settings{}.temperature_unit, TemperatureUnit::kCelsius);
+  EXPECT_EQ(to_json(Settings{})["temperature_unit"], "C");
+  auto f = apply_json(Settings{}, json{{"temperature_unit", "F"}});
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->temperature_unit, TemperatureUnit::kFahrenheit);
+  EXPECT_EQ(to_json(*f)["temperature_unit"], "F");
+  auto back = apply_json(Settings{}, to_json(*f));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, *f);
+  for (const json& bad : {json("K"), json(1), json(""), json("f"), json(nullptr)}) {
+    auto s = apply_json(*f, json{{"temperature_unit", bad}});
+    ASSERT_FALSE(s.ok()) << bad.dump();
+    EXPECT_EQ(s.error().message, "temperature_unit: \"C\" or \"F\"") << bad.dump();
+  }
+}
+
+TEST(Settings, WifiTypeIsBGOrN) {
+  EXPECT_EQ(Settings{}.wifi_type, WifiType::kN) << "b/g/n all allowed";
+  EXPECT_EQ(to_json(Settings{})["wifi_type"], "n");
+  for (const auto& [name, type] :
+       {std::pair{"b", WifiType::kB}, std::pair{"g", WifiType::kG}, std::pair{"n", WifiType::kN}}) {
+    auto s = apply_json(Settings{}, json{{"wifi_type", name}});
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->wifi_type, type);
+    EXPECT_EQ(to_json(*s)["wifi_type"], name);
+    auto back = apply_json(Settings{}, to_json(*s));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, *s);
+  }
+  for (const json& bad : {json("ac"), json("G"), json(2), json(""), json(true)}) {
+    auto s = apply_json(Settings{}, json{{"wifi_type", bad}});
+    ASSERT_FALSE(s.ok()) << bad.dump();
+    EXPECT_EQ(s.error().message, "wifi_type: \"b\", \"g\" or \"n\"") << bad.dump();
+  }
+}
+
 // The manual's example (§9) and a schedule, as the JSON API takes them.
 const json kAutomation = json::parse(R"({"automation": {
   "delay_s": 120,

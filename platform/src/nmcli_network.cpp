@@ -23,7 +23,8 @@ class NmcliNetwork final : public device::Network {
     return nmcli::parse_wifi_list(out->out);
   }
 
-  device::ConnectResult connect(const std::string& ssid, const std::string& password) override {
+  device::ConnectResult connect(const std::string& ssid, const std::string& password,
+                                device::WifiType type) override {
     std::lock_guard lock(mutex_);
     std::vector<std::string> args{
         "-w", std::to_string(options_.connect_wait.count()), "dev", "wifi", "connect", ssid};
@@ -35,7 +36,9 @@ class NmcliNetwork final : public device::Network {
     args.push_back(options_.station_ifname);
     auto out = run_command(program_, args, options_.connect_wait + std::chrono::seconds(5));
     if (!out) return {device::ConnectOutcome::kFailed, out.error().message};
-    return nmcli::connect_outcome(out->exit_code, out->err);
+    device::ConnectResult joined = nmcli::connect_outcome(out->exit_code, out->err);
+    if (joined.outcome != device::ConnectOutcome::kConnected) return joined;
+    return set_band(ssid, type);
   }
 
   Result<device::LinkStatus> link() override {
@@ -89,6 +92,34 @@ class NmcliNetwork final : public device::Network {
     std::string err = out.err.substr(0, out.err.find('\n'));
     if (err.empty()) err = "exited with " + std::to_string(out.exit_code);
     return make_error("nmcli: " + err);
+  }
+
+  // `dev wifi connect` takes no band: the WiFi type goes to the profile it
+  // made or reused (the station's connection now), and a changed profile
+  // is activated again so that the band applies. A profile already in the
+  // band is left alone: no second association for the default "n".
+  device::ConnectResult set_band(const std::string& ssid, device::WifiType type) {
+    const std::string band(nmcli::band_for(type));
+    const auto failed = [&](const Error& e) {
+      return device::ConnectResult{
+          device::ConnectOutcome::kFailed,
+          "joined " + ssid + ", but the WiFi type could not be set: " + e.message};
+    };
+    auto shown = run({"-t", "-f", "GENERAL.CONNECTION", "dev", "show", options_.station_ifname});
+    if (!shown) return failed(shown.error());
+    const std::string profile = nmcli::field_value(shown->out, "GENERAL.CONNECTION");
+    if (profile.empty()) return failed(make_error("no connection on " + options_.station_ifname));
+    auto current = run({"-t", "-f", "802-11-wireless.band", "con", "show", "id", profile});
+    if (!current) return failed(current.error());
+    if (nmcli::field_value(current->out, "802-11-wireless.band") == band)
+      return {device::ConnectOutcome::kConnected, {}};
+    auto modified = run({"con", "modify", "id", profile, "802-11-wireless.band", band});
+    if (!modified) return failed(modified.error());
+    auto up = run_command(
+        program_, {"-w", std::to_string(options_.connect_wait.count()), "con", "up", "id", profile},
+        options_.connect_wait + std::chrono::seconds(5));
+    if (!up) return {device::ConnectOutcome::kFailed, up.error().message};
+    return nmcli::connect_outcome(up->exit_code, up->err);
   }
 
   // Runs nmcli; a non-zero exit is an error with its stderr.

@@ -14,6 +14,7 @@ namespace {
 using device::ConnectOutcome;
 using device::LinkState;
 using device::WifiNetwork;
+using device::WifiType;
 using nlohmann::json;
 
 // A fake nmcli, first on the PATH it is looked up in: it answers each
@@ -50,6 +51,9 @@ constexpr const char* kShowConnected =
     "GENERAL.CONNECTION:Home\n"
     "IP4.ADDRESS[1]:192.168.1.23/24\n";
 constexpr const char* kInUse = " :Neighbour:42\n*:Home:80\n :Home:55\n";
+// After a join: the station's profile and its band (unset, or "bg").
+constexpr const char* kShowProfile = "-t -f GENERAL.CONNECTION dev show wlan0";
+constexpr const char* kProfileBand = "-t -f 802-11-wireless.band con show id Home";
 
 struct FakeNmcli {
   testing::TempDir dir{"nmcli"};
@@ -65,6 +69,11 @@ struct FakeNmcli {
              const std::string& err = "") {
     replies[command] = {{"out", out}, {"err", err}, {"code", code}};
     save();
+  }
+  // The profile `dev wifi connect` made for "Home", its band as `band`.
+  void home_profile(const std::string& band) {
+    reply(kShowProfile, "GENERAL.CONNECTION:Home\n");
+    reply(kProfileBand, "802-11-wireless.band:" + band + "\n");
   }
   void save() const { std::ofstream(dir.path() / "replies.json") << replies.dump(); }
   std::vector<std::vector<std::string>> calls() const {
@@ -117,20 +126,23 @@ TEST(NmcliNetwork, ConnectsAndReportsTheLink) {
              "Device 'wlan0' successfully activated with 'e0b7d1a2-...'.\n");
   fake.reply("-t -f GENERAL.STATE,GENERAL.CONNECTION,IP4.ADDRESS dev show wlan0", kShowConnected);
   fake.reply("-t -f IN-USE,SSID,SIGNAL dev wifi list ifname wlan0 --rescan no", kInUse);
+  fake.home_profile("");
   auto net = fake.open();
-  EXPECT_EQ(net->connect("Home", "pass:word").outcome, ConnectOutcome::kConnected);
+  EXPECT_EQ(net->connect("Home", "pass:word", WifiType::kN).outcome, ConnectOutcome::kConnected);
   auto link = net->link();
   ASSERT_TRUE(link.ok()) << link.error().message;
   EXPECT_EQ(*link, (device::LinkStatus{LinkState::kConnected, "Home", "192.168.1.23", -52}));
   const auto calls = fake.calls();
-  ASSERT_EQ(calls.size(), 3u);
+  ASSERT_EQ(calls.size(), 5u) << "b/g/n on a profile without a band: nothing to change";
   EXPECT_EQ(calls[0][5], "Home") << "each argument reaches nmcli whole, unquoted";
 }
 
 TEST(NmcliNetwork, AnOpenNetworkIsJoinedWithoutAPassword) {
   FakeNmcli fake;
   fake.reply("-w 45 dev wifi connect Cafe ifname wlan0", "");
-  EXPECT_EQ(fake.open()->connect("Cafe", "").outcome, ConnectOutcome::kConnected);
+  fake.reply(kShowProfile, "GENERAL.CONNECTION:Cafe\n");
+  fake.reply("-t -f 802-11-wireless.band con show id Cafe", "802-11-wireless.band:\n");
+  EXPECT_EQ(fake.open()->connect("Cafe", "", WifiType::kN).outcome, ConnectOutcome::kConnected);
 }
 
 TEST(NmcliNetwork, AWrongPasswordAndAMissingNetwork) {
@@ -140,10 +152,62 @@ TEST(NmcliNetwork, AWrongPasswordAndAMissingNetwork) {
   fake.reply("-w 45 dev wifi connect Gone ifname wlan0", "", 10,
              "Error: No network with SSID 'Gone' found.\n");
   auto net = fake.open();
-  EXPECT_EQ(net->connect("Home", "guess").outcome, ConnectOutcome::kWrongPassword);
-  const auto gone = net->connect("Gone", "");
+  EXPECT_EQ(net->connect("Home", "guess", WifiType::kG).outcome, ConnectOutcome::kWrongPassword);
+  const auto gone = net->connect("Gone", "", WifiType::kG);
   EXPECT_EQ(gone.outcome, ConnectOutcome::kNotFound);
   EXPECT_EQ(gone.message, "Error: No network with SSID 'Gone' found.");
+  EXPECT_EQ(fake.calls().size(), 2u) << "no band for a network not joined";
+}
+
+// The manual's "WiFi type G": `dev wifi connect` has no band option, so the
+// profile it made gets band "bg" and is activated again with it.
+TEST(NmcliNetwork, WifiTypeGKeepsTheProfileOnTwoPointFourGigahertz) {
+  FakeNmcli fake;
+  fake.reply("-w 45 dev wifi connect Home password pw ifname wlan0", "");
+  fake.home_profile("");
+  fake.reply("con modify id Home 802-11-wireless.band bg", "");
+  fake.reply("-w 45 con up id Home", "Connection successfully activated.\n");
+  EXPECT_EQ(fake.open()->connect("Home", "pw", WifiType::kG).outcome, ConnectOutcome::kConnected);
+  const auto calls = fake.calls();
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_EQ(calls[3], (std::vector<std::string>{"con", "modify", "id", "Home",
+                                                "802-11-wireless.band", "bg"}));
+  EXPECT_EQ(calls[4], (std::vector<std::string>{"-w", "45", "con", "up", "id", "Home"}));
+}
+
+TEST(NmcliNetwork, WifiTypeBIsTheSameBandAndAProfileInItIsLeftAlone) {
+  FakeNmcli fake;
+  fake.reply("-w 45 dev wifi connect Home password pw ifname wlan0", "");
+  fake.home_profile("bg");
+  EXPECT_EQ(fake.open()->connect("Home", "pw", WifiType::kB).outcome, ConnectOutcome::kConnected);
+  EXPECT_EQ(fake.calls().size(), 3u) << "no modify, no second activation";
+}
+
+TEST(NmcliNetwork, WifiTypeNClearsAnEarlierBand) {
+  FakeNmcli fake;
+  fake.reply("-w 45 dev wifi connect Home password pw ifname wlan0", "");
+  fake.home_profile("bg");
+  fake.reply("con modify id Home 802-11-wireless.band ", "");
+  fake.reply("-w 45 con up id Home", "");
+  EXPECT_EQ(fake.open()->connect("Home", "pw", WifiType::kN).outcome, ConnectOutcome::kConnected);
+  const auto calls = fake.calls();
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_EQ(calls[3],
+            (std::vector<std::string>{"con", "modify", "id", "Home", "802-11-wireless.band", ""}))
+      << "an empty argument: any band";
+}
+
+TEST(NmcliNetwork, ABandThatCannotBeSetIsAFailureThatSaysWhy) {
+  FakeNmcli fake;
+  fake.reply("-w 45 dev wifi connect Home password pw ifname wlan0", "");
+  fake.home_profile("");
+  fake.reply("con modify id Home 802-11-wireless.band bg", "", 1,
+             "Error: Failed to modify connection 'Home': not authorized.\n");
+  const auto result = fake.open()->connect("Home", "pw", WifiType::kG);
+  EXPECT_EQ(result.outcome, ConnectOutcome::kFailed);
+  EXPECT_EQ(result.message,
+            "joined Home, but the WiFi type could not be set: nmcli: Error: Failed to modify "
+            "connection 'Home': not authorized.");
 }
 
 TEST(NmcliNetwork, ADisconnectedLink) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <optional>
+#include <utility>
 
 namespace maic::platform::nmcli {
 
@@ -25,6 +27,18 @@ int leading_int(std::string_view text) {
   int v = -1;
   std::from_chars(text.data(), text.data() + text.size(), v);
   return v;
+}
+
+// A multi-line terse line, "NAME:value": the name (which never holds a
+// ':') and the value, unescaped. nmcli escapes ':' in values, but a value
+// with a bare ':' (older versions) is kept whole too.
+std::optional<std::pair<std::string_view, std::string>> name_and_value(std::string_view line) {
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto value = split_terse(line.substr(colon + 1));
+  std::string joined = value.front();
+  for (std::size_t i = 1; i < value.size(); ++i) joined += ":" + value[i];
+  return std::pair{line.substr(0, colon), std::move(joined)};
 }
 
 std::string first_line(std::string_view text) {
@@ -87,13 +101,9 @@ device::LinkStatus parse_device_show(std::string_view out, std::string_view igno
   int state = -1;
   std::string connection;
   for (std::string_view line : lines_of(out)) {
-    // Multi-line terse: "NAME:value"; the name never holds a ':'.
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view name = line.substr(0, colon);
-    const auto value = split_terse(line.substr(colon + 1));
-    std::string joined = value.front();
-    for (std::size_t i = 1; i < value.size(); ++i) joined += ":" + value[i];
+    auto parsed = name_and_value(line);
+    if (!parsed) continue;
+    const auto& [name, joined] = *parsed;
     if (name == "GENERAL.STATE") {
       state = leading_int(joined);
     } else if (name == "GENERAL.CONNECTION") {
@@ -113,6 +123,18 @@ device::LinkStatus parse_device_show(std::string_view out, std::string_view igno
   }
   link.ssid = connection;
   return link;
+}
+
+std::string field_value(std::string_view out, std::string_view field) {
+  for (std::string_view line : lines_of(out)) {
+    auto parsed = name_and_value(line);
+    if (parsed && parsed->first == field) return parsed->second == "--" ? "" : parsed->second;
+  }
+  return {};
+}
+
+std::string_view band_for(device::WifiType type) {
+  return type == device::WifiType::kN ? "" : "bg";
 }
 
 device::ConnectResult connect_outcome(int exit_code, std::string_view err) {

@@ -39,6 +39,16 @@ std::optional<InUse> parse_in_use(std::string_view out);
 // point's own, when it shares the interface) is not a station link.
 device::LinkStatus parse_device_show(std::string_view out, std::string_view ignore);
 
+// The value of `field` in multi-line terse output ("NAME:value" a line, as
+// `nmcli -t -f F1,F2 dev show IF` and `nmcli -t -f F con show NAME` print
+// it), unescaped; "--" (nmcli's "not set") and a missing field are "".
+std::string field_value(std::string_view out, std::string_view field);
+
+// The manual's WiFi type as NetworkManager's 802-11-wireless.band: "b" and
+// "g" are "bg" (2.4 GHz only: NetworkManager has no setting that forbids
+// 802.11n within a band, so both mean the same), "n" is "" (any band).
+std::string_view band_for(device::WifiType type);
+
 // What `nmcli dev wifi connect` ended with: exit 0 connected; 10 (no such
 // network) not found; 4 (activation failed) with "Secrets were required"
 // or a password complaint in stderr: wrong password; otherwise failed,

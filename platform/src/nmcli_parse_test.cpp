@@ -67,6 +67,22 @@ TEST(NmcliTerse, DeviceShowGivesTheLink) {
       << "the access point on the same interface is no station link";
 }
 
+TEST(NmcliTerse, AFieldOfMultiLineOutput) {
+  EXPECT_EQ(field_value("GENERAL.CONNECTION:Cafe\\:Free\n", "GENERAL.CONNECTION"), "Cafe:Free");
+  EXPECT_EQ(field_value("802-11-wireless.band:bg\n", "802-11-wireless.band"), "bg");
+  EXPECT_EQ(field_value("802-11-wireless.band:\n", "802-11-wireless.band"), "") << "not set";
+  EXPECT_EQ(field_value("802-11-wireless.band:--\n", "802-11-wireless.band"), "") << "not set";
+  EXPECT_EQ(field_value("GENERAL.STATE:100 (connected)\n", "GENERAL.CONNECTION"), "");
+}
+
+// NetworkManager cannot forbid 802.11n within a band: "b" and "g" both
+// keep the station on 2.4 GHz.
+TEST(NmcliTerse, TheWifiTypeAsABand) {
+  EXPECT_EQ(band_for(device::WifiType::kB), "bg");
+  EXPECT_EQ(band_for(device::WifiType::kG), "bg");
+  EXPECT_EQ(band_for(device::WifiType::kN), "");
+}
+
 TEST(NmcliTerse, ConnectOutcomes) {
   EXPECT_EQ(connect_outcome(0, "").outcome, ConnectOutcome::kConnected);
   EXPECT_EQ(connect_outcome(10, "Error: No network with SSID 'Nope' found.\n").outcome,

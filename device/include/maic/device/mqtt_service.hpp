@@ -66,7 +66,8 @@ struct MqttServiceOptions {
 };
 
 // As a Service (service.hpp), "mqtt": start(), reconfigure() and restart()
-// take the settings' mqtt part; restart() always makes a new connection.
+// take the settings' mqtt part and their temperature_unit (Temp's unit on
+// MQTT and in discovery); restart() always makes a new connection.
 class MqttService final : public Service {
  public:
   // Called on the MQTT network thread when a SETOUT command arrives
@@ -119,12 +120,15 @@ class MqttService final : public Service {
   // when enabled, connects anew; unchanged settings of a running service
   // change nothing. If discovery was on and is now off, the old connection
   // first removes the device's entities from Home Assistant. Counters carry
-  // over; last_error is cleared.
+  // over; last_error is cleared. `unit` is the temperature's on MQTT (the
+  // settings' temperature_unit): a new unit is a change too, so the new
+  // connection announces the Temp sensor in it and its first reading
+  // carries it. The constructor publishes °C until configured otherwise.
   // Precondition: validate(settings) passed. Thread-safe, but not from the
   // callbacks, nor while holding a lock the OutputCommand callback takes (it
   // waits for the network thread). Blocks at most about
   // options.stop_timeout plus name resolution.
-  void configure(const MqttSettings& settings);
+  void configure(const MqttSettings& settings, TemperatureUnit unit = TemperatureUnit::kCelsius);
 
   // Publishes `r` when due: the first reading after configure() or after a
   // (re)connect, then whenever interval_s of steady time has passed since
@@ -166,7 +170,7 @@ class MqttService final : public Service {
   ServiceStatus report() const override;
 
  private:
-  Status apply(const MqttSettings& settings);
+  Status apply(const MqttSettings& settings, TemperatureUnit unit);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

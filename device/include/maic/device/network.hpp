@@ -17,6 +17,7 @@
 
 #include "maic/core/result.hpp"
 #include "maic/device/lifecycle.hpp"
+#include "maic/device/settings.hpp"
 
 namespace maic::device {
 
@@ -67,8 +68,13 @@ class Network {
   // access point).
   virtual Result<std::vector<WifiNetwork>> scan() = 0;
   // Joins `ssid` (the radio remembers it, and rejoins it after a restart);
-  // `password` empty for an open network. Blocks until the outcome.
-  virtual ConnectResult connect(const std::string& ssid, const std::string& password) = 0;
+  // `password` empty for an open network. `type` is the settings' wifi_type
+  // (the manual's "WiFi type"), which the radio honours as far as it can
+  // and remembers with the network; what an implementation makes of it is
+  // in its header (docs/lifecycle.md, "WiFi type"). Blocks until the
+  // outcome.
+  virtual ConnectResult connect(const std::string& ssid, const std::string& password,
+                                WifiType type) = 0;
   // The station link now.
   virtual Result<LinkStatus> link() = 0;
   // Opens the access point `name` without a password, beside the station
@@ -93,7 +99,9 @@ class SimulatedNetwork final : public Network {
   explicit SimulatedNetwork(std::vector<Air> in_reach = {}, std::optional<std::string> saved = {});
 
   Result<std::vector<WifiNetwork>> scan() override;
-  ConnectResult connect(const std::string& ssid, const std::string& password) override;
+  // Refuses no `type`; records it (wifi_type()).
+  ConnectResult connect(const std::string& ssid, const std::string& password,
+                        WifiType type) override;
   Result<LinkStatus> link() override;
   Status open_access_point(const std::string& name) override;
   Status close_access_point() override;
@@ -107,6 +115,9 @@ class SimulatedNetwork final : public Network {
   // ("timed out"), as a radio that keeps trying would: for the LED's fast
   // flashing.
   void hold_connecting(bool hold);
+  // The WiFi type of the last connect() (also a failed one); nullopt
+  // before the first.
+  std::optional<WifiType> wifi_type() const;
 
  private:
   std::optional<Error> take_failure();  // under mutex_
@@ -117,6 +128,7 @@ class SimulatedNetwork final : public Network {
   std::optional<std::string> access_point_;
   std::optional<std::string> failure_;
   bool hold_connecting_ = false;
+  std::optional<WifiType> wifi_type_;
 };
 
 }  // namespace maic::device

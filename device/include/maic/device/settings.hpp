@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "maic/automation/conditions.hpp"
@@ -91,6 +93,24 @@ struct NotifySettings {
   friend bool operator==(const NotifySettings&, const NotifySettings&) = default;
 };
 
+// The unit of the temperature people see and MQTT's "Temp" (the manual's
+// MQTT topic table: the original shows °C or °F). Only a presentation:
+// storage, the journal, the uplink, the page API's "T", the JSON API's
+// readings and /metrics stay in °C. JSON: "C", "F".
+enum class TemperatureUnit { kCelsius, kFahrenheit };
+
+// The manual's "WiFi type": the 802.11 generations the station may use
+// ("b", "g", "n"; "n" allows b/g/n). The manual's advice for an unstable
+// link: "Try changing the WiFi type to 'G (up to 54Mbs)'". How a radio
+// honours it is its own (docs/lifecycle.md, "WiFi type").
+enum class WifiType { kB, kG, kN };
+
+// The settings' JSON names of these values, and back (nullopt: not one).
+std::string_view to_string(TemperatureUnit u);
+std::optional<TemperatureUnit> parse_temperature_unit(std::string_view text);
+std::string_view to_string(WifiType t);
+std::optional<WifiType> parse_wifi_type(std::string_view text);
+
 struct Settings {
   static constexpr int kVersion = 1;
 
@@ -98,6 +118,8 @@ struct Settings {
   std::string language = "en";
   bool led = true;
   std::string timezone = "UTC";  // IANA name
+  TemperatureUnit temperature_unit = TemperatureUnit::kCelsius;
+  WifiType wifi_type = WifiType::kN;
   MqttSettings mqtt;
   ServerSettings server;
   OutputSettings output;

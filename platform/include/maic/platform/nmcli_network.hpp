@@ -4,7 +4,13 @@
 //
 // What it runs (terse output, LC_ALL=C, each call bounded by a timeout):
 //   scan      nmcli -t -f SSID,SIGNAL,SECURITY dev wifi list ifname IF
-//   connect   nmcli -w S dev wifi connect SSID [password PW] ifname IF
+//   connect   nmcli -w S dev wifi connect SSID [password PW] ifname IF, then
+//             the WiFi type (below):
+//             nmcli -t -f GENERAL.CONNECTION dev show IF           (the profile)
+//             nmcli -t -f 802-11-wireless.band con show id PROFILE
+//             and only when the band differs:
+//             nmcli con modify id PROFILE 802-11-wireless.band BAND
+//             nmcli -w S con up id PROFILE
 //   link      nmcli -t -f GENERAL.STATE,GENERAL.CONNECTION,IP4.ADDRESS dev show IF
 //             nmcli -t -f IN-USE,SSID,SIGNAL dev wifi list ifname IF --rescan no
 //   AP on     nmcli con delete AP (whatever it was), then
@@ -14,6 +20,15 @@
 //   AP off    nmcli con delete AP
 // `nmcli dev wifi hotspot` is not used: it always sets a password, and the
 // manual's access point has none.
+//
+// The WiFi type (settings' wifi_type, the manual's b/g/n): `dev wifi
+// connect` has no band option, so the band is set on the profile it made
+// or reused, which remembers it. "b" and "g" are band "bg" (2.4 GHz only),
+// "n" clears the band (NetworkManager chooses). NetworkManager has no
+// setting that forbids 802.11n within 2.4 GHz, nor one for 802.11b alone:
+// "b" and "g" both mean "2.4 GHz only", which is what helps with the
+// manual's unstable links (a dual-band router that moves the device to 5
+// GHz). A join whose band cannot be set reports kFailed with the reason.
 //
 // The password is on nmcli's command line, visible to other local users
 // through /proc for the moment nmcli runs; on the single-purpose Pi that
