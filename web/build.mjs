@@ -35,6 +35,7 @@ const SITES = [
     systemDark: true,
     sourcemap: false,
     i18n: "i18n/device",
+    compactI18n: true,
     // Issue 13: every file the device serves, all 25 catalogues included.
     budgetBytes: 200 * 1024,
   },
@@ -130,10 +131,18 @@ for (const site of SITES) {
   if (site.i18n) {
     const from = path.join(here, site.i18n);
     await mkdir(path.join(dest, "i18n"));
+    // A compact site sends its keys once (i18n/keys.json, in en's order) and
+    // each language as an array of its texts in that order: the keys are a
+    // quarter of a catalogue's gzipped bytes (common/i18n.ts reads both).
+    const keys = site.compactI18n
+      ? Object.keys(JSON.parse(await readFile(path.join(from, "en.json"), "utf8")))
+      : null;
+    if (keys) await writeFile(path.join(dest, "i18n", "keys.json"), JSON.stringify(keys));
     for (const name of await readdir(from)) {
       if (!name.endsWith(".json") || name === "languages.json") continue;
       const catalogue = JSON.parse(await readFile(path.join(from, name), "utf8"));
-      await writeFile(path.join(dest, "i18n", name), JSON.stringify(catalogue));
+      const out = keys ? keys.map((k) => catalogue[k] ?? null) : catalogue;
+      await writeFile(path.join(dest, "i18n", name), JSON.stringify(out));
     }
   }
   const { sizes, total } = await measure(dest);

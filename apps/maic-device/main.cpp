@@ -359,6 +359,7 @@ std::optional<int> serve(const Options& o, Daemon& d, const http::Endpoint& endp
   web_options.automation = d.automation;
   web_options.notifier = d.notifier;
   web_options.lifecycle = &*d.lifecycle;
+  web_options.wall_clock = d.corrected.get();
   device::add_web_routes(d.router, device, *d.corrected, http::static_handler(web::device_assets()),
                          web_options);
   http::ServerOptions server_options;

@@ -187,6 +187,8 @@ class Api {
  public:
   Api(Device& device, const Clock& clock, http::Handler site, WebApiOptions options)
       : device_(device),
+        clock_(clock),
+        wall_clock_(options.wall_clock),
         site_(std::move(site)),
         limiter_(clock, options.requests_per_second, options.burst),
         hosts_(options.host_names),
@@ -377,6 +379,7 @@ class Api {
                  {"backlog", s.server_backlog},
                  {"error", s.server_error}}},
                {"notifications", notifications_json(notifications_of(notifier_, s.services))}});
+    body["clock"] = clock_json();
     // --- automation
     if (automation_ != nullptr)
       body["automation"] = automation_status_to_json(automation_->status());
@@ -408,6 +411,23 @@ class Api {
       body["led_pattern"] = to_string(l.led);
     }
     return Response::json(body);
+  }
+
+  // The device's time and where it comes from (the Status section): the
+  // system clock, which the board's RTC keeps across restarts, until the
+  // data server corrects it (docs/uplink.md).
+  json clock_json() const {
+    const auto unix = [](WallTime t) {
+      return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    };
+    const auto corrected = wall_clock_ ? wall_clock_->corrected_at() : std::nullopt;
+    return {{"time", unix(clock_.wall_now())},
+            {"source", corrected ? "server" : "rtc"},
+            {"corrected_at", corrected ? unix(*corrected) : 0},
+            {"offset_ms", wall_clock_ ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            wall_clock_->offset())
+                                            .count()
+                                      : 0}};
   }
 
   Response metrics() {
@@ -475,6 +495,8 @@ class Api {
   // --- End of notifications ---
 
   Device& device_;
+  const Clock& clock_;
+  const CorrectedClock* wall_clock_;  // may be null
   http::Handler site_;
   RateLimiter limiter_;
   http::HostAllowList hosts_;

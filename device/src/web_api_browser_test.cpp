@@ -441,3 +441,48 @@ TEST(WebSite, CheckingTheServerConnectionNeedsTheSessionsToken) {
 
 }  // namespace
 }  // namespace maic::device
+
+namespace maic::device {
+namespace {
+
+TEST(WebSite, TheStatusShowsTheClockAndItsSource) {
+  VirtualClock base;
+  CorrectedClock corrected(base);
+  MemoryStorage storage;
+  metering::SyntheticConfig c;
+  auto source = metering::WaveformMeter::create(std::make_unique<metering::SyntheticSource>(c),
+                                                base.steady_now(), "synthetic");
+  auto device = Device::open({corrected, storage, std::move(source).value(),
+                              [](std::span<std::byte> out) {
+                                for (auto& b : out) b = std::byte{7};
+                              }},
+                             DeviceOptions{});
+  ASSERT_TRUE(device.ok()) << device.error().message;
+  http::Router router;
+  add_web_routes(
+      router, **device, corrected, [](const Request&) { return Response::text(""); },
+      {.wall_clock = &corrected});
+  const auto clock = [&] {
+    Request q;
+    q.method = "GET";
+    q.path = "/api/v1/status";
+    q.remote = "10.0.0.2";
+    return json::parse(router.handle(q).body)["clock"];
+  };
+  const auto unix = [](WallTime t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  };
+  EXPECT_EQ(clock()["source"], "rtc");
+  EXPECT_EQ(clock()["time"], unix(base.wall_now()));
+  EXPECT_EQ(clock()["corrected_at"], 0);
+
+  const WallTime server_time = base.wall_now() + std::chrono::seconds(90);
+  corrected.set_wall(server_time);
+  EXPECT_EQ(clock()["source"], "server");
+  EXPECT_EQ(clock()["corrected_at"], unix(server_time));
+  EXPECT_EQ(clock()["time"], unix(server_time));
+  EXPECT_EQ(clock()["offset_ms"], 90'000);
+}
+
+}  // namespace
+}  // namespace maic::device

@@ -1,4 +1,5 @@
-// The catalogues in i18n/: complete, consistent and really translated.
+// The catalogues of both sites: i18n/ (the Dashboard) and i18n/device/ (the
+// device's site), each complete, consistent and really translated.
 //
 //   node --test tests/i18n.test.mjs        (ctest web.i18n)
 import assert from "node:assert/strict";
@@ -9,8 +10,10 @@ import { fileURLToPath } from "node:url";
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "i18n");
 const languages = JSON.parse(await readFile(path.join(dir, "languages.json"), "utf8"));
-const load = async (tag) => JSON.parse(await readFile(path.join(dir, `${tag}.json`), "utf8"));
-const en = await load("en");
+const SITES = [
+  { name: "dashboard", dir },
+  { name: "device", dir: path.join(dir, "device") },
+];
 
 // The manual's cover, in its order and with its codes (ua cz gr ee se are not BCP 47).
 const MANUAL = "en ua sk cz de it hu fr es pt nl pl bg ro da sl gr ru lt lv ee se fi tr th".split(" ");
@@ -35,12 +38,18 @@ test("the 25 languages of the manual's cover, each by its own name", async () =>
     assert.equal(name, ENDONYMS[tag], tag);
     assert.equal(Intl.getCanonicalLocales(tag)[0], tag, `${tag} is a BCP 47 tag`);
   }
-  const files = (await readdir(dir)).filter((f) => f !== "languages.json").sort();
-  assert.deepEqual(files, languages.map((l) => `${l.tag}.json`).sort());
+  for (const site of SITES) {
+    const files = (await readdir(site.dir)).filter((f) => f.endsWith(".json") && f !== "languages.json").sort();
+    assert.deepEqual(files, languages.map((l) => `${l.tag}.json`).sort(), site.name);
+  }
 });
 
+for (const site of SITES) {
+const load = async (tag) => JSON.parse(await readFile(path.join(site.dir, `${tag}.json`), "utf8"));
+const en = await load("en");
+
 for (const { tag } of languages.filter((l) => l.tag !== "en")) {
-  test(`${tag}: every key of en, no other, same placeholders, translated`, async () => {
+  test(`${site.name} ${tag}: every key of en, no other, same placeholders, translated`, async () => {
     const catalogue = await load(tag);
     assert.deepEqual(Object.keys(catalogue).sort(), Object.keys(en).sort());
     const categories = new Intl.PluralRules(tag).resolvedOptions().pluralCategories;
@@ -66,8 +75,9 @@ for (const { tag } of languages.filter((l) => l.tag !== "en")) {
   });
 }
 
-test("en's plural forms cover English's categories", () => {
+test(`${site.name}: en's plural forms cover English's categories`, () => {
   for (const [key, entry] of Object.entries(en)) {
     if (typeof entry === "object") assert.deepEqual(Object.keys(entry).sort(), ["one", "other"], key);
   }
 });
+}

@@ -125,8 +125,33 @@ export class Translator {
 
 // `base`: where the site serves its catalogues ("/i18n/" on the server; the
 // device's site asks relative to its page, so that it works behind a proxy).
-export async function loadTranslator(tag: string, base = "/i18n/"): Promise<Translator> {
-  const response = await fetch(`${base}${tag}.json`);
-  if (!response.ok) throw new Error(`catalogue ${tag}: HTTP ${response.status}`);
-  return new Translator(tag, (await response.json()) as Catalogue);
+// A catalogue is an object, or (build.mjs, compactI18n) an array of texts
+// in the order of `${base}keys.json`.
+export async function loadTranslator(tag: string, base = "/i18n/", compact = false): Promise<Translator> {
+  const [body, keys] = await Promise.all([fetchJson(`${base}${tag}.json`), compact ? keysOf(base) : null]);
+  if (!Array.isArray(body) || !keys) return new Translator(tag, body as Catalogue);
+  const catalogue: Catalogue = {};
+  (await keys).forEach((key, i) => {
+    const text = (body as unknown[])[i];
+    if (text !== null && text !== undefined) catalogue[key] = text as string | Forms;
+  });
+  return new Translator(tag, catalogue);
+}
+
+async function fetchJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+// Asked for once per base, with the first catalogue.
+const keyLists = new Map<string, Promise<string[]>>();
+function keysOf(base: string): Promise<string[]> {
+  let keys = keyLists.get(base);
+  if (!keys) {
+    keys = fetchJson(`${base}keys.json`).then((k) => k as string[]);
+    keys.catch(() => undefined);
+    keyLists.set(base, keys);
+  }
+  return keys;
 }

@@ -64,7 +64,7 @@ export function App(props: Props) {
     setLanguage: async (tag) => {
       await site.saveSettings({ language: manualOfTag(tag) });
       chooseLanguage(tag);
-      setTr(await loadTranslator(tag, "i18n/"));
+      setTr(await loadTranslator(tag, "i18n/", true));
     },
   };
 

@@ -41,7 +41,7 @@ async function deviceStatus(): Promise<{ devid?: string; language?: string }> {
 
 async function main(): Promise<void> {
   const status = await deviceStatus();
-  const load = (tag: string) => loadTranslator(tag, "i18n/").catch(() => loadTranslator("en", "i18n/"));
+  const load = (tag: string) => loadTranslator(tag, "i18n/", true).catch(() => loadTranslator("en", "i18n/", true));
   let tr = await load(displayLanguage(status.language));
   const device = document.getElementById("login-device");
   const select = document.getElementById("language");

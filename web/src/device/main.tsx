@@ -17,7 +17,7 @@ async function boot(): Promise<void> {
   const settings = api.get<Settings>("api/v1/settings");
   const s = await session;
   const tag = displayLanguage(s.language);
-  const tr = await loadTranslator(tag, "i18n/").catch(() => loadTranslator("en", "i18n/"));
+  const tr = await loadTranslator(tag, "i18n/", true).catch(() => loadTranslator("en", "i18n/", true));
   const root = document.getElementById("app");
   if (!root) throw new Error("index.html lacks #app");
   root.textContent = "";

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 #include "maic/core/clock.hpp"
 
@@ -26,13 +27,22 @@ class CorrectedClock final : public Clock {
   // wrapped clock.
   void set_wall(WallTime now) {
     offset_ns_.store((now - base_.wall_now()).count(), std::memory_order_relaxed);
+    corrected_at_ns_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   }
   // What is added to the wrapped clock's wall time (0 until set_wall()).
   Duration offset() const { return Duration(offset_ns_.load(std::memory_order_relaxed)); }
+  // The corrected wall time of the last set_wall(); nullopt: never
+  // corrected, the wrapped clock (the system's: the RTC) alone.
+  std::optional<WallTime> corrected_at() const {
+    const std::int64_t ns = corrected_at_ns_.load(std::memory_order_relaxed);
+    if (ns == 0) return std::nullopt;
+    return WallTime(Duration(ns));
+  }
 
  private:
   const Clock& base_;
-  std::atomic<std::int64_t> offset_ns_{0};  // Duration's nanoseconds
+  std::atomic<std::int64_t> offset_ns_{0};       // Duration's nanoseconds
+  std::atomic<std::int64_t> corrected_at_ns_{0};  // WallTime's; 0: never
 };
 
 }  // namespace maic

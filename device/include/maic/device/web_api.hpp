@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "maic/core/corrected_clock.hpp"
 #include "maic/device/automation_service.hpp"
 #include "maic/device/device.hpp"
 #include "maic/device/lifecycle_loop.hpp"
@@ -47,6 +48,10 @@ struct WebApiOptions {
   // as a short press of Reset (the access point opens). Null: not wired
   // (the reboot restarts the services only).
   LifecycleLoop* lifecycle = nullptr;
+  // The device's wall clock as corrected by the data server: the status
+  // API's "clock" (its time and source). Null: "clock" reads the clock
+  // handed to add_web_routes, source "rtc".
+  const CorrectedClock* wall_clock = nullptr;
 };
 
 // Adds every route. `site` serves the built-in site's files (the prefix "/"

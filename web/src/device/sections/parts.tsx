@@ -1,10 +1,11 @@
 // Pieces the sections share: a list of facts, a service's state as a
 // badge, times as a person reads them.
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 
 import type { Translator } from "../../common/i18n";
-import type { ServiceState } from "../types";
+import { useSite } from "../context";
+import type { DeviceStatus, ServiceState } from "../types";
 
 export function Facts({ children, label }: { children: ComponentChildren; label?: string }) {
   return (
@@ -95,4 +96,52 @@ export function ConfirmButton(props: {
       </button>
     </div>
   );
+}
+
+const FOLLOW_UP_MS = 1000;
+
+export type FollowUp = {
+  // "waiting" until `done` finds the outcome in the status, "timeout" when
+  // `limitS` seconds passed first.
+  state: "idle" | "waiting" | "done" | "timeout";
+  start: (done: (status: DeviceStatus, elapsedMs: number) => boolean, limitS: number) => void;
+};
+
+// After an action whose outcome the device reports in its status a moment
+// later (a WiFi scan or connection, the data server's check, a new MQTT
+// broker): the status is asked for every second instead of every 5 s, until
+// the outcome is there. Used by the WiFi, Data Server and MQTT sections.
+export function useFollowUp(): FollowUp {
+  const { status, refreshStatus } = useSite();
+  const [watch, setWatch] = useState<{ done: (s: DeviceStatus, ms: number) => boolean; from: number; limitMs: number } | null>(null);
+  const [state, setState] = useState<FollowUp["state"]>("idle");
+
+  useEffect(() => {
+    if (!watch) return;
+    const timer = setInterval(() => {
+      if (Date.now() - watch.from > watch.limitMs) {
+        setWatch(null);
+        setState("timeout");
+      } else {
+        refreshStatus();
+      }
+    }, FOLLOW_UP_MS);
+    return () => clearInterval(timer);
+  }, [watch, refreshStatus]);
+
+  useEffect(() => {
+    if (watch && status && watch.done(status, Date.now() - watch.from)) {
+      setWatch(null);
+      setState("done");
+    }
+  }, [watch, status]);
+
+  return {
+    state,
+    start: (done, limitS) => {
+      setState("waiting");
+      setWatch({ done, from: Date.now(), limitMs: limitS * 1000 });
+      refreshStatus();
+    },
+  };
 }
