@@ -250,6 +250,12 @@ struct Engine::State {
   std::int64_t window_first = 0;
   Corrections correction{};
   bool correction_pending = false;  // taken on at the next window boundary
+
+  void take_correction() {
+    const Calibration cal = corrected(config.calibration, correction);
+    for (std::size_t p = 0; p < phases.size(); ++p) phases[p].recalibrate(cal[p]);
+    correction_pending = false;
+  }
 };
 
 Status validate_sampling(int phases, double sample_rate_hz) {
@@ -292,8 +298,11 @@ std::int64_t Engine::samples_processed() const { return state_->processed; }
 const Corrections& Engine::correction() const { return state_->correction; }
 
 void Engine::set_correction(const Corrections& correction) {
-  state_->correction = correction;
-  state_->correction_pending = true;
+  State& s = *state_;
+  s.correction = correction;
+  s.correction_pending = true;
+  // Between windows (before the first sample, too) it applies at once.
+  if (s.in_window == 0) s.take_correction();
 }
 
 void Engine::process(const SampleBlock& block, std::vector<WindowResult>& out) {
@@ -317,11 +326,7 @@ void Engine::process(const SampleBlock& block, std::vector<WindowResult>& out) {
       w.phases = s.config.phases;
       for (std::size_t p = 0; p < s.phases.size(); ++p) w.phase[p] = s.phases[p].close_window();
       out.push_back(w);
-      if (s.correction_pending) {
-        const Calibration cal = corrected(s.config.calibration, s.correction);
-        for (std::size_t p = 0; p < s.phases.size(); ++p) s.phases[p].recalibrate(cal[p]);
-        s.correction_pending = false;
-      }
+      if (s.correction_pending) s.take_correction();
       s.window_first = s.processed;
       s.in_window = 0;
     }

@@ -74,6 +74,22 @@ TEST(WaveformMeter, ACorrectionTakesEffectAtTheNextWindow) {
   EXPECT_EQ(b[2].phase[0].wh_delta, a[2].phase[0].wh_delta) << "other phases untouched";
 }
 
+// Set before the first sample (the device's saved calibration at start),
+// it applies to the first window already.
+TEST(WaveformMeter, ACorrectionBeforeTheFirstSampleAppliesAtOnce) {
+  auto plain = make(SteadyTime{});
+  auto corrected = make(SteadyTime{});
+  Corrections c{};
+  c[0] = {0.9, 1, 0};
+  ASSERT_TRUE(corrected->set_correction(c).ok());
+  std::vector<Reading> a, b;
+  const SteadyTime end = SteadyTime{} + std::chrono::seconds(5);
+  ASSERT_TRUE(plain->poll(end, a).ok());
+  ASSERT_TRUE(corrected->poll(end, b).ok());
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_NEAR(b[0].phase[0].volts, a[0].phase[0].volts * 0.9, 1e-9);
+}
+
 TEST(WaveformMeter, RefusesACorrectionOutOfRange) {
   auto meter = make(SteadyTime{});
   Corrections c{};

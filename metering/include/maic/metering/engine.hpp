@@ -72,8 +72,9 @@ class Engine {
   std::int64_t samples_processed() const;
 
   // Meters with config().calibration corrected by `correction`
-  // (calibration.hpp: corrected()) from the next window on: the window in
-  // progress is finished with the calibration it began with, so every
+  // (calibration.hpp: corrected()) from the next window on, or at once
+  // between windows (before the first sample): a window in progress is
+  // finished with the calibration it began with, so every
   // window is metered with one calibration and no sample's energy is
   // counted twice or dropped at the change. Precondition:
   // validate(corrected(config().calibration, correction), phases) succeeded.
