@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <limits>
+#include <utility>
 
+#include "calibration_session.hpp"
 #include "maic/core/energy_register.hpp"
 #include "maic/device/journal.hpp"
 #include "meter_store.hpp"
@@ -77,6 +79,13 @@ struct Device::State {
   ServerReport server;
   SteadyTime started;
   int phases = 3;
+  // Calibration: whether the source takes a correction (cached: the source
+  // is the metering thread's), the one the settings ask for that step()
+  // has still to hand to the source, and the last refusal of one.
+  bool calibratable = false;
+  std::optional<metering::Corrections> pending_correction;
+  std::string calibration_error;
+  CalibrationSession calibration;
 
   // `r` as MQTT and /metrics publish it: its meters as of the meter
   // store's last durable save, so that nothing published is ahead of what
@@ -136,6 +145,18 @@ Result<std::unique_ptr<Device>> Device::open(Dependencies deps, DeviceOptions op
   State& s = *device->state_;
   s.source_status.description = s.source->describe();
   s.phases = catalogue_phases(s.source->phases());
+  // The saved calibration applies from the first window (the metering
+  // thread has not started: the source is still ours).
+  s.calibratable = s.source->correction().has_value();
+  const metering::Corrections& saved = s.config.settings.calibration.phases;
+  if (s.calibratable) {
+    if (Status set = s.source->set_correction(saved); !set)
+      s.calibration_error = set.error().message;
+  } else if (s.config.settings.calibration != CalibrationSettings{}) {
+    s.calibration_error = s.source->describe() +
+                          " cannot be calibrated: the saved calibration "
+                          "is not used";
+  }
   return device;
 }
 
@@ -160,6 +181,16 @@ std::vector<Reading> Device::step() {
   const WallTime wall = clock_.wall_now();
   std::vector<Reading> readings;
   std::optional<Reading> published;  // the newest, for the services
+  std::optional<metering::Corrections> correction;
+  {
+    std::lock_guard lock(s.mutex);
+    correction = std::exchange(s.pending_correction, std::nullopt);
+  }
+  if (correction) {
+    const Status set = s.source->set_correction(*correction);
+    std::lock_guard lock(s.mutex);
+    s.calibration_error = set ? "" : set.error().message;
+  }
   const Status polled = s.source->poll(now, readings);
   {
     std::lock_guard lock(s.mutex);
@@ -179,6 +210,7 @@ std::vector<Reading> Device::step() {
         r.phase[p].rwh += wh_of(offsets.reverse[p]);
       }
       s.latest = r;
+      s.calibration.add(r);
       // A reading of a new minute closes the previous one, whose meters
       // are the lifetime registers before this reading.
       if (auto minute = s.aggregator.add(r)) {
@@ -239,6 +271,15 @@ Status Device::update_settings(const SettingsEdit& edit) {
     DeviceConfig config{s.config.identity, *next};
     if (Status saved = save(storage_, config); !saved) {
       return make_error("settings not saved: " + saved.error().message);
+    }
+    if (next->calibration != s.config.settings.calibration) {
+      if (!s.calibratable && next->calibration != CalibrationSettings{}) {
+        return make_error("calibration: " + s.source_status.description +
+                          " cannot be calibrated: it measures no waveforms");
+      }
+      // A measurement's means hold for the correction it began with.
+      s.calibration.fail("the calibration changed during the measurement");
+      if (s.calibratable) s.pending_correction = next->calibration.phases;
     }
     if (next->pin != s.config.settings.pin) access_.revoke_all();
     s.config = std::move(config);
@@ -441,7 +482,10 @@ Status Device::factory_reset() {
   State& s = *state_;
   {
     std::lock_guard lock(s.mutex);
-    DeviceConfig config{s.config.identity, Settings{}};
+    // The calibration stays: it describes the hardware, not the user's choices.
+    Settings fresh;
+    fresh.calibration = s.config.settings.calibration;
+    DeviceConfig config{s.config.identity, fresh};
     if (Status saved = save(storage_, config); !saved) {
       return make_error("settings not saved: " + saved.error().message);
     }
@@ -450,6 +494,52 @@ Status Device::factory_reset() {
   access_.revoke_all();
   if (options_.services != nullptr) options_.services->reconfigure(current_settings());
   return ok_status();
+}
+
+bool Device::calibratable() const { return state_->calibratable; }
+
+Status Device::start_calibration(const CalibrationRequest& request) {
+  State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  if (!s.calibratable) {
+    return make_error(s.source_status.description +
+                      " cannot be calibrated: it measures no waveforms");
+  }
+  // Measured with the correction in force once the one pending reaches the
+  // source, which the skipped first reading covers.
+  return s.calibration.start(request, s.config.settings.calibration.phases, s.phases);
+}
+
+CalibrationStatus Device::calibration() const {
+  const State& s = *state_;
+  std::lock_guard lock(s.mutex);
+  CalibrationStatus out = s.calibration.status();
+  out.current = s.config.settings.calibration.phases;
+  out.calibratable = s.calibratable;
+  if (out.error.empty()) out.error = s.calibration_error;
+  return out;
+}
+
+Status Device::apply_calibration() {
+  State& s = *state_;
+  const Status saved = update_settings([&s](Settings current) -> Result<Settings> {
+    // update_settings runs this under the device's lock.
+    const std::optional<metering::Corrections> proposal = s.calibration.proposal();
+    if (!proposal) return make_error("no calibration to apply: measure first");
+    if (current.calibration.phases != s.calibration.in_force())
+      return make_error("the calibration changed since the measurement: measure again");
+    current.calibration.phases = *proposal;
+    return current;
+  });
+  if (!saved) return saved;
+  std::lock_guard lock(s.mutex);
+  s.calibration.mark_applied();
+  return ok_status();
+}
+
+void Device::cancel_calibration() {
+  std::lock_guard lock(state_->mutex);
+  state_->calibration.cancel();
 }
 
 void Device::start_services() {

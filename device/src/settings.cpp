@@ -179,6 +179,14 @@ Status validate(const NotifySettings& n) {
   return notify::validate(m);
 }
 
+Status validate(const CalibrationSettings& c) {
+  for (std::size_t p = 0; p < c.phases.size(); ++p) {
+    if (Status s = metering::validate(c.phases[p], fmt::format("calibration.phase{}", p + 1)); !s)
+      return s;
+  }
+  return ok_status();
+}
+
 Status validate(const Settings& s) {
   const std::pair<std::string_view, const std::string*> texts[] = {
       {"pin", &s.pin},
@@ -208,6 +216,7 @@ Status validate(const Settings& s) {
     return make_error("output.gpio_line: a line number is needed with output.gpio_chip");
   }
   if (Status a = validate(s.automation); !a) return a;
+  if (Status c = validate(s.calibration); !c) return c;
   return validate(s.notify);
 }
 

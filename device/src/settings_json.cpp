@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -149,6 +150,44 @@ Field smtp_recipients() {
 
 // --- End of the notifications' helpers ---
 
+// --- Calibration (section "calibration") ---
+
+// One phase's correction as an object {voltage_gain, current_gain,
+// phase_deg}; a patch may name some of the three.
+Field calibration_phase(std::size_t p) {
+  const std::string name = fmt::format("phase{}", p + 1);
+  const std::string where = "calibration." + name;
+  using metering::CalibrationCorrection;
+  static constexpr std::pair<const char*, double CalibrationCorrection::*> kMembers[] = {
+      {"voltage_gain", &CalibrationCorrection::voltage_gain},
+      {"current_gain", &CalibrationCorrection::current_gain},
+      {"phase_deg", &CalibrationCorrection::phase_deg},
+  };
+  return {"calibration", name, false,
+          [p](const Settings& s) {
+            json out = json::object();
+            for (const auto& [key, member] : kMembers) out[key] = s.calibration.phases[p].*member;
+            return out;
+          },
+          [p, where](Settings& s, const json& j) -> Status {
+            if (!j.is_object())
+              return make_error(where + ": an object {voltage_gain, current_gain, phase_deg}");
+            CalibrationCorrection c = s.calibration.phases[p];
+            for (const auto& [key, value] : j.items()) {
+              const auto* m = std::find_if(std::begin(kMembers), std::end(kMembers),
+                                           [&](const auto& km) { return key == km.first; });
+              if (m == std::end(kMembers))
+                return make_error(where + "." + key + ": no such setting");
+              if (!value.is_number()) return make_error(where + "." + key + ": must be a number");
+              c.*(m->second) = value.get<double>();
+            }
+            s.calibration.phases[p] = c;
+            return ok_status();
+          }};
+}
+
+// --- End of calibration ---
+
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
       top("pin", &Settings::pin, true), top("language", &Settings::language),
@@ -195,13 +234,18 @@ const std::vector<Field>& fields() {
       notify_field("rate_limit_min", &NotifySettings::rate_limit_min),
       notify_field("daily_cap", &NotifySettings::daily_cap),
       smtp_field("host", &notify::SmtpSettings::host),
-      smtp_field("port", &notify::SmtpSettings::port), smtp_security(),
+      smtp_field("port", &notify::SmtpSettings::port),
+      smtp_security(),
       smtp_field("username", &notify::SmtpSettings::username),
       smtp_field("password", &notify::SmtpSettings::password, true),
-      smtp_field("sender", &notify::SmtpSettings::sender), smtp_recipients(),
+      smtp_field("sender", &notify::SmtpSettings::sender),
+      smtp_recipients(),
       smtp_field("ca_file", &notify::SmtpSettings::ca_file),
       smtp_field("verify_peer", &notify::SmtpSettings::verify_peer),
       // End of the notifications.
+      calibration_phase(0),
+      calibration_phase(1),
+      calibration_phase(2),
   };
   return table;
 }

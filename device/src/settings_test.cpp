@@ -315,6 +315,34 @@ TEST(Settings, BadNotificationsNameTheField) {
   EXPECT_TRUE(on.error().message.starts_with("smtp.")) << on.error().message;
 }
 
+// A section of its own: per phase an object, patched field by field.
+TEST(Settings, CalibrationRoundTripsAndPatchesByField) {
+  Settings s;
+  s.calibration.phases[1] = {0.97, 1.06, 2.5};
+  auto back = apply_json(Settings{}, to_json(s));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+  EXPECT_EQ(to_json(Settings{})["calibration"]["phase3"],
+            (json{{"voltage_gain", 1.0}, {"current_gain", 1.0}, {"phase_deg", 0.0}}));
+  auto one = apply_json(s, json{{"calibration", {{"phase2", {{"phase_deg", -1}}}}}});
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(one->calibration.phases[1], (metering::CalibrationCorrection{0.97, 1.06, -1}));
+  const std::pair<json, std::string> bad[] = {
+      {json{{"calibration", {{"phase1", {{"voltage_gain", 0.4}}}}}},
+       "calibration.phase1.voltage_gain: must be 0.5..2"},
+      {json{{"calibration", {{"phase2", {{"phase_deg", 25}}}}}}, "calibration.phase2.phase_deg"},
+      {json{{"calibration", {{"phase1", {{"current_gain", "1"}}}}}},
+       "calibration.phase1.current_gain: must be a number"},
+      {json{{"calibration", {{"phase1", 1}}}}, "calibration.phase1: an object"},
+      {json{{"calibration", {{"phase4", json::object()}}}}, "calibration.phase4: no such setting"},
+  };
+  for (const auto& [patch, says] : bad) {
+    auto r = apply_json(Settings{}, patch);
+    ASSERT_FALSE(r.ok()) << patch.dump();
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(Identity, IsValidated) {
   EXPECT_TRUE(identity_from_json(
                   {{"devid", "1828719372"}, {"devtype", "D103"}, {"secret", std::string(64, 'a')}})

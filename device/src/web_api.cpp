@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "automation_json.hpp"
+#include "calibration_json.hpp"
 #include "maic/device/notifier_service.hpp"
 #include "maic/device/settings_json.hpp"
 #include "maic/http/browser_guard.hpp"
@@ -494,6 +495,32 @@ class Api {
   }
   // --- End of notifications ---
 
+  // --- Guided calibration ---
+  Response calibration_status() {
+    return Response::json(calibration_to_json(device_.calibration(), device_.phases()));
+  }
+
+  Response calibration_measure(const Request& q) {
+    if (!device_.calibratable())
+      return Response::error(409, device_.status().source.description +
+                                      " cannot be calibrated: it measures no waveforms");
+    const auto body = json_body(q);
+    if (!body) return body.error();
+    auto request = calibration_request_from_json(*body);
+    if (!request) return Response::error(400, request.error().message);
+    if (Status st = device_.start_calibration(*request); !st)
+      return Response::error(400, st.error().message);
+    return calibration_status();
+  }
+
+  // 409: nothing measured to apply, or the correction changed since.
+  Response calibration_apply() {
+    if (Status st = device_.apply_calibration(); !st)
+      return Response::error(409, st.error().message);
+    return calibration_status();
+  }
+  // --- End of guided calibration ---
+
   Device& device_;
   const Clock& clock_;
   const CorrectedClock* wall_clock_;  // may be null
@@ -666,6 +693,20 @@ void add_web_routes(http::Router& router, Device& device, const Clock& clock, ht
     if (!password.empty() && (password.size() < 8 || password.size() > 63))
       return Response::error(400, "password: none, or 8 to 63 characters");
     api->lifecycle_->connect_to(ssid, std::move(password));
+    return ok();
+  }));
+  // Guided calibration (docs/metering.md, "Guided calibration"): measure
+  // against a reference over the readings to come, watch the progress,
+  // apply (saved in the settings) or cancel. 409: the source cannot be
+  // calibrated, or there is nothing to apply.
+  router.add("GET", "/api/v1/calibration",
+             a.guard(read, [api](const Request&) { return api->calibration_status(); }));
+  router.add("POST", "/api/v1/calibration/measure",
+             a.guard(change_json, [api](const Request& q) { return api->calibration_measure(q); }));
+  router.add("POST", "/api/v1/calibration/apply",
+             a.guard(change, [api](const Request&) { return api->calibration_apply(); }));
+  router.add("POST", "/api/v1/calibration/cancel", a.guard(change, [api](const Request&) {
+    api->device_.cancel_calibration();
     return ok();
   }));
   router.add("POST", "/api/v1/reboot", a.guard(change, [api](const Request&) {

@@ -1,5 +1,7 @@
 #include "maic/metering/calibration.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <string>
 
@@ -24,6 +26,34 @@ Status validate(const Calibration& c, int phases) {
     }
   }
   return ok_status();
+}
+
+Status validate(const CalibrationCorrection& c, std::string_view where) {
+  const struct {
+    const char* name;
+    double value;
+  } gains[] = {{"voltage_gain", c.voltage_gain}, {"current_gain", c.current_gain}};
+  for (const auto& g : gains) {
+    if (!(g.value >= kMinCorrectionGain && g.value <= kMaxCorrectionGain)) {
+      return make_error(fmt::format("{}.{}: must be {}..{}", where, g.name, kMinCorrectionGain,
+                                    kMaxCorrectionGain));
+    }
+  }
+  if (!(std::abs(c.phase_deg) <= kMaxCorrectionDeg)) {
+    return make_error(
+        fmt::format("{}.phase_deg: must be within ±{} degrees", where, kMaxCorrectionDeg));
+  }
+  return ok_status();
+}
+
+Calibration corrected(const Calibration& base, const Corrections& c) {
+  Calibration out = base;
+  for (std::size_t p = 0; p < out.size(); ++p) {
+    out[p].voltage.scale *= c[p].voltage_gain;
+    out[p].current.scale *= c[p].current_gain;
+    out[p].phase_deg += c[p].phase_deg;
+  }
+  return out;
 }
 
 }  // namespace maic::metering

@@ -47,6 +47,15 @@ class PhaseAccumulator {
     update_phase_correction(nominal_hz);
   }
 
+  // New scales and phase correction (the offsets stay): called between
+  // windows only, so that every window is metered with one calibration.
+  void recalibrate(const PhaseCalibration& cal) {
+    v_scale_ = cal.voltage.scale;
+    i_scale_ = cal.current.scale;
+    phase_rad_ = cal.phase_deg * std::numbers::pi / 180.0;
+    update_phase_correction(hertz_);
+  }
+
   // The hot loop: integer multiply-adds and a zero-crossing test per sample.
   void accumulate(const Sample* v_in, const Sample* i_in, std::size_t frames,
                   std::int64_t first_index) {
@@ -192,6 +201,7 @@ class PhaseAccumulator {
   // Σv[n-1]i[n] ∝ cos(θ - w), w = 2πf/fs. The power with the current moved
   // back by the sensor's lead δ is ∝ cos(θ + δ) = c0·Σv[n]i[n] + c1·Σv[n-1]i[n].
   void update_phase_correction(double hertz) {
+    hertz_ = hertz;
     const double w = 2 * std::numbers::pi * hertz / sample_rate_;
     const double sin_w = std::sin(w);
     c0_ = std::cos(phase_rad_) + std::sin(phase_rad_) * std::cos(w) / sin_w;
@@ -211,6 +221,7 @@ class PhaseAccumulator {
   double no_load_watts_;
   double c0_ = 1;
   double c1_ = 0;
+  double hertz_ = 50;  // the frequency c0_ and c1_ are for
 
   // Window state.
   Sums sums_{};
@@ -237,6 +248,14 @@ struct Engine::State {
   std::int64_t in_window = 0;
   std::int64_t processed = 0;
   std::int64_t window_first = 0;
+  Corrections correction{};
+  bool correction_pending = false;  // taken on at the next window boundary
+
+  void take_correction() {
+    const Calibration cal = corrected(config.calibration, correction);
+    for (std::size_t p = 0; p < phases.size(); ++p) phases[p].recalibrate(cal[p]);
+    correction_pending = false;
+  }
 };
 
 Status validate_sampling(int phases, double sample_rate_hz) {
@@ -276,6 +295,15 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 const EngineConfig& Engine::config() const { return state_->config; }
 std::int64_t Engine::samples_processed() const { return state_->processed; }
+const Corrections& Engine::correction() const { return state_->correction; }
+
+void Engine::set_correction(const Corrections& correction) {
+  State& s = *state_;
+  s.correction = correction;
+  s.correction_pending = true;
+  // Between windows (before the first sample, too) it applies at once.
+  if (s.in_window == 0) s.take_correction();
+}
 
 void Engine::process(const SampleBlock& block, std::vector<WindowResult>& out) {
   State& s = *state_;
@@ -298,6 +326,7 @@ void Engine::process(const SampleBlock& block, std::vector<WindowResult>& out) {
       w.phases = s.config.phases;
       for (std::size_t p = 0; p < s.phases.size(); ++p) w.phase[p] = s.phases[p].close_window();
       out.push_back(w);
+      if (s.correction_pending) s.take_correction();
       s.window_first = s.processed;
       s.in_window = 0;
     }

@@ -36,6 +36,19 @@ std::string WaveformMeter::describe() const {
   return fmt::format("{} ({}-phase, {} Hz sampling)", name_, engine_.config().phases, rate_);
 }
 
+Status WaveformMeter::set_correction(const Corrections& correction) {
+  const EngineConfig& config = engine_.config();
+  for (int p = 0; p < config.phases; ++p) {
+    const std::size_t i = static_cast<std::size_t>(p);
+    if (Status s = validate(correction[i], fmt::format("calibration.phase{}", p + 1)); !s) return s;
+  }
+  // The source's own phase correction and the correction's add up: the
+  // engine's range applies to the sum.
+  if (Status s = validate(corrected(config.calibration, correction), config.phases); !s) return s;
+  engine_.set_correction(correction);
+  return ok_status();
+}
+
 int WaveformMeter::phases() const { return engine_.config().phases; }
 
 // Exact for any sample count: whole seconds and the rest apart.

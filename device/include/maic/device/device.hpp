@@ -30,6 +30,7 @@
 #include "maic/core/storage.hpp"
 #include "maic/core/upload_codec.hpp"
 #include "maic/device/access_control.hpp"
+#include "maic/device/calibration.hpp"
 #include "maic/device/output.hpp"
 #include "maic/device/page_api.hpp"
 #include "maic/device/service.hpp"
@@ -166,7 +167,24 @@ class Device final : public UplinkPeer {
   Result<std::optional<std::string>> read_state_file(std::string_view name) const override;
   Status write_state_file(std::string_view name, std::string_view text) override;
   // Default settings, identity kept; meters and journal untouched (manual §6).
+  // The calibration is kept too: it belongs to the hardware.
   Status factory_reset();
+
+  // Guided calibration (calibration.hpp; docs/metering.md). Whether the
+  // source can be calibrated at all (a waveform source; not a Modbus meter).
+  bool calibratable() const;
+  // Starts averaging the readings to come for the reference's phases,
+  // for request.seconds of readings (the first, begun before, is
+  // skipped); replaces a measurement in progress or done. Refused when
+  // the source cannot be calibrated, or with the request's field.
+  Status start_calibration(const CalibrationRequest& request);
+  CalibrationStatus calibration() const;
+  // Saves the measurement's proposal in the settings (the measured phases;
+  // the others keep theirs), which applies it from the source's next
+  // window. Refused unless a measurement is done.
+  Status apply_calibration();
+  // Back to idle; the correction in force stays.
+  void cancel_calibration();
   // Starts every service with the current settings (ServiceSet::start_all).
   void start_services();
   // The manual's "reboot": restarts every service with the current

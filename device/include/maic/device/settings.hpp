@@ -16,6 +16,7 @@
 #include "maic/automation/output_arbiter.hpp"
 #include "maic/automation/schedule.hpp"
 #include "maic/core/result.hpp"
+#include "maic/metering/calibration.hpp"
 #include "maic/notify/smtp.hpp"
 
 namespace maic::device {
@@ -111,6 +112,15 @@ std::optional<TemperatureUnit> parse_temperature_unit(std::string_view text);
 std::string_view to_string(WifiType t);
 std::optional<WifiType> parse_wifi_type(std::string_view text);
 
+// Guided calibration's result (docs/metering.md, "Guided calibration"):
+// per phase, the correction on top of the source's own calibration;
+// 1/1/0 by default. A factory reset keeps it: it describes this unit's
+// hardware, as a meter's factory calibration survives a user's reset.
+struct CalibrationSettings {
+  metering::Corrections phases{};
+  friend bool operator==(const CalibrationSettings&, const CalibrationSettings&) = default;
+};
+
 struct Settings {
   static constexpr int kVersion = 1;
 
@@ -125,6 +135,7 @@ struct Settings {
   OutputSettings output;
   AutomationSettings automation;
   NotifySettings notify;
+  CalibrationSettings calibration;
 
   friend bool operator==(const Settings&, const Settings&) = default;
 };
@@ -145,6 +156,8 @@ Status validate(const AutomationSettings& a, int phases = 3);
 // The notifications: the parameters always, the SMTP account
 // (notify::validate) when they are on.
 Status validate(const NotifySettings& n);
+// Gains 0.5..2 and phases ±20° ("calibration.phase2.current_gain: ...").
+Status validate(const CalibrationSettings& c);
 // http:// or https://, a host (and optionally a port and a path), printable
 // ASCII, no user name or password.
 bool valid_server_url(std::string_view url);

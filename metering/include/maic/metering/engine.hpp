@@ -71,6 +71,17 @@ class Engine {
   const EngineConfig& config() const;
   std::int64_t samples_processed() const;
 
+  // Meters with config().calibration corrected by `correction`
+  // (calibration.hpp: corrected()) from the next window on, or at once
+  // between windows (before the first sample): a window in progress is
+  // finished with the calibration it began with, so every
+  // window is metered with one calibration and no sample's energy is
+  // counted twice or dropped at the change. Precondition:
+  // validate(corrected(config().calibration, correction), phases) succeeded.
+  void set_correction(const Corrections& correction);
+  // The correction last set (all 1/1/0 at first).
+  const Corrections& correction() const;
+
  private:
   struct State;
   std::unique_ptr<State> state_;

@@ -10,6 +10,7 @@
 #include "maic/core/clock.hpp"
 #include "maic/core/reading.hpp"
 #include "maic/core/result.hpp"
+#include "maic/metering/calibration.hpp"
 
 namespace maic::metering {
 
@@ -35,6 +36,18 @@ class MeterSource {
 
   // True once a finite source (a replay played once) has no more data.
   virtual bool exhausted() const { return false; }
+
+  // The correction applied on top of the source's own calibration
+  // (calibration.hpp); nullopt when the source cannot be calibrated: it
+  // reads values a meter calibrated itself (Modbus) or recorded readings.
+  virtual std::optional<Corrections> correction() const { return std::nullopt; }
+  // Changes that correction for the readings to come (for every phase; a
+  // source of fewer phases ignores the rest). Refused, with the reason,
+  // by a source that cannot be calibrated or when the corrected
+  // calibration is out of range; nothing changes then.
+  virtual Status set_correction(const Corrections& /*correction*/) {
+    return make_error(describe() + " cannot be calibrated: it measures no waveforms");
+  }
 };
 
 }  // namespace maic::metering

@@ -25,6 +25,9 @@ class WaveformMeter final : public MeterSource {
   Status poll(SteadyTime now, std::vector<Reading>& out) override;
   std::optional<double> temperature_c() const override { return source_->temperature_c(); }
   bool exhausted() const override { return exhausted_; }
+  // Taken on at the next window's start (Engine::set_correction).
+  std::optional<Corrections> correction() const override { return engine_.correction(); }
+  Status set_correction(const Corrections& correction) override;
 
   const Engine& engine() const { return engine_; }
 
