@@ -21,7 +21,7 @@ if (!values.daemon || !values.dist) {
 }
 const daemon = new URL(values.daemon);
 const TYPES = { ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".html": "text/html" };
-const FROM_DISK = /^\/(app\.js|login\.js|style\.css|i18n\/[a-z]{2}\.json)$/;
+const FROM_DISK = /^\/(app\.js|login\.js|style\.css|i18n\/([a-z]{2}|keys)\.json)$/;
 
 http
   .createServer(async (req, res) => {

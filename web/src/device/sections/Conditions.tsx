@@ -115,7 +115,6 @@ function ConditionsForm({ families }: { families: OperandFamily[] }) {
     <form onSubmit={submit} noValidate>
       <Card title={tr.t("conditions.how")} id="conditions-how">
         <p>{tr.t("conditions.how_text")}</p>
-        <p class="muted">{tr.t("conditions.how_person")}</p>
         <Field
           id={fieldId("automation.delay_s")}
           label={tr.t("conditions.delay")}

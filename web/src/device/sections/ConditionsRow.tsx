@@ -194,7 +194,6 @@ export function ConditionRow({ draft: d, index, count, families, errors, live, o
             <Field
               id={id("hysteresis")}
               label={family?.unit ? tr.t("conditions.hysteresis_unit", { unit: family.unit }) : tr.t("conditions.hysteresis")}
-              hint={tr.t("conditions.hysteresis_hint")}
               inputMode="decimal"
               value={d.hysteresis}
               onValue={(hysteresis) => set({ hysteresis })}
@@ -204,7 +203,6 @@ export function ConditionRow({ draft: d, index, count, families, errors, live, o
           <Toggle
             id={id("window")}
             label={tr.t("conditions.window")}
-            hint={d.windowOn ? tr.t("conditions.window_hint") : undefined}
             checked={d.windowOn}
             onChecked={(windowOn) => set({ windowOn })}
             error={err("window")}

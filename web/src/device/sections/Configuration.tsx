@@ -173,7 +173,6 @@ export function ConfigurationSection() {
         <PinForm />
       </Card>
       <Card title={tr.t("config.reset")} id="config-reset">
-        <p class="muted">{tr.t("config.reset_hint")}</p>
         <ResetButtons />
       </Card>
     </>

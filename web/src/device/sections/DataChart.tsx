@@ -169,7 +169,6 @@ export function DataChart({ reading }: { reading: Reading | null }) {
     <>
       {failed && <p class="muted">{tr.t("data.chart_no_journal")}</p>}
       <div id="data-power-chart" ref={host} role="img" aria-label={tr.t("data.chart_label")} />
-      <p class="hint">{tr.t("data.chart_hint")}</p>
     </>
   );
 }

@@ -114,7 +114,6 @@ export function MqttForm() {
           <Field id={id("password")} label={tr.t("mqtt.password")} hint={tr.t("mqtt.password_hint")} type="password"
             autoComplete="new-password" value={d.password} onValue={set("password")} error={err("password")} />
         </div>
-        <p class="hint">{tr.t("mqtt.no_auth")}</p>
       </Card>
 
       <Card title={tr.t("mqtt.topics")} id="mqtt-topics">

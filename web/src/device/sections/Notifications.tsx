@@ -131,7 +131,6 @@ function NotificationsForm({ notify, smtp }: { notify: Notify; smtp: Smtp }) {
               key={key}
               id={fieldId(`notify.${key}`)}
               label={tr.t(`notifications.${key}`)}
-              hint={tr.t(`notifications.${key}_hint`)}
               checked={n[key]}
               onChecked={(v) => setNotify({ [key]: v })}
               error={err(`notify.${key}`)}
@@ -157,13 +156,12 @@ function NotificationsForm({ notify, smtp }: { notify: Notify; smtp: Smtp }) {
       </Card>
       <Card title={tr.t("notifications.account")} id="notifications-account">
         <div class="grid-2">
-          <Field id={fieldId("smtp.host")} label={tr.t("notifications.host")} hint={tr.t("notifications.host_hint")} autoComplete="off" value={s.host} onValue={(host) => setSmtp({ host })} error={err("smtp.host")} />
+          <Field id={fieldId("smtp.host")} label={tr.t("notifications.host")} autoComplete="off" value={s.host} onValue={(host) => setSmtp({ host })} error={err("smtp.host")} />
           <Field id={fieldId("smtp.port")} label={tr.t("notifications.port")} inputMode="numeric" value={port} onValue={touch(setPort)} error={err("smtp.port")} />
         </div>
         <Choice
           id={fieldId("smtp.security")}
           label={tr.t("notifications.security")}
-          hint={tr.t(`notifications.security_${s.security}_hint`)}
           value={s.security}
           onValue={chooseSecurity}
           options={(["starttls", "tls", "none"] as const).map((v) => ({ value: v, label: tr.t(`notifications.security_${v}`) }))}
@@ -215,7 +213,6 @@ function NotificationsForm({ notify, smtp }: { notify: Notify; smtp: Smtp }) {
         <FormActions saver={saver} />
       </Card>
       <Card title={tr.t("notifications.test")} id="notifications-test">
-        <p class="muted">{tr.t("notifications.test_hint")}</p>
         {dirty && <p class="banner warning">{tr.t("notifications.test_unsaved")}</p>}
         <div class="button-row">
           <button type="button" disabled={tester.state === "saving"} onClick={test}>

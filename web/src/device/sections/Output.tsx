@@ -107,7 +107,6 @@ export function OutputSection() {
               {status.automation && <AutomationFacts automation={status.automation} />}
             </Facts>
             <OutputSwitch on={status.output.on} />
-            <p class="hint">{tr.t("output.switch_hint")}</p>
           </>
         ) : (
           <p class="muted">{tr.t("shell.offline")}</p>
