@@ -74,7 +74,7 @@ async function stopProcess(child) {
 }
 
 test(
-  "device page shows live readings",
+  "device site: log in as an exporter does, live readings, status",
   { skip: !DEVICE_BIN && "MAIC_DEVICE_BIN is not set", timeout: 120_000 },
   async (t) => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), "maic-device-page-"));
@@ -105,32 +105,37 @@ test(
       const page = context.pages()[0] ?? (await context.newPage());
       const pageErrors = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
+      // The log-in page, as an exporter's headless browser sees it
+      // (compat.md §1): the title, the PIN in .minput, a click on .msbmit.
       await page.goto(url);
+      assert.equal(await page.title(), "MAIC Login");
+      await page.fill(".minput", "0000");
+      await Promise.all([page.waitForURL(`${url}/`), page.click(".msbmit")]);
 
+      await page.goto(`${url}/#data`);
       const v1 = page.locator('[data-key="V1"]');
       await v1.filter({ hasText: /\d/ }).waitFor({ timeout: READING_MS });
       const volts = Number.parseFloat(await v1.innerText());
       assert.ok(volts > 200 && volts < 260, `V1 shows ${volts}`);
-
-      const headers = await page.locator("#readings thead th").allInnerTexts();
-      assert.ok(headers.includes("Total"), `columns: ${headers.join(", ")}`);
       const totals = [];
       for (const key of ["W", "TrW"]) {
-        const cell = page.locator(`[data-key="${key}"]`);
+        const cell = page.locator(`td[data-key="${key}"]`);
         if ((await cell.count()) === 1) totals.push(Number.parseFloat(await cell.innerText()));
       }
       assert.ok(totals.some(Number.isFinite), `total power cells: ${totals.join(", ")}`);
-      assert.match(await page.locator("#status").innerText(), /^live/);
-      await page.locator("#server").filter({ hasText: /^Data server: (connecting|error) · \d+ minutes? waiting/ })
-        .waitFor({ timeout: READING_MS });
-      // The simulated radio, joined at once; a first start opens the access
-      // point (slow flashing) for 15 minutes of the daemon's time.
-      await page.locator("#network")
-        .filter({ hasText: /^Wi-Fi: connected to maic-simulated \(192\.168\.1\.50, -50 dBm\)/ })
-        .filter({ hasText: /LED (flashing slowly|on)$/ })
-        .waitFor({ timeout: READING_MS });
-      assert.match(await page.locator("#title").innerText(), /\S/);
+
+      // The data server that is not there, and the simulated radio joined at once.
+      await page.goto(`${url}/#status`);
+      await page.locator('[data-state="connecting"], [data-state="error"]').first().waitFor({ timeout: READING_MS });
+      await page.getByText("maic-simulated, signal -50 dBm").waitFor({ timeout: READING_MS });
+
+      // The exporter's last step: the page API in the same browser.
+      await page.goto(`${url}/?page=getwdata`);
+      const data = JSON.parse(await page.locator("body").innerText()).data;
+      assert.ok(Number.parseFloat(data.V1.value) > 200, `getwdata V1 = ${JSON.stringify(data.V1)}`);
       assert.deepEqual(pageErrors, []);
+      await page.goto(`${url}/#data`);
+      await v1.filter({ hasText: /\d/ }).waitFor({ timeout: READING_MS });
 
       await mkdir(artifacts, { recursive: true });
       const shot = path.join(artifacts, "device_page.png");
