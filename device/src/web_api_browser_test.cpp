@@ -459,9 +459,8 @@ TEST(WebSite, TheStatusShowsTheClockAndItsSource) {
                              DeviceOptions{});
   ASSERT_TRUE(device.ok()) << device.error().message;
   http::Router router;
-  add_web_routes(
-      router, **device, corrected, [](const Request&) { return Response::text(""); },
-      {.wall_clock = &corrected});
+  add_web_routes(router, **device, corrected, [](const Request&) { return Response::text(""); },
+                 {.wall_clock = &corrected});
   const auto clock = [&] {
     Request q;
     q.method = "GET";
