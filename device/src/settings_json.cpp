@@ -190,8 +190,10 @@ Field calibration_phase(std::size_t p) {
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
-      top("pin", &Settings::pin, true), top("language", &Settings::language),
-      top("led", &Settings::led), top("timezone", &Settings::timezone),
+      top("pin", &Settings::pin, true),
+      top("language", &Settings::language),
+      top("led", &Settings::led),
+      top("timezone", &Settings::timezone),
       top_choice<TemperatureUnit>("temperature_unit", &Settings::temperature_unit, to_string,
                                   parse_temperature_unit, "\"C\" or \"F\""),
       top_choice<WifiType>("wifi_type", &Settings::wifi_type, to_string, parse_wifi_type,

@@ -422,13 +422,14 @@ class Api {
       return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     };
     const auto corrected = wall_clock_ ? wall_clock_->corrected_at() : std::nullopt;
-    return {{"time", unix(clock_.wall_now())},
-            {"source", corrected ? "server" : "rtc"},
-            {"corrected_at", corrected ? unix(*corrected) : 0},
-            {"offset_ms", wall_clock_ ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            wall_clock_->offset())
-                                            .count()
-                                      : 0}};
+    return {
+        {"time", unix(clock_.wall_now())},
+        {"source", corrected ? "server" : "rtc"},
+        {"corrected_at", corrected ? unix(*corrected) : 0},
+        {"offset_ms",
+         wall_clock_
+             ? std::chrono::duration_cast<std::chrono::milliseconds>(wall_clock_->offset()).count()
+             : 0}};
   }
 
   Response metrics() {

@@ -41,7 +41,7 @@ class CorrectedClock final : public Clock {
 
  private:
   const Clock& base_;
-  std::atomic<std::int64_t> offset_ns_{0};       // Duration's nanoseconds
+  std::atomic<std::int64_t> offset_ns_{0};        // Duration's nanoseconds
   std::atomic<std::int64_t> corrected_at_ns_{0};  // WallTime's; 0: never
 };
 
