@@ -114,7 +114,7 @@ function ConditionsForm({ families }: { families: OperandFamily[] }) {
   return (
     <form onSubmit={submit} noValidate>
       <Card title={tr.t("conditions.how")} id="conditions-how">
-        <p>{tr.t("conditions.how_text")}</p>
+        <p>{tr.t("conditions.how")}</p>
         <Field
           id={fieldId("automation.delay_s")}
           label={tr.t("conditions.delay")}

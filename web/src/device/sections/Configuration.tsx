@@ -49,7 +49,6 @@ function GeneralForm() {
       <Choice
         id={fieldId("timezone")}
         label={tr.t("config.timezone")}
-        hint={tr.t("config.timezone_hint")}
         value={zone}
         onValue={setZone}
         options={timeZones().map((z) => ({ value: z, label: z.replace(/_/g, " ") }))}

@@ -145,7 +145,7 @@ function NotificationsForm({ notify, smtp }: { notify: Notify; smtp: Smtp }) {
               key={l.key}
               id={fieldId(`notify.${l.key}`)}
               label={tr.t(`notifications.${l.key}`)}
-              hint={tr.t(`notifications.${l.key}_hint`, { min: l.min, max: l.max })}
+              hint={tr.t("form.integer_range", { min: l.min, max: l.max })}
               inputMode="numeric"
               value={limits[l.key] ?? ""}
               onValue={(v) => touch(setLimits)({ ...limits, [l.key]: v })}

@@ -150,7 +150,7 @@ export function OutputSchedule() {
   return (
     <form onSubmit={submit} noValidate>
       <p class="hint" id="output-schedule-hint">
-        {tr.t("output.schedule_hint", { zone, delay: settings?.automation.delay_s ?? 60 })}
+        {tr.t("output.schedule_zone", { zone })}
       </p>
 
       <h3 id="output-weekly-title">{tr.t("output.weekly")}</h3>

@@ -49,7 +49,6 @@ function UrlForm() {
       <Field
         id={fieldId("server.url")}
         label={tr.t("server.url")}
-        hint={tr.t("server.url_hint")}
         type="url"
         inputMode="url"
         autoComplete="url"

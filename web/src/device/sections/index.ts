@@ -1,6 +1,7 @@
 // The site's sections, in the manual's order and with its names (§2–§9).
 import type { FunctionComponent } from "preact";
 
+import { CalibrationSection } from "./Calibration";
 import { ConditionsSection } from "./Conditions";
 import { ConfigurationSection } from "./Configuration";
 import { DataSection } from "./Data";
@@ -24,6 +25,8 @@ export const SECTIONS: readonly Section[] = [
   { id: "conditions", title: "nav.conditions", component: ConditionsSection },
   { id: "notifications", title: "nav.notifications", component: NotificationsSection },
   { id: "output", title: "nav.output", component: OutputSection },
+  // Beyond the manual: guided calibration (for waveform sources).
+  { id: "calibration", title: "nav.calibration", component: CalibrationSection },
 ];
 
 export function sectionOf(hash: string): Section {
