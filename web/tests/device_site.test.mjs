@@ -124,7 +124,8 @@ before(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "maic-device-site-"));
   artifacts = path.join(process.env.MAIC_ARTIFACT_DIR ?? tmp, "device-site");
   await mkdir(artifacts, { recursive: true });
-  device = spawn(DEVICE_BIN, ["--listen", "127.0.0.1:0", "--time-scale", "50",
+  // A data server that is not there: Status shows the uplink trying.
+  device = spawn(DEVICE_BIN, ["--listen", "127.0.0.1:0", "--time-scale", "50", "--server", "http://127.0.0.1:9",
     "--data-dir", path.join(tmp, "data")], { stdio: ["ignore", "pipe", "pipe"] });
   children.add(device);
   device.stderr.on("data", (chunk) => log.push(String(chunk).trimEnd()));
@@ -222,6 +223,20 @@ siteTest("2. the factory-PIN warning shows on every section", async () => {
       await show(page, section);
       await page.locator(".banner.warning", { hasText: en["shell.factory_pin"] }).first().waitFor({ timeout: WAIT_MS });
     }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+siteTest("2b. #status: the device ID, the simulated radio's link, the data server trying", async () => {
+  const { context, page, problems } = await logIn();
+  try {
+    await show(page, "status");
+    const status = await page.evaluate(() => fetch("api/v1/status").then((r) => r.json()));
+    assert.equal(await page.locator("#status-devid").innerText(), status.devid);
+    await page.getByText("maic-simulated, signal -50 dBm").waitFor({ timeout: WAIT_MS });
+    await page.locator('.badge[data-state="connecting"], .badge[data-state="error"]').first().waitFor({ timeout: WAIT_MS });
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -13,6 +13,7 @@ import { usePolled } from "../usePolled";
 import {
   cssVar, EXTRA_COLOURS, family, keyLabel, PHASE_COLOURS, splitKey, useThemeVersion, useView, type WidgetProps,
 } from "./common";
+import { mountPlot } from "../../common/chart";
 import { ChartTable } from "./ChartTable";
 import { useReport } from "./ready";
 
@@ -99,18 +100,11 @@ export function Line({ widget }: WidgetProps) {
         }),
       ],
     };
-    const u = new uPlot(opts, toColumns(data, keys, span()), el);
-    plot.current = u;
+    const mounted = mountPlot(opts, toColumns(data, keys, span()), el);
+    plot.current = mounted.plot;
     shown.current = data;
-    // An observer reports the size it starts with too: only a new width redraws.
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(200, el.clientWidth);
-      if (width !== u.width) u.setSize({ width, height: u.height });
-    });
-    resize.observe(el);
     return () => {
-      resize.disconnect();
-      u.destroy();
+      mounted.dispose();
       plot.current = null;
     };
   }, [keys.join(), theme, zone, tr, data === undefined]);

@@ -2,7 +2,7 @@
 // range), how a catalogue key is named, its unit and decimals, the colours
 // of the phases, and a theme change to redraw the charts on.
 import { createContext } from "preact";
-import { useContext, useEffect, useState } from "preact/hooks";
+import { useContext } from "preact/hooks";
 
 import type { Device, Widget } from "../api";
 import type { Translator } from "../../common/i18n";
@@ -75,33 +75,9 @@ export function widgetTitle(tr: Translator, widget: Widget): string {
 
 // Phase colours, told apart in both themes and by people with the common
 // colour-vision deficiencies (Okabe–Ito); the total is the text colour.
-export const PHASE_COLOURS = ["#e69f00", "#0072b2", "#009e73"];
-export const EXTRA_COLOURS = ["#cc79a7", "#d55e00", "#56b4e9", "#999999"];
+// The charts' colours and theme, shared with the device's site.
+export { cssVar, EXTRA_COLOURS, PHASE_COLOURS, useThemeVersion } from "../../common/chart";
 
-export function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-}
-
-// Changes when the theme does (the person's choice or the system's), so a
-// canvas drawn with the theme's colours is drawn again.
-export function useThemeVersion(): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
-    const media = window.matchMedia("(prefers-color-scheme: dark)");
-    media.addEventListener("change", bump);
-    const observer = new MutationObserver(bump);
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
-    return () => {
-      media.removeEventListener("change", bump);
-      observer.disconnect();
-    };
-  }, []);
-  return version;
-}
-
-// "14:00", "Mon 3", "Nov": a period's start as its bars and rows name it.
-// `short`: an axis label ("14", "3", "Nov").
 export function periodLabel(tr: Translator, unix: number, step: string, zone: string, short = false): string {
   const options: Intl.DateTimeFormatOptions =
     step === "hour" ? (short ? { hour: "numeric" } : { hour: "2-digit", minute: "2-digit" })

@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { Field } from "../../common/Field";
+import type { Translator } from "../../common/i18n";
 import { api } from "../api";
 import { useSite } from "../context";
 import { type Errors, fieldId, useSaver } from "../form";
@@ -32,6 +33,22 @@ type CalibrationState = {
 type Reference = { on: boolean; volts: string; amps: string; watts: string; power_factor: string };
 const BLANK: Reference = { on: false, volts: "", amps: "", watts: "", power_factor: "" };
 const POLL_MS = 2000;
+
+// The head of a table of corrections per phase; `error`: with the power
+// error before and after.
+function GainsHead({ tr, error = false }: { tr: Translator; error?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {["phase", "voltage_gain", "current_gain", "phase_deg", ...(error ? ["error"] : [])].map((k) => (
+          <th key={k} scope="col">
+            {tr.t(`calibration.${k}`)}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
 
 export function CalibrationSection() {
   const { tr } = useSite();
@@ -92,14 +109,7 @@ export function CalibrationSection() {
         {!cal.calibratable && <p class="banner info">{cal.error || tr.t("calibration.not_calibratable")}</p>}
         <div class="table-wrap">
           <table id="calibration-current">
-            <thead>
-              <tr>
-                <th scope="col">{tr.t("calibration.phase")}</th>
-                <th scope="col">{tr.t("calibration.voltage_gain")}</th>
-                <th scope="col">{tr.t("calibration.current_gain")}</th>
-                <th scope="col">{tr.t("calibration.phase_deg")}</th>
-              </tr>
-            </thead>
+            <GainsHead tr={tr} />
             <tbody>
               {cal.current.map((c) => (
                 <tr key={c.phase}>
@@ -175,15 +185,7 @@ export function CalibrationSection() {
         <Card title={tr.t("calibration.result")} id="cal-result">
           <div class="table-wrap">
             <table id="calibration-result">
-              <thead>
-                <tr>
-                  <th scope="col">{tr.t("calibration.phase")}</th>
-                  <th scope="col">{tr.t("calibration.voltage_gain")}</th>
-                  <th scope="col">{tr.t("calibration.current_gain")}</th>
-                  <th scope="col">{tr.t("calibration.phase_deg")}</th>
-                  <th scope="col">{tr.t("calibration.error")}</th>
-                </tr>
-              </thead>
+              <GainsHead tr={tr} error />
               <tbody>
                 {cal.phases.map((p) => (
                   <tr key={p.phase}>

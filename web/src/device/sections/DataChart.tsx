@@ -5,37 +5,12 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 
+import { cssVar, mountPlot, PHASE_COLOURS, useThemeVersion } from "../../common/chart";
 import { useSite } from "../context";
 import type { Reading } from "../readings";
 
 const HOUR = 3600;
-// The phases' colours, as the Dashboard draws them (Okabe–Ito: told apart
-// by people with colour-blindness too); the legend names each line.
-const PHASE_COLOURS = ["#e69f00", "#0072b2", "#009e73"];
-
 type Points = { time: number[]; values: (number | null)[][] };
-
-function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-}
-
-// Changes with the theme (the person's choice or the system's), so the
-// canvas is drawn again in its colours.
-function useThemeVersion(): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
-    const media = matchMedia("(prefers-color-scheme: dark)");
-    media.addEventListener("change", bump);
-    const observer = new MutationObserver(bump);
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
-    return () => {
-      media.removeEventListener("change", bump);
-      observer.disconnect();
-    };
-  }, []);
-  return version;
-}
 
 // GET api/v1/journal.csv: "time,V1,...\n<minute>,<value>,...": the columns
 // of `keys`, one row a minute.
@@ -142,16 +117,10 @@ export function DataChart({ reading }: { reading: Reading | null }) {
       ],
     };
     const p = points.current;
-    const u = new uPlot(opts, [p.time, ...p.values], el);
-    plot.current = u;
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(200, el.clientWidth);
-      if (width !== u.width) u.setSize({ width, height: u.height });
-    });
-    resize.observe(el);
+    const mounted = mountPlot(opts, [p.time, ...p.values], el);
+    plot.current = mounted.plot;
     return () => {
-      resize.disconnect();
-      u.destroy();
+      mounted.dispose();
       plot.current = null;
     };
   }, [seeded, keys, theme, tr, zone]);
