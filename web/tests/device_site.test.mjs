@@ -29,6 +29,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const DEVICE_BIN = process.env.MAIC_DEVICE_BIN;
 const CHROMIUM = process.env.MAIC_CHROMIUM ?? "/usr/bin/chromium";
 const MOSQUITTO = process.env.MAIC_MOSQUITTO ?? "/usr/sbin/mosquitto";
+// Debian's python3, which has aiosmtpd (testing/data/smtp_sink.py).
+const PYTHON = process.env.MAIC_PYTHON ?? "/usr/bin/python3";
 const STARTUP_MS = 30_000;
 const WAIT_MS = 30_000;
 const SKIP = !DEVICE_BIN && "MAIC_DEVICE_BIN is not set";
@@ -439,6 +441,72 @@ siteTest("10+11. axe-core finds nothing, light and dark; screenshots", async (t)
     await context.close();
   }
 }, 240_000);
+
+siteTest("12. Notifications: a test e-mail reaches a real SMTP server", async (t) => {
+  const port = await freePort();
+  const dir = path.join(tmp, "mail");
+  await mkdir(dir, { recursive: true });
+  const sink = spawn(PYTHON, [path.join(here, "..", "..", "testing", "data", "smtp_sink.py"), "--port", String(port),
+    "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(sink);
+  const sinkLog = [];
+  sink.stderr.on("data", (c) => sinkLog.push(String(c)));
+  let session;
+  try {
+    await lineMatching(sink, /smtp sink ready/, sinkLog);
+    session = await logIn();
+    const { page, problems } = session;
+    await show(page, "notifications");
+    await page.fill("#f-smtp-host", "127.0.0.1");
+    await page.locator("#f-smtp-security").selectOption("none");
+    await page.fill("#f-smtp-port", String(port));
+    await page.fill("#f-smtp-sender", "monitor@example.test");
+    await page.fill("#f-smtp-recipients-0", "owner@example.test");
+    await page.locator("#content form button[type=submit]").first().click();
+    await page.locator("#content .form-result.saved").first().waitFor({ timeout: WAIT_MS });
+    const saved = lineMatching(sink, /smtp sink saved 1/, sinkLog);
+    await page.locator("section.card:has(#notifications-test-title) button").first().click();
+    await saved;
+    await page.locator("section.card:has(#notifications-test-title) .form-result.saved").waitFor({ timeout: WAIT_MS });
+    assert.deepEqual(problems, []);
+  } catch (e) {
+    t.diagnostic(`smtp sink output:\n${sinkLog.join("")}`);
+    throw e;
+  } finally {
+    await session?.context.close();
+    await stopProcess(sink);
+    children.delete(sink);
+  }
+});
+
+siteTest("13. Calibration: measure against a reference, see the proposal, apply it", async () => {
+  const { context, page, problems } = await logIn();
+  try {
+    await show(page, "calibration");
+    // The reference: what the device reads on L2 now (the synthetic
+    // household's load changes slowly), so the proposal is near 1.
+    const reading = await api(page, "api/v1/readings");
+    const value = (key) => reading.quantities.find((q) => q.key === key).value;
+    const phases = page.locator("fieldset.cal-phase input[type=checkbox]");
+    await phases.nth(0).uncheck();
+    await phases.nth(1).check();
+    await page.fill("#f-reference-0-volts", String(value("V2")));
+    await page.fill("#f-reference-0-amps", String(value("A2")));
+    await page.fill("#f-reference-0-power_factor", String(value("PF2")));
+    await page.fill("#f-seconds", "30");
+    await page.locator("section.card:has(#cal-measure-title) button[type=submit]").click();
+    await page.locator("#calibration-result").waitFor({ timeout: WAIT_MS });
+    await page.locator("section.card:has(#cal-result-title) button.primary").click();
+    await waitFor("the calibration applied", async () => (await api(page, "api/v1/calibration")).applied === true);
+    const { calibration } = await api(page, "api/v1/settings");
+    const gain = calibration.phase2.voltage_gain;
+    assert.ok(gain > 0.9 && gain < 1.1, `phase 2 voltage gain ${gain}`);
+    assert.equal(calibration.phase1.voltage_gain, 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
 
 // Last: it ends the factory PIN.
 siteTest("8. a new PIN: back to log-in, 0000 refused, 4711 works, warning gone", async () => {
