@@ -25,6 +25,8 @@ import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { freePort } from "../../tests/integration/harness.mjs";
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DEVICE_BIN = process.env.MAIC_DEVICE_BIN;
 const CHROMIUM = process.env.MAIC_CHROMIUM ?? "/usr/bin/chromium";
@@ -65,16 +67,6 @@ async function waitFor(what, fn, ms = WAIT_MS, every = 200) {
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // Resolves with the first match of `pattern` in `child`'s stdout lines.
 function lineMatching(child, pattern, log) {
