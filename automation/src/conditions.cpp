@@ -67,8 +67,8 @@ bool past_hysteresis(const Condition& c, double v) {
                                               : v > c.value + c.hysteresis;
 }
 
-std::string field(std::size_t i, std::string_view name) {
-  return "conditions[" + std::to_string(i) + "]." + std::string(name) + ": ";
+std::string field(std::string_view root, std::size_t i, std::string_view name) {
+  return std::string(root) + "[" + std::to_string(i) + "]." + std::string(name) + ": ";
 }
 
 }  // namespace
@@ -133,42 +133,43 @@ std::string operand_key(const Operand& operand) {
   return std::string(family_info(operand.family).prefix);
 }
 
-Status validate_conditions(std::span<const Condition> conditions, int phases) {
+Status validate_conditions(std::span<const Condition> conditions, int phases,
+                           std::string_view root) {
   if (phases < 1 || phases > kMaxPhases) return make_error("phases: must be 1 to 3");
   if (conditions.size() > kMaxConditions) {
-    return make_error("conditions: at most " + std::to_string(kMaxConditions) + ", not " +
+    return make_error(std::string(root) + ": at most " + std::to_string(kMaxConditions) + ", not " +
                       std::to_string(conditions.size()));
   }
   for (std::size_t i = 0; i < conditions.size(); ++i) {
     const Condition& c = conditions[i];
     if (c.operand.is_constant) {
       if (!std::isfinite(c.operand.constant)) {
-        return make_error(field(i, "operand") + "the constant is not a finite number");
+        return make_error(field(root, i, "operand") + "the constant is not a finite number");
       }
     } else if (c.operand.family == Family::kOutput) {
-      return make_error(field(i, "operand") + "the output is not a data type of conditions");
+      return make_error(field(root, i, "operand") + "the output is not a data type of conditions");
     } else if (quantities_of(c.operand, phases).empty()) {
-      return make_error(field(i, "operand") + "a device with " + std::to_string(phases) +
+      return make_error(field(root, i, "operand") + "a device with " + std::to_string(phases) +
                         (phases == 1 ? " phase" : " phases") + " has no such " +
                         std::string(family_info(c.operand.family).name) + " quantity");
     }
-    if (!std::isfinite(c.value)) return make_error(field(i, "value") + "not a finite number");
+    if (!std::isfinite(c.value)) return make_error(field(root, i, "value") + "not a finite number");
     if (c.filter_s < 0 || c.filter_s > kMaxFilterSeconds) {
-      return make_error(field(i, "filter") + "must be 0 to " + std::to_string(kMaxFilterSeconds) +
-                        " seconds");
+      return make_error(field(root, i, "filter") + "must be 0 to " +
+                        std::to_string(kMaxFilterSeconds) + " seconds");
     }
     if (!std::isfinite(c.hysteresis) || c.hysteresis < 0) {
-      return make_error(field(i, "hysteresis") + "must be a number >= 0");
+      return make_error(field(root, i, "hysteresis") + "must be a number >= 0");
     }
     if (c.hysteresis != 0 && c.action != ConditionAction::kEmail) {
-      return make_error(field(i, "hysteresis") + "only an e-mail action has a hysteresis");
+      return make_error(field(root, i, "hysteresis") + "only an e-mail action has a hysteresis");
     }
     if (c.window) {
       if (c.window->from < 0 || c.window->from >= kMinutesPerDay) {
-        return make_error(field(i, "window.from") + "must be a minute of the day, 0 to 1439");
+        return make_error(field(root, i, "window.from") + "must be a minute of the day, 0 to 1439");
       }
       if (c.window->to < 0 || c.window->to >= kMinutesPerDay) {
-        return make_error(field(i, "window.to") + "must be a minute of the day, 0 to 1439");
+        return make_error(field(root, i, "window.to") + "must be a minute of the day, 0 to 1439");
       }
     }
   }

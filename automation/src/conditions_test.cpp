@@ -378,6 +378,11 @@ TEST(Conditions, Validation) {
   Condition c = good;
   c.value = std::numeric_limits<double>::infinity();
   EXPECT_EQ(error_of({good, good, c}), "conditions[2].value: not a finite number");
+  // Named under the caller's root.
+  EXPECT_EQ(validate_conditions(std::vector<Condition>{good, good, c}, 3, "automation.conditions")
+                .error()
+                .message,
+            "automation.conditions[2].value: not a finite number");
   c = good;
   c.filter_s = 86'401;
   EXPECT_EQ(error_of({c}), "conditions[0].filter: must be 0 to 86400 seconds");

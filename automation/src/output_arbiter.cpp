@@ -4,9 +4,9 @@
 
 namespace maic::automation {
 
-Status validate_delay(std::int64_t delay_s) {
+Status validate_delay(std::int64_t delay_s, std::string_view field) {
   if (delay_s < kMinDelaySeconds || delay_s > 86'400) {
-    return make_error("conditions.delay: must be " + std::to_string(kMinDelaySeconds) +
+    return make_error(std::string(field) + ": must be " + std::to_string(kMinDelaySeconds) +
                       " to 86400 seconds");
   }
   return ok_status();

@@ -16,7 +16,9 @@ std::optional<RelayDecision> cond(bool on, std::size_t k = 0) { return RelayDeci
 
 TEST(OutputArbiter, ValidateDelay) {
   EXPECT_FALSE(validate_delay(59));
-  EXPECT_EQ(validate_delay(59).error().message, "conditions.delay: must be 60 to 86400 seconds");
+  EXPECT_EQ(validate_delay(59).error().message, "delay_s: must be 60 to 86400 seconds");
+  EXPECT_EQ(validate_delay(86401, "automation.delay_s").error().message,
+            "automation.delay_s: must be 60 to 86400 seconds");
   EXPECT_TRUE(validate_delay(60));
   EXPECT_TRUE(validate_delay(86'400));
   EXPECT_FALSE(validate_delay(86'401));

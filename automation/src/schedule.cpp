@@ -44,11 +44,10 @@ std::int64_t local_day_of(std::int64_t t, const TimeZone& zone) {
   return floor_div(t + zone.offset_at(t), kDay);
 }
 
-std::string weekly_field(std::size_t i, std::string_view name) {
-  return "schedule.weekly[" + std::to_string(i) + "]." + std::string(name) + ": ";
-}
-std::string one_off_field(std::size_t i, std::string_view name) {
-  return "schedule.one_off[" + std::to_string(i) + "]." + std::string(name) + ": ";
+std::string entry_field(std::string_view root, std::string_view list, std::size_t i,
+                        std::string_view name) {
+  return std::string(root) + "." + std::string(list) + "[" + std::to_string(i) + "]." +
+         std::string(name) + ": ";
 }
 
 bool date_exists(const OneOffEntry& e) {
@@ -123,12 +122,19 @@ std::optional<Firing> Schedule::last_due(std::int64_t after, std::int64_t up_to,
   return all.back();
 }
 
-Status validate_schedule(const Schedule& schedule) {
+Status validate_schedule(const Schedule& schedule, const ScheduleFieldNames& names) {
+  const std::string root(names.root);
+  const auto weekly_field = [&](std::size_t i, std::string_view name) {
+    return entry_field(root, "weekly", i, name == "minute" ? names.minute : name);
+  };
+  const auto one_off_field = [&](std::size_t i, std::string_view name) {
+    return entry_field(root, "one_off", i, name == "minute" ? names.minute : name);
+  };
   if (schedule.weekly.size() > kMaxWeekly) {
-    return make_error("schedule.weekly: at most " + std::to_string(kMaxWeekly) + " entries");
+    return make_error(root + ".weekly: at most " + std::to_string(kMaxWeekly) + " entries");
   }
   if (schedule.one_off.size() > kMaxOneOff) {
-    return make_error("schedule.one_off: at most " + std::to_string(kMaxOneOff) + " entries");
+    return make_error(root + ".one_off: at most " + std::to_string(kMaxOneOff) + " entries");
   }
   for (std::size_t i = 0; i < schedule.weekly.size(); ++i) {
     const WeeklyEntry& e = schedule.weekly[i];

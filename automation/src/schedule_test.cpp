@@ -166,6 +166,9 @@ TEST(Schedule, Validation) {
   EXPECT_EQ(error_of(s), "schedule.weekly[1].minute: must be 0 to 1439");
   s.weekly[1].minute = 0;
   EXPECT_EQ(error_of(s), "schedule.weekly[1].minute: the same day and time as weekly[0]");
+  // Named as the caller's document names them.
+  EXPECT_EQ(validate_schedule(s, {"automation.schedule", "time"}).error().message,
+            "automation.schedule.weekly[1].time: the same day and time as weekly[0]");
   s.weekly[1].day = static_cast<Weekday>(7);
   EXPECT_EQ(error_of(s), "schedule.weekly[1].day: must be Monday to Sunday");
   s.weekly.clear();

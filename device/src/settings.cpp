@@ -127,20 +127,12 @@ Status validate(const MqttSettings& m) {
 }
 
 Status validate(const AutomationSettings& a, int phases) {
-  // The automation library names fields from its own root ("conditions[2].value",
-  // "schedule.weekly[0].minute", "conditions.delay"); the settings put them under "automation".
-  const auto under = [](const Status& s) -> Status {
-    if (s) return s;
-    std::string message = s.error().message;
-    if (message.starts_with("conditions.delay")) message.replace(0, 16, "delay_s");
-    // The settings write a schedule entry's minute as "time": HH:MM.
-    if (const auto at = message.find("].minute:"); at != std::string::npos)
-      message.replace(at, 9, "].time:");
-    return make_error("automation." + message);
-  };
-  if (Status d = under(automation::validate_delay(a.delay_s)); !d) return d;
-  if (Status c = under(automation::validate_conditions(a.conditions, phases)); !c) return c;
-  return under(automation::validate_schedule(a.schedule));
+  // The automation library names the fields as settings.json does (the
+  // schedule writes a minute as "time": HH:MM).
+  if (Status d = automation::validate_delay(a.delay_s, "automation.delay_s"); !d) return d;
+  if (Status c = automation::validate_conditions(a.conditions, phases, "automation.conditions"); !c)
+    return c;
+  return automation::validate_schedule(a.schedule, {"automation.schedule", "time"});
 }
 
 Status validate(const NotifySettings& n) {

@@ -137,7 +137,10 @@ struct Condition {
 // constant and hysteresis finite; filter 0..86400 s; hysteresis >= 0 and 0
 // unless the action is kEmail; window minutes 0..1439. Disabled conditions
 // are checked too: they are kept and may be enabled later.
-Status validate_conditions(std::span<const Condition> conditions, int phases);
+// Errors name the field under `root`, the list's name in the caller's
+// document ("automation.conditions[2].value: ...").
+Status validate_conditions(std::span<const Condition> conditions, int phases,
+                           std::string_view root = "conditions");
 
 // One pass's relay decision: the last fulfilled relay condition.
 struct RelayDecision {

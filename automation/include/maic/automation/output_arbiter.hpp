@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "maic/automation/conditions.hpp"
 #include "maic/automation/schedule.hpp"
@@ -39,8 +40,8 @@ namespace maic::automation {
 inline constexpr std::int64_t kMinDelaySeconds = 60;  // manual §9
 
 // "Delay after [sec]": must be at least 60 s (and at most a day). The error
-// names the field: "conditions.delay: ...".
-Status validate_delay(std::int64_t delay_s);
+// names the field by the caller's name for it: "<field>: must be ...".
+Status validate_delay(std::int64_t delay_s, std::string_view field = "delay_s");
 
 enum class SwitchCause { kNone, kSchedule, kCondition };
 

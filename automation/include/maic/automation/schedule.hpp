@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "maic/core/calendar.hpp"
@@ -91,7 +92,14 @@ struct Schedule {
 // exists (no 31 April), years 2000..2199; no two weekly entries at the same
 // day and minute, nor two one-off entries at the same date and minute (it
 // would be unclear which acts).
-Status validate_schedule(const Schedule& schedule);
+//
+// The caller names the fields as its own document does: the schedule's
+// root and an entry's minute ("automation.schedule.weekly[3].time").
+struct ScheduleFieldNames {
+  std::string_view root = "schedule";
+  std::string_view minute = "minute";
+};
+Status validate_schedule(const Schedule& schedule, const ScheduleFieldNames& names = {});
 
 // The unix time local date and minute (year, month, day, minute of the
 // day) stand for in `zone`: in a gap, the first instant after it; when the
