@@ -173,7 +173,10 @@ Field calibration_phase(std::size_t p) {
             if (!j.is_object())
               return make_error(where + ": an object {voltage_gain, current_gain, phase_deg}");
             CalibrationCorrection c = s.calibration.phases[p];
-            for (const auto& [key, value] : j.items()) {
+            for (const auto& item : j.items()) {
+              // Not a structured binding: clang 14 cannot capture one in a lambda.
+              const std::string& key = item.key();
+              const json& value = item.value();
               const auto* m = std::find_if(std::begin(kMembers), std::end(kMembers),
                                            [&](const auto& km) { return key == km.first; });
               if (m == std::end(kMembers))
