@@ -209,6 +209,10 @@ TEST(Calibration, ASourceWithoutWaveformsIsRefused) {
       s.call("PATCH", "/api/v1/settings", R"({"calibration": {"phase1": {"voltage_gain": 1.01}}})");
   EXPECT_EQ(patch.status, 400);
   EXPECT_NE(patch.body.find("calibration: modbus cannot be calibrated"), std::string::npos);
+  // Nothing of the refused change was stored: a restart reads 1/1/0.
+  s.device.reset();
+  s.open(false);
+  EXPECT_EQ(s.device->settings().calibration, CalibrationSettings{});
 }
 
 TEST(Calibration, BadRequestsNameTheField) {

@@ -268,15 +268,17 @@ Status Device::update_settings(const SettingsEdit& edit) {
     if (next->automation != s.config.settings.automation) {
       if (Status valid = validate(next->automation, s.phases); !valid) return valid.error();
     }
+    const bool calibration_changed = next->calibration != s.config.settings.calibration;
+    // Refused before anything is saved: a refusal changes nothing.
+    if (calibration_changed && !s.calibratable && next->calibration != CalibrationSettings{}) {
+      return make_error("calibration: " + s.source_status.description +
+                        " cannot be calibrated: it measures no waveforms");
+    }
     DeviceConfig config{s.config.identity, *next};
     if (Status saved = save(storage_, config); !saved) {
       return make_error("settings not saved: " + saved.error().message);
     }
-    if (next->calibration != s.config.settings.calibration) {
-      if (!s.calibratable && next->calibration != CalibrationSettings{}) {
-        return make_error("calibration: " + s.source_status.description +
-                          " cannot be calibrated: it measures no waveforms");
-      }
+    if (calibration_changed) {
       // A measurement's means hold for the correction it began with.
       s.calibration.fail("the calibration changed during the measurement");
       if (s.calibratable) s.pending_correction = next->calibration.phases;
