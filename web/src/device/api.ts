@@ -18,7 +18,9 @@ export class ApiError extends Error {
   }
 }
 
-const FIELD = /^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$/s;
+// A settings path ("mqtt.port", "automation.conditions[2].value") or a
+// catalogue key ("Wh1", which POST api/v1/meters names).
+const FIELD = /^([A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?)*): (.*)$/s;
 
 export function fieldOf(message: string): { field: string | null; text: string } {
   const m = FIELD.exec(message);

@@ -42,7 +42,9 @@ export function useSaver(): Saver {
   const [message, setMessage] = useState("");
 
   const fail = (e: unknown) => {
-    if (e instanceof ApiError && e.field) {
+    // Beside the field it names, when this form shows that field; else
+    // the whole message above the buttons, so that none is lost.
+    if (e instanceof ApiError && e.field && document.getElementById(fieldId(e.field))) {
       const next = { [e.field]: fieldOf(e.message).text };
       setErrors(next);
       setMessage("");

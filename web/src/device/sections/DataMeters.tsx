@@ -7,7 +7,7 @@ import { useState } from "preact/hooks";
 
 import type { Translator } from "../../common/i18n";
 import { Field } from "../../common/Field";
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { useSite } from "../context";
 import { type Errors, FormActions, fieldId, useSaver } from "../form";
 import type { Reading } from "../readings";
@@ -30,18 +30,6 @@ function checkWh(tr: Translator, text: string): string | undefined {
   if (!NUMBER.test(n)) return tr.t("data.meters_invalid");
   if (Number(n) > MAX_WH) return tr.t("data.meters_too_big", { max: MAX_WH });
   return undefined;
-}
-
-// The device names a refused meter by its key ("Wh1: must be 0.."), which
-// the settings' field pattern does not match: name the field here.
-async function postMeters(body: Record<string, number>): Promise<void> {
-  try {
-    await api.post("api/v1/meters", body);
-  } catch (e) {
-    const m = e instanceof ApiError && !e.field ? /^(r?Wh[1-3]): (.*)$/s.exec(e.message) : null;
-    if (m && e instanceof ApiError) throw new ApiError(e.status, m[2] ?? e.message, m[1] ?? null);
-    throw e;
-  }
 }
 
 // The three phases' fields of one kind, and the helper that divides a
@@ -143,7 +131,7 @@ export function DataMeters({ reading }: { reading: Reading }) {
       await saver.save({}, errors);
       return;
     }
-    if (await saver.run(() => postMeters(body))) setDrafts({});
+    if (await saver.run(() => api.post("api/v1/meters", body))) setDrafts({});
   };
 
   return (
