@@ -17,7 +17,7 @@ type Props = { tr: Translator; session: Session; status: DeviceStatus; settings:
 
 export function App(props: Props) {
   const [tr, setTr] = useState(props.tr);
-  const [session, setSession] = useState(props.session);
+  const session = props.session; // a PIN change ends it: the page goes back to log in
   const [status, setStatus] = useState<DeviceStatus | null>(props.status);
   const [settings, setSettings] = useState<Settings | null>(props.settings);
   const [section, setSection] = useState(() => sectionOf(location.hash));
@@ -59,7 +59,6 @@ export function App(props: Props) {
     saveSettings: async (patch) => {
       const saved = await api.patch<Settings>("api/v1/settings", patch);
       setSettings(saved);
-      if ("pin" in patch) setSession({ ...session, factory_pin: patch["pin"] === "0000" });
     },
     setLanguage: async (tag) => {
       await site.saveSettings({ language: manualOfTag(tag) });
